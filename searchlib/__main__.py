@@ -1,0 +1,3 @@
+from searchlib.cli import main
+
+raise SystemExit(main())
