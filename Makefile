@@ -1,0 +1,44 @@
+# The two commands of the README's quick start:
+#   make serve   install into .venv, build the index from data/corpus if missing, serve the web UI
+#   make test    install the test dependencies (and Debian's chromium for the browser tests), run the suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test install install-test browser clean-index
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever the declared dependencies change.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+serve: install
+	$(BIN)/searchlib serve --host $(HOST) --port $(PORT)
+
+# Debian's chromium drives the end-to-end browser tests; installing it needs root
+# (CI runs as root). Without it those tests are skipped with a reason, never faked.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "warning: chromium missing and not root; browser tests will be skipped"; fi; }
+
+test: install-test browser
+	$(BIN)/python -m pytest
+
+clean-index:
+	rm -rf index/current index/gen-* index/.lock

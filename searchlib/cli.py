@@ -1,0 +1,300 @@
+"""The ``searchlib`` command: a thin layer over the library.
+
+Every expected failure (a bad file, a missing index, an unreadable query)
+ends in one line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from searchlib import __version__
+from searchlib.config import CORPUS_DIR, default_index_dir
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1      # the command ran, but some inputs were skipped
+EXIT_USAGE = 2        # the request itself cannot be carried out
+EXIT_INTERNAL = 70
+
+DESCRIPTION = """\
+Full-text search over China's local-government annual reports on building
+rule-of-law government (法治政府建设报告), paragraph by paragraph.
+
+  searchlib index                      build the index from data/corpus/
+  searchlib search 行政复议             search it
+  searchlib search '"出庭应诉率"' --year 2021 --json
+  searchlib serve                      the web UI on http://127.0.0.1:8000/
+
+The index lives in index/ under the project, or wherever $SEARCHLIB_INDEX or
+--index points.
+"""
+
+QUERY_HELP = """\
+query syntax:
+  行政复议 纠错           both words, anywhere in the paragraph (AND is the default)
+  "治政"                  exact string: every paragraph whose text contains it
+  复议 OR 诉讼, 复议 | 诉讼  either word
+  复议 -诉讼, 复议 NOT 诉讼  without the second
+  (复议 | 诉讼) 纠错       grouping
+  行政复议 /s 纠错        both within one sentence (同句)
+  year:2019-2021 province:四川 level:county section:problems body:department
+  年份:2021 省份:四川 章节:存在问题   (Chinese aliases)
+Full-width quotes, brackets and digits (“ ” （ ） １２３) and traditional
+characters work the same as their plain forms.
+"""
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+def _index_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", metavar="DIR", type=Path, default=None,
+                        help="index directory (default: $SEARCHLIB_INDEX or index/ under the project)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="searchlib", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"searchlib {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("parse", help="parse report files and print them as JSON Lines",
+                       description="Parse report files (.txt or .html, any common Chinese encoding) and print "
+                                   "one JSON object per file: metadata, sections and paragraphs with their ids.")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="report files or folders")
+    p.add_argument("--pretty", action="store_true", help="indent the JSON (one object spans several lines)")
+
+    p = sub.add_parser("index", help="build or update the index",
+                       description="Parse report files and index their paragraphs. Without --rebuild the reports "
+                                   "are added to the existing index (a report already there is replaced). "
+                                   "Unreadable files are named and skipped; the index is never left half-written.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help=f"report files or folders (default: {CORPUS_DIR})")
+    _index_arg(p)
+    p.add_argument("--rebuild", action="store_true", help="build a fresh index that replaces the old one")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("search", help="search the index",
+                       description="Search the paragraphs of the indexed reports.", epilog=QUERY_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", metavar="QUERY", help="the query (see syntax below)")
+    _index_arg(p)
+    p.add_argument("--year", help="report year, or a range: 2019-2021")
+    p.add_argument("--province", help="province (short names work: 四川)")
+    p.add_argument("--city", help="city or prefecture")
+    p.add_argument("--county", help="county or district")
+    p.add_argument("--level", help="province | city | county | township (several with |)")
+    p.add_argument("--body", help="government | department")
+    p.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
+    p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest"])
+    p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
+    p.add_argument("--offset", type=int, default=0, help="hits to skip (for paging)")
+    p.add_argument("--json", action="store_true", help="print the result set as JSON")
+
+    p = sub.add_parser("serve", help="serve the web UI (builds the index first if there is none)",
+                       description="Serve the web UI with a production WSGI server (waitress). If the index "
+                                   "does not exist yet it is built from the bundled corpus first.")
+    _index_arg(p)
+    p.add_argument("--host", default=os.environ.get("SEARCHLIB_HOST", "127.0.0.1"),
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("SEARCHLIB_PORT", "8000")),
+                   help="port (default 8000)")
+    p.add_argument("--corpus", type=Path, default=CORPUS_DIR,
+                   help=f"reports to index when there is no index yet (default: {CORPUS_DIR})")
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    return parser
+
+
+# --- commands -------------------------------------------------------------------
+
+def cmd_parse(args) -> int:
+    from searchlib.indexing import find_sources
+    from searchlib.report import parse_file
+    from searchlib.source import SourceError
+
+    files, problems = find_sources(args.files)
+    for path, reason in problems:
+        _warn(f"{path}: {reason}")
+    failed = len(problems)
+    for path in files:
+        try:
+            report = parse_file(path)
+        except SourceError as exc:
+            _warn(f"skipped {exc.path}: {exc.reason}")
+            failed += 1
+            continue
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2 if args.pretty else None), flush=True)
+    if not files and not failed:
+        raise CliError("no report files (.txt, .html) found in the given paths")
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def cmd_index(args) -> int:
+    from searchlib.indexing import build_index
+
+    paths = args.paths or [CORPUS_DIR]
+    index_dir = args.index or default_index_dir()
+    summary = build_index(paths, index_dir, rebuild=args.rebuild,
+                          progress=None if args.quiet else _progress_bar)
+    for path, reason in summary.skipped:
+        _warn(f"skipped {path}: {reason}")
+    rate = summary.paragraphs / summary.seconds if summary.seconds else 0
+    print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs in {summary.seconds:.1f} s "
+          f"({rate:.0f} paragraphs/s) into {index_dir}"
+          + (f"; {len(summary.skipped)} file(s) skipped" if summary.skipped else ""))
+    return EXIT_PARTIAL if summary.skipped else EXIT_OK
+
+
+def cmd_search(args) -> int:
+    from searchlib.search import Library, SearchRequest
+
+    if args.limit < 0 or args.offset < 0:
+        raise CliError("--limit and --offset must not be negative")
+    library = Library(args.index or default_index_dir())
+    try:
+        request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
+                                county=args.county, level=args.level, body=args.body, section=args.section,
+                                sort=args.sort, limit=args.limit, offset=args.offset)
+        results = library.search(request)
+    finally:
+        library.close()
+    if args.json:
+        print(json.dumps(_json_results(results), ensure_ascii=False, indent=2))
+    else:
+        _print_results(results)
+    for problem in results.problems:
+        _warn(f"note: {problem}")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from searchlib.indexing import IndexMissing, build_index, resolve_index_dir
+
+    index_dir = args.index or default_index_dir()
+    try:
+        resolve_index_dir(index_dir)
+    except IndexMissing:
+        print(f"no index at {index_dir} yet: building it from {args.corpus} …", file=sys.stderr)
+        summary = build_index([args.corpus], index_dir, rebuild=True, progress=_progress_bar)
+        for path, reason in summary.skipped:
+            _warn(f"skipped {path}: {reason}")
+        print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs", file=sys.stderr)
+    import waitress
+
+    from webui import create_app
+
+    app = create_app({"INDEX_DIR": str(index_dir)})
+    print(f"searchlib {__version__} serving {index_dir} on http://{args.host}:{args.port}/ (Ctrl-C stops)",
+          file=sys.stderr, flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="searchlib")
+    return EXIT_OK
+
+
+# --- output ---------------------------------------------------------------------
+
+def _json_results(results) -> dict:
+    hit_keys = ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "body",
+                "report_year", "publish_date", "section_kind", "section_heading", "text", "snippet", "url", "score")
+    data = results.to_dict()
+    return {
+        "query": data["query"],
+        "understood": data["understood"],
+        "total": data["total"],
+        "took_ms": data["took_ms"],
+        "offset": data["offset"],
+        "limit": data["limit"],
+        "sort": data["sort"],
+        "filters": data["filters"],
+        "problems": data["problems"],
+        "hits": [{k: h[k] for k in hit_keys} for h in data["hits"]],
+        "facets": data["facets"],
+    }
+
+
+_MARK = re.compile(r"</?mark>")
+
+
+def _terminal_snippet(html_snippet: str, color: bool) -> str:
+    import html
+
+    if color:
+        text = html_snippet.replace("<mark>", "\x1b[1;33m").replace("</mark>", "\x1b[0m")
+    else:
+        text = html_snippet.replace("<mark>", "«").replace("</mark>", "»")
+    return html.unescape(_MARK.sub("", text))
+
+
+def _print_results(results) -> None:
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    shown = len(results.hits)
+    first = results.offset + 1 if shown else 0
+    print(f"{results.total} paragraphs match {results.query!r} (read as: {results.understood or '-'}); "
+          f"showing {first}-{results.offset + shown}, {results.took_ms:.0f} ms")
+    for i, hit in enumerate(results.hits, start=first):
+        place = " ".join(p for p in (hit.province, hit.city, hit.county, hit.township) if p) or "地区不详"
+        if hit.city == hit.province and hit.city:
+            place = " ".join(p for p in (hit.province, hit.county, hit.township) if p)
+        year = hit.report_year or "年份不详"
+        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}")
+        if hit.section_heading or hit.section_kind:
+            print(f"    § {hit.section_heading or ''} ({hit.section_kind})")
+        print("    " + _terminal_snippet(hit.snippet, color))
+        print(f"    {hit.url}")
+    if results.total == 0:
+        print("no paragraph matches. Try fewer words, the exact form in quotes, or drop a filter.")
+
+
+def _warn(message: str) -> None:
+    print(f"searchlib: {message}", file=sys.stderr, flush=True)
+
+
+def _progress_bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="indexing", file=sys.stderr, disable=None, leave=False)
+
+
+# --- entry point ----------------------------------------------------------------
+
+COMMANDS = {"parse": cmd_parse, "index": cmd_index, "search": cmd_search, "serve": cmd_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from searchlib.indexing import IndexError_
+    from searchlib.query import QueryError
+    from searchlib.source import SourceError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except (CliError,) as exc:
+        _warn(str(exc))
+        return exc.code
+    except (IndexError_, QueryError, SourceError) as exc:
+        _warn(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _warn("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the last resort: one line, not a traceback
+        if os.environ.get("SEARCHLIB_DEBUG"):
+            raise
+        _warn(f"internal error: {type(exc).__name__}: {exc} (set SEARCHLIB_DEBUG=1 for details)")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
