@@ -1,0 +1,53 @@
+"""Shared fixtures: a real index on disk over the seed reports plus test pages."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from searchlib.config import CORPUS_DIR, PROJECT_ROOT
+from searchlib.indexing import build_index
+from searchlib.report import parse_file
+from searchlib.search import Library
+
+TESTS_DIR = Path(__file__).resolve().parent
+EXTRA_CORPUS = TESTS_DIR / "corpus_extra"
+ARTIFACTS = TESTS_DIR / "artifacts"
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+# Property tests explore the same examples on every run: CI stays deterministic.
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=150)
+settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    """The bundled seed reports plus the test pages in tests/corpus_extra/."""
+    target = tmp_path_factory.mktemp("corpus")
+    for source in (CORPUS_DIR, EXTRA_CORPUS):
+        for path in sorted(source.iterdir()):
+            if path.is_file():
+                shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def reports(corpus_dir):
+    """Every report of the test corpus, parsed."""
+    return [parse_file(p) for p in sorted(corpus_dir.iterdir())]
+
+
+@pytest.fixture(scope="session")
+def index_dir(corpus_dir, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("index")
+    build_index([corpus_dir], target, rebuild=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def library(index_dir):
+    lib = Library(index_dir)
+    yield lib
+    lib.close()
