@@ -1,0 +1,105 @@
+"""The command line as a researcher uses it: real processes, real exit codes."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, env_index=None, **kw):
+    cmd = [sys.executable, "-m", "searchlib", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
+
+
+def test_search_json_has_the_documented_shape(index_dir):
+    out = run("search", "行政复议", "--index", index_dir, "--json", "--limit", "3")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {"query", "total", "took_ms", "hits", "facets"} <= set(data)
+    assert data["total"] >= 5 and len(data["hits"]) == 3
+    hit = data["hits"][0]
+    for key in ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "report_year",
+                "section_kind", "section_heading", "text", "snippet", "url"):
+        assert key in hit
+    assert hit["url"] == f"/p/{hit['pid']}"
+    assert {"report_year", "province", "level", "section_kind"} <= set(data["facets"])
+
+
+def test_search_filters_narrow_the_results(index_dir):
+    out = run("search", "法律顾问", "--index", index_dir, "--json", "--province", "四川", "--year", "2021")
+    data = json.loads(out.stdout)
+    assert data["total"] > 0
+    assert {h["province"] for h in data["hits"]} == {"四川省"}
+    assert {h["report_year"] for h in data["hits"]} == {2021}
+
+
+def test_human_output_names_the_report_and_the_permalink(index_dir):
+    out = run("search", "枫桥经验", "--index", index_dir)
+    assert out.returncode == 0
+    assert "常庄街道" in out.stdout and "/p/" in out.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("search", '"行政复议'), "unbalanced quote"),
+    (("search", "法" * 600), "too long"),
+])
+def test_bad_queries_get_one_clear_line_and_exit_2(index_dir, args, message):
+    out = run(*args, "--index", index_dir)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    out = run("search", "行政复议", "--index", tmp_path / "nowhere")
+    assert out.returncode == 2
+    assert "no index" in out.stderr and "searchlib index" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_parse_prints_one_json_object_per_file(corpus_dir):
+    files = sorted(corpus_dir.glob("00*.txt"))[:2]
+    out = run("parse", *files)
+    assert out.returncode == 0, out.stderr
+    objects = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(objects) == 2
+    for key in ("source", "doc_id", "title", "publisher", "report_year", "publish_date", "province", "city",
+                "county", "township", "division_code", "level", "body", "sections"):
+        assert key in objects[0]
+    assert objects[0]["sections"][0]["paragraphs"][0]["pid"].startswith(objects[0]["doc_id"])
+
+
+def test_bad_files_are_named_and_skipped_the_good_ones_parsed(tmp_path, corpus_dir):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes("关于某县2021年法治政府建设情况的报告\n一、主要做法\n深化行政复议体制改革。".encode("gbk"))
+    out = run("parse", empty, binary, gbk)
+    assert out.returncode == 1
+    assert "empty.txt" in out.stderr and "image.txt" in out.stderr
+    assert "Traceback" not in out.stderr
+    (report,) = [json.loads(line) for line in out.stdout.splitlines()]
+    assert report["title"] == "关于某县2021年法治政府建设情况的报告"
+    assert "行政复议" in report["sections"][-1]["paragraphs"][0]["text"]
+
+
+def test_index_reports_skipped_files_and_builds_the_rest(tmp_path, corpus_dir):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text((corpus_dir / sorted(p.name for p in corpus_dir.iterdir())[0]).read_text("utf-8"),
+                                  encoding="utf-8")
+    (folder / "broken.txt").write_bytes(b"")
+    out = run("index", folder, "--index", tmp_path / "ix", "--quiet")
+    assert out.returncode == 1
+    assert "broken.txt" in out.stderr
+    assert "indexed 1 reports" in out.stdout
+    found = run("search", "法治", "--index", tmp_path / "ix", "--json")
+    assert json.loads(found.stdout)["total"] > 0
+
+
+def test_help_explains_the_query_syntax():
+    out = run("search", "--help")
+    assert out.returncode == 0
+    assert "/s" in out.stdout and "year:" in out.stdout
