@@ -16,6 +16,12 @@ literal match counts for less, so paragraphs where the segmenter agrees rank
 first. Single characters are matched as words only: as strings they would
 match nearly everything.
 
+A long compound the dictionary keeps whole (行政执法三项制度, 执法全过程记录)
+also matches, for less again, where its parts stand apart: reports write
+行政执法“三项制度” or 执法公示、全过程记录 as often as the compound itself.
+Shorter words are not split that way: 依法行政 as 依法 + 行政 would match
+nearly every paragraph.
+
 Title and section-heading words only add to the score: a word that is only in
 the report's title must not make every paragraph of the report match.
 """
@@ -37,6 +43,9 @@ LITERAL_RUN_MIN_CHARS = 3
 LITERAL_RUN_BOOST = 2.0
 # A word found only as characters across the segmenter's cut counts for less.
 LITERAL_WORD_BOOST = 0.4
+# A dictionary word this long also matches as its parts (see components()).
+COMPOUND_MIN_CHARS = 6
+COMPONENTS_BOOST = 0.3
 # Where a word in the title or the section heading lifts a paragraph's score.
 CONTEXT_BOOST = 0.5
 SENTENCE_END = re.compile(r"[。！？；!?;\n]")
@@ -77,14 +86,39 @@ def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:
     return wq.Phrase(fieldname, grams)
 
 
+def components(word: str) -> list[str]:
+    """The parts of a long compound: its longest dictionary sub-words, left to right.
+
+    行政执法三项制度 -> 行政执法 三项制度; 一村一法律顾问 -> 一村 一 法律顾问 (a
+    character no sub-word covers is a part of its own). Empty for words
+    shorter than COMPOUND_MIN_CHARS or without sub-words.
+    """
+    if len(word) < COMPOUND_MIN_CHARS:
+        return []
+    longest_at: dict[int, str] = {}
+    for tok in segment(word):  # (segment loads the domain dictionary the sub-words come from)
+        if tok.sub and len(tok.text) > len(longest_at.get(tok.start, "")):
+            longest_at[tok.start] = tok.text
+    parts: list[str] = []
+    i = 0
+    while i < len(word):
+        piece = longest_at.get(i, word[i])
+        parts.append(piece)
+        i += len(piece)
+    return parts if any(len(p) > 1 for p in parts) and len(parts) > 1 else []
+
+
 def word_query(word: str) -> wq.Query:
-    """One segmented word: as a word, or (for less) as characters side by side."""
-    as_word = wq.Term("text", word)
-    if len(word) < 2:
-        return as_word
-    literal = exact_query(word)
-    literal.boost = LITERAL_WORD_BOOST
-    return wq.Or([as_word, literal])
+    """One segmented word: as a word, or (for less) as characters side by side, or as its parts."""
+    alternatives: list[wq.Query] = [wq.Term("text", word)]
+    if len(word) >= 2:
+        literal = exact_query(word)
+        literal.boost = LITERAL_WORD_BOOST
+        alternatives.append(literal)
+    parts = components(word)
+    if parts:
+        alternatives.append(wq.And([wq.Term("text", p) for p in dict.fromkeys(parts)], boost=COMPONENTS_BOOST))
+    return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
 
 def words_query(text: str) -> wq.Query | None:
@@ -270,10 +304,14 @@ def _holds_in(node: Node, sentence: str, cache: dict) -> bool:
 
 
 def _word_in_sentence(word: str, sentence: str, cache: dict) -> bool:
+    """The rules of word_query, applied to one sentence."""
+    if len(word) >= 2 and word in sentence:
+        return True  # several characters side by side match, as in the index
+    parts = components(word)
+    if parts:
+        return all(_word_in_sentence(p, sentence, cache) for p in parts)
     if word not in sentence:
         return False
-    if len(word) >= 2:
-        return True  # several characters side by side match, as in the index (see word_query)
     if "tokens" not in cache:
         cache["tokens"] = {t.text for t in segment(sentence)}
     return word in cache["tokens"]

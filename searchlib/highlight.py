@@ -6,9 +6,14 @@ the same length (see :func:`searchlib.analysis.normalize`).
 What gets marked follows how the paragraph matched (see :mod:`searchlib.engine`),
 strongest evidence first, for each typed word separately:
 
-1. where the segmenter saw the word itself (马克 as a word, not inside 马克思);
-2. else where the index holds it as a dictionary sub-word (顾问 inside 法律顾问);
-3. else where its characters stand side by side across the segmenter's cut.
+1. where the segmenter saw the word itself, or holds it as a dictionary
+   sub-word of a compound (顾问 inside 法律顾问, 普法 inside 普法责任制) — but
+   not where it is only a fragment of a longer dictionary word at that spot
+   (马克 inside the 马克思 of 马克思主义);
+2. only if there is none of those: wherever its characters stand side by
+   side, because that is how the paragraph matched (see the engine);
+3. only if there is none of those either: the parts of a long compound
+   (行政执法 and 三项制度 for 行政执法三项制度), each by these same rules.
 
 So a mark never ends inside a word that the index did not match, and never
 covers a different term. A quoted string is marked wherever it occurs, even
@@ -21,7 +26,7 @@ import re
 from html import escape
 
 from searchlib.analysis import WordToken, normalize, segment
-from searchlib.engine import is_literal_run, query_words
+from searchlib.engine import components, is_literal_run, query_words
 from searchlib.query import Exact, Words
 
 SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")
@@ -56,13 +61,19 @@ def match_spans(text: str, terms: list[Words | Exact]) -> list[tuple[int, int]]:
 
 def _word_spans(word: str, tokens: list[WordToken], norm: str) -> list[tuple[int, int]]:
     """Where ``word`` matched, at the strongest level it matched at (see the module doc)."""
-    main = [(t.start, t.end) for t in tokens if not t.sub and t.text == word]
-    if main:
-        return main
-    sub = [(t.start, t.end) for t in tokens if t.sub and t.text == word]
-    if sub:
-        return sub
-    return _occurrences(word, norm) if len(word) >= 2 else []
+    found = [(t.start, t.end) for t in tokens if t.text == word and not (t.sub and _is_fragment(t, tokens))]
+    if found:
+        return found
+    found = _occurrences(word, norm) if len(word) >= 2 else []
+    if found:
+        return found
+    return [span for part in components(word) for span in _word_spans(part, tokens, norm)]
+
+
+def _is_fragment(sub: WordToken, tokens: list[WordToken]) -> bool:
+    """A sub-word lying inside a longer sub-word of the same word (马克 in 马克思 in 马克思主义)."""
+    return any(t.sub and t.pos == sub.pos and t.start <= sub.start and sub.end <= t.end
+               and t.end - t.start > sub.end - sub.start for t in tokens)
 
 
 def _occurrences(literal: str, norm: str) -> list[tuple[int, int]]:

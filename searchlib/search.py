@@ -306,7 +306,7 @@ class Library:
             facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
                                         sorting.ScoreFacet(), sorting.FieldFacet("pid")])
             results = searcher.search(query, limit=needed, sortedby=facet, filter=allowed)
-            return [(hit.docnum, hit.score or 0.0) for hit in results]
+            return [(hit.docnum, _relevance_in(hit.score)) for hit in results]
         # Whoosh breaks ties by document number, which depends on build order.
         # Fetch until the last tie at the cut is complete, then order ties by pid.
         fetch = needed + 10
@@ -359,7 +359,7 @@ class Library:
             facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
                                         sorting.ScoreFacet()])
             results = searcher.search(query, limit=None, sortedby=facet, filter=allowed)
-        return [(hit.docnum, round(hit.score or 0.0, SCORE_DECIMALS)) for hit in results]
+        return [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
 
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
         stored = searcher.stored_fields(docnum)
@@ -418,6 +418,13 @@ def _checked_page(request: SearchRequest) -> tuple[int, int]:
 
 def _as_array(docnums) -> np.ndarray:
     return np.fromiter(sorted(docnums), dtype=np.int64)
+
+
+def _relevance_in(key) -> float:
+    """The relevance score of a hit; a sorted search reports its sort key (year, -score, ...) instead."""
+    if isinstance(key, tuple):
+        return -float(key[1])
+    return float(key or 0.0)
 
 
 def _order_key(sort: str, year: int | None, score: float) -> tuple:
