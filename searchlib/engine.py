@@ -47,7 +47,7 @@ LITERAL_WORD_BOOST = 0.4
 COMPOUND_MIN_CHARS = 6
 COMPONENTS_BOOST = 0.3
 # Where a word in the title or the section heading lifts a paragraph's score.
-CONTEXT_BOOST = 0.5
+CONTEXT_BOOST = 1.0
 SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 PLACE_FIELDS = ("province", "city", "county", "township")
 # Filter field of the query language -> indexed field.
