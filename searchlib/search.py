@@ -42,7 +42,8 @@ from searchlib.engine import (FILTER_TO_FIELD, Column, Compiler, Matcher, has_se
 from searchlib.highlight import match_spans, render, snippet
 from searchlib.indexing import open_index, resolve_index_dir
 from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError,
-                             SameSentence, Words, canonical_filter_value, parse, positive_terms)
+                             SameSentence, Words, canonical_filter_value, filters_in, parse,
+                             positive_terms)
 
 FACETS = ("report_year", "province", "city", "county", "level", "body", "section_kind", "genre")
 # A facet shown only once its parent is chosen: field -> the filter that must be present.
@@ -163,15 +164,6 @@ def _grouped(node: Node) -> str:
     return f"({text})" if isinstance(node, (And, Or, SameSentence)) else text
 
 
-def top_level_filters(node: Node | None) -> list[Filter]:
-    """Filters ANDed with the whole query: only these narrow the result set as a whole."""
-    if isinstance(node, Filter):
-        return [node]
-    if isinstance(node, And):
-        return [c for c in node.children if isinstance(c, Filter)]
-    return []
-
-
 def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
     """The tree with its top-level filters on ``fieldname`` taken out."""
     if isinstance(node, Filter) and node.field == fieldname:
@@ -233,7 +225,7 @@ class Library:
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None,
                      docnums: np.ndarray) -> dict[str, list[tuple[str, int]]]:
         columns = self.columns(searcher)
-        filtered = {FILTER_TO_FIELD[f.field] for f in top_level_filters(tree)}
+        filtered = {FILTER_TO_FIELD[f.field] for f in filters_in(tree)}
         facets: dict[str, list[tuple[str, int]]] = {}
         for name in FACETS:
             parent = NESTED_FACETS.get(name)
