@@ -40,8 +40,9 @@ query syntax:
   复议 OR 诉讼, 复议 | 诉讼  either word
   复议 -诉讼, 复议 NOT 诉讼  without the second
   (复议 | 诉讼) 纠错       grouping
-  行政复议 /s 纠错        both within one sentence (同句)
-  year:2019-2021 province:四川 level:county section:problems body:department
+  行政复议 /s 纠错        both within one sentence (同句); /p (同段) is the default
+  -(复议 | 诉讼)          none of them
+  year:2019-2021 province:四川 level:county|township section:problems body:department title:诸暨
   年份:2021 省份:四川 章节:存在问题   (Chinese aliases)
 Full-width quotes, brackets and digits (“ ” （ ） １２３) and traditional
 characters work the same as their plain forms.
@@ -94,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--body", help="government | department")
     p.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
     p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest"])
-    p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
+    p.add_argument("--group", action="store_true",
+                   help="one entry per report: its best paragraph and how many of its paragraphs match")
+    p.add_argument("--limit", type=int, default=10, help="hits (or reports, with --group) to show (default 10)")
     p.add_argument("--offset", type=int, default=0, help="hits to skip (for paging)")
     p.add_argument("--json", action="store_true", help="print the result set as JSON")
 
@@ -161,7 +164,7 @@ def cmd_search(args) -> int:
     try:
         request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
                                 county=args.county, level=args.level, body=args.body, section=args.section,
-                                sort=args.sort, limit=args.limit, offset=args.offset)
+                                sort=args.sort, limit=args.limit, offset=args.offset, group=args.group)
         results = library.search(request)
     finally:
         library.close()
@@ -213,8 +216,11 @@ def _json_results(results) -> dict:
         "sort": data["sort"],
         "filters": data["filters"],
         "problems": data["problems"],
+        "total_reports": data["total_reports"],
         "hits": [{k: h[k] for k in hit_keys} for h in data["hits"]],
         "facets": data["facets"],
+        **({"groups": [{**{k: v for k, v in g.items() if k != "best"}, "best": {k: g["best"][k] for k in hit_keys}}
+                       for g in data["groups"]]} if data["groups"] is not None else {}),
     }
 
 
@@ -235,14 +241,17 @@ def _print_results(results) -> None:
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     shown = len(results.hits)
     first = results.offset + 1 if shown else 0
-    print(f"{results.total} paragraphs match {results.query!r} (read as: {results.understood or '-'}); "
-          f"showing {first}-{results.offset + shown}, {results.took_ms:.0f} ms")
+    print(f"{results.total} paragraphs in {results.total_reports} reports match {results.query!r} "
+          f"(read as: {results.understood or '-'}); showing {'reports ' if results.groups is not None else ''}"
+          f"{first}-{results.offset + shown}, {results.took_ms:.0f} ms")
+    matches = {g.best.pid: g.matches for g in results.groups or []}
     for i, hit in enumerate(results.hits, start=first):
         place = " ".join(p for p in (hit.province, hit.city, hit.county, hit.township) if p) or "地区不详"
         if hit.city == hit.province and hit.city:
             place = " ".join(p for p in (hit.province, hit.county, hit.township) if p)
         year = hit.report_year or "年份不详"
-        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}")
+        in_report = f" · {matches[hit.pid]} matching paragraphs" if hit.pid in matches else ""
+        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{in_report}")
         if hit.section_heading or hit.section_kind:
             print(f"    § {hit.section_heading or ''} ({hit.section_kind})")
         print("    " + _terminal_snippet(hit.snippet, color))

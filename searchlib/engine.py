@@ -1,26 +1,59 @@
 """The one seam between the query tree and Whoosh.
 
-Everything engine-specific about matching lives here: which fields a word is
-looked up in, how an exact string becomes a phrase of character bigrams, how
-filters map onto stored values. :func:`sentence_match` re-checks 同句
-(same-sentence) clauses against the stored text, which the index cannot do.
+Everything engine-specific lives here: which fields a word is looked up in,
+how an exact string becomes a phrase of character bigrams, how filters map
+onto indexed values, which documents match a tree exactly (同句 included),
+and the per-document facet columns. Nothing outside this module builds a
+Whoosh query.
+
+How a typed word matches a paragraph
+------------------------------------
+A word matches where the segmenter produced it (as a word, or as a dictionary
+sub-word such as 复议 inside 行政复议), and also where its characters stand
+side by side but the segmenter cut across them (化解 in 多元化|解) — Chinese
+has no spaces, and a researcher typing 化解 means the characters. That
+literal match counts for less, so paragraphs where the segmenter agrees rank
+first. Single characters are matched as words only: as strings they would
+match nearly everything.
+
+A long compound the dictionary keeps whole (行政执法三项制度, 执法全过程记录)
+also matches, for less again, where its parts stand apart: reports write
+行政执法“三项制度” or 执法公示、全过程记录 as often as the compound itself.
+Shorter words are not split that way: 依法行政 as 依法 + 行政 would match
+nearly every paragraph.
+
+Title and section-heading words only add to the score: a word that is only in
+the report's title must not make every paragraph of the report match.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
+import numpy as np
 from whoosh import query as wq
 
 from searchlib.analysis import normalize, segment
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameSentence, Words
 
-# An unquoted run this long is also matched as the literal string: it catches
-# paragraphs where context made the segmenter cut the run differently, and
-# ranks the run as typed above its words scattered.
+# An unquoted run of several words, this long, found as typed (the words side
+# by side) counts extra: 行政复议纠错 as a phrase ranks above the words scattered.
 LITERAL_RUN_MIN_CHARS = 3
 LITERAL_RUN_BOOST = 2.0
+# A word found only as characters across the segmenter's cut counts for less.
+LITERAL_WORD_BOOST = 0.4
+# A dictionary word this long also matches as its parts (see components()).
+COMPOUND_MIN_CHARS = 6
+COMPONENTS_BOOST = 0.3
+# Where a word in the title or the section heading lifts a paragraph's score.
+CONTEXT_BOOST = 1.0
 SENTENCE_END = re.compile(r"[。！？；!?;\n]")
-_PLACE_FIELDS = ("province", "city", "county", "township")
+PLACE_FIELDS = ("province", "city", "county", "township")
+# Filter field of the query language -> indexed field.
+FILTER_TO_FIELD = {"year": "report_year", "section": "section_kind", "province": "province", "city": "city",
+                   "county": "county", "township": "township", "level": "level", "body": "body",
+                   "genre": "genre", "title": "title"}
 
 
 def query_words(text: str) -> list[str]:
@@ -32,7 +65,14 @@ def query_words(text: str) -> list[str]:
     return list(seen)
 
 
+def is_literal_run(text: str) -> bool:
+    """An unquoted run long enough to be worth finding as typed."""
+    run = normalize(text).strip()
+    return len(run) >= LITERAL_RUN_MIN_CHARS and not any(c.isspace() for c in run)
+
+
 def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:
+    """Paragraphs whose normalized text contains ``text`` (a phrase of bigrams)."""
     norm = normalize(text)
     if not norm:
         return None
@@ -46,18 +86,55 @@ def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:
     return wq.Phrase(fieldname, grams)
 
 
+def components(word: str) -> list[str]:
+    """The parts of a long compound: its longest dictionary sub-words, left to right.
+
+    行政执法三项制度 -> 行政执法 三项制度; 一村一法律顾问 -> 一村 一 法律顾问 (a
+    character no sub-word covers is a part of its own). Empty for words
+    shorter than COMPOUND_MIN_CHARS or without sub-words.
+    """
+    if len(word) < COMPOUND_MIN_CHARS:
+        return []
+    longest_at: dict[int, str] = {}
+    for tok in segment(word):  # (segment loads the domain dictionary the sub-words come from)
+        if tok.sub and len(tok.text) > len(longest_at.get(tok.start, "")):
+            longest_at[tok.start] = tok.text
+    parts: list[str] = []
+    i = 0
+    while i < len(word):
+        piece = longest_at.get(i, word[i])
+        parts.append(piece)
+        i += len(piece)
+    return parts if any(len(p) > 1 for p in parts) and len(parts) > 1 else []
+
+
+def word_query(word: str) -> wq.Query:
+    """One segmented word: as a word, or (for less) as characters side by side, or as its parts."""
+    alternatives: list[wq.Query] = [wq.Term("text", word)]
+    if len(word) >= 2:
+        literal = exact_query(word)
+        literal.boost = LITERAL_WORD_BOOST
+        alternatives.append(literal)
+    parts = components(word)
+    if parts:
+        alternatives.append(wq.And([wq.Term("text", p) for p in dict.fromkeys(parts)], boost=COMPONENTS_BOOST))
+    return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+
+
 def words_query(text: str) -> wq.Query | None:
     words = query_words(text)
     if not words:
         return exact_query(text)
-    required: wq.Query = wq.And([wq.Term("text", w) for w in words]) if len(words) > 1 else wq.Term("text", words[0])
-    if len(normalize(text).strip()) >= LITERAL_RUN_MIN_CHARS and " " not in text.strip():
-        literal = exact_query(text)
-        if literal is not None:
-            literal.boost = LITERAL_RUN_BOOST
-            required = wq.Or([required, literal])
-    context = [wq.Term("title", w) for w in words] + [wq.Term("heading", w) for w in words]
-    return wq.AndMaybe(required, wq.Or(context))
+    parts = [word_query(w) for w in words]
+    required = wq.And(parts) if len(parts) > 1 else parts[0]
+    bonus: list[wq.Query] = []
+    if len(words) > 1 and is_literal_run(text):
+        run = exact_query(text)
+        run.boost = LITERAL_RUN_BOOST
+        bonus.append(run)
+    for fieldname in ("title", "heading"):
+        bonus.extend(wq.Term(fieldname, w, boost=CONTEXT_BOOST) for w in words)
+    return wq.AndMaybe(required, wq.Or(bonus))
 
 
 class Compiler:
@@ -75,6 +152,7 @@ class Compiler:
         return self._lexicons[fieldname]
 
     def compile(self, node: Node | None) -> wq.Query:
+        """The Whoosh query; a 同句 clause compiles to its necessary condition (all members in the paragraph)."""
         if node is None:
             return wq.Every()
         return self._compile(node) or wq.NullQuery
@@ -105,57 +183,166 @@ class Compiler:
         return base
 
     def filter_query(self, node: Filter) -> wq.Query:
-        name, value = node.field, node.value
+        alternatives = [self._one_filter(node.field, v) for v in node.value.split("|")]
+        return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+
+    def _one_filter(self, name: str, value: str) -> wq.Query:
         if name == "year":
             lo, _, hi = value.partition("-")
             return wq.NumericRange("report_year", int(lo), int(hi or lo))
-        if name == "section":
-            return wq.Term("section_kind", value)
-        if name in ("level", "body", "genre"):
-            terms = [wq.Term(name, v) for v in value.split("|")]
-            return terms[0] if len(terms) == 1 else wq.Or(terms)
+        if name in ("section", "level", "body", "genre"):
+            return wq.Term(FILTER_TO_FIELD[name], value)
         if name == "title":
             words = query_words(value)
             return wq.And([wq.Term("title", w) for w in words]) if words else wq.NullQuery
-        if name in _PLACE_FIELDS:
+        if name in PLACE_FIELDS:
             return self.place_query(name, value)
         raise ValueError(f"unknown filter field {name}")
 
     def place_query(self, fieldname: str, typed: str) -> wq.Query:
         """四川 finds 四川省; the index's own values decide what a short form means."""
+        return _any_term(fieldname, self.place_values(fieldname, typed)) or wq.Term(fieldname, typed)
+
+    def place_values(self, fieldname: str, typed: str) -> list[str]:
+        """The indexed names a typed place name stands for (exact name first, else the names it begins)."""
         norm = normalize(typed)
         values = self.field_values(fieldname)
-        matches = [v for v in values if normalize(v) == norm]
-        if not matches:
-            matches = [v for v in values if normalize(v).startswith(norm)]
-        if not matches:
-            return wq.Term(fieldname, typed)
-        return wq.Or([wq.Term(fieldname, v) for v in matches]) if len(matches) > 1 else wq.Term(fieldname, matches[0])
+        return ([v for v in values if normalize(v) == norm]
+                or [v for v in values if normalize(v).startswith(norm)])
 
 
-def sentence_clauses(node: Node | None) -> list[SameSentence]:
-    """同句 clauses that every hit must satisfy (those ANDed at the top)."""
+def _any_term(fieldname: str, values: list[str]) -> wq.Query | None:
+    if not values:
+        return None
+    terms = [wq.Term(fieldname, v) for v in values]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+# --- exact matching, 同句 included ------------------------------------------------
+
+def has_sentence_clause(node: Node | None) -> bool:
     if isinstance(node, SameSentence):
-        return [node]
-    if isinstance(node, And):
-        return [c for c in node.children if isinstance(c, SameSentence)]
-    return []
+        return True
+    if isinstance(node, Not):
+        return has_sentence_clause(node.child)
+    if isinstance(node, (And, Or)):
+        return any(has_sentence_clause(c) for c in node.children)
+    return False
 
 
-def _member_in_sentence(member: Words | Exact, sentence: str, sentence_words: set[str]) -> bool:
-    if isinstance(member, Exact):
-        return normalize(member.text) in sentence
-    words = query_words(member.text)
-    return all(w in sentence_words for w in words) or normalize(member.text) in sentence
+class Matcher:
+    """The exact set of documents a tree matches.
+
+    Without a 同句 clause this is one Whoosh query. With one, Whoosh narrows
+    the candidates (all members in the paragraph) and only those candidates'
+    text is read and split into sentences.
+    """
+
+    def __init__(self, searcher, compiler: Compiler, text_of: Callable[[int], str]):
+        self.searcher = searcher
+        self.compiler = compiler
+        self.text_of = text_of
+        self._everything: set[int] | None = None
+
+    def docnums(self, node: Node | None) -> set[int]:
+        return self._docs(node, None)
+
+    def _query_docs(self, node: Node | None, within: set[int] | None) -> set[int]:
+        found = set(self.searcher.docs_for_query(self.compiler.compile(node)))
+        return found if within is None else found & within
+
+    def _docs(self, node: Node | None, within: set[int] | None) -> set[int]:
+        if not has_sentence_clause(node):
+            return self._query_docs(node, within)
+        if isinstance(node, SameSentence):
+            candidates = self._query_docs(node, within)
+            return {d for d in candidates if sentence_match(node, self.text_of(d))}
+        if isinstance(node, And):
+            plain = [c for c in node.children if not has_sentence_clause(c)]
+            docs = self._query_docs(And(tuple(plain)) if plain else None, within)
+            for child in node.children:
+                if has_sentence_clause(child):
+                    docs = self._docs(child, docs)
+            return docs
+        if isinstance(node, Or):
+            found: set[int] = set()
+            for child in node.children:
+                found |= self._docs(child, within)
+            return found
+        if isinstance(node, Not):
+            base = self._query_docs(None, within)
+            return base - self._docs(node.child, base)
+        raise TypeError(f"unknown query node {node!r}")
+
+
+def sentences_of(text: str) -> list[str]:
+    """The normalized sentences of a paragraph (split on 。！？； and line breaks)."""
+    return [s for s in SENTENCE_END.split(normalize(text)) if s.strip()]
 
 
 def sentence_match(clause: SameSentence, text: str) -> bool:
-    """True when one sentence of ``text`` holds every member of the clause."""
-    norm = normalize(text)
-    for sentence in SENTENCE_END.split(norm):
-        if not sentence.strip():
-            continue
-        sentence_words = {t.text for t in segment(sentence)}
-        if all(_member_in_sentence(m, sentence, sentence_words) for m in clause.children):
-            return True
-    return False
+    """True when one sentence of ``text`` holds the whole clause."""
+    return any(_holds_in(clause, sentence, {}) for sentence in sentences_of(text))
+
+
+def _holds_in(node: Node, sentence: str, cache: dict) -> bool:
+    """Whether ``sentence`` (normalized) satisfies ``node`` under the same rules as the index."""
+    if isinstance(node, Exact):
+        return normalize(node.text) in sentence
+    if isinstance(node, Words):
+        words = query_words(node.text)
+        if not words:
+            return normalize(node.text).strip() in sentence
+        return all(_word_in_sentence(w, sentence, cache) for w in words)
+    if isinstance(node, (And, SameSentence)):
+        return all(_holds_in(c, sentence, cache) for c in node.children)
+    if isinstance(node, Or):
+        return any(_holds_in(c, sentence, cache) for c in node.children)
+    if isinstance(node, Not):
+        return not _holds_in(node.child, sentence, cache)
+    return True  # a filter is about the report, not the sentence: already applied
+
+
+def _word_in_sentence(word: str, sentence: str, cache: dict) -> bool:
+    """The rules of word_query, applied to one sentence."""
+    if len(word) >= 2 and word in sentence:
+        return True  # several characters side by side match, as in the index
+    parts = components(word)
+    if parts:
+        return all(_word_in_sentence(p, sentence, cache) for p in parts)
+    if word not in sentence:
+        return False
+    if "tokens" not in cache:
+        cache["tokens"] = {t.text for t in segment(sentence)}
+    return word in cache["tokens"]
+
+
+# --- facet columns ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """One stored value per document number: ``values[codes[docnum]]`` (code 0 is "no value")."""
+
+    values: list
+    codes: np.ndarray
+
+    def counts(self, docnums: np.ndarray) -> list[tuple[object, int]]:
+        tally = np.bincount(self.codes[docnums], minlength=len(self.values)) if len(docnums) else []
+        return [(self.values[code], int(n)) for code, n in enumerate(tally) if n]
+
+
+def read_columns(searcher, fieldnames: Iterable[str]) -> dict[str, Column]:
+    """Facet columns built from the posting lists (no stored documents are read)."""
+    reader = searcher.reader()
+    size = reader.doc_count_all()
+    columns: dict[str, Column] = {}
+    for name in fieldnames:
+        field = searcher.schema[name]
+        codes = np.zeros(size, dtype=np.int32)
+        values: list = [None]
+        for term in field.sortable_terms(reader, name):
+            values.append(field.from_bytes(term))
+            ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int64)
+            codes[ids] = len(values) - 1
+        columns[name] = Column(values, codes)
+    return columns

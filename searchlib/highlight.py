@@ -1,55 +1,90 @@
 """Highlights: which characters of a paragraph matched, drawn as ``<mark>``.
 
 Spans are found on the normalized text and drawn on the original, which has
-the same length (see :func:`searchlib.analysis.normalize`). A word is marked
-only where the segmenter saw that word, so 马克 is not marked inside 马克思;
-an exact string is marked wherever it occurs.
+the same length (see :func:`searchlib.analysis.normalize`).
+
+What gets marked follows how the paragraph matched (see :mod:`searchlib.engine`),
+strongest evidence first, for each typed word separately:
+
+1. where the segmenter saw the word itself, or holds it as a dictionary
+   sub-word of a compound (顾问 inside 法律顾问, 普法 inside 普法责任制) — but
+   not where it is only a fragment of a longer dictionary word at that spot
+   (马克 inside the 马克思 of 马克思主义);
+2. only if there is none of those: wherever its characters stand side by
+   side, because that is how the paragraph matched (see the engine);
+3. only if there is none of those either: the parts of a long compound
+   (行政执法 and 三项制度 for 行政执法三项制度), each by these same rules.
+
+So a mark never ends inside a word that the index did not match, and never
+covers a different term. A quoted string is marked wherever it occurs, even
+across words, because that is what was asked for; so is an unquoted run of
+several words found as typed.
 """
 from __future__ import annotations
 
 import re
 from html import escape
 
-from searchlib.analysis import normalize, segment
-from searchlib.engine import LITERAL_RUN_MIN_CHARS, query_words
+from searchlib.analysis import WordToken, normalize, segment
+from searchlib.engine import components, is_literal_run, query_words
 from searchlib.query import Exact, Words
 
 SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")
+CLAUSE_END = re.compile(r"[，,、：:]")
 SNIPPET_TARGET_CHARS = 120
+# A sentence longer than this is cut to the clauses around its marks.
+SNIPPET_MAX_CHARS = 240
 
 
 def match_spans(text: str, terms: list[Words | Exact]) -> list[tuple[int, int]]:
     """Sorted, non-overlapping (start, end) character spans to mark in ``text``."""
     norm = normalize(text)
     spans: list[tuple[int, int]] = []
-    wanted: set[str] = set()
+    wanted: list[str] = []
     literals: set[str] = set()
     for term in terms:
         if isinstance(term, Exact):
             literals.add(normalize(term.text).strip())
-        else:
-            wanted.update(query_words(term.text))
-            run = normalize(term.text).strip()
-            if len(run) >= LITERAL_RUN_MIN_CHARS and " " not in run:
-                literals.add(run)
+            continue
+        words = query_words(term.text)
+        wanted.extend(w for w in words if w not in wanted)
+        if len(words) > 1 and is_literal_run(term.text):
+            literals.add(normalize(term.text).strip())
     if wanted:
         tokens = segment(norm)
-        main_marked: set[int] = set()
-        for tok in tokens:
-            if not tok.sub and tok.text in wanted:
-                spans.append((tok.start, tok.end))
-                main_marked.add(tok.pos)
-        for tok in tokens:
-            if tok.sub and tok.text in wanted and tok.pos not in main_marked:
-                spans.append((tok.start, tok.end))
-    for lit in literals:
-        if not lit:
-            continue
-        start = norm.find(lit)
-        while start >= 0:
-            spans.append((start, start + len(lit)))
-            start = norm.find(lit, start + 1)
+        for word in wanted:
+            spans.extend(_word_spans(word, tokens, norm))
+    for literal in literals:
+        spans.extend(_occurrences(literal, norm))
     return _merge(spans)
+
+
+def _word_spans(word: str, tokens: list[WordToken], norm: str) -> list[tuple[int, int]]:
+    """Where ``word`` matched, at the strongest level it matched at (see the module doc)."""
+    found = [(t.start, t.end) for t in tokens if t.text == word and not (t.sub and _is_fragment(t, tokens))]
+    if found:
+        return found
+    found = _occurrences(word, norm) if len(word) >= 2 else []
+    if found:
+        return found
+    return [span for part in components(word) for span in _word_spans(part, tokens, norm)]
+
+
+def _is_fragment(sub: WordToken, tokens: list[WordToken]) -> bool:
+    """A sub-word lying inside a longer sub-word of the same word (马克 in 马克思 in 马克思主义)."""
+    return any(t.sub and t.pos == sub.pos and t.start <= sub.start and sub.end <= t.end
+               and t.end - t.start > sub.end - sub.start for t in tokens)
+
+
+def _occurrences(literal: str, norm: str) -> list[tuple[int, int]]:
+    found = []
+    if not literal:
+        return found
+    start = norm.find(literal)
+    while start >= 0:
+        found.append((start, start + len(literal)))
+        start = norm.find(literal, start + 1)
+    return found
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -83,24 +118,48 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def snippet(text: str, spans: list[tuple[int, int]]) -> str:
-    """The best one or two sentences of the paragraph, highlighted."""
+    """The best one or two sentences of the paragraph, highlighted.
+
+    The best sentence holds the most different marked strings (then the most
+    marks, then comes first); a short one is joined by the next sentence when
+    that one has marks too or keeps the snippet short.
+    """
     parts = sentences(text)
     if not parts:
         return ""
     if not spans:
-        first_start, first_end = parts[0]
-        return _with_ellipses(text, first_start, first_end, [])
+        start, end = _trimmed(text, parts[0], [])
+        return _with_ellipses(text, start, end, [])
+    norm = normalize(text)
 
-    def marks_in(bounds: tuple[int, int]) -> int:
-        return sum(1 for s, e in spans if s < bounds[1] and e > bounds[0])
+    def quality(bounds: tuple[int, int]) -> tuple[int, int]:
+        inside = [(s, e) for s, e in spans if s < bounds[1] and e > bounds[0]]
+        return len({norm[s:e] for s, e in inside}), len(inside)
 
-    best = max(range(len(parts)), key=lambda i: (marks_in(parts[i]), -i))
+    best = max(range(len(parts)), key=lambda i: (quality(parts[i]), -i))
     start, end = parts[best]
     if end - start < SNIPPET_TARGET_CHARS and best + 1 < len(parts):
         nxt = parts[best + 1]
-        if marks_in(nxt) or (nxt[1] - start) <= SNIPPET_TARGET_CHARS * 1.5:
+        if quality(nxt)[1] or (nxt[1] - start) <= SNIPPET_TARGET_CHARS * 1.5:
             end = nxt[1]
+    start, end = _trimmed(text, (start, end), spans)
     return _with_ellipses(text, start, end, spans)
+
+
+def _trimmed(text: str, bounds: tuple[int, int], spans) -> tuple[int, int]:
+    """A run-on sentence cut to whole clauses around its first mark."""
+    start, end = bounds
+    if end - start <= SNIPPET_MAX_CHARS:
+        return start, end
+    marks = [(s, e) for s, e in spans if start <= s < end]
+    focus = marks[0][0] if marks else start
+    cuts = [m.end() for m in CLAUSE_END.finditer(text, start, end)]
+    left = max([c for c in cuts if c <= focus - SNIPPET_TARGET_CHARS // 3] + [start])
+    right_options = [c for c in cuts if c >= left + SNIPPET_TARGET_CHARS and c > focus]
+    right = min(right_options) if right_options else min(end, left + SNIPPET_MAX_CHARS)
+    if marks:
+        right = max(right, marks[0][1])  # never cut through the first mark
+    return left, min(right, end)
 
 
 def _with_ellipses(text: str, start: int, end: int, spans) -> str:

@@ -7,13 +7,17 @@ Syntax (full-width forms of every operator work the same)::
     行政复议 NOT 诉讼         without (also a leading ``-``: ``-诉讼``)
     (复议 | 诉讼) 纠错        grouping
     "治政"                    exact string, whatever the segmenter did with it
-    行政复议 /s 纠错          both within one sentence (同句)
-    year:2021  year:2019-2021  province:四川  level:county  section:problems
-    年份:2021  省份:四川  章节:存在问题                     (Chinese aliases)
+    -(诉讼 | 复议)            without any of them
+    行政复议 /s 纠错          both within one sentence (同句), also inside brackets
+    行政复议 /p 纠错          both within one paragraph (同段): the default, same as AND
+    year:2021  year:2019-2021  province:四川  level:county|township  section:problems
+    年份:2021  省份:四川  章节:存在问题  title:"法治政府"   (Chinese aliases, quoted values)
 
-Parsing never raises: unknown syntax degrades to plain words. The one thing
-that cannot be read sensibly, an unbalanced quote, is reported as a fatal
-problem, and callers turn it into a clear message.
+Operators are upper case (``OR``, ``AND``, ``NOT``) so that Latin words in a
+query stay words. Parsing never raises: unknown syntax degrades to plain
+words, and each thing that was ignored or reread is listed in ``problems``.
+The one thing that cannot be read sensibly, an unbalanced quote, is reported
+as a fatal problem, and callers turn it into a clear message.
 """
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ from typing import Union
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 64
+# Deeper brackets than this are read as if absent: nobody means 30 levels, and
+# a recursive-descent parser must not run out of stack on pasted garbage.
+MAX_DEPTH = 16
 
 FIELD_ALIASES = {
     "year": "year", "年份": "year", "年度": "year", "年": "year",
@@ -40,10 +47,10 @@ FIELD_ALIASES = {
 FILTER_FIELDS = tuple(sorted(set(FIELD_ALIASES.values())))
 
 SECTION_ALIASES = {
-    "achievements": "achievements", "成效": "achievements", "主要做法": "achievements", "做法": "achievements",
+    "achievements": "achievements", "achievement": "achievements", "成效": "achievements", "主要做法": "achievements", "做法": "achievements",
     "工作情况": "achievements", "成绩": "achievements",
-    "problems": "problems", "问题": "problems", "存在问题": "problems", "存在的问题": "problems", "不足": "problems",
-    "plans": "plans", "下一步": "plans", "计划": "plans", "工作安排": "plans", "打算": "plans",
+    "problems": "problems", "problem": "problems", "问题": "problems", "存在问题": "problems", "存在的问题": "problems", "不足": "problems",
+    "plans": "plans", "plan": "plans", "下一步": "plans", "计划": "plans", "工作安排": "plans", "打算": "plans",
     "leadership": "leadership", "第一责任人": "leadership", "履职": "leadership",
     "other": "other", "其他": "other",
 }
@@ -118,21 +125,38 @@ class QueryError(ValueError):
 
 # --- lexing -------------------------------------------------------------------
 
-_FULLWIDTH = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"', "（": "(", "）": ")",
-                            "－": "-", "｜": "|", "：": ":", "／": "/", "　": " "})
-_TOKEN = re.compile(r'\s+|"[^"]*"?|\(|\)|\||/s\b|[^\s()|"]+')
+_FULLWIDTH = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"', "『": '"', "』": '"',
+                            "（": "(", "）": ")", "－": "-", "−": "-", "｜": "|", "：": ":", "／": "/",
+                            "　": " "})
+_FIELD_NAMES = "|".join(sorted((re.escape(name) for name in FIELD_ALIASES), key=len, reverse=True))
+_TOKEN = re.compile(
+    r'\s+'
+    r'|(?P<field>(?i:' + _FIELD_NAMES + r')):(?P<fvalue>"[^"]*"?|[^\s()"]*)'  # a filter; its value may hold |
+    r'|"[^"]*"?'
+    r'|-(?=[("])'           # a minus directly before a bracket or a quote negates it
+    r'|\(|\)|\|'
+    r'|/[sSpP](?![A-Za-z])'
+    r'|[^\s()|"]+'
+)
 
 
 def prepare(text: str) -> str:
+    """Full-width operator forms to their plain forms (the words themselves are normalized later)."""
     text = text.translate(_FULLWIDTH)
     return unicodedata.normalize("NFKC", text)
 
 
 @dataclass
 class _Tok:
-    kind: str   # WORD EXACT LP RP OR AND NOT MINUS SENT FIELD
+    kind: str   # WORD EXACT LP RP OR AND NOT MINUS SENT PARA FIELD
     value: str = ""
     field: str = ""
+
+
+_UNBALANCED_QUOTE = ('unbalanced quote: add the closing " (or remove the opening one) — '
+                     'quotes mark an exact string, e.g. "出庭应诉率"')
+_OPERATORS = {"|": "OR", "OR": "OR", "或": "OR", "AND": "AND", "与": "AND", "NOT": "NOT", "非": "NOT",
+              "(": "LP", ")": "RP", "-": "MINUS"}
 
 
 def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
@@ -142,54 +166,52 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
         raw = match.group(0)
         if raw.isspace():
             continue
+        if match.group("field") is not None:
+            value = match.group("fvalue")
+            if value.startswith('"'):
+                if len(value) == 1 or not value.endswith('"'):
+                    fatal = _UNBALANCED_QUOTE
+                value = value.strip('"')
+            key = FIELD_ALIASES[match.group("field").lower()]
+            if value.strip():
+                toks.append(_Tok("FIELD", value.strip(), key))
+            else:
+                problems.append(f"ignored {match.group('field')}: with no value")
+            continue
         if raw.startswith('"'):
             if len(raw) == 1 or not raw.endswith('"'):
-                fatal = ('unbalanced quote: add the closing " (or remove the opening one) — '
-                         'quotes mark an exact string, e.g. "出庭应诉率"')
+                fatal = _UNBALANCED_QUOTE
                 inner = raw[1:]
             else:
                 inner = raw[1:-1]
             if inner.strip():
                 toks.append(_Tok("EXACT", inner.strip()))
             continue
-        if raw == "(":
-            toks.append(_Tok("LP"))
-        elif raw == ")":
-            toks.append(_Tok("RP"))
-        elif raw in ("|", "OR", "或"):
-            toks.append(_Tok("OR"))
-        elif raw in ("AND", "与"):
-            toks.append(_Tok("AND"))
-        elif raw in ("NOT", "非"):
-            toks.append(_Tok("NOT"))
-        elif raw == "/s":
+        if raw in _OPERATORS:
+            toks.append(_Tok(_OPERATORS[raw]))
+        elif raw.lower() == "/s":
             toks.append(_Tok("SENT"))
-        elif raw.startswith("-") and len(raw) > 1:
+        elif raw.lower() == "/p":
+            toks.append(_Tok("AND"))  # paragraph scope is what AND already means
+        elif raw.startswith("-") and raw.strip("-"):
             toks.append(_Tok("MINUS"))
-            toks.extend(_word_or_field(raw[1:]))
-        else:
-            toks.extend(_word_or_field(raw))
+            toks.append(_Tok("WORD", raw.lstrip("-")))
+        elif raw.strip("-"):
+            toks.append(_Tok("WORD", raw))
     return toks, fatal
-
-
-def _word_or_field(raw: str) -> list[_Tok]:
-    if ":" in raw:
-        name, _, value = raw.partition(":")
-        key = FIELD_ALIASES.get(name.lower())
-        if key and value:
-            return [_Tok("FIELD", value, key)]
-    raw = raw.strip("-")
-    return [_Tok("WORD", raw)] if raw else []
 
 
 # --- parsing ------------------------------------------------------------------
 
 class _Parser:
+    """Recursive descent: or_expr > and_expr > sentence_expr > unary > atom."""
+
     def __init__(self, toks: list[_Tok], problems: list[str]):
         self.toks = toks
         self.i = 0
         self.problems = problems
         self.clauses = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -199,10 +221,14 @@ class _Parser:
         self.i += 1
         return tok
 
+    def note(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
     def parse(self) -> Node | None:
         node = self.or_expr()
         while self.peek() is not None:  # a stray ")" : skip it and go on
-            self.problems.append("ignored an unmatched ')'")
+            self.note("ignored an unmatched ')'")
             self.take()
             more = self.or_expr()
             node = _and([node, more])
@@ -213,10 +239,15 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
             parts.append(self.and_expr())
-        parts = [p for p in parts if p is not None]
-        if not parts:
+        kept = [p for p in parts if p is not None]
+        if len(parts) > 1 and len(kept) < len(parts):
+            self.note("ignored an OR with nothing on one side")
+        if not kept:
             return None
-        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+        flat: list[Node] = []
+        for p in kept:
+            flat.extend(p.children if isinstance(p, Or) else (p,))
+        return flat[0] if len(flat) == 1 else Or(tuple(flat))
 
     def and_expr(self) -> Node | None:
         parts: list[Node] = []
@@ -232,17 +263,24 @@ class _Parser:
     def sentence_expr(self) -> Node | None:
         node = self.unary()
         members = [node] if node is not None else []
+        joins = 0
         while (tok := self.peek()) is not None and tok.kind == "SENT":
             self.take()
+            joins += 1
             nxt = self.unary()
             if nxt is not None:
                 members.append(nxt)
-        if len(members) > 1:
-            if all(isinstance(m, (Words, Exact)) for m in members):
-                return SameSentence(tuple(members))
-            self.problems.append("/s joins words or quoted strings only; read as AND")
+        if joins and len(members) != joins + 1:
+            self.note("ignored a /s with nothing on one side")
+        if len(members) < 2:
+            return members[0] if members else None
+        if any(_has_filter(m) for m in members):
+            self.note("/s joins words and quoted strings, not filters; read as AND")
             return _and(members)
-        return members[0] if members else None
+        flat: list[Node] = []
+        for m in members:
+            flat.extend(m.children if isinstance(m, SameSentence) else (m,))
+        return SameSentence(tuple(flat))
 
     def unary(self) -> Node | None:
         tok = self.peek()
@@ -252,41 +290,61 @@ class _Parser:
             self.take()
             child = self.unary()
             if child is None:
-                self.problems.append(f"ignored a dangling {'NOT' if tok.kind == 'NOT' else '-'}")
+                self.note(f"ignored a dangling {'NOT' if tok.kind == 'NOT' else '-'}")
                 return None
-            return Not(child)
+            return child.child if isinstance(child, Not) else Not(child)  # NOT NOT x is x
+        if tok.kind in ("OR", "RP"):
+            return None
         return self.atom()
 
     def atom(self) -> Node | None:
         tok = self.take()
+        if tok.kind == "LP":
+            return self.group()
+        if tok.kind == "SENT":
+            self.note("ignored a /s with nothing on one side")
+            return None
+        if tok.kind == "AND":
+            return None
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
-            if self.clauses == MAX_CLAUSES + 1:
-                self.problems.append(f"only the first {MAX_CLAUSES} terms are used")
+            self.note(f"only the first {MAX_CLAUSES} terms are used")
             return None
-        if tok.kind == "LP":
-            node = self.or_expr()
-            if (nxt := self.peek()) is not None and nxt.kind == "RP":
-                self.take()
-            else:
-                self.problems.append("closed an unmatched '('")
-            return node
         if tok.kind == "EXACT":
             return Exact(tok.value)
         if tok.kind == "FIELD":
             value = canonical_filter_value(tok.field, tok.value)
             if value is None:
-                self.problems.append(f"unknown value {tok.value!r} for {tok.field}: searched as words")
+                self.note(f"unknown value {tok.value!r} for {tok.field}: searched as words")
                 return Words(tok.value)
             return Filter(tok.field, value)
-        if tok.kind == "WORD":
-            return Words(tok.value)
-        if tok.kind == "SENT":
-            self.problems.append("ignored a /s with nothing before it")
+        return Words(tok.value)
+
+    def group(self) -> Node | None:
+        if self.depth >= MAX_DEPTH:
+            # Read on as if this bracket were not there; its ")" is skipped as unmatched.
+            self.note(f"brackets nested deeper than {MAX_DEPTH} levels were ignored")
             return None
-        # OR/RP cannot reach here; anything else is read as a word
-        self.problems.append(f"ignored {tok.kind}")
-        return None
+        self.depth += 1
+        try:
+            node = self.or_expr()
+        finally:
+            self.depth -= 1
+        if (nxt := self.peek()) is not None and nxt.kind == "RP":
+            self.take()
+        else:
+            self.note("closed an unmatched '('")
+        return node
+
+
+def _has_filter(node: Node) -> bool:
+    if isinstance(node, Filter):
+        return True
+    if isinstance(node, Not):
+        return _has_filter(node.child)
+    if isinstance(node, (And, Or, SameSentence)):
+        return any(_has_filter(c) for c in node.children)
+    return False
 
 
 def _and(parts: list[Node | None]) -> Node | None:
@@ -301,34 +359,39 @@ def _and(parts: list[Node | None]) -> Node | None:
     return And(tuple(flat))
 
 
-_YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:\s*[-~至到]\s*((?:19|20)\d{2}))?年?$")
+_YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:\s*[-~至到—–]\s*((?:19|20)\d{2})(?:年度?)?)?$")
 
 
 def canonical_filter_value(field_name: str, value: str) -> str | None:
     """The value a filter means, or None when it cannot mean anything.
 
-    Years become ``"2021"`` or ``"2019-2021"``; aliases become the index's
-    English terms; place names are kept as typed (short forms are resolved
-    against the index's own values by the engine).
+    Several values may be given with ``|`` (``level:county|township``); the
+    result keeps those that mean something, in order, joined by ``|``. Years
+    become ``"2021"`` or ``"2019-2021"``; aliases become the index's English
+    terms; place names and titles are kept as typed (short place names are
+    resolved against the index's own values by the engine).
     """
-    value = value.strip()
+    kept: list[str] = []
+    for part in value.split("|"):
+        meaning = _one_filter_value(field_name, part.strip())
+        if meaning is not None and meaning not in kept:
+            kept.append(meaning)
+    return "|".join(kept) or None
+
+
+def _one_filter_value(field_name: str, value: str) -> str | None:
     if not value:
         return None
     if field_name == "year":
         m = _YEAR_RANGE.match(value)
         if not m:
             return None
-        lo, hi = m.group(1), m.group(2) or m.group(1)
-        lo, hi = sorted((lo, hi))
+        lo, hi = sorted((m.group(1), m.group(2) or m.group(1)))
         return lo if lo == hi else f"{lo}-{hi}"
-    if field_name == "section":
-        return SECTION_ALIASES.get(value.lower()) or SECTION_ALIASES.get(value)
-    if field_name == "level":
-        return "|".join(v for part in value.split("|") if (v := LEVEL_ALIASES.get(part.lower()))) or None
-    if field_name == "body":
-        return BODY_ALIASES.get(value.lower())
-    if field_name == "genre":
-        return GENRE_ALIASES.get(value.lower())
+    aliases = {"section": SECTION_ALIASES, "level": LEVEL_ALIASES, "body": BODY_ALIASES,
+               "genre": GENRE_ALIASES}.get(field_name)
+    if aliases is not None:
+        return aliases.get(value.lower())
     return value
 
 

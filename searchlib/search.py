@@ -2,30 +2,58 @@
 
 This is the layer the CLI, the JSON API and the web UI all call. A
 :class:`Library` holds one open index and notices when it has changed.
+
+Ranking
+    ``relevance`` is BM25F over the paragraph text, lifted by query words in
+    the report title and section heading; ``newest``/``oldest`` order by
+    report year, then relevance. Equal keys are broken by the paragraph id,
+    which depends only on the text, so the order is the same on every rebuild.
+
+Facets
+    Counts are exact over the whole result set, never the current page. The
+    ``city`` facet is given once a province is chosen and ``county`` once a
+    city is chosen (a list of every county in China helps nobody).
+    Facets are *disjunctive*: for a field the researcher filtered on
+    (``province:四川`` or ``--province 四川``), the counts are those of the
+    query without that one filter, so the other values show how many hits
+    choosing them instead would give (as Datasette and shops do). The chosen
+    value's count is then exactly ``total``. Fields not filtered on are
+    counted over the result set itself.
+
+Grouping
+    With ``group=True`` the results are reports: each with its best paragraph
+    and the number of its paragraphs that match; ``offset``/``limit`` page
+    through reports, ``hits`` holds the best paragraphs of the page in order.
 """
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import sorting
 from whoosh import query as wq
 
 from searchlib.analysis import normalize
-from searchlib.engine import Compiler, query_words, sentence_clauses, sentence_match
+from searchlib.engine import (FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words,
+                              read_columns)
 from searchlib.highlight import match_spans, render, snippet
 from searchlib.indexing import open_index, resolve_index_dir
-from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, ParsedQuery, QueryError, Words,
-                             canonical_filter_value, parse, positive_terms)
+from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError,
+                             SameSentence, Words, canonical_filter_value, filters_in, parse,
+                             positive_terms)
 
 FACETS = ("report_year", "province", "city", "county", "level", "body", "section_kind", "genre")
+# A facet shown only once its parent is chosen: field -> the filter that must be present.
+NESTED_FACETS = {"city": "province", "county": "city"}
 SORTS = ("relevance", "newest", "oldest")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
+# Scores equal to this many decimals are ties (then the paragraph id decides).
+SCORE_DECIMALS = 6
 
 
 @dataclass
@@ -43,6 +71,7 @@ class SearchRequest:
     sort: str = "relevance"
     limit: int = 10
     offset: int = 0
+    group: bool = False  # one entry per report (see ReportGroup)
 
     def filters(self) -> dict[str, str]:
         return {k: v for k in PARAM_FILTERS if (v := getattr(self, k))}
@@ -71,6 +100,23 @@ class Hit:
 
 
 @dataclass
+class ReportGroup:
+    """A report in grouped results: its best paragraph and how many of its paragraphs match."""
+
+    doc_id: str
+    title: str | None
+    report_year: int | None
+    province: str | None
+    city: str | None
+    county: str | None
+    township: str | None
+    level: str | None
+    body: str | None
+    matches: int
+    best: Hit
+
+
+@dataclass
 class Results:
     query: str
     understood: str
@@ -83,6 +129,8 @@ class Results:
     sort: str = "relevance"
     filters: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    total_reports: int = 0             # distinct reports among the matching paragraphs
+    groups: list[ReportGroup] | None = None  # set when the request asked for group=True
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -102,19 +150,28 @@ def understood(node: Node | None) -> str:
         return f"{node.field}:{node.value}"
     if isinstance(node, And):
         return " AND ".join(_grouped(c) for c in node.children)
-    from searchlib.query import Not, Or, SameSentence
     if isinstance(node, Or):
         return " OR ".join(_grouped(c) for c in node.children)
     if isinstance(node, Not):
         return "NOT " + _grouped(node.child)
     if isinstance(node, SameSentence):
         return " /s ".join(_grouped(c) for c in node.children)
-    return str(node)
+    raise TypeError(f"unknown query node {node!r}")
 
 
 def _grouped(node: Node) -> str:
     text = understood(node)
-    return f"({text})" if " " in text and not isinstance(node, (Words, Exact, Filter)) else text
+    return f"({text})" if isinstance(node, (And, Or, SameSentence)) else text
+
+
+def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
+    """The tree with its top-level filters on ``fieldname`` taken out."""
+    if isinstance(node, Filter) and node.field == fieldname:
+        return None
+    if isinstance(node, And):
+        kept = tuple(c for c in node.children if not (isinstance(c, Filter) and c.field == fieldname))
+        return None if not kept else kept[0] if len(kept) == 1 else And(kept)
+    return node
 
 
 class Library:
@@ -126,14 +183,14 @@ class Library:
         self._live: Path | None = None
         self._index = None
         self._searcher = None
-        self._facet_cache: tuple[object, dict[str, list]] | None = None
+        self._columns: tuple[object, dict[str, Column]] | None = None
         self._open()
 
     def _open(self) -> None:
         self._live = resolve_index_dir(self.index_dir)
         self._index = open_index(self.index_dir)
         self._searcher = self._index.searcher()
-        self._facet_cache = None
+        self._columns = None
 
     def searcher(self):
         """The current searcher, reopened if the index changed on disk."""
@@ -145,7 +202,7 @@ class Library:
                 old.close()
             elif not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
-                self._facet_cache = None
+                self._columns = None
             return self._searcher
 
     def close(self) -> None:
@@ -154,65 +211,70 @@ class Library:
 
     # --- facets -------------------------------------------------------------
 
-    def _facet_values(self, searcher) -> dict[str, list]:
-        """Per document number, the value of each facet field (read once per index version)."""
-        cache = self._facet_cache
-        if cache is not None and cache[0] is searcher:
-            return cache[1]
-        reader = searcher.reader()
-        size = reader.doc_count_all()
-        columns: dict[str, list] = {name: [None] * size for name in FACETS + ("doc_id",)}
-        for docnum, stored in reader.iter_docs():
-            for name in columns:
-                columns[name][docnum] = stored.get(name)
-        self._facet_cache = (searcher, columns)
+    def columns(self, searcher) -> dict[str, Column]:
+        """Per document number, the value of each facet field and of doc_id (built once per index version)."""
+        with self._lock:
+            cached = self._columns
+            if cached is not None and cached[0] is searcher:
+                return cached[1]
+        columns = read_columns(searcher, FACETS + ("doc_id",))
+        with self._lock:
+            self._columns = (searcher, columns)
         return columns
 
-    def facet_counts(self, searcher, docnums: list[int]) -> dict[str, list[tuple[str, int]]]:
-        columns = self._facet_values(searcher)
+    def facet_counts(self, searcher, matcher: Matcher, tree: Node | None,
+                     docnums: np.ndarray) -> dict[str, list[tuple[str, int]]]:
+        columns = self.columns(searcher)
+        filtered = {FILTER_TO_FIELD[f.field] for f in filters_in(tree)}
         facets: dict[str, list[tuple[str, int]]] = {}
         for name in FACETS:
-            column = columns[name]
-            counts = Counter(column[d] for d in docnums)
-            if name == "report_year":
-                ordered = sorted(counts.items(), key=lambda kv: (kv[0] is None, -(kv[0] or 0)))
-            else:
-                ordered = sorted(counts.items(), key=lambda kv: (kv[0] is None, -kv[1], str(kv[0])))
-            facets[name] = [("unknown" if v is None else v, n) for v, n in ordered]
+            parent = NESTED_FACETS.get(name)
+            if parent is not None and parent not in filtered:
+                facets[name] = []
+                continue
+            counted = docnums
+            if name in filtered:
+                field_name = next(k for k, v in FILTER_TO_FIELD.items() if v == name)
+                counted = _as_array(matcher.docnums(without_filters_on(tree, field_name)))
+            facets[name] = _ordered_facet(name, columns[name].counts(counted))
         return facets
 
     # --- search -------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> Results:
         started = time.perf_counter()
-        limit = max(0, min(int(request.limit), MAX_LIMIT))
-        offset = max(0, int(request.offset))
-        if offset > MAX_OFFSET:
-            raise QueryError(f"offset {offset} is too deep (the limit is {MAX_OFFSET}); narrow the query instead")
-        if request.sort not in SORTS:
-            raise QueryError(f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
+        limit, offset = _checked_page(request)
         parsed = parse(request.q or "")
         if parsed.fatal:
             raise QueryError(parsed.fatal)
         tree = self._with_param_filters(parsed, request)
         searcher = self.searcher()
-        wq_query = Compiler(searcher).compile(tree)
-        checks = sentence_clauses(tree)
+        compiler = Compiler(searcher)
+        matcher = Matcher(searcher, compiler, lambda d: searcher.stored_fields(d).get("text", ""))
+        matching = matcher.docnums(tree)
+        docnums = _as_array(matching)
+        columns = self.columns(searcher)
+        facets = self.facet_counts(searcher, matcher, tree, docnums)
+        doc_ids = columns["doc_id"]
+        total_reports = int(np.count_nonzero(np.bincount(doc_ids.codes[docnums]))) if len(docnums) else 0
 
-        matching = sorted(searcher.docs_for_query(wq_query))
-        if checks:
-            matching = [d for d in matching
-                        if all(sentence_match(c, searcher.stored_fields(d)["text"]) for c in checks)]
-        total = len(matching)
-        facets = self.facet_counts(searcher, matching)
-
-        ranked = self._rank(searcher, wq_query, request.sort, set(matching) if checks else None, offset + limit)
+        ranking_query = compiler.compile(tree)
+        # Whoosh's own query matches more than the tree when a 同句 clause is in it.
+        allowed = matching if has_sentence_clause(tree) else None
         terms = positive_terms(tree)
-        hits = [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
+        groups = None
+        if request.group:
+            groups = self._groups(searcher, ranking_query, request.sort, allowed, columns, docnums,
+                                  offset, limit, terms)
+            hits = [g.best for g in groups]
+        else:
+            ranked = self._rank(searcher, ranking_query, request.sort, allowed, offset + limit) if limit else []
+            hits = [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
         took = (time.perf_counter() - started) * 1000
-        return Results(query=request.q or "", understood=understood(tree), total=total, took_ms=round(took, 2),
-                       hits=hits, facets=facets, offset=offset, limit=limit, sort=request.sort,
-                       filters=request.filters(), problems=parsed.problems)
+        return Results(query=request.q or "", understood=understood(tree), total=len(matching),
+                       took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
+                       sort=request.sort, filters=request.filters(), problems=parsed.problems,
+                       total_reports=total_reports, groups=groups)
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
         extra: list[Node] = []
@@ -231,21 +293,65 @@ class Library:
 
     def _rank(self, searcher, query: wq.Query, sort: str, allowed: set[int] | None,
               needed: int) -> list[tuple[int, float]]:
-        if sort == "relevance":
-            sortedby = None
-        else:
-            sortedby = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
-                                           sorting.ScoreFacet(), sorting.FieldFacet("pid")])
-        limit = None if allowed is not None else max(needed, 1)
-        results = searcher.search(query, limit=limit, sortedby=sortedby)
-        ranked = []
-        for hit in results:
-            if allowed is not None and hit.docnum not in allowed:
-                continue
-            ranked.append((hit.docnum, hit.score or 0.0))
-            if len(ranked) >= needed:
+        """The first ``needed`` (docnum, score) pairs in result order; ties broken by pid."""
+        if sort != "relevance":
+            facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
+                                        sorting.ScoreFacet(), sorting.FieldFacet("pid")])
+            results = searcher.search(query, limit=needed, sortedby=facet, filter=allowed)
+            return [(hit.docnum, _relevance_in(hit.score)) for hit in results]
+        # Whoosh breaks ties by document number, which depends on build order.
+        # Fetch until the last tie at the cut is complete, then order ties by pid.
+        fetch = needed + 10
+        while True:
+            results = searcher.search(query, limit=fetch, filter=allowed)
+            scored = [(hit.docnum, round(hit.score or 0.0, SCORE_DECIMALS)) for hit in results]
+            complete = len(scored) < fetch or scored[-1][1] < scored[needed - 1][1]
+            if complete:
                 break
-        return ranked
+            fetch *= 2
+        scored.sort(key=lambda pair: (-pair[1], searcher.stored_fields(pair[0])["pid"]))
+        return scored[:needed]
+
+    def _groups(self, searcher, query: wq.Query, sort: str, allowed: set[int] | None,
+                columns: dict[str, Column], docnums: np.ndarray, offset: int, limit: int,
+                terms) -> list[ReportGroup]:
+        """Reports in the order of their best paragraph, ties by doc_id.
+
+        Within a report, equal scores go to the earlier paragraph (Whoosh
+        numbers a report's paragraphs in reading order).
+        """
+        if not len(docnums) or not limit:
+            return []
+        doc_ids, years = columns["doc_id"], columns["report_year"]
+        ranked = self._rank_all(searcher, query, sort, allowed)
+        best: dict[int, tuple[int, float]] = {}
+        for docnum, score in ranked:
+            best.setdefault(int(doc_ids.codes[docnum]), (docnum, score))
+
+        def group_order(item):
+            code, (docnum, score) = item
+            year = years.values[years.codes[docnum]]
+            return _order_key(sort, year, score), str(doc_ids.values[code])
+
+        order = sorted(best.items(), key=group_order)
+        matches = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values))
+        groups = []
+        for code, (docnum, score) in order[offset:offset + limit]:
+            hit = self._hit(searcher, docnum, score, terms)
+            groups.append(ReportGroup(doc_id=hit.doc_id, title=hit.title, report_year=hit.report_year,
+                                      province=hit.province, city=hit.city, county=hit.county,
+                                      township=hit.township, level=hit.level, body=hit.body,
+                                      matches=int(matches[code]), best=hit))
+        return groups
+
+    def _rank_all(self, searcher, query: wq.Query, sort: str, allowed: set[int] | None) -> list[tuple[int, float]]:
+        if sort == "relevance":
+            results = searcher.search(query, limit=None, filter=allowed)
+        else:
+            facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
+                                        sorting.ScoreFacet()])
+            results = searcher.search(query, limit=None, sortedby=facet, filter=allowed)
+        return [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
 
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
         stored = searcher.stored_fields(docnum)
@@ -282,8 +388,52 @@ class Library:
 
     def stats(self) -> dict:
         searcher = self.searcher()
-        columns = self._facet_values(searcher)
-        return {"paragraphs": searcher.doc_count(), "reports": len({d for d in columns["doc_id"] if d})}
+        doc_ids = self.columns(searcher)["doc_id"]
+        live = _as_array(searcher.docs_for_query(wq.Every()))
+        reports = int(np.count_nonzero(np.bincount(doc_ids.codes[live]))) if len(live) else 0
+        return {"paragraphs": searcher.doc_count(), "reports": reports}
+
+
+def _checked_page(request: SearchRequest) -> tuple[int, int]:
+    try:
+        limit, offset = int(request.limit), int(request.offset)
+    except (TypeError, ValueError):
+        raise QueryError("limit and offset must be whole numbers") from None
+    if offset < 0 or limit < 0:
+        raise QueryError("limit and offset must not be negative")
+    if offset > MAX_OFFSET:
+        raise QueryError(f"offset {offset} is too deep (the limit is {MAX_OFFSET}); narrow the query instead")
+    if request.sort not in SORTS:
+        raise QueryError(f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
+    return min(limit, MAX_LIMIT), offset
+
+
+def _as_array(docnums) -> np.ndarray:
+    return np.fromiter(sorted(docnums), dtype=np.int64)
+
+
+def _relevance_in(key) -> float:
+    """The relevance score of a hit; a sorted search reports its sort key (year, -score, ...) instead."""
+    if isinstance(key, tuple):
+        return -float(key[1])
+    return float(key or 0.0)
+
+
+def _order_key(sort: str, year: int | None, score: float) -> tuple:
+    """The result order of a paragraph as a sortable key (a missing year comes last)."""
+    if sort == "relevance":
+        return (-score,)
+    if year is None:
+        return (1, 0, -score)
+    return (0, -year if sort == "newest" else year, -score)
+
+
+def _ordered_facet(name: str, counts: list[tuple[object, int]]) -> list[tuple[str, int]]:
+    if name == "report_year":
+        ordered = sorted(counts, key=lambda kv: (kv[0] is None, -(kv[0] or 0)))
+    else:
+        ordered = sorted(counts, key=lambda kv: (kv[0] is None, -kv[1], str(kv[0])))
+    return [("unknown" if v is None else v, n) for v, n in ordered]
 
 
 def search(index_dir: Path | str, q: str, **params) -> Results:
@@ -295,4 +445,4 @@ def search(index_dir: Path | str, q: str, **params) -> Results:
         library.close()
 
 
-__all__ = ["Library", "SearchRequest", "Results", "Hit", "QueryError", "search", "MAX_QUERY_CHARS"]
+__all__ = ["Library", "SearchRequest", "Results", "Hit", "ReportGroup", "QueryError", "search", "MAX_QUERY_CHARS"]

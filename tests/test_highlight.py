@@ -1,0 +1,94 @@
+"""Snippets: escaped, whole words marked, cut at sentence boundaries."""
+import re
+
+from searchlib.highlight import match_spans, snippet
+from searchlib.query import parse, positive_terms
+from searchlib.search import SearchRequest
+
+MARKED = re.compile(r"<mark>(.*?)</mark>")
+
+
+def marked(text, q):
+    spans = match_spans(text, positive_terms(parse(q).tree))
+    return [text[s:e] for s, e in spans]
+
+
+def test_a_word_is_not_marked_inside_a_longer_word_when_it_stands_alone_too():
+    text = "外籍志愿者马克参加了马克思主义法学读书会。"
+    spans = match_spans(text, positive_terms(parse("马克").tree))
+    assert spans == [(text.index("马克"), text.index("马克") + 2)]
+
+
+def test_a_word_found_only_inside_a_longer_word_is_marked_where_it_matched():
+    assert marked("区政府常务会议开展马克思主义法治理论专题学习。", "马克") == ["马克"]
+
+
+def test_the_longer_word_is_marked_whole():
+    assert marked("外籍志愿者马克参加了马克思主义法学读书会。", "马克思") == ["马克思"]
+
+
+def test_a_dictionary_part_of_a_compound_is_marked():
+    assert marked("建立政府法律顾问库,外聘顾问律师12名。", "顾问") == ["顾问", "顾问"]
+
+
+def test_a_query_word_is_never_marked_as_a_different_term():
+    # 法律 is inside 法律顾问, but the query was 顾问
+    assert all(m == "顾问" for m in marked("建立政府法律顾问库。", "顾问"))
+
+
+def test_traditional_text_is_marked_for_a_simplified_query_and_the_reverse():
+    assert marked("全年辦理行政復議案件12件。", "行政复议") == ["行政復議"]
+    assert marked("全年办理行政复议案件12件。", "行政復議") == ["行政复议"]
+
+
+def test_an_exact_string_crossing_word_boundaries_is_marked_as_typed():
+    assert marked("推进法治政府建设。", '"治政"') == ["治政"]
+
+
+def test_words_under_not_are_not_marked():
+    assert marked("行政复议与行政诉讼。", "行政复议 -诉讼") == ["行政复议"]
+
+
+def test_a_word_split_by_the_segmenter_is_marked_where_its_characters_are():
+    assert marked("推动“多元化解”纠纷解决机制。", "化解") == ["化解"]
+
+
+def test_a_long_compound_written_apart_marks_its_parts():
+    assert marked("落实行政执法“三项制度”。", "行政执法三项制度") == ["行政执法", "三项制度"]
+
+
+def test_snippet_escapes_html_everywhere():
+    text = "<b>行政复议</b> & 纠错。"
+    html = snippet(text, match_spans(text, positive_terms(parse("行政复议").tree)))
+    assert html == "&lt;b&gt;<mark>行政复议</mark>&lt;/b&gt; &amp; 纠错。"
+
+
+def test_snippet_is_the_best_sentence_with_ellipses():
+    text = "第一句讲别的事情。" * 3 + "第二句讲行政复议和纠错。" + "最后一句又讲别的事情。" * 12
+    html = snippet(text, match_spans(text, positive_terms(parse("行政复议 纠错").tree)))
+    assert html.startswith("…第二句讲<mark>行政复议</mark>和<mark>纠错</mark>。")
+    assert html.endswith("…")
+    assert "第一句" not in html
+
+
+def test_snippet_prefers_the_sentence_with_more_different_terms():
+    text = "行政复议工作。行政复议案件。依法纠错,行政复议决定履行。"
+    html = snippet(text, match_spans(text, positive_terms(parse("行政复议 纠错").tree)))
+    assert "<mark>纠错</mark>" in html
+
+
+def test_snippet_of_a_run_on_sentence_is_cut_at_clauses_around_the_mark():
+    text = "，".join(f"第{i}项工作稳步推进" for i in range(60)) + "，行政复议案件全部办结。"
+    html = snippet(text, match_spans(text, positive_terms(parse("行政复议").tree)))
+    assert "<mark>行政复议</mark>" in html and len(html) < 300 and html.startswith("…")
+
+
+def test_hits_carry_the_snippet_and_the_full_paragraph(library):
+    hit = library.search(SearchRequest(q="马克思主义")).hits[0]
+    assert "<mark>马克思主义</mark>" in hit.snippet
+    assert "马克思主义" in hit.text and "<mark>" not in hit.text
+
+
+def test_highlighted_marks_the_whole_paragraph(library):
+    text = "实现一村一法律顧問全覆蓋。行政复议。"
+    assert library.highlighted(text, "法律顾问") == "实现一村一<mark>法律顧問</mark>全覆蓋。行政复议。"

@@ -1,0 +1,126 @@
+"""The query language, parsed: what each piece of syntax means as a tree."""
+from hypothesis import given, strategies as st
+
+from searchlib.query import (MAX_DEPTH, And, Exact, Filter, Not, Or, SameSentence, Words, canonical_filter_value,
+                             parse)
+
+
+def tree(q):
+    parsed = parse(q)
+    assert parsed.fatal is None
+    return parsed.tree
+
+
+def test_words_are_anded():
+    assert tree("行政复议 纠错") == And((Words("行政复议"), Words("纠错")))
+
+
+def test_or_and_bar_mean_the_same():
+    assert tree("复议 OR 诉讼") == tree("复议 | 诉讼") == Or((Words("复议"), Words("诉讼")))
+
+
+def test_and_binds_tighter_than_or():
+    assert tree("a OR b c") == Or((Words("a"), And((Words("b"), Words("c")))))
+
+
+def test_not_and_leading_minus_mean_the_same():
+    assert tree("复议 NOT 诉讼") == tree("复议 -诉讼") == And((Words("复议"), Not(Words("诉讼"))))
+
+
+def test_minus_before_a_bracket_or_a_quote_negates_it():
+    assert tree("复议 -(诉讼 | 应诉)") == And((Words("复议"), Not(Or((Words("诉讼"), Words("应诉"))))))
+    assert tree('复议 -"行政诉讼"') == And((Words("复议"), Not(Exact("行政诉讼"))))
+
+
+def test_a_not_only_query_is_kept():
+    assert tree("-诉讼") == Not(Words("诉讼"))
+
+
+def test_double_negation_cancels():
+    assert tree("NOT -诉讼") == Words("诉讼")
+
+
+def test_quotes_make_an_exact_string():
+    assert tree('"出庭应诉率"') == Exact("出庭应诉率")
+
+
+def test_full_width_operators_and_quotes_read_the_same_as_plain_ones():
+    assert tree("“出庭应诉率” （复议｜诉讼） －撤销") == tree('"出庭应诉率" (复议|诉讼) -撤销')
+    assert tree("行政复议 ／ｓ 纠错") == tree("行政复议 /s 纠错")
+    assert tree("年份：２０２１") == tree("year:2021")
+
+
+def test_same_sentence_operator():
+    assert tree("行政复议 /s 纠错") == SameSentence((Words("行政复议"), Words("纠错")))
+    assert tree("a /s b /s c") == SameSentence((Words("a"), Words("b"), Words("c")))
+
+
+def test_same_sentence_works_inside_brackets_and_with_or_groups():
+    assert tree("(a /s b) OR c") == Or((SameSentence((Words("a"), Words("b"))), Words("c")))
+    assert tree("(复议 | 诉讼) /s 纠错") == SameSentence((Or((Words("复议"), Words("诉讼"))), Words("纠错")))
+
+
+def test_paragraph_scope_operator_is_plain_and():
+    assert tree("a /p b") == tree("a b")
+
+
+def test_same_sentence_with_a_filter_degrades_to_and_with_a_note():
+    parsed = parse("复议 /s year:2021")
+    assert parsed.tree == And((Words("复议"), Filter("year", "2021")))
+    assert any("/s" in p for p in parsed.problems)
+
+
+def test_field_filters_and_their_chinese_aliases():
+    assert tree("年份:2021 省份:四川 章节:存在问题") == tree("year:2021 province:四川 section:problems")
+    assert tree("year:2019-2021") == Filter("year", "2019-2021")
+    assert tree("year:2021-2019") == Filter("year", "2019-2021")
+    assert tree("年份:2019年至2021年") == Filter("year", "2019-2021")
+    assert tree("level:county|township") == Filter("level", "county|township")
+    assert tree("层级:乡镇") == Filter("level", "township")
+    assert tree("body:部门") == Filter("body", "department")
+    assert tree('title:"法治政府"') == Filter("title", "法治政府")
+
+
+def test_a_filter_value_that_means_nothing_is_searched_as_words_with_a_note():
+    parsed = parse("year:去年")
+    assert parsed.tree == Words("去年")
+    assert parsed.problems
+
+
+def test_unknown_field_names_are_words():
+    assert tree("foo:bar") == Words("foo:bar")
+
+
+def test_canonical_values_drop_meaningless_alternatives():
+    assert canonical_filter_value("level", "county|nowhere") == "county"
+    assert canonical_filter_value("section", "nowhere") is None
+
+
+def test_unbalanced_quote_is_the_one_fatal_problem():
+    assert parse('"行政复议').fatal
+    assert parse('title:"法治').fatal
+
+
+def test_stray_operators_and_brackets_degrade_with_notes():
+    for q, expected in [("a OR", Words("a")), ("OR a", Words("a")), ("a /s", Words("a")), ("(a", Words("a")),
+                        ("a)", Words("a")), ("NOT", None), ("()", None)]:
+        parsed = parse(q)
+        assert parsed.fatal is None and parsed.tree == expected, q
+
+
+def test_deep_brackets_are_read_flat_not_recursed_into():
+    q = "(" * 200 + "a" + ")" * 200
+    parsed = parse(q)
+    assert parsed.fatal is None and parsed.tree == Words("a")
+    assert any(str(MAX_DEPTH) in p for p in parsed.problems)
+
+
+@given(st.text(max_size=200))
+def test_parsing_never_raises_on_any_text(text):
+    parse(text)
+
+
+@given(st.lists(st.sampled_from(['"', "“", "”", "(", "（", ")", "）", "-", "－", "|", "OR", "NOT", "AND", "/s", " ",
+                                 "year:", "省份:", "复议", "纠错", "2021", ":", "／ｓ"]), max_size=40))
+def test_parsing_never_raises_on_operator_soup(pieces):
+    parse("".join(pieces))
