@@ -154,6 +154,8 @@ def sub_words(word: str) -> tuple[tuple[str, int], ...]:
     n = len(word)
     if n < 3:
         return ()
+    # The cache must never hold an answer computed without the domain words.
+    _ensure_dictionary()
     found: list[tuple[str, int]] = []
     seen: set[str] = set()
     for size in range(2, n):

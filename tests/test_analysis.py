@@ -55,3 +55,13 @@ def test_punctuation_is_not_a_word_but_breaks_adjacency():
 
 def test_bigrams_spell_out_every_substring():
     assert bigrams("法治政府") == ["法治", "治政", "政府", "府"]
+
+
+def test_sub_words_see_the_domain_dictionary_even_when_called_first():
+    # A fresh interpreter, so that sub_words really is the first call.
+    import subprocess
+    import sys
+
+    code = "from searchlib.analysis import sub_words; print([w for w, _ in sub_words('负责人出庭应诉')])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "出庭应诉" in out.stdout, out.stderr
