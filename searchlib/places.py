@@ -111,8 +111,8 @@ class Gazetteer:
         loc = Locality(division_code=div.code, level=LEVEL_NAMES[div.level])
         for d in [div] + self.ancestors(div):
             setattr(loc, LEVEL_NAMES[d.level], d.name)
-        if loc.province in MUNICIPALITIES and loc.city is None and div.level >= 2:
-            loc.city = loc.province
+        if loc.province in MUNICIPALITIES and loc.city is None:
+            loc.city = loc.province  # a municipality is its own city
         return loc
 
     def lookup(self, name: str) -> list[Division]:

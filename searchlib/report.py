@@ -326,17 +326,21 @@ def organisation_in_title(title: str | None) -> str | None:
 
 # Who "we" are: 我县 / 全县 (a county), 我局 (a department) ... weighted by how
 # plainly the phrase speaks for the author.
+_CLAUSE_START = r"(?:^|(?<=[,。、;:\s(“]))"
 _SELF_LEVEL_CUES = {
     1: re.compile(r"(我|本)省|全省"),
-    2: re.compile(r"(我|本)(市|州|盟)|全(市|州|盟)"),
-    3: re.compile(r"(我|本)(县|区|旗)|全(县|区|旗)"),
+    2: re.compile(r"(我|本)(市|州|盟)|全(市|州|盟)|" + _CLAUSE_START + r"市人民政府(?!.{0,8}(领导|指导))"),
+    3: re.compile(r"(我|本)(县|区|旗)|全(县|区|旗)|" + _CLAUSE_START + r"(县|区)人民政府(?!.{0,8}(领导|指导))"),
     4: re.compile(r"(我|本)(镇|乡|街道|街)|全(镇|乡|街道|街)|(街道|镇|乡)(党工委|党委)"),
 }
-_SELF_DEPARTMENT = re.compile(r"(我|本)(局|厅|委|办)(?!公)|(局|厅)(党组|党委|机关|领导班子|主要负责)|全厅")
+# A department speaking for itself: 我局, 本厅, or 局党组 opening a clause
+# (县司法局主要负责人 in a county report is somebody else's bureau).
+_SELF_DEPARTMENT = re.compile(r"(我|本)(局|厅|委|办)(?!公)|" + _CLAUSE_START + r"(局|厅)(党组|党委|机关|领导班子|主要负责|班子)|全厅")
 _AUTONOMOUS_REGION = re.compile(r"自治区(党委|政府|人民政府|主席)")
 _DISTRICT_ORGANS = re.compile(r"(?<!自治)区(委|政府|人民政府)")
 _SUBJECT_WINDOW = 2000
-_ORG_AFTER_NAME = re.compile(r"^[^,,。、;:《》“”]{0,6}(人民政府|政府|党委|县委|市委|区委|党工委|办事处|局|厅|委员会)")
+_ORG_AFTER_NAME = re.compile(r"^[\u4e00-\u9fff]{0,8}?(人民政府办公室|政府办公室|人民政府|政府|党委|县委|市委|区委|党工委|办事处|"
+                             r"司法局|司法厅|[\u4e00-\u9fff]{1,6}?(局|厅|委员会))")
 
 
 @dataclass
@@ -360,34 +364,46 @@ def author_from_body(norm_body: str) -> Author:
         scores[3] = 0
     level = max(scores, key=lambda k: (scores[k], k)) if any(scores.values()) else None
     department = _SELF_DEPARTMENT.search(window)
-    if department and department.group().endswith("厅") or (department and "厅" in department.group()):
+    if department and "厅" in department.group():
         level = 1  # a 厅 is always provincial
     return Author(kind="department" if department else ("government" if level else None), level=level)
 
 
-def find_subject(gaz: Gazetteer, norm_body: str, level: int | None) -> Mention | None:
+@dataclass
+class Subject:
+    """The author as the body names it: a place, and the organisation after it (人民政府, 司法局)."""
+    mention: Mention
+    organisation: str | None
+
+
+def find_subject(gaz: Gazetteer, norm_body: str, author: Author) -> Subject | None:
     """The author as the body's opening names it (``2023年,岳池县坚持…``).
 
     Only a place at the author's own level counts, and only if it is named in
     the first sentence, named twice, or named as an organisation (岳阳县人民政府).
+    A department with no level cue is found by its name (江门市交通运输局).
     """
     window = norm_body[:_SUBJECT_WINDOW]
-    mentions = gaz.mentions(window, running_text=True)
+    level = author.level
     first_sentence_end = window.find("。") if "。" in window else 150
-    for mention in mentions:
+    for mention in gaz.mentions(window, running_text=True):
+        after = window[mention.start + len(mention.name):]
+        organisation = _ORG_AFTER_NAME.match(after)
         levels = {d.level for d in mention.divisions}
-        fits = level is None or level in levels or (
-            level == 2 and 3 in levels and mention.name.endswith("市"))
+        if level is None:
+            fits = mention.start <= first_sentence_end or (author.kind == "department" and organisation
+                                                           and body_kind(organisation.group()) == "department")
+        else:
+            fits = level in levels or (level == 2 and 3 in levels and mention.name.endswith("市"))
+            fits = fits and (mention.start <= first_sentence_end or window.count(mention.name) >= 2
+                             or organisation is not None)
         if not fits:
             continue
-        if level is None and mention.start > first_sentence_end:
-            return None
-        after = window[mention.start + len(mention.name):]
-        if (mention.start <= first_sentence_end or window.count(mention.name) >= 2
-                or _ORG_AFTER_NAME.match(after)):
-            wanted = [d for d in mention.divisions if level is None or d.level == level
-                      or (level == 2 and d.level == 3)]
-            return Mention(mention.start, mention.name, tuple(wanted or mention.divisions))
+        wanted = [d for d in mention.divisions if level is None or d.level == level
+                  or (level == 2 and d.level == 3)]
+        named = Mention(mention.start, mention.name, tuple(wanted or mention.divisions))
+        in_opening = mention.start <= first_sentence_end
+        return Subject(named, mention.name + organisation.group() if organisation and in_opening else None)
     return None
 
 
@@ -683,11 +699,11 @@ def parse_text(text: str, source: str = "<text>") -> Report:
     primary = [title_norm, normalize(title_org or ""), normalize(signature_org or ""), _place_part(header_org)]
     primary += [_place_part(header.get(label)) for label in SOURCE_LABELS]
     superiors = [normalize(a) for a in addressees] + [_place_part(header.get("中文域名"))]
-    kind = body_kind(publisher) or author.kind
     level = author.level
-    subject = find_subject(gaz, norm_body, level)
+    subject = find_subject(gaz, norm_body, author)
+    kind = body_kind(publisher) or body_kind(subject and subject.organisation) or author.kind
     locality = gaz.resolve(primary, context=norm_body[:_SUBJECT_WINDOW * 2], codes=codes,
-                           superiors=superiors, subject=subject)
+                           superiors=superiors, subject=subject and subject.mention)
     if locality.level is None:
         locality = upper_bound(gaz, superiors, level)
     if locality.level is None and level is not None:
