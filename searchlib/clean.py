@@ -17,14 +17,46 @@ from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
 
 PATTERNS_FILE = DATA_DIR / "cleaning_patterns.txt"
+
+# Each stage looks at the same lines more than once; normalizing a line once
+# per page instead of once per look keeps parsing cheap.
+normalized = functools.lru_cache(maxsize=16384)(normalize)
 SECTIONS = ("drop-line", "remove-inline", "end-of-document")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CleaningRules:
     drop_line: tuple[re.Pattern, ...] = ()
     remove_inline: tuple[re.Pattern, ...] = ()
     end_of_document: tuple[re.Pattern, ...] = ()
+
+    @functools.cached_property
+    def any_inline(self) -> re.Pattern:
+        """One pass that tells whether a line needs the inline patterns at all."""
+        return _union(self.remove_inline)
+
+    @functools.cached_property
+    def any_drop(self) -> re.Pattern:
+        return _union(self.drop_line)
+
+    @functools.cached_property
+    def any_end(self) -> re.Pattern:
+        return _union(self.end_of_document)
+
+
+def _union(patterns: tuple[re.Pattern, ...]) -> re.Pattern:
+    """One regex matching where any of ``patterns`` does.
+
+    Patterns anchored at ``^`` are grouped under one anchor, so a long line is
+    not re-tried against each of them at every position.
+    """
+    anchored = [p.pattern[1:] for p in patterns if p.pattern.startswith("^")]
+    floating = [p.pattern for p in patterns if not p.pattern.startswith("^")]
+    parts = []
+    if anchored:
+        parts.append("^(?:" + "|".join(f"(?:{a})" for a in anchored) + ")")
+    parts += [f"(?:{f})" for f in floating]
+    return re.compile("|".join(parts) if parts else r"(?!)")
 
 
 def load_rules(path: Path = PATTERNS_FILE) -> CleaningRules:
@@ -78,7 +110,7 @@ def remove_spans(line: str, patterns: tuple[re.Pattern, ...]) -> str:
     normalized line is the same span in the original.
     """
     for pattern in patterns:
-        folded = normalize(line)
+        folded = normalized(line)
         spans = [m.span() for m in pattern.finditer(folded) if m.end() > m.start()]
         for start, end in reversed(spans):
             line = line[:start] + line[end:]
@@ -93,13 +125,14 @@ def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
         line = tidy(raw)
         if not line:
             continue
-        line = tidy(remove_spans(line, rules.remove_inline))
-        if not line:
-            continue
-        folded = normalize(line)
-        if any(p.search(folded) for p in rules.end_of_document):
+        if rules.any_inline.search(normalized(line)):
+            line = tidy(remove_spans(line, rules.remove_inline))
+            if not line:
+                continue
+        folded = normalized(line)
+        if rules.any_end.search(folded):
             break
-        if any(p.search(folded) for p in rules.drop_line):
+        if rules.any_drop.search(folded):
             continue
         out.append(line)
     return out

@@ -149,7 +149,8 @@ class Gazetteer:
         return found
 
     def resolve(self, primary: list[str], context: str = "", codes: Iterable[str] = (),
-                superiors: Iterable[str] = (), subject: Mention | None = None) -> Locality:
+                superiors: Iterable[str] = (), subject: Mention | None = None,
+                context_mentions: Iterable[Mention] | None = None) -> Locality:
         """The author's locality.
 
         ``primary``: title, publisher and header strings, where a place named is
@@ -157,7 +158,8 @@ class Gazetteer:
         prefix). ``subject``: the author named in the body's opening, used only
         when ``primary`` and ``codes`` name no place. ``superiors``: places the
         author sits in (the addressee, a site label), and ``context`` (the
-        body): both only choose among same-named candidates.
+        body, or ``context_mentions`` already found in it): both only choose
+        among same-named candidates.
         """
         evidence: list[tuple[Division, ...]] = []
         for code in codes:
@@ -176,8 +178,9 @@ class Gazetteer:
         supporting_names: set[str] = set()
         for text in superiors:
             supporting_names.update(m.name for m in self.mentions(text or ""))
-        if context:
-            supporting_names.update(m.name for m in self.mentions(context, running_text=True))
+        if context_mentions is None and context:
+            context_mentions = self.mentions(context, running_text=True)
+        supporting_names.update(m.name for m in context_mentions or ())
 
         def support(div: Division) -> tuple[int, int]:
             chain = self.ancestors(div)

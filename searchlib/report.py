@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from searchlib.analysis import normalize
-from searchlib.clean import clean_lines
+from searchlib.clean import clean_lines, normalized
 from searchlib.places import LEVEL_NAMES, Gazetteer, Locality, Mention, gazetteer
 from searchlib.source import read_text
 
@@ -226,7 +226,7 @@ def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int
             text = "".join(lines[i:i + span])
             if best is None:
                 best = (text, i, i + span)
-            elif normalize(best[0]) in normalize(text) and len(text) > len(best[0]):
+            elif normalized(best[0]) in normalized(text) and len(text) > len(best[0]):
                 best = (text, best[1], i + span)
             i += span
             continue
@@ -238,7 +238,7 @@ def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int
 
 def split_run_in_title(line: str) -> tuple[str, str] | None:
     """A title that runs straight into the body because the page lost its line breaks."""
-    norm = normalize(line)
+    norm = normalized(line)
     if len(norm) < 100:
         return None
     match = _RUN_IN_TITLE.match(norm)
@@ -251,7 +251,7 @@ def split_run_in_title(line: str) -> tuple[str, str] | None:
 def tidy_title(title: str) -> tuple[str, str | None]:
     """(title without a 【…】 prefix or a glued date, the glued date if any)."""
     title = _BRACKET_PREFIX.sub("", title.strip())
-    match = _TITLE_DATE.search(normalize(title))
+    match = _TITLE_DATE.search(normalized(title))
     if match:
         return title[:match.start()].strip(), match.group(1)
     return title, None
@@ -277,7 +277,7 @@ def split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     """Trailing signature block (issuing body, date) apart from the body."""
     cut = len(lines)
     while cut > 0:
-        norm = normalize(lines[cut - 1])
+        norm = normalized(lines[cut - 1])
         if len(norm) > 30 or re.search(r"[。;,,:]", norm):
             break
         if not (_SIGNATURE_DATE.match(norm) or _GOVERNMENT.search(norm) or _DEPARTMENT.search(norm)):
@@ -292,7 +292,7 @@ def body_kind(organisation: str | None) -> str | None:
     """government / department from an organisation's name (东坡区司法局 is a department)."""
     if not organisation:
         return None
-    norm = normalize(organisation)
+    norm = normalized(organisation)
     if _DEPARTMENT.search(norm) and not re.search(r"(街道办事处|办事处)$", norm):
         return "department"
     if _GOVERNMENT.search(norm) or "人民政府" in norm:
@@ -307,7 +307,7 @@ def organisation_in_title(title: str | None) -> str | None:
     """The reporting body a title names: 眉山市东坡区人民政府 in ``…人民政府关于2021年…``."""
     if not title:
         return None
-    norm = normalize(title)
+    norm = normalized(title)
     norm = re.sub(r"^\[[^\]]*\]", lambda m: " " * len(m.group()), norm)  # [天政发〔2026〕7号] prefix
     patterns = (
         r"^\s*(?P<org>[^\d关]{2,40}?)关于",
@@ -351,7 +351,7 @@ class Author:
 
 
 def author_from_body(norm_body: str) -> Author:
-    window = norm_body[:_SUBJECT_WINDOW * 2]
+    window = norm_body[:_SUBJECT_WINDOW]
     scores = {}
     for level, pattern in _SELF_LEVEL_CUES.items():
         score = 0
@@ -376,7 +376,8 @@ class Subject:
     organisation: str | None
 
 
-def find_subject(gaz: Gazetteer, norm_body: str, author: Author) -> Subject | None:
+def find_subject(gaz: Gazetteer, norm_body: str, author: Author,
+                 mentions: list[Mention] | None = None) -> Subject | None:
     """The author as the body's opening names it (``2023年,岳池县坚持…``).
 
     Only a place at the author's own level counts, and only if it is named in
@@ -386,7 +387,11 @@ def find_subject(gaz: Gazetteer, norm_body: str, author: Author) -> Subject | No
     window = norm_body[:_SUBJECT_WINDOW]
     level = author.level
     first_sentence_end = window.find("。") if "。" in window else 150
-    for mention in gaz.mentions(window, running_text=True):
+    if mentions is None:
+        mentions = gaz.mentions(window, running_text=True)
+    for mention in mentions:
+        if mention.start >= len(window):
+            break
         after = window[mention.start + len(mention.name):]
         organisation = _ORG_AFTER_NAME.match(after)
         levels = {d.level for d in mention.divisions}
@@ -442,7 +447,7 @@ _REPORTING_PHRASE = re.compile(r"现将.{0,20}?((?:19|20)\d{2})\s*年")
 
 def genre_of(title: str | None, norm_opening: str) -> str:
     if title:
-        norm = normalize(title)
+        norm = normalized(title)
         if _OTHER_TITLE.search(norm):
             return "other"
         if _REPORT_TITLE.search(norm):
@@ -461,7 +466,7 @@ def report_year_from(title: str | None, norm_body: str, publish_date: str | None
     latest = int(publish_date[:4]) if publish_date else dt.date.today().year
     candidates: list[int] = []
     if title:
-        candidates += _years(normalize(title))[:1]
+        candidates += _years(normalized(title))[:1]
     opening = norm_body[:600]
     if match := _REPORTING_PHRASE.search(opening):
         candidates.append(int(match.group(1)))
@@ -495,7 +500,7 @@ _TERMINAL = tuple("。!?;:…”’」)】]")
 def section_kind(heading: str | None, previous: str | None) -> str:
     if heading:
         for kind, pattern in _KIND_RULES:
-            if pattern.search(normalize(heading)):
+            if pattern.search(normalized(heading)):
                 return kind
     # A numbered theme heading ("强化执法监督") reports work done, unless it
     # follows the problems, where it lays out what comes next.
@@ -519,7 +524,7 @@ def join_broken_lines(lines: list[str]) -> list[str]:
     """Join lines a hard line break cut inside a sentence (力求\\n高质量, 《…条例\\n》)."""
     out: list[str] = []
     for line in lines:
-        if out and _continues(normalize(out[-1]), normalize(line)):
+        if out and _continues(normalized(out[-1]), normalized(line)):
             out[-1] += line
         else:
             out.append(line)
@@ -537,7 +542,7 @@ def _continues(previous: str, line: str) -> bool:
 
 def split_heading(line: str) -> tuple[str, str]:
     """A numbered heading apart from body text run into it (``一、强化领导。坚持…``)."""
-    norm = normalize(line)
+    norm = normalized(line)
     for mark in ("。", ":"):
         cut = norm.find(mark)
         if 0 < cut < 60 and cut < len(norm) - 1:
@@ -557,7 +562,7 @@ def split_sections(lines: list[str]) -> list[tuple[str | None, str, list[str]]]:
         last_sub = 0
 
     for line in lines:
-        norm = normalize(line)
+        norm = normalized(line)
         if _SECTION_HEADING.match(norm) or _is_standalone_heading(norm):
             text, rest = split_heading(line) if _SECTION_HEADING.match(norm) else (line, "")
             if text.startswith("、"):
@@ -574,7 +579,7 @@ def split_sections(lines: list[str]) -> list[tuple[str | None, str, list[str]]]:
         if _LOST_BRACKET.match(norm):
             last_sub += 1
             line = f"({_chinese_number(last_sub)})" + line[1:]
-            norm = normalize(line)
+            norm = normalized(line)
         elif sub := _SUB_HEADING.match(norm):
             numeral = sub.group(1)
             last_sub = _CN_DIGITS.find(numeral[-1]) + 1 if len(numeral) == 1 else last_sub + 1
@@ -599,7 +604,7 @@ def _digest(text: str, size: int) -> str:
 
 
 def _id_text(text: str) -> str:
-    return re.sub(r"\s+", "", normalize(text))
+    return re.sub(r"\s+", "", normalized(text))
 
 
 def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: list[str]) -> str:
@@ -652,7 +657,7 @@ def parse_text(text: str, source: str = "<text>") -> Report:
     raw_norm = [normalize(line) for line in text.splitlines()[:_HEADER_LINES * 3] if line.strip()]
     header = read_header(raw_norm[:_HEADER_LINES])
     lines = clean_lines(text)
-    norms = [normalize(line) for line in lines]
+    norms = [normalized(line) for line in lines]
 
     # Title, then what sits between it and the body (repeats, addressee).
     title, start, end = find_title(lines, norms)
@@ -665,11 +670,11 @@ def parse_text(text: str, source: str = "<text>") -> Report:
     if title:
         lines = lines[end:] if end else lines
         title, title_date = tidy_title(title)
-    title_norm = normalize(title) if title else ""
+    title_norm = normalized(title) if title else ""
     addressees: list[str] = []
     body_lines: list[str] = []
     for index, line in enumerate(lines):
-        norm = normalize(line)
+        norm = normalized(line)
         if index < 8 and not body_lines and title_norm and len(norm) >= 4 and norm in title_norm:
             continue  # the title again, whole or in pieces
         if index < 12 and len(body_lines) <= 1 and is_addressee(norm):
@@ -682,28 +687,29 @@ def parse_text(text: str, source: str = "<text>") -> Report:
     publish_date = next((d for label in PUBLICATION_DATE_LABELS if (d := parse_date(header.get(label)))), None)
     publish_date = publish_date or parse_date(title_date)
     publish_date = publish_date or next((d for label in DRAFTING_DATE_LABELS if (d := parse_date(header.get(label)))), None)
-    publish_date = publish_date or next((d for s in signature if (d := parse_date(normalize(s)))), None)
+    publish_date = publish_date or next((d for s in signature if (d := parse_date(normalized(s)))), None)
 
-    signature_org = next((s for s in signature if not _SIGNATURE_DATE.match(normalize(s))), None)
+    signature_org = next((s for s in signature if not _SIGNATURE_DATE.match(normalized(s))), None)
     title_org = organisation_in_title(title)
     header_org = next((header[label] for label in PUBLISHER_LABELS if header.get(label)), None)
     publisher = title_org or signature_org or header_org
 
     raw_sections = split_sections(body_lines)
     sections = [Section(heading, kind, [Paragraph("", p) for p in paras]) for heading, kind, paras in raw_sections]
-    norm_body = normalize("\n".join(p.text for s in sections for p in s.paragraphs))
+    norm_body = normalize("\n".join(p.text for s in sections for p in s.paragraphs))  # once per page: not cached
 
     gaz = gazetteer()
     author = author_from_body(norm_body)
     codes = division_codes_in(header.get("索引号"))
-    primary = [title_norm, normalize(title_org or ""), normalize(signature_org or ""), _place_part(header_org)]
+    primary = [title_norm, normalized(title_org or ""), normalized(signature_org or ""), _place_part(header_org)]
     primary += [_place_part(header.get(label)) for label in SOURCE_LABELS]
-    superiors = [normalize(a) for a in addressees] + [_place_part(header.get("中文域名"))]
+    superiors = [normalized(a) for a in addressees] + [_place_part(header.get("中文域名"))]
     level = author.level
-    subject = find_subject(gaz, norm_body, author)
+    body_mentions = gaz.mentions(norm_body[:_SUBJECT_WINDOW], running_text=True)
+    subject = find_subject(gaz, norm_body, author, body_mentions)
     kind = body_kind(publisher) or body_kind(subject and subject.organisation) or author.kind
-    locality = gaz.resolve(primary, context=norm_body[:_SUBJECT_WINDOW * 2], codes=codes,
-                           superiors=superiors, subject=subject and subject.mention)
+    locality = gaz.resolve(primary, codes=codes, superiors=superiors, subject=subject and subject.mention,
+                           context_mentions=body_mentions)
     if locality.level is None:
         locality = upper_bound(gaz, superiors, level)
     if locality.level is None and level is not None:
@@ -716,7 +722,7 @@ def parse_text(text: str, source: str = "<text>") -> Report:
     assign_pids(doc_id, sections)
     genre = genre_of(title, norm_body)
     report_year = report_year_from(title, norm_body, publish_date)
-    if genre == "other" and not (title and normalize(title).endswith("报告")):
+    if genre == "other" and not (title and normalized(title).endswith("报告")):
         report_year = None  # a plan or notice has no year reported on
     return Report(
         source=source,
