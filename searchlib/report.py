@@ -532,12 +532,15 @@ def join_broken_lines(lines: list[str]) -> list[str]:
 
 
 def _continues(previous: str, line: str) -> bool:
+    if _HEADING_START.match(line) or _is_standalone_heading(line):
+        return False
     if previous.count("《") > previous.count("》") or previous.count("(") > previous.count(")"):
         return True
-    if line[:1] in "》),,。、;:":
+    if line[:1] in "》),,。;:":
         return True
-    return (len(previous) >= 40 and not previous.endswith(_TERMINAL) and not _HEADING_START.match(previous)
-            and not _HEADING_START.match(line) and not _is_standalone_heading(line))
+    # A sentence-like line (long, or with a comma) that stops without closing punctuation.
+    sentence_like = len(previous) >= 40 or (len(previous) >= 15 and "," in previous)
+    return sentence_like and not previous.endswith(_TERMINAL) and not _HEADING_START.match(previous)
 
 
 def split_heading(line: str) -> tuple[str, str]:
