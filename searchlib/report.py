@@ -84,9 +84,11 @@ _LABELS = sorted(set(PUBLICATION_DATE_LABELS + DRAFTING_DATE_LABELS + PUBLISHER_
 _LABEL_ALT = "|".join(r"\s*".join(label) for label in _LABELS)
 # A label starts a line or follows a space, bullet or bracket (so 日期 inside 公文生成日期 is not a label).
 _LABEL_START = r"(?:^|(?<=[\s\[\]【】•·|\-]))"
+# "标签:" or a bracketed label, whose colon is optional: "[ 发布日期 ] 2026-02-12".
+_LABEL_END = r"(?:\s*[\]】]\s*:?|\s*:)"
 _HEADER_FIELD = re.compile(
-    _LABEL_START + r"(" + _LABEL_ALT + r")\s*[\]】]?\s*:\s*(.*?)(?=\s{2,}|\s*\|"
-    r"|\s*" + _LABEL_START + r"(?:" + _LABEL_ALT + r")\s*[\]】]?\s*:|$)"
+    _LABEL_START + r"(" + _LABEL_ALT + r")" + _LABEL_END + r"\s*(.*?)(?=\s{2,}|\s*\|"
+    r"|\s*" + _LABEL_START + r"[\[【]?\s*(?:" + _LABEL_ALT + r")" + _LABEL_END + r"|$)"
 )
 # Flattened tables: "发布单位 湖南省交通运输厅 来源 厅法制处" (labels and values separated by spaces).
 _FLAT_LABELS = ("索引号", "发布机构", "发布单位", "来源", "公开日期", "发布时间", "文号", "公开方式", "公开时限",
@@ -160,7 +162,7 @@ def division_codes_in(index_number: str | None) -> list[str]:
 _SENTENCE_PUNCT = re.compile(r"[。;!?]")
 _HEADING_START = re.compile(
     r"^([一二三四五六七八九十]{1,3}\s*[、.]|\(\s*[一二三四五六七八九十]{1,3}\s*\)|\d{1,2}\s*[.、](?!\d)"
-    r"|[一二三四五六七八九十]{1,3}是|、)")
+    r"|[一二三四五六七八九十]{1,3}是|、|\)(?=[\u4e00-\u9fff]))")  # the last two lost their numeral or bracket
 _DOC_KIND = re.compile(r"(报告|总结|情况|年报|方案|通知|要点|安排|打算|纲要|意见|规划)$")
 _TITLE_TOPIC = re.compile(r"法治|依法行政|法制")
 _ORG_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,30}(人民政府|政府|办公室|办事处|街道|厅|局|委员会|党委|乡|镇|县|区|市|省)$")
@@ -177,8 +179,11 @@ def _title_piece(norm: str) -> bool:
             and not _HEADING_START.match(norm))
 
 
+_TRAILING_PERIOD = re.compile(r"\s*\([^()]*\d{4}[^()]*\)$")  # 实施方案(2021—2025年)
+
+
 def _complete_title(norm: str) -> bool:
-    norm = _TITLE_DATE.sub("", norm)
+    norm = _TRAILING_PERIOD.sub("", _TITLE_DATE.sub("", norm))
     return (6 <= len(norm) <= 90 and bool(_DOC_KIND.search(norm))
             and bool(_TITLE_TOPIC.search(norm) or norm.endswith("报告")))
 
@@ -317,7 +322,7 @@ def organisation_in_title(title: str | None) -> str | None:
     )
     for pattern in patterns:
         match = re.match(pattern, norm)
-        if match and not _TITLE_TOPIC.search(match.group("org")) and not match.group("org").startswith("印发"):
+        if match and not _TITLE_TOPIC.search(match.group("org")) and not match.group("org").startswith(("印发", "关于")):
             start, end = match.span("org")
             org = title[start:end].strip()
             return org or None
@@ -447,7 +452,7 @@ _REPORTING_PHRASE = re.compile(r"现将.{0,20}?((?:19|20)\d{2})\s*年")
 
 def genre_of(title: str | None, norm_opening: str) -> str:
     if title:
-        norm = normalized(title)
+        norm = _TRAILING_PERIOD.sub("", normalized(title))
         if _OTHER_TITLE.search(norm):
             return "other"
         if _REPORT_TITLE.search(norm):
@@ -581,7 +586,8 @@ def split_sections(lines: list[str]) -> list[tuple[str | None, str, list[str]]]:
             continue
         if _LOST_BRACKET.match(norm):
             last_sub += 1
-            line = f"({_chinese_number(last_sub)})" + line[1:]
+            opening = "（" if line[0] == "）" else "("  # the bracket style the page uses
+            line = f"{opening}{_chinese_number(last_sub)}" + line[0] + line[1:]
             norm = normalized(line)
         elif sub := _SUB_HEADING.match(norm):
             numeral = sub.group(1)
