@@ -31,6 +31,9 @@ FORMER_NAMES = {
 }
 # Official names that are also ordinary words ("城区绿化", "矿区治理"): never evidence by themselves.
 GENERIC_NAMES = frozenset({"城区", "郊区", "矿区", "东区", "西区", "新区"})
+# Short forms that are also words in these reports (新乡贤 rural worthies, 朝阳产业
+# sunrise industries, 平安康宁): in running text only the full name counts.
+WORDLIKE_SHORT_FORMS = frozenset({"新乡", "朝阳", "安康", "大同", "长春", "中山", "白银", "阿里", "白山", "和田"})
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -141,6 +144,8 @@ class Gazetteer:
                 if not divs or piece in GENERIC_NAMES:
                     continue
                 if running_text and size == 2 and i > 0 and _CJK.match(text[i - 1]) and piece not in self.short:
+                    continue
+                if running_text and piece in WORDLIKE_SHORT_FORMS and piece not in self.by_name:
                     continue
                 found.append(Mention(i, piece, tuple(divs)))
                 i += size - 1

@@ -170,7 +170,7 @@ _CONTINUES_ORG = re.compile(r"^(关于|\d{4}|20xx|办事处)")
 _TITLE_DATE = re.compile(r"\s*[((]\s*(\d{4}-\d{1,2}-\d{1,2})\s*[))]\s*$")
 _BRACKET_PREFIX = re.compile(r"^【[^】]{1,30}】\s*")
 _RUN_IN_TITLE = re.compile(r"^([^,,。;:、\s]{6,60}?(?:的报告|报告|工作总结))")
-_TITLE_SCAN_LINES = 14
+_TITLE_SCAN_LINES = 40  # HTML pages can carry a long menu before the title
 
 
 def _title_piece(norm: str) -> bool:
@@ -182,10 +182,15 @@ def _title_piece(norm: str) -> bool:
 _TRAILING_PERIOD = re.compile(r"\s*\([^()]*\d{4}[^()]*\)$")  # 实施方案(2021—2025年)
 
 
+# A title names its year or its body; a channel name (法治政府建设报告) names neither.
+_TITLE_ANCHOR = re.compile(r"\d{4}|20xx|关于|人民政府|县|市|区|镇|乡|街道|省|厅|局|办|委|^政府工作报告$")
+
+
 def _complete_title(norm: str) -> bool:
     norm = _TRAILING_PERIOD.sub("", _TITLE_DATE.sub("", norm))
     return (6 <= len(norm) <= 90 and bool(_DOC_KIND.search(norm))
-            and bool(_TITLE_TOPIC.search(norm) or norm.endswith("报告")))
+            and bool(_TITLE_TOPIC.search(norm) or norm.endswith("报告"))
+            and bool(_TITLE_ANCHOR.search(norm)))
 
 
 def _body_started(norm: str) -> bool:
@@ -392,6 +397,9 @@ def find_subject(gaz: Gazetteer, norm_body: str, author: Author,
     window = norm_body[:_SUBJECT_WINDOW]
     level = author.level
     first_sentence_end = window.find("。") if "。" in window else 150
+    second_sentence_end = window.find("。", first_sentence_end + 1) if "。" in window else 150
+    if second_sentence_end < 0:
+        second_sentence_end = len(window)
     if mentions is None:
         mentions = gaz.mentions(window, running_text=True)
     for mention in mentions:
@@ -401,8 +409,14 @@ def find_subject(gaz: Gazetteer, norm_body: str, author: Author,
         organisation = _ORG_AFTER_NAME.match(after)
         levels = {d.level for d in mention.divisions}
         if level is None:
-            fits = mention.start <= first_sentence_end or (author.kind == "department" and organisation
-                                                           and body_kind(organisation.group()) == "department")
+            # With no 我县/我市 to go by, only a name that opens a clause as its
+            # subject counts (2019年,汉源县…), never one inside a document's title.
+            before = window[:mention.start]
+            in_book_title = before.count("《") > before.count("》")
+            opens_clause = not before or before[-1] in ",。、;:\n年"
+            early = mention.start <= second_sentence_end or window.count(mention.name) >= 2
+            fits = (not in_book_title and opens_clause and early) or (
+                author.kind == "department" and organisation and body_kind(organisation.group()) == "department")
         else:
             fits = level in levels or (level == 2 and 3 in levels and mention.name.endswith("市"))
             fits = fits and (mention.start <= first_sentence_end or window.count(mention.name) >= 2

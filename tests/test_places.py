@@ -84,3 +84,8 @@ def test_the_longest_name_wins_at_a_position(gaz):
 def test_nothing_named_is_an_empty_locality(gaz):
     loc = gaz.resolve(["关于2025年法治政府建设情况的报告"])
     assert loc.level is None and loc.province is None and loc.candidates == []
+
+
+def test_short_forms_that_are_common_words_do_not_count_in_running_text(gaz):
+    assert gaz.mentions("培育新乡贤,发展朝阳产业", running_text=True) == []
+    assert [m.name for m in gaz.mentions("新乡市人民政府", running_text=True)] == ["新乡市"]

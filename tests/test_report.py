@@ -327,3 +327,25 @@ def test_an_addressee_naming_the_county_places_a_township_report_inside_it():
     report = parse_text(text)
     assert (report.province, report.city, report.county, report.township) == ("四川省", "达州市", "渠县", None)
     assert report.level == "township" and report.division_code is None
+
+
+def test_a_long_menu_and_a_channel_named_like_a_report_come_before_the_real_title(pages):
+    report = parse_file(pages / "long_menu.html")
+    assert report.title == "青川县人民政府关于2024年法治政府建设情况的报告"
+    assert (report.province, report.city, report.county) == ("四川省", "广元市", "青川县")
+    assert report.publish_date == "2025-03-20"
+    assert not any("网站首页" in p.text or "ICP" in p.text for _, _, p in report.paragraphs())
+
+
+def test_a_place_inside_a_cited_document_title_is_not_the_author():
+    text = ("为贯彻落实《浙江省法治政府建设实施纲要》,推进依法行政,成效明显。\n"
+            "一、主要举措\n(一)加强领导。完善制度。\n")
+    report = parse_text(text)
+    assert report.province is None and report.level is None
+
+
+def test_a_department_report_names_its_jurisdiction_through_its_own_name():
+    text = ("根据法治政府建设年度报告制度的要求,现将我局2022年度法治政府建设工作报告如下:\n"
+            "一、落实法治政府建设任务\n我局印发《江门市交通运输局制定规范性文件工作规程》,建立规范性文件台账。\n")
+    report = parse_text(text)
+    assert (report.province, report.city, report.level, report.body) == ("广东省", "江门市", "city", "department")
