@@ -617,7 +617,23 @@ def split_sections(lines: list[str]) -> list[tuple[str | None, str, list[str]]]:
         sections[-1][2].append(line)
     if pending_sub:
         sections[-1][2].append(pending_sub)
+    split_off_closing(sections)
     return [s for s in sections if s[2] or s[0]]
+
+
+def split_off_closing(sections: list[tuple[str | None, str, list[str]]]) -> None:
+    """A closing paragraph after the last numbered item is not part of that item's section.
+
+    Seed 004 ends section 七's (一)(二)(三) with "2021年,街道法治建设取得阶段性成效…":
+    it closes the report, so it goes to a section of kind ``other``.
+    """
+    if len(sections) < 2 or len(sections[-1][2]) < 3:
+        return
+    *items, last = sections[-1][2]
+    if all(_HEADING_START.match(normalized(p)) for p in items) and not _HEADING_START.match(normalized(last)):
+        items_section = (sections[-1][0], sections[-1][1], items)
+        sections[-1] = items_section
+        sections.append((None, "other", [last]))
 
 
 # --- ids ----------------------------------------------------------------------

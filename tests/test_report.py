@@ -349,3 +349,10 @@ def test_a_department_report_names_its_jurisdiction_through_its_own_name():
             "一、落实法治政府建设任务\n我局印发《江门市交通运输局制定规范性文件工作规程》,建立规范性文件台账。\n")
     report = parse_text(text)
     assert (report.province, report.city, report.level, report.body) == ("广东省", "江门市", "city", "department")
+
+
+def test_a_closing_paragraph_after_the_last_numbered_item_is_other(seed_path):
+    report = parse_file(seed_path("004"))
+    assert report.sections[-1].kind == "other" and report.sections[-1].heading is None
+    assert report.sections[-1].paragraphs[0].text.startswith("2021年,街道法治建设取得阶段性成效")
+    assert report.sections[-2].heading.startswith("七、") and len(report.sections[-2].paragraphs) == 3
