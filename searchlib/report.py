@@ -2,6 +2,10 @@
 
 The JSON shape of :meth:`Report.to_dict` is the contract of ``searchlib parse``.
 Unknown values are ``None``; nothing here guesses.
+
+Every decision is taken on the normalized text (simplified script, half-width
+punctuation: :func:`searchlib.analysis.normalize`), which keeps every
+character in place, so what is stored is the page's own wording.
 """
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from pathlib import Path
 from typing import Iterator
 
 from searchlib.analysis import normalize
-from searchlib.clean import clean_lines, tidy
-from searchlib.places import gazetteer
+from searchlib.clean import clean_lines, normalized
+from searchlib.places import LEVEL_NAMES, Gazetteer, Locality, Mention, gazetteer
 from searchlib.source import read_text
 
 SECTION_KINDS = ("achievements", "problems", "plans", "leadership", "other")
@@ -66,32 +70,70 @@ class Report:
 
 # --- header metadata ----------------------------------------------------------
 
-_LABEL = r"(?:[•·\-\[【\s]*)"
-_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-_DATE_LABELS = ("发布日期", "发布时间", "发文日期", "发文时间", "公开日期", "日期", "时间", "成文时间", "成文日期")
+# Publication dates, most specific first. 成文 (drafting) dates come after any
+# publication date; 公文生成日期 is a drafting timestamp and never used.
+PUBLICATION_DATE_LABELS = ("发布日期", "发布时间", "公开日期", "发文日期", "发文时间", "日期", "时间")
+DRAFTING_DATE_LABELS = ("成文日期", "成文时间")
+PUBLISHER_LABELS = ("发布机构", "发文机关", "发布单位")
+SOURCE_LABELS = ("来源", "信息来源", "文章来源", "稿件来源")
+_LABELS = sorted(set(PUBLICATION_DATE_LABELS + DRAFTING_DATE_LABELS + PUBLISHER_LABELS + SOURCE_LABELS
+                     + ("索引号", "标题", "中文域名", "公文生成日期", "文号", "发文字号", "主题分类", "责任编辑",
+                        "作者", "编辑", "点击", "浏览次数", "阅读次数", "访问次数", "访问量", "字号", "字体",
+                        "公开方式", "公开时限", "公开类别", "统一登记号", "效力状态", "有效性", "组配分类")),
+                 key=len, reverse=True)
+_LABEL_ALT = "|".join(r"\s*".join(label) for label in _LABELS)
+# A label starts a line or follows a space, bullet or bracket (so 日期 inside 公文生成日期 is not a label).
+_LABEL_START = r"(?:^|(?<=[\s\[\]【】•·|\-]))"
+# "标签:" or a bracketed label, whose colon is optional: "[ 发布日期 ] 2026-02-12".
+_LABEL_END = r"(?:\s*[\]】]\s*:?|\s*:)"
 _HEADER_FIELD = re.compile(
-    _LABEL + r"(索\s*引\s*号|发布机构|发布单位|信息来源|文章来源|来源|标\s*题|"
-    + "|".join(_DATE_LABELS) + r")\s*[\]】]?\s*[:：]\s*(.*?)(?=\s{2,}|\s*(?:责任编辑|文章来源|信息来源|来源|发布日期|发布时间|点击|阅读次数|编辑|字体|字号)[:：]|$)"
+    _LABEL_START + r"(" + _LABEL_ALT + r")" + _LABEL_END + r"\s*(.*?)(?=\s{2,}|\s*\|"
+    r"|\s*" + _LABEL_START + r"[\[【]?\s*(?:" + _LABEL_ALT + r")" + _LABEL_END + r"|$)"
 )
+# Flattened tables: "发布单位 湖南省交通运输厅 来源 厅法制处" (labels and values separated by spaces).
+_FLAT_LABELS = ("索引号", "发布机构", "发布单位", "来源", "公开日期", "发布时间", "文号", "公开方式", "公开时限",
+                "公开类别", "统一登记号")
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _INDEX_CODE = re.compile(r"^(\d{6})(?=\D|$)")
+# A unified social credit code carries the registering body's division code (11 500229 …).
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}(\d{6})[0-9A-HJ-NP-RTUWXY]{10}(?=\W|$)", re.I)
 
 
 def read_header(lines: list[str]) -> dict[str, str]:
-    """Label -> value pairs from the page's header area (索引号, 发布日期, 来源 ...)."""
+    """Label -> value pairs from the page's header area (索引号, 发布日期, 来源 ...).
+
+    ``lines`` are normalized raw lines, spacing kept (runs of spaces separate fields).
+    """
     found: dict[str, str] = {}
+
+    def keep(label: str, value: str) -> None:
+        label = re.sub(r"\s+", "", label)
+        value = value.strip().strip("|").strip()
+        if value and label not in found:
+            found[label] = value
+
     for line in lines:
+        line = line.strip()
         if line.startswith("今天是"):
             continue  # a site clock, not the document's date
+        matched = False
         for match in _HEADER_FIELD.finditer(line):
-            label = re.sub(r"\s+", "", match.group(1))
-            value = match.group(2).strip()
-            if value and label not in found:
-                found[label] = value
+            matched = True
+            keep(match.group(1), match.group(2))
+        if not matched and line.split(" ", 1)[0] in _FLAT_LABELS:
+            label = None
+            for token in line.split():
+                if token in _FLAT_LABELS:
+                    label = token
+                elif label:
+                    keep(label, token)
+                    label = None
     return found
 
 
-def parse_date(value: str, today: dt.date | None = None) -> str | None:
-    match = re.search(_DATE, value or "")
+def parse_date(value: str | None, today: dt.date | None = None) -> str | None:
+    """The first Y-M-D date in ``value`` as ISO, unless impossible or in the future."""
+    match = _DATE.search(value or "")
     if not match:
         return None
     try:
@@ -103,58 +145,357 @@ def parse_date(value: str, today: dt.date | None = None) -> str | None:
     return date.isoformat()
 
 
-# --- titles, years, bodies ---------------------------------------------------
+def division_codes_in(index_number: str | None) -> list[str]:
+    """Division codes an 索引号 carries: a 6-digit prefix (370403/2022-…) or a credit code."""
+    if not index_number:
+        return []
+    value = index_number.strip()
+    if match := _INDEX_CODE.match(value):
+        return [match.group(1)]
+    if match := _CREDIT_CODE.match(value):
+        return [match.group(1)]
+    return []
 
-_TITLE_WORDS = re.compile(r"(报告|总结|情况|年报)")
-_SECTION_HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．]\s*(.*)$")
-_SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]{1,3})[)）]")
-_LOST_BRACKET = re.compile(r"^[)）](?=\S)")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_DEPARTMENT = re.compile(r"(局|厅|委员会|办公室|司法所|中心|委办|办)$")
-_GOVERNMENT = re.compile(r"(人民政府|政府|街道办事处|办事处|党委|党工委)")
-_OTHER_GENRE = re.compile(r"(实施方案|工作要点|实施纲要|通知|年鉴|政府信息公开工作年度报告|政府工作报告)")
-_SIGNATURE_DATE = re.compile(r"^(?:\d{4}|[〇一二三四五六七八九零]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日$")
+
+# --- titles ---------------------------------------------------------------------
+
+_SENTENCE_PUNCT = re.compile(r"[。;!?]")
+_HEADING_START = re.compile(
+    r"^([一二三四五六七八九十]{1,3}\s*[、.]|\(\s*[一二三四五六七八九十]{1,3}\s*\)|\d{1,2}\s*[.、](?!\d)"
+    r"|[一二三四五六七八九十]{1,3}是|、|\)(?=[\u4e00-\u9fff]))")  # the last two lost their numeral or bracket
+_DOC_KIND = re.compile(r"(报告|总结|情况|年报|方案|通知|要点|安排|打算|纲要|意见|规划)$")
+_TITLE_TOPIC = re.compile(r"法治|依法行政|法制")
+_ORG_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,30}(人民政府|政府|办公室|办事处|街道|厅|局|委员会|党委|乡|镇|县|区|市|省)$")
+_CONTINUES_ORG = re.compile(r"^(关于|\d{4}|20xx|办事处)")
+_TITLE_DATE = re.compile(r"\s*[((]\s*(\d{4}-\d{1,2}-\d{1,2})\s*[))]\s*$")
+_BRACKET_PREFIX = re.compile(r"^【[^】]{1,30}】\s*")
+_RUN_IN_TITLE = re.compile(r"^([^,,。;:、\s]{6,60}?(?:的报告|报告|工作总结))")
+_TITLE_SCAN_LINES = 40  # HTML pages can carry a long menu before the title
 
 
-def detect_title(lines: list[str]) -> int | None:
-    """Index of the title line among the first lines, if there is one."""
-    for i, line in enumerate(lines[:8]):
-        if _SECTION_HEADING.match(line) or line.endswith(("。", ":", "：")):
+def _title_piece(norm: str) -> bool:
+    """A line that may be (part of) a title: short, no sentence punctuation, no heading number."""
+    return (2 <= len(norm) <= 90 and not _SENTENCE_PUNCT.search(norm) and not norm.endswith(":")
+            and not _HEADING_START.match(norm))
+
+
+_TRAILING_PERIOD = re.compile(r"\s*\([^()]*\d{4}[^()]*\)$")  # 实施方案(2021—2025年)
+
+
+# A title names its year or its body; a channel name (法治政府建设报告) names neither.
+_TITLE_ANCHOR = re.compile(r"\d{4}|20xx|关于|人民政府|县|市|区|镇|乡|街道|省|厅|局|办|委|^政府工作报告$")
+
+
+def _complete_title(norm: str) -> bool:
+    norm = _TRAILING_PERIOD.sub("", _TITLE_DATE.sub("", norm))
+    return (6 <= len(norm) <= 90 and bool(_DOC_KIND.search(norm))
+            and bool(_TITLE_TOPIC.search(norm) or norm.endswith("报告"))
+            and bool(_TITLE_ANCHOR.search(norm)))
+
+
+def _body_started(norm: str) -> bool:
+    return bool(_SENTENCE_PUNCT.search(norm)) and len(norm) > 50
+
+
+def _title_at(norms: list[str], i: int) -> int | None:
+    """Number of lines from ``i`` that form a title, or None."""
+    if not _title_piece(norms[i]):
+        return None
+    if _complete_title(norms[i]):
+        return 1
+    for span in (2, 3):
+        pieces = norms[i:i + span]
+        if len(pieces) < span or not all(_title_piece(p) and len(p) <= 45 for p in pieces):
+            return None
+        joined = "".join(pieces)
+        if not _complete_title(joined):
             continue
-        if len(line) <= 80 and _TITLE_WORDS.search(line) and "法治" in line:
-            return i
+        org_split = bool(_ORG_LINE.match(pieces[0]) and _CONTINUES_ORG.match(pieces[1]))
+        # Only an organisation line may precede a piece that is a whole title by itself.
+        if not org_split and any(_complete_title(p) for p in pieces[1:]):
+            return None
+        return span
     return None
 
 
-def report_year_from(title: str | None, preamble: str) -> int | None:
-    for text in (title or "", preamble[:300]):
-        match = _YEAR.search(text)
-        if match:
-            return int(match.group(1))
+def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int]:
+    """(title, first line, line after it) among the page's first lines.
+
+    A title may be split over up to three lines (joined without breaks), and may
+    be repeated; the longest form in the header area wins (a short title first,
+    the full one with the publisher after it).
+    """
+    best: tuple[str, int, int] | None = None
+    limit = min(len(lines), _TITLE_SCAN_LINES)
+    i = 0
+    while i < limit:
+        if _body_started(norms[i]):
+            break
+        span = _title_at(norms, i)
+        if span:
+            text = "".join(lines[i:i + span])
+            if best is None:
+                best = (text, i, i + span)
+            elif normalized(best[0]) in normalized(text) and len(text) > len(best[0]):
+                best = (text, best[1], i + span)
+            i += span
+            continue
+        i += 1
+    if best is None:
+        return None, 0, 0
+    return best
+
+
+def split_run_in_title(line: str) -> tuple[str, str] | None:
+    """A title that runs straight into the body because the page lost its line breaks."""
+    norm = normalized(line)
+    if len(norm) < 100:
+        return None
+    match = _RUN_IN_TITLE.match(norm)
+    if not match or not _TITLE_TOPIC.search(match.group(1)):
+        return None
+    cut = match.end()
+    return line[:cut], line[cut:]
+
+
+def tidy_title(title: str) -> tuple[str, str | None]:
+    """(title without a 【…】 prefix or a glued date, the glued date if any)."""
+    title = _BRACKET_PREFIX.sub("", title.strip())
+    match = _TITLE_DATE.search(normalized(title))
+    if match:
+        return title[:match.start()].strip(), match.group(1)
+    return title, None
+
+
+# --- addressees and signatures --------------------------------------------------
+
+_ADDRESSEE_WORDS = re.compile(r"政府|党委|委员|人大|常委|委|办|局|厅|代表|单位|部门|机关|街道|^各")
+
+
+def is_addressee(norm: str) -> bool:
+    """``省人民政府:`` / ``中共渠县委员会、渠县人民政府:``: whom the report is sent to."""
+    return (norm.endswith(":") and len(norm) <= 80 and "。" not in norm and "如下" not in norm
+            and not _HEADING_START.match(norm) and bool(_ADDRESSEE_WORDS.search(norm)))
+
+
+_GOVERNMENT = re.compile(r"(人民政府|政府|街道办事处|办事处|党委|党工委|街道|乡|镇|县|区|市|省|旗|州|盟)$")
+_DEPARTMENT = re.compile(r"(局|厅|委员会|办公室|司法所|中心|委办|办|处|所|站)(\([^)]*\))?$")
+_SIGNATURE_DATE = re.compile(r"^(?:\d{4}|[〇一二三四五六七八九零○]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日$")
+
+
+def split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Trailing signature block (issuing body, date) apart from the body."""
+    cut = len(lines)
+    while cut > 0:
+        norm = normalized(lines[cut - 1])
+        if len(norm) > 30 or re.search(r"[。;,,:]", norm):
+            break
+        if not (_SIGNATURE_DATE.match(norm) or _GOVERNMENT.search(norm) or _DEPARTMENT.search(norm)):
+            break
+        cut -= 1
+    return lines[:cut], lines[cut:]
+
+
+# --- bodies and their authors --------------------------------------------------
+
+def body_kind(organisation: str | None) -> str | None:
+    """government / department from an organisation's name (东坡区司法局 is a department)."""
+    if not organisation:
+        return None
+    norm = normalized(organisation)
+    if _DEPARTMENT.search(norm) and not re.search(r"(街道办事处|办事处)$", norm):
+        return "department"
+    if _GOVERNMENT.search(norm) or "人民政府" in norm:
+        return "government"
     return None
+
+
+_YEAR_PREFIX = re.compile(r"^(?:关于)?(?:\d{4}|20xx)\s*年度?")
 
 
 def organisation_in_title(title: str | None) -> str | None:
-    if title and "关于" in title:
-        head = title.split("关于", 1)[0].strip()
-        return head or None
-    return None
-
-
-def body_kind(publisher: str | None) -> str | None:
-    if not publisher:
+    """The reporting body a title names: 眉山市东坡区人民政府 in ``…人民政府关于2021年…``."""
+    if not title:
         return None
-    if _GOVERNMENT.search(publisher):
-        return "government"
-    if _DEPARTMENT.search(publisher):
-        return "department"
+    norm = normalized(title)
+    norm = re.sub(r"^\[[^\]]*\]", lambda m: " " * len(m.group()), norm)  # [天政发〔2026〕7号] prefix
+    patterns = (
+        r"^\s*(?P<org>[^\d关]{2,40}?)关于",
+        r"^\s*关于(?P<org>[^\d]{2,40}?)(?:\d{4}|20xx)",
+        r"^\s*(?P<org>[^\d]{2,40}?)(?:\d{4}|20xx)\s*年",
+        r"^\s*(?:\d{4}|20xx)\s*年度?(?P<org>[^\d]{2,30}?)(?:法治|依法)",
+    )
+    for pattern in patterns:
+        match = re.match(pattern, norm)
+        if match and not _TITLE_TOPIC.search(match.group("org")) and not match.group("org").startswith(("印发", "关于")):
+            start, end = match.span("org")
+            org = title[start:end].strip()
+            return org or None
     return None
 
 
-def genre_of(title: str | None) -> str:
-    if title and _OTHER_GENRE.search(title) and not re.search(r"法治政府建设.*(报告|总结)", title):
-        return "other"
-    return "report"
+# Who "we" are: 我县 / 全县 (a county), 我局 (a department) ... weighted by how
+# plainly the phrase speaks for the author.
+_CLAUSE_START = r"(?:^|(?<=[,。、;:\s(“]))"
+_SELF_LEVEL_CUES = {
+    1: re.compile(r"(我|本)省|全省"),
+    2: re.compile(r"(我|本)(市|州|盟)|全(市|州|盟)|" + _CLAUSE_START + r"市人民政府(?!.{0,8}(领导|指导))"),
+    3: re.compile(r"(我|本)(县|区|旗)|全(县|区|旗)|" + _CLAUSE_START + r"(县|区)人民政府(?!.{0,8}(领导|指导))"),
+    4: re.compile(r"(我|本)(镇|乡|街道|街)|全(镇|乡|街道|街)|(街道|镇|乡)(党工委|党委)"),
+}
+# A department speaking for itself: 我局, 本厅, or 局党组 opening a clause
+# (县司法局主要负责人 in a county report is somebody else's bureau).
+_SELF_DEPARTMENT = re.compile(r"(我|本)(局|厅|委|办)(?!公)|" + _CLAUSE_START + r"(局|厅)(党组|党委|机关|领导班子|主要负责|班子)|全厅")
+_AUTONOMOUS_REGION = re.compile(r"自治区(党委|政府|人民政府|主席)")
+_DISTRICT_ORGANS = re.compile(r"(?<!自治)区(委|政府|人民政府)")
+_SUBJECT_WINDOW = 2000
+_ORG_AFTER_NAME = re.compile(r"^[\u4e00-\u9fff]{0,8}?(人民政府办公室|政府办公室|人民政府|政府|党委|县委|市委|区委|党工委|办事处|"
+                             r"司法局|司法厅|[\u4e00-\u9fff]{1,6}?(局|厅|委员会))")
+
+
+@dataclass
+class Author:
+    """What the body says about who wrote it."""
+    kind: str | None = None       # government / department
+    level: int | None = None      # 1 province .. 4 township (the jurisdiction)
+
+
+def author_from_body(norm_body: str) -> Author:
+    window = norm_body[:_SUBJECT_WINDOW]
+    scores = {}
+    for level, pattern in _SELF_LEVEL_CUES.items():
+        score = 0
+        for match in pattern.finditer(window):
+            score += 3 if match.group().startswith(("我", "本")) else 1
+        scores[level] = score
+    # 我区 / 全区 in an autonomous region's own report (广西, 宁夏) is the region.
+    if scores[3] and _AUTONOMOUS_REGION.search(window) and not _DISTRICT_ORGANS.search(window):
+        scores[1] += scores[3]
+        scores[3] = 0
+    level = max(scores, key=lambda k: (scores[k], k)) if any(scores.values()) else None
+    department = _SELF_DEPARTMENT.search(window)
+    if department and "厅" in department.group():
+        level = 1  # a 厅 is always provincial
+    return Author(kind="department" if department else ("government" if level else None), level=level)
+
+
+@dataclass
+class Subject:
+    """The author as the body names it: a place, and the organisation after it (人民政府, 司法局)."""
+    mention: Mention
+    organisation: str | None
+
+
+def find_subject(gaz: Gazetteer, norm_body: str, author: Author,
+                 mentions: list[Mention] | None = None) -> Subject | None:
+    """The author as the body's opening names it (``2023年,岳池县坚持…``).
+
+    Only a place at the author's own level counts, and only if it is named in
+    the first sentence, named twice, or named as an organisation (岳阳县人民政府).
+    A department with no level cue is found by its name (江门市交通运输局).
+    """
+    window = norm_body[:_SUBJECT_WINDOW]
+    level = author.level
+    first_sentence_end = window.find("。") if "。" in window else 150
+    second_sentence_end = window.find("。", first_sentence_end + 1) if "。" in window else 150
+    if second_sentence_end < 0:
+        second_sentence_end = len(window)
+    if mentions is None:
+        mentions = gaz.mentions(window, running_text=True)
+    for mention in mentions:
+        if mention.start >= len(window):
+            break
+        after = window[mention.start + len(mention.name):]
+        organisation = _ORG_AFTER_NAME.match(after)
+        levels = {d.level for d in mention.divisions}
+        if level is None:
+            # With no 我县/我市 to go by, only a name that opens a clause as its
+            # subject counts (2019年,汉源县…), never one inside a document's title.
+            before = window[:mention.start]
+            in_book_title = before.count("《") > before.count("》")
+            opens_clause = not before or before[-1] in ",。、;:\n年"
+            early = mention.start <= second_sentence_end or window.count(mention.name) >= 2
+            fits = (not in_book_title and opens_clause and early) or (
+                author.kind == "department" and organisation and body_kind(organisation.group()) == "department")
+        else:
+            fits = level in levels or (level == 2 and 3 in levels and mention.name.endswith("市"))
+            fits = fits and (mention.start <= first_sentence_end or window.count(mention.name) >= 2
+                             or organisation is not None)
+        if not fits:
+            continue
+        wanted = [d for d in mention.divisions if level is None or d.level == level
+                  or (level == 2 and d.level == 3)]
+        named = Mention(mention.start, mention.name, tuple(wanted or mention.divisions))
+        in_opening = mention.start <= first_sentence_end
+        return Subject(named, mention.name + organisation.group() if organisation and in_opening else None)
+    return None
+
+
+def upper_bound(gaz: Gazetteer, superiors: list[str], level: int | None) -> Locality:
+    """The places above the author that an addressee or site label names (渠县 for its 乡)."""
+    found = {}
+    for text in superiors:
+        for mention in gaz.mentions(text):
+            for div in mention.divisions:
+                found[div.code] = div
+    divisions = list(found.values())
+    if not divisions:
+        return Locality()
+    deepest = max(divisions, key=lambda d: d.level)
+    chain = {d.code for d in [deepest] + gaz.ancestors(deepest)}
+    if any(d.code not in chain for d in divisions) or (level is not None and deepest.level >= level):
+        return Locality()
+    loc = gaz.locality_of(deepest)
+    loc.division_code = None
+    loc.level = LEVEL_NAMES.get(level) if level else None
+    return loc
+
+
+# --- genre and year -----------------------------------------------------------
+
+_OTHER_TITLE = re.compile(r"(实施方案|工作要点|实施纲要|通知|年鉴|规划|意见|政府信息公开(工作)?(年度)?报告|政府工作报告|工作安排|方案)$"
+                          r"|政府信息公开(工作)?(年度)?报告|政府工作报告")
+_REPORT_TITLE = re.compile(r"(报告|总结|情况|年报|打算)$")
+_OTHER_BODY = re.compile(r"制定本(实施)?方案|现印发给你们|现予印发|现将.{0,30}印发|(社|网|台|报).{0,12}\d{1,2}月\d{1,2}日电"
+                         r"|\(记者|^\d{4}卷$|^【[^】]{2,30}】", re.M)
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-—–~至到]+\s*(?:19|20)\d{2}\s*年")
+_BOOK_TITLE = re.compile(r"《[^》]*》")
+_REPORTING_PHRASE = re.compile(r"现将.{0,20}?((?:19|20)\d{2})\s*年")
+
+
+def genre_of(title: str | None, norm_opening: str) -> str:
+    if title:
+        norm = _TRAILING_PERIOD.sub("", normalized(title))
+        if _OTHER_TITLE.search(norm):
+            return "other"
+        if _REPORT_TITLE.search(norm):
+            return "report"
+    return "other" if _OTHER_BODY.search(norm_opening[:600]) else "report"
+
+
+def _years(text: str) -> list[int]:
+    text = _YEAR_RANGE.sub(lambda m: " " * len(m.group()), text)
+    text = _BOOK_TITLE.sub(lambda m: " " * len(m.group()), text)
+    return [int(m.group(1)) for m in _YEAR.finditer(text)]
+
+
+def report_year_from(title: str | None, norm_body: str, publish_date: str | None) -> int | None:
+    """The year reported on: the title's, else the body's opening (现将2022年…情况报告如下)."""
+    latest = int(publish_date[:4]) if publish_date else dt.date.today().year
+    candidates: list[int] = []
+    if title:
+        candidates += _years(normalized(title))[:1]
+    opening = norm_body[:600]
+    if match := _REPORTING_PHRASE.search(opening):
+        candidates.append(int(match.group(1)))
+    if match := re.match(r"^\s*((?:19|20)\d{2})\s*年", opening):
+        candidates.append(int(match.group(1)))
+    candidates += _years(opening)[:1]
+    for year in candidates:
+        if 1990 <= year <= latest:
+            return year
+    return None
 
 
 # --- sections -----------------------------------------------------------------
@@ -162,18 +503,23 @@ def genre_of(title: str | None) -> str:
 _KIND_RULES = (
     ("leadership", re.compile(r"第一责任人|主要负责人履行")),
     ("problems", re.compile(r"问题|不足|困难|挑战|短板|差距")),
-    ("plans", re.compile(r"下一步|工作安排|工作打算|打算|工作计划|工作思路|工作重点|努力方向|展望")),
+    ("plans", re.compile(r"下一步|工作安排|工作打算|打算|工作计划|工作思路|工作重点|努力方向|展望|工作谋划")),
     ("achievements", re.compile(r"做法|成效|情况|工作开展|工作总结|主要工作|举措|成绩|进展")),
 )
+_SECTION_HEADING = re.compile(r"^([一二三四五六七八九十]{1,3}\s*[、.]|、)\s*(.*)$")
+_SUB_HEADING = re.compile(r"^\(\s*([一二三四五六七八九十]{1,3})\s*\)")
+_LOST_BRACKET = re.compile(r"^\)(?=\S)")
 # A problems section without a heading (seed 003) starts with sentences like this.
-_UNHEADED_PROBLEMS = re.compile(r"^.{0,40}(存在的问题|存在问题|困难和挑战|问题和不足|不足之处|短板和不足)[:：,，]")
+_UNHEADED_PROBLEMS = re.compile(r"^.{0,40}(存在的问题|存在问题|困难和挑战|问题和不足|不足之处|短板和不足)[:,]")
+_STANDALONE_HEADING = re.compile(r"(工作安排|下一步|存在的问题|存在问题|工作打算|主要做法|工作总结|工作计划)")
 _CN_DIGITS = "一二三四五六七八九十"
+_TERMINAL = tuple("。!?;:…”’」)】]")
 
 
 def section_kind(heading: str | None, previous: str | None) -> str:
     if heading:
         for kind, pattern in _KIND_RULES:
-            if pattern.search(heading):
+            if pattern.search(normalized(heading)):
                 return kind
     # A numbered theme heading ("强化执法监督") reports work done, unless it
     # follows the problems, where it lays out what comes next.
@@ -189,14 +535,46 @@ def _chinese_number(n: int) -> str:
     return _CN_DIGITS[tens - 1] + "十" + (_CN_DIGITS[ones - 1] if ones else "")
 
 
-def _is_standalone_heading(line: str) -> bool:
-    return len(line) <= 30 and not re.search(r"[。；;,，:：]", line) and bool(
-        re.search(r"(工作安排|下一步|存在的问题|存在问题|工作打算|主要做法|工作总结|工作计划)", line))
+def _is_standalone_heading(norm: str) -> bool:
+    return len(norm) <= 30 and not re.search(r"[。;,:]", norm) and bool(_STANDALONE_HEADING.search(norm))
 
 
-def split_sections(lines: list[str]) -> list[tuple[str | None, str | None, list[str]]]:
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Join lines a hard line break cut inside a sentence (力求\\n高质量, 《…条例\\n》)."""
+    out: list[str] = []
+    for line in lines:
+        if out and _continues(normalized(out[-1]), normalized(line)):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def _continues(previous: str, line: str) -> bool:
+    if _HEADING_START.match(line) or _is_standalone_heading(line):
+        return False
+    if previous.count("《") > previous.count("》") or previous.count("(") > previous.count(")"):
+        return True
+    if line[:1] in "》),,。;:":
+        return True
+    # A sentence-like line (long, or with a comma) that stops without closing punctuation.
+    sentence_like = len(previous) >= 40 or (len(previous) >= 15 and "," in previous)
+    return sentence_like and not previous.endswith(_TERMINAL) and not _HEADING_START.match(previous)
+
+
+def split_heading(line: str) -> tuple[str, str]:
+    """A numbered heading apart from body text run into it (``一、强化领导。坚持…``)."""
+    norm = normalized(line)
+    for mark in ("。", ":"):
+        cut = norm.find(mark)
+        if 0 < cut < 60 and cut < len(norm) - 1:
+            return line[:cut + (1 if mark == "。" else 0)], line[cut + 1:].strip()
+    return line, ""
+
+
+def split_sections(lines: list[str]) -> list[tuple[str | None, str, list[str]]]:
     """(heading, kind, paragraph texts) in document order."""
-    sections: list[tuple[str | None, str | None, list[str]]] = [(None, "other", [])]
+    sections: list[tuple[str | None, str, list[str]]] = [(None, "other", [])]
     last_sub = 0
     pending_sub: str | None = None
 
@@ -206,29 +584,31 @@ def split_sections(lines: list[str]) -> list[tuple[str | None, str | None, list[
         last_sub = 0
 
     for line in lines:
-        heading_match = _SECTION_HEADING.match(line)
-        if heading_match or _is_standalone_heading(line):
-            text = line
-            rest = ""
-            if heading_match and "。" in line[:80] and not line.endswith("。"):
-                cut = line.index("。") + 1
-                text, rest = line[:cut], line[cut:]
-            elif heading_match and len(line) > 60:
-                text, rest = line[:line.index("。") + 1] if "。" in line else line, ""
-                rest = line[len(text):]
+        norm = normalized(line)
+        if _SECTION_HEADING.match(norm) or _is_standalone_heading(norm):
+            text, rest = split_heading(line) if _SECTION_HEADING.match(norm) else (line, "")
+            if text.startswith("、"):
+                number = sum(1 for h, _, _ in sections if h) + 1
+                text = _chinese_number(number) + text  # the numeral was lost (d044)
             previous = next((k for _, k, _ in reversed(sections) if k != "other"), None)
-            start(text.rstrip("。"), section_kind(text, previous))
-            if rest.strip():
-                sections[-1][2].append(rest.strip())
+            if pending_sub:
+                sections[-1][2].append(pending_sub)
+                pending_sub = None
+            start(text.rstrip("。:"), section_kind(text, previous))
+            if rest:
+                sections[-1][2].append(rest)
             continue
-        if _LOST_BRACKET.match(line):
+        if _LOST_BRACKET.match(norm):
             last_sub += 1
-            line = f"({_chinese_number(last_sub)})" + line[1:]
-        elif (sub := _SUB_HEADING.match(line)):
-            last_sub = _CN_DIGITS.find(sub.group(1)[-1]) + 1 if len(sub.group(1)) == 1 else last_sub + 1
-        if _UNHEADED_PROBLEMS.match(line) and sections[-1][1] != "problems":
+            opening = "（" if line[0] == "）" else "("  # the bracket style the page uses
+            line = f"{opening}{_chinese_number(last_sub)}" + line[0] + line[1:]
+            norm = normalized(line)
+        elif sub := _SUB_HEADING.match(norm):
+            numeral = sub.group(1)
+            last_sub = _CN_DIGITS.find(numeral[-1]) + 1 if len(numeral) == 1 else last_sub + 1
+        if _UNHEADED_PROBLEMS.match(norm) and sections[-1][1] != "problems":
             start(None, "problems")
-        if _SUB_HEADING.match(line) and len(line) <= 40 and not re.search(r"[。；;]", line):
+        if _SUB_HEADING.match(norm) and len(norm) <= 40 and not re.search(r"[。;]", norm):
             pending_sub = line if pending_sub is None else pending_sub + "\n" + line
             continue
         if pending_sub:
@@ -237,23 +617,33 @@ def split_sections(lines: list[str]) -> list[tuple[str | None, str | None, list[
         sections[-1][2].append(line)
     if pending_sub:
         sections[-1][2].append(pending_sub)
+    split_off_closing(sections)
     return [s for s in sections if s[2] or s[0]]
 
 
-def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Trailing signature block (issuing body, date) apart from the body."""
-    cut = len(lines)
-    while cut > 0 and len(lines[cut - 1]) <= 30 and not re.search(r"[。；;,，:：]", lines[cut - 1]) and (
-            _SIGNATURE_DATE.match(lines[cut - 1]) or _GOVERNMENT.search(lines[cut - 1])
-            or _DEPARTMENT.search(lines[cut - 1])):
-        cut -= 1
-    return lines[:cut], lines[cut:]
+def split_off_closing(sections: list[tuple[str | None, str, list[str]]]) -> None:
+    """A closing paragraph after the last numbered item is not part of that item's section.
+
+    Seed 004 ends section 七's (一)(二)(三) with "2021年,街道法治建设取得阶段性成效…":
+    it closes the report, so it goes to a section of kind ``other``.
+    """
+    if len(sections) < 2 or len(sections[-1][2]) < 3:
+        return
+    *items, last = sections[-1][2]
+    if all(_HEADING_START.match(normalized(p)) for p in items) and not _HEADING_START.match(normalized(last)):
+        items_section = (sections[-1][0], sections[-1][1], items)
+        sections[-1] = items_section
+        sections.append((None, "other", [last]))
 
 
 # --- ids ----------------------------------------------------------------------
 
 def _digest(text: str, size: int) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:size]
+
+
+def _id_text(text: str) -> str:
+    return re.sub(r"\s+", "", normalized(text))
 
 
 def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: list[str]) -> str:
@@ -263,18 +653,22 @@ def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: l
     to its opening text.
     """
     if title:
-        key = "title:" + normalize(re.sub(r"\s+", "", title)) + "|" + (publish_date or "")
+        key = "title:" + _id_text(title) + "|" + (publish_date or "")
     else:
-        key = "text:" + normalize("".join(first_paragraphs))[:300]
+        key = "text:" + _id_text("".join(first_paragraphs))[:300]
     return _digest(key, 12)
 
 
 def assign_pids(doc_id: str, sections: list[Section]) -> None:
-    """pid = doc_id + digest of the paragraph's text (and its repeat count)."""
+    """pid = doc_id + digest of the paragraph's text (and its repeat count).
+
+    Depending only on the paragraph's own text keeps a pid when anything else
+    in the report changes.
+    """
     seen: dict[str, int] = {}
     for section in sections:
         for para in section.paragraphs:
-            key = normalize(para.text)
+            key = _id_text(para.text)
             seen[key] = seen.get(key, 0) + 1
             suffix = "" if seen[key] == 1 else f"#{seen[key]}"
             para.pid = f"{doc_id}-{_digest(key + suffix, 8)}"
@@ -282,61 +676,99 @@ def assign_pids(doc_id: str, sections: list[Section]) -> None:
 
 # --- the parser ---------------------------------------------------------------
 
+_HEADER_LINES = 40
+
+
 def parse_file(path: Path | str) -> Report:
     """Read and parse one report file. Raises :class:`searchlib.source.SourceError`."""
     return parse_text(read_text(path), source=str(path))
 
 
+def _place_part(value: str | None) -> str:
+    """A header value as locality evidence: only its leading run of CJK (no 本网, no URLs)."""
+    if not value:
+        return ""
+    match = re.match(r"[\u4e00-\u9fff()]+", value)
+    return match.group() if match else ""
+
+
 def parse_text(text: str, source: str = "<text>") -> Report:
-    raw_lines = [tidy(line) for line in text.splitlines() if line.strip()]
-    header = read_header(raw_lines[:40])
+    raw_norm = [normalize(line) for line in text.splitlines()[:_HEADER_LINES * 3] if line.strip()]
+    header = read_header(raw_norm[:_HEADER_LINES])
     lines = clean_lines(text)
+    norms = [normalized(line) for line in lines]
 
-    title = header.get("标题")
-    title_index = detect_title(lines)
-    if title_index is not None:
-        title = title or lines[title_index]
-        lines = lines[title_index + 1:]
-    lines = [l for l in lines if l != title]
-    lines, signature = _split_signature(lines)
+    # Title, then what sits between it and the body (repeats, addressee).
+    title, start, end = find_title(lines, norms)
+    if title is None and header.get("标题"):
+        title = header["标题"]
+    if title is None and lines and (split := split_run_in_title(lines[0])):
+        title, rest = split
+        lines, start, end = [title, rest] + lines[1:], 0, 1
+    title_date = None
+    if title:
+        lines = lines[end:] if end else lines
+        title, title_date = tidy_title(title)
+    title_norm = normalized(title) if title else ""
+    addressees: list[str] = []
+    body_lines: list[str] = []
+    for index, line in enumerate(lines):
+        norm = normalized(line)
+        if index < 8 and not body_lines and title_norm and len(norm) >= 4 and norm in title_norm:
+            continue  # the title again, whole or in pieces
+        if index < 12 and len(body_lines) <= 1 and is_addressee(norm):
+            addressees.append(line)
+            continue
+        body_lines.append(line)
+    body_lines, signature = split_signature(body_lines)
+    body_lines = join_broken_lines(body_lines)
 
-    publish_date = None
-    for label in _DATE_LABELS:
-        if label in header:
-            publish_date = parse_date(header[label])
-            if publish_date:
-                break
-    if publish_date is None:
-        publish_date = next((parse_date(s) for s in signature if parse_date(s)), None)
+    publish_date = next((d for label in PUBLICATION_DATE_LABELS if (d := parse_date(header.get(label)))), None)
+    publish_date = publish_date or parse_date(title_date)
+    publish_date = publish_date or next((d for label in DRAFTING_DATE_LABELS if (d := parse_date(header.get(label)))), None)
+    publish_date = publish_date or next((d for s in signature if (d := parse_date(normalized(s)))), None)
 
-    signature_org = next((s for s in signature if not _SIGNATURE_DATE.match(s)), None)
-    publisher = signature_org or organisation_in_title(title) or header.get("发布机构") or header.get("发布单位")
+    signature_org = next((s for s in signature if not _SIGNATURE_DATE.match(normalized(s))), None)
+    title_org = organisation_in_title(title)
+    header_org = next((header[label] for label in PUBLISHER_LABELS if header.get(label)), None)
+    publisher = title_org or signature_org or header_org
 
-    raw_sections = split_sections(lines)
-    sections = [Section(heading, kind or "other", [Paragraph("", p) for p in paras])
-                for heading, kind, paras in raw_sections]
-    preamble = " ".join(p.text for p in sections[0].paragraphs) if sections else ""
-    body_text = "\n".join(p.text for s in sections for p in s.paragraphs)
+    raw_sections = split_sections(body_lines)
+    sections = [Section(heading, kind, [Paragraph("", p) for p in paras]) for heading, kind, paras in raw_sections]
+    norm_body = normalize("\n".join(p.text for s in sections for p in s.paragraphs))  # once per page: not cached
 
-    codes = []
-    if (index_no := header.get("索引号")) and (m := _INDEX_CODE.match(index_no)):
-        codes.append(m.group(1))
-    primary = [title or "", publisher or "", header.get("发布机构", ""), header.get("来源", ""),
-               header.get("信息来源", "")]
-    locality = gazetteer().resolve(primary, context=body_text, codes=codes)
+    gaz = gazetteer()
+    author = author_from_body(norm_body)
+    codes = division_codes_in(header.get("索引号"))
+    primary = [title_norm, normalized(title_org or ""), normalized(signature_org or ""), _place_part(header_org)]
+    primary += [_place_part(header.get(label)) for label in SOURCE_LABELS]
+    superiors = [normalized(a) for a in addressees] + [_place_part(header.get("中文域名"))]
+    level = author.level
+    body_mentions = gaz.mentions(norm_body[:_SUBJECT_WINDOW], running_text=True)
+    subject = find_subject(gaz, norm_body, author, body_mentions)
+    kind = body_kind(publisher) or body_kind(subject and subject.organisation) or author.kind
+    locality = gaz.resolve(primary, codes=codes, superiors=superiors, subject=subject and subject.mention,
+                           context_mentions=body_mentions)
+    if locality.level is None:
+        locality = upper_bound(gaz, superiors, level)
+    if locality.level is None and level is not None:
+        locality.level = LEVEL_NAMES[level]
+    if kind is None and locality.level is not None:
+        kind = "government"
 
     first = [p.text for s in sections for p in s.paragraphs][:3]
     doc_id = make_doc_id(title, publish_date, first)
     assign_pids(doc_id, sections)
-    body = body_kind(publisher) or body_kind(title and organisation_in_title(title))
-    if body is None and locality.level:
-        body = "government"
+    genre = genre_of(title, norm_body)
+    report_year = report_year_from(title, norm_body, publish_date)
+    if genre == "other" and not (title and normalized(title).endswith("报告")):
+        report_year = None  # a plan or notice has no year reported on
     return Report(
         source=source,
         doc_id=doc_id,
         title=title,
         publisher=publisher,
-        report_year=report_year_from(title, preamble),
+        report_year=report_year,
         publish_date=publish_date,
         province=locality.province,
         city=locality.city,
@@ -344,8 +776,8 @@ def parse_text(text: str, source: str = "<text>") -> Report:
         township=locality.township,
         division_code=locality.division_code,
         level=locality.level,
-        body=body,
-        genre=genre_of(title),
+        body=kind,
+        genre=genre,
         locality_candidates=locality.candidates,
         sections=sections,
     )

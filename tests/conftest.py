@@ -16,6 +16,10 @@ TESTS_DIR = Path(__file__).resolve().parent
 EXTRA_CORPUS = TESTS_DIR / "corpus_extra"
 ARTIFACTS = TESTS_DIR / "artifacts"
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
+PAGES = TESTS_DIR / "pages"
+SEEDS = CORPUS_DIR
+DEVSET = SHARED_DIR / "devset" / "reports.jsonl"
+REPO_ROOT = PROJECT_ROOT
 
 # Property tests explore the same examples on every run: CI stays deterministic.
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=150)
@@ -51,3 +55,16 @@ def library(index_dir):
     lib = Library(index_dir)
     yield lib
     lib.close()
+
+
+@pytest.fixture
+def pages() -> Path:
+    """Hand-written pages that cover one ingestion pattern each."""
+    return PAGES
+
+
+@pytest.fixture
+def seed_path():
+    def find(prefix: str) -> Path:
+        return next(SEEDS.glob(f"{prefix}_*.txt"))
+    return find
