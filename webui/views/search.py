@@ -51,8 +51,20 @@ def search_page():
         "search.html", state=state, results=results, facets=present.facets(results, state),
         chips=present.chips(state), groups=present.group_by_report(results.hits) if state.group else None,
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
-        suggestions=present.suggestions(state) if results.total == 0 else [],
+        suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
         export_limit=current_app.config["EXPORT_LIMIT"])
+
+
+def _counted(suggestions: list[tuple[str, str]], state: SearchState) -> list[tuple[str, str, int | None]]:
+    """Each suggested query with how many paragraphs it would find, so the researcher can pick."""
+    out = []
+    for q, why in suggestions:
+        try:
+            total = library().search(SearchRequest(q=q, limit=0, **state.filters)).total
+        except QueryError:
+            continue
+        out.append((q, why, total))
+    return out
 
 
 def _home(state: SearchState):
