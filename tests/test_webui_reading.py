@@ -129,7 +129,8 @@ def test_api_report_is_the_pages_json_twin(client, hotline):
     pids = [p["pid"] for s in data["sections"] for p in s["paragraphs"]]
     assert pids == [h["pid"] for h in hotline]
     assert [s["heading"] for s in data["sections"]] == list(dict.fromkeys(h["heading"] for h in hotline))
-    assert "[EB/OL]" in data["citation"] and "段" not in data["citation"].split("[EB/OL]")[1]
+    assert "[EB/OL]. (2024-02-20)[" in data["citation"] and "段" not in data["citation"]
+    assert data["report"]["source"] == "hotline_2023.txt", "no server directories in what the app shows"
 
 
 def test_a_traditional_script_report_without_title_or_place_still_reads(page, library):
@@ -166,5 +167,11 @@ def test_citation_author_falls_back_to_the_government_of_the_place(meta, expecte
 
 
 def test_citation_without_a_publish_date_says_so():
-    text = citation({"title": "某报告"}, None, "http://x/d/a", TODAY)
-    assert text == "佚名. 某报告[EB/OL]. [出版年不详][2025-01-05]. http://x/d/a."
+    assert citation({"title": "某报告"}, 3, "http://x/p/a", TODAY) == \
+        "佚名. 某报告[EB/OL]. [出版年不详]: 第3段[2025-01-05]. http://x/p/a."
+
+
+def test_citation_of_a_whole_report_has_no_locator():
+    meta = {"title": "某报告", "publish_date": "2022-03-02"}
+    assert citation(meta, None, "http://x/d/a", TODAY) == "佚名. 某报告[EB/OL]. (2022-03-02)[2025-01-05]. http://x/d/a."
+    assert citation({"title": "某报告"}, None, "http://x/d/a", TODAY) == "佚名. 某报告[EB/OL]. [2025-01-05]. http://x/d/a."

@@ -300,3 +300,21 @@ def test_api_errors_are_json_with_a_message(client, url):
     response = client.get(url)
     assert response.status_code == 400
     assert response.is_json and response.get_json()["error"]
+
+
+def test_every_help_example_is_a_link_that_runs(client, page):
+    _, dom = page("/help")
+    links = [a.attributes["href"] for a in dom.css("table.syntax a")]
+    assert len(links) >= 10
+    for href in links:
+        response = client.get(href)
+        assert response.status_code == 200, href
+        assert b"data-total" in response.data, href
+
+
+def test_help_has_a_json_twin_with_the_same_examples(client, page):
+    _, dom = page("/help")
+    data = client.get("/api/help").get_json()
+    assert [row["query"] for row in data["syntax"]] == [c.text() for c in dom.css("table.syntax td code")]
+    assert {"year", "province", "section"} <= set(data["field_aliases"])
+    assert [f["param"] for f in data["facets"]][:4] == ["year", "province", "city", "county"]

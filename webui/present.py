@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from searchlib.query import canonical_filter_value
 from searchlib.search import Hit, Results
@@ -190,6 +191,8 @@ def report_meta(stored: dict) -> dict:
     """The report-level fields carried by any of its paragraphs."""
     meta = {key: stored.get(key) for key in REPORT_KEYS}
     meta["locality"] = locality(stored)
+    if meta["source"]:   # the file's name says what it is; the server's directories are nobody's business
+        meta["source"] = PurePath(meta["source"]).name
     return meta
 
 
@@ -240,15 +243,19 @@ def citation(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.da
 
     The standard's order for electronic resources is
     主要责任者. 题名[EB/OL]. 出版年: 引文页码(更新或修改日期)[引用日期]. 获取和访问路径.
-    Reports have no pages, so the locator is the paragraph: 第N段.
+    Reports have no pages, so the locator is the paragraph: 第N段. Without a locator (the whole
+    report) the year is left out, as in the standard's example (更新或修改日期)[引用日期].
     """
     cited_on = cited_on or dt.date.today()
     title = meta.get("title") or "[无题名]"
     published = meta.get("publish_date")
-    year = published[:4] if published else "[出版年不详]"
-    locator = f": 第{paragraph_number}段" if paragraph_number else ""
     updated = f"({published})" if published else ""
-    return f"{author(meta)}. {title}[EB/OL]. {year}{locator}{updated}[{cited_on.isoformat()}]. {url}."
+    if paragraph_number:   # the locator needs the year it belongs to
+        year = published[:4] if published else "[出版年不详]"
+        where = f"{year}: 第{paragraph_number}段{updated}"
+    else:                  # the whole report: the standard's own short form, e.g. (2001-12-19)[2002-04-15]
+        where = updated
+    return f"{author(meta)}. {title}[EB/OL]. {where}[{cited_on.isoformat()}]. {url}."
 
 
 # --- JSON and CSV ----------------------------------------------------------------------
