@@ -99,6 +99,9 @@ def test_typing_a_query_shows_highlighted_results(tab):
     assert page.locator(".hit .snippet mark").first.inner_text() == "行政复议"
     assert page.inner_text("[data-understood]") == "行政复议"
     tab.shot("search")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator(".hit").first.is_visible()
+    tab.shot("search-phone", full_page=False)
 
 
 def test_clicking_facets_filters_and_a_chip_removes_the_filter(tab):
@@ -112,6 +115,10 @@ def test_clicking_facets_filters_and_a_chip_removes_the_filter(tab):
     page.wait_for_url(re.compile(r"city="))
     assert page.locator('[data-facet="county"] .label').all_inner_texts() == ["武侯区"]
     tab.shot("search-filtered")
+    page.click("input[name=group]")   # JavaScript re-runs the search when the box is ticked
+    page.wait_for_url(re.compile(r"group=report"))
+    assert page.locator("li.group").count() == 1
+    tab.shot("search-grouped")
     page.locator(".chip", has_text="省份").click()
     page.wait_for_load_state()
     assert page.locator(".chip").count() == 0

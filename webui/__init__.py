@@ -17,9 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
         PAGE_SIZE=20,          # hits per HTML page
         MAX_PAGE=100,          # deeper than this, narrow the query or export instead
         EXPORT_LIMIT=5000,     # rows in one CSV/JSON export
-        # Open the index when the app is created, so the first request is as fast as the rest
-        # and a missing index is reported at start-up rather than on a user's click.
-        OPEN_INDEX_EAGERLY=False,
+        # Open the index and read its facet columns when the app is created, so the first
+        # researcher does not wait for it; a missing index is logged, and pages answer 503.
+        OPEN_INDEX_EAGERLY=True,
     )
     if config:
         app.config.update(config)

@@ -9,6 +9,7 @@ import threading
 
 from flask import Flask, current_app
 
+from searchlib.indexing import IndexError_
 from searchlib.search import Library
 
 _EXTENSION = "searchlib_library"
@@ -17,8 +18,16 @@ _EXTENSION = "searchlib_library"
 def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = {"library": None, "lock": threading.Lock()}
     if app.config.get("OPEN_INDEX_EAGERLY"):
-        with app.app_context():
-            library()
+        warm_up(app)
+
+
+def warm_up(app: Flask) -> None:
+    """Open the index and load what every search needs (stats() reads the facet columns)."""
+    with app.app_context():
+        try:
+            library().stats()
+        except IndexError_ as exc:
+            app.logger.warning("index not available yet: %s", exc)
 
 
 def library() -> Library:
