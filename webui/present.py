@@ -294,4 +294,4 @@ def spreadsheet_safe(value) -> str:
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
            "genre_label": lambda v: value_label("genre", v)}
-GLOBALS = {"SORT_LABELS": SORT_LABELS, "SECTION_LABELS": SECTION_LABELS}
+GLOBALS = {"SORT_LABELS": SORT_LABELS}
