@@ -169,7 +169,7 @@ def cmd_search(args) -> int:
     finally:
         library.close()
     if args.json:
-        print(json.dumps(_json_results(results), ensure_ascii=False, indent=2))
+        print(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_results(results)
     for problem in results.problems:
@@ -201,28 +201,6 @@ def cmd_serve(args) -> int:
 
 
 # --- output ---------------------------------------------------------------------
-
-def _json_results(results) -> dict:
-    hit_keys = ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "body",
-                "report_year", "publish_date", "section_kind", "section_heading", "text", "snippet", "url", "score")
-    data = results.to_dict()
-    return {
-        "query": data["query"],
-        "understood": data["understood"],
-        "total": data["total"],
-        "took_ms": data["took_ms"],
-        "offset": data["offset"],
-        "limit": data["limit"],
-        "sort": data["sort"],
-        "filters": data["filters"],
-        "problems": data["problems"],
-        "total_reports": data["total_reports"],
-        "hits": [{k: h[k] for k in hit_keys} for h in data["hits"]],
-        "facets": data["facets"],
-        **({"groups": [{**{k: v for k, v in g.items() if k != "best"}, "best": {k: g["best"][k] for k in hit_keys}}
-                       for g in data["groups"]]} if data["groups"] is not None else {}),
-    }
-
 
 _MARK = re.compile(r"</?mark>")
 

@@ -334,6 +334,23 @@ def organisation_in_title(title: str | None) -> str | None:
     return None
 
 
+def government_of_place(gaz, organisation: str) -> str:
+    """柳城县 as the reporting body of 柳城县2023年…报告 is 柳城县人民政府.
+
+    Only a bare name of a county or higher division gets the 人民政府; a
+    township or street (碧土乡, 海滨街道) is written as the body itself, and
+    anything that is more than place names (…司法局) is left as it is.
+    """
+    norm = normalized(organisation)
+    mentions = gaz.mentions(norm)
+    covered = sum(len(m.name) for m in mentions)
+    if not mentions or covered != len(norm):
+        return organisation
+    if any(d.level > 3 for d in mentions[-1].divisions):
+        return organisation
+    return organisation + "人民政府"
+
+
 # Who "we" are: 我县 / 全县 (a county), 我局 (a department) ... weighted by how
 # plainly the phrase speaks for the author.
 _CLAUSE_START = r"(?:^|(?<=[,。、;:\s(“]))"
@@ -755,6 +772,9 @@ def parse_text(text: str, source: str = "<text>") -> Report:
         locality.level = LEVEL_NAMES[level]
     if kind is None and locality.level is not None:
         kind = "government"
+
+    if publisher is not None and publisher == title_org:
+        publisher = government_of_place(gaz, publisher)
 
     first = [p.text for s in sections for p in s.paragraphs][:3]
     doc_id = make_doc_id(title, publish_date, first)

@@ -137,6 +137,22 @@ class Results:
         data["facets"] = {k: {str(v): n for v, n in pairs} for k, pairs in self.facets.items()}
         return data
 
+    def to_json(self) -> dict:
+        """The public JSON shape, shared by ``searchlib search --json`` and ``/api/search``."""
+        data = self.to_dict()
+        shaped = {key: data[key] for key in ("query", "understood", "total", "took_ms", "offset", "limit", "sort",
+                                             "filters", "problems", "total_reports")}
+        shaped["hits"] = [{k: h[k] for k in HIT_JSON_KEYS} for h in data["hits"]]
+        shaped["facets"] = data["facets"]
+        if data["groups"] is not None:
+            shaped["groups"] = [{**{k: v for k, v in g.items() if k != "best"},
+                                 "best": {k: g["best"][k] for k in HIT_JSON_KEYS}} for g in data["groups"]]
+        return shaped
+
+
+HIT_JSON_KEYS = ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "body",
+                 "report_year", "publish_date", "section_kind", "section_heading", "text", "snippet", "url", "score")
+
 
 def understood(node: Node | None) -> str:
     """How the query was read: normalized and segmented, operators spelled out."""

@@ -68,3 +68,31 @@ def seed_path():
     def find(prefix: str) -> Path:
         return next(SEEDS.glob(f"{prefix}_*.txt"))
     return find
+
+
+# --- the web UI (webui/): the Flask tutorial's app and client, over the same index ---------------
+
+@pytest.fixture(scope="session")
+def app(index_dir):
+    """The real app on the session's index; it only reads, so tests can share one."""
+    from webui import create_app
+
+    return create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def page(client):
+    """GET a URL and parse it: ``page("/search?q=…")`` -> (response, DOM), checking the status."""
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    def get(url: str, status: int = 200):
+        response = client.get(url)
+        assert response.status_code == status, (url, response.status_code, response.get_data(as_text=True)[:500])
+        return response, HTMLParser(response.get_data(as_text=True))
+
+    return get

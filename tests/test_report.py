@@ -356,3 +356,16 @@ def test_a_closing_paragraph_after_the_last_numbered_item_is_other(seed_path):
     assert report.sections[-1].kind == "other" and report.sections[-1].heading is None
     assert report.sections[-1].paragraphs[0].text.startswith("2021年,街道法治建设取得阶段性成效")
     assert report.sections[-2].heading.startswith("七、") and len(report.sections[-2].paragraphs) == 3
+
+
+@pytest.mark.parametrize("title, publisher", [
+    ("关于成都市武侯区2023年法治政府建设情况的报告", "成都市武侯区人民政府"),
+    ("柳城县2023年法治政府建设年度报告", "柳城县人民政府"),
+    ("太原市2024年法治政府建设年度报告", "太原市人民政府"),
+    ("碧土乡2024年法治政府建设情况报告", "碧土乡"),
+    ("海滨街道2025年法治政府建设情况报告", "海滨街道"),
+    ("关于浦东新区司法局2024年度法治政府建设情况的报告", "浦东新区司法局"),
+])
+def test_a_place_named_as_the_reporting_body_of_a_county_or_above_is_its_government(title, publisher):
+    report = parse_text(title + "\n一、主要做法\n我们深入推进行政复议体制改革。")
+    assert report.publisher == publisher

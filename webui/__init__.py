@@ -1,7 +1,9 @@
-"""The researcher's web UI: a Flask application factory over searchlib's query layer."""
-from __future__ import annotations
+"""The researcher's web UI: a Flask application factory over searchlib's query layer.
 
-from pathlib import Path
+Every page keeps its whole state in the URL and has a JSON twin under /api/.
+The app only ever reads the index (see :mod:`webui.store`).
+"""
+from __future__ import annotations
 
 from flask import Flask
 
@@ -10,13 +12,31 @@ from searchlib.config import default_index_dir
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(INDEX_DIR=str(default_index_dir()), JSON_AS_ASCII=False)
+    app.config.update(
+        INDEX_DIR=str(default_index_dir()),
+        PAGE_SIZE=20,          # hits per HTML page
+        MAX_PAGE=100,          # deeper than this, narrow the query or export instead
+        EXPORT_LIMIT=5000,     # rows in one CSV/JSON export
+        # Open the index and read its facet columns when the app is created, so the first
+        # researcher does not wait for it; a missing index is logged, and pages answer 503.
+        OPEN_INDEX_EAGERLY=True,
+    )
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False
+    app.json.sort_keys = False
 
-    from webui import views
+    from webui import errors, security, store
+    from webui.views import meta, reading, search
 
-    app.register_blueprint(views.bp)
-    views.register_error_handlers(app)
+    store.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(reading.bp)
+    app.register_blueprint(meta.bp)
+    errors.init_app(app)
+
+    from webui import present
+    app.jinja_env.filters.update(present.FILTERS)
+    app.jinja_env.globals.update(present.GLOBALS)
     return app

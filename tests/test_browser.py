@@ -1,0 +1,188 @@
+"""End to end, the way a researcher uses it: the real app under waitress, a real headless Chromium.
+
+Debian's chromium is driven by Playwright (no downloaded browser). Only loopback
+traffic: the app listens on 127.0.0.1 on a free port in a background thread.
+Screenshots of the main pages go to tests/artifacts/ for a reviewer to look at.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from webui import create_app
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+STEP_TIMEOUT_MS = 5000
+
+if CHROMIUM is None:
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium, or `make browser` as root); "
+                "the end-to-end browser tests need it", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
+
+
+@pytest.fixture(scope="module")
+def live_server(index_dir):
+    """The production server (waitress) on a free loopback port, in a background thread."""
+    import waitress
+
+    app = create_app({"INDEX_DIR": str(index_dir), "OPEN_INDEX_EAGERLY": True})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="searchlib-test")
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=20_000)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A browser tab on the live server that records console errors (a CSP violation is one)."""
+
+    def __init__(self, page, base: str):
+        self.page, self.base = page, base
+        self.errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+
+    def open(self, path: str):
+        self.page.goto(self.base + path)
+        return self.page
+
+    def shot(self, name: str, full_page: bool = True) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture
+def tab(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    tab = Tab(context.new_page(), live_server)
+    started = time.monotonic()
+    yield tab
+    context.close()
+    assert not tab.errors, f"console errors: {tab.errors}"
+    assert time.monotonic() - started < 10, "a browser test must stay well under 10 s"
+
+
+@pytest.fixture
+def tab_without_js(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN", java_script_enabled=False)
+    yield Tab(context.new_page(), live_server)
+    context.close()
+
+
+def test_typing_a_query_shows_highlighted_results(tab):
+    page = tab.open("/")
+    tab.shot("home")
+    page.fill("[data-search-box]", "行政复议")
+    page.press("[data-search-box]", "Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    assert int(page.inner_text("[data-total]")) > 0
+    assert page.input_value("[data-search-box]") == "行政复议"
+    assert page.locator(".hit .snippet mark").first.inner_text() == "行政复议"
+    assert page.inner_text("[data-understood]") == "行政复议"
+    tab.shot("search")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator(".hit").first.is_visible()
+    tab.shot("search-phone", full_page=False)
+
+
+def test_clicking_facets_filters_and_a_chip_removes_the_filter(tab):
+    page = tab.open("/search?q=行政复议")
+    everything = page.inner_text("[data-total]")
+    page.locator('[data-facet="province"] a', has_text="四川省").click()
+    page.wait_for_url(re.compile(r"province="))
+    assert page.locator(".chip").inner_text().startswith("省份：四川省")
+    assert all("四川省" in t for t in page.locator(".hit-meta .loc").all_inner_texts())
+    page.locator('[data-facet="city"] a', has_text="成都市").click()
+    page.wait_for_url(re.compile(r"city="))
+    assert page.locator('[data-facet="county"] .label').all_inner_texts() == ["武侯区"]
+    tab.shot("search-filtered")
+    page.click("input[name=group]")   # JavaScript re-runs the search when the box is ticked
+    page.wait_for_url(re.compile(r"group=report"))
+    assert page.locator("li.group").count() == 1
+    tab.shot("search-grouped")
+    page.locator(".chip", has_text="省份").click()
+    page.wait_for_load_state()
+    assert page.locator(".chip").count() == 0
+    assert page.inner_text("[data-total]") == everything
+
+
+def test_following_a_permalink_and_copying_its_citation(tab):
+    page = tab.open("/search?q=行政复议")
+    title = page.locator(".hit-title a").first
+    title.click()
+    page.wait_for_url(re.compile(r"/p/[0-9a-f]+-[0-9a-f]+\?q="))
+    assert page.locator("[data-focus] mark").count() >= 1
+    page.click("button[data-copy-target=citation]")
+    page.wait_for_selector("[data-copied]:has-text('已复制')")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.inner_text("#citation") and "[EB/OL]" in copied and "第" in copied
+    tab.shot("paragraph")
+
+
+def test_reading_the_whole_report_at_the_paragraph(tab):
+    page = tab.open("/search?q=纠错率")
+    pid = page.locator("a.permalink").first.inner_text().rsplit("/", 1)[1]
+    page.locator(".hit-title a").first.click()
+    page.click("[data-read-report]")
+    page.wait_for_url(re.compile(rf"/d/[0-9a-f]+\?q=.*#{pid}$"))
+    target = page.locator(f"[id='{pid}']")
+    assert target.locator("mark").count() >= 1
+    assert target.evaluate("el => el.matches(':target')")
+    box, viewport = target.bounding_box(), page.viewport_size
+    assert 0 <= box["y"] < viewport["height"], "the browser scrolled to the paragraph"
+    tab.shot("report", full_page=False)
+    last_section = page.locator(".toc li a").last
+    last_section.click()
+    assert page.evaluate("location.hash") == last_section.get_attribute("href")
+
+
+def test_keyboard_slash_focuses_search_and_j_opens_results(tab):
+    page = tab.open("/search?q=法律顾问")
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.matches('[data-search-box]')")
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    first = page.locator("[data-hit-link]").first
+    assert first.evaluate("el => el === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/p/"))
+    page = tab.open('/search?q="复议的纠错"')
+    tab.shot("empty")
+    tab.open("/help")
+    tab.shot("help")
+
+
+def test_search_and_reading_work_without_javascript(tab_without_js):
+    page = tab_without_js.open("/")
+    page.fill("[data-search-box]", "法律顾问")
+    page.press("[data-search-box]", "Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    assert int(page.inner_text("[data-total]")) > 0
+    page.locator('[data-facet="year"] a').first.click()
+    page.wait_for_url(re.compile(r"year="))
+    page.locator(".hit-title a").first.click()
+    page.wait_for_url(re.compile(r"/p/"))
+    assert "[EB/OL]" in page.inner_text("#citation")
+    assert not page.locator("button[data-copy-target]").is_visible(), "no dead copy button without JavaScript"
+    tab_without_js.open("/p/nothing-here")
+    tab_without_js.shot("not-found")

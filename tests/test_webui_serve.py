@@ -1,0 +1,60 @@
+"""Serving: `searchlib serve` (what `make serve` runs) starts waitress quickly on an existing index."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from searchlib.indexing import build_index
+from webui import create_app
+
+START_BUDGET_S = 5.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, deadline: float):
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=1)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_searchlib_serve_answers_within_seconds_with_waitress(index_dir, tmp_path):
+    port = free_port()
+    started = time.monotonic()
+    server = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index", str(index_dir),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        response = wait_for(f"http://127.0.0.1:{port}/healthz", started + START_BUDGET_S)
+        elapsed = time.monotonic() - started
+        assert json.load(response)["status"] == "ok"
+        assert response.headers["Server"] == "searchlib", "waitress (ident=searchlib), not a development server"
+        assert elapsed < START_BUDGET_S
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q=%E6%B3%95%E6%B2%BB", timeout=5)
+        assert page.status == 200 and b"data-total" in page.read()
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=5)
+    assert b"Traceback" not in err
+
+
+def test_an_app_started_before_its_index_exists_answers_once_it_is_built(tmp_path, corpus_dir):
+    target = tmp_path / "index"
+    client = create_app({"INDEX_DIR": str(target), "TESTING": True}).test_client()
+    assert client.get("/healthz").status_code == 503
+    build_index([next(p for p in sorted(Path(corpus_dir).iterdir()) if p.suffix == ".txt")], target, rebuild=True)
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json()["reports"] == 1

@@ -1,0 +1,295 @@
+"""Presentation: labels, facet sidebars, report outlines, citations and serializers.
+
+Nothing here searches; it turns the query layer's results into what pages
+and JSON twins show.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from searchlib.query import canonical_filter_value
+from searchlib.search import Hit, Results
+
+from webui.params import SearchState
+
+UNKNOWN = "unknown"   # what the query layer's facets call a missing value
+
+LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
+BODY_LABELS = {"government": "政府", "department": "部门"}
+SECTION_LABELS = {"achievements": "做法与成效", "problems": "存在问题", "plans": "下一步安排",
+                  "leadership": "负责人履职", "other": "其他"}
+GENRE_LABELS = {"report": "法治政府建设报告", "other": "其他文件"}
+SORT_LABELS = {"relevance": "相关度", "newest": "年份从新到旧", "oldest": "年份从旧到新"}
+
+# (URL parameter, facet key in Results.facets, Chinese title, what it means)
+FACETS = (
+    ("year", "report_year", "年份", "报告所总结的年度（不是发布日期）。"),
+    ("province", "province", "省份", "报告主体所在的省级行政区。"),
+    ("city", "city", "城市", "地级行政区；选定省份后出现。"),
+    ("county", "county", "区县", "县级行政区；选定城市后出现。"),
+    ("level", "level", "层级", "报告主体的行政层级：省级、市级、县级、乡镇级。"),
+    ("body", "body", "主体", "由一级政府还是由政府部门出具。"),
+    ("section", "section_kind", "章节", "段落所在的章节类型：做法与成效、存在问题、下一步安排、负责人履职、其他。"),
+    ("genre", "genre", "文种", "法治政府建设报告，或混入语料的其他文件。"),
+)
+FACET_TITLES = {param: title for param, _, title, _ in FACETS}
+PLACE_PARAMS = ("province", "city", "county", "township")
+VALUE_LABELS = {"level": LEVEL_LABELS, "body": BODY_LABELS, "section": SECTION_LABELS, "genre": GENRE_LABELS}
+FACET_PREVIEW = 8     # values shown before "更多"
+
+
+def value_label(param: str, value) -> str:
+    if value is None or value == UNKNOWN:
+        return "未标注"
+    return VALUE_LABELS.get(param, {}).get(str(value), str(value))
+
+
+def filter_label(param: str, value: str) -> str:
+    """How a URL filter reads in a chip; aliases (章节=存在问题) are shown by their meaning."""
+    canonical = canonical_filter_value(param, value) if param in VALUE_LABELS else None
+    if canonical and "|" in canonical:
+        return "、".join(value_label(param, v) for v in canonical.split("|"))
+    return value_label(param, canonical or value)
+
+
+def locality(record) -> str:
+    """省 市 区县 乡镇, without repeating a municipality's name (天津市 天津市)."""
+    get = record.get if isinstance(record, dict) else lambda k: getattr(record, k, None)
+    parts: list[str] = []
+    for key in PLACE_PARAMS:
+        value = get(key)
+        if value and value not in parts:
+            parts.append(value)
+    return " ".join(parts)
+
+
+# --- the facet sidebar ----------------------------------------------------------------
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    link: dict[str, str] | None    # URL args that toggle this value; None: cannot be filtered on
+
+
+@dataclass
+class Facet:
+    param: str
+    title: str
+    values: list[FacetValue]
+    selected: bool
+
+    @property
+    def preview(self) -> list[FacetValue]:
+        return self.values[:FACET_PREVIEW]
+
+    @property
+    def more(self) -> list[FacetValue]:
+        return self.values[FACET_PREVIEW:]
+
+
+def _is_selected(param: str, value, current: str | None) -> bool:
+    if not current:
+        return False
+    if param in PLACE_PARAMS:   # 四川 selects 四川省
+        return str(value) == current or str(value).startswith(current)
+    if param == "year":
+        return str(value) == canonical_filter_value("year", current)
+    canonical = canonical_filter_value(param, current) or current
+    return str(value) in canonical.split("|")
+
+
+def _single_known(pairs) -> bool:
+    return len([v for v, _ in pairs if v != UNKNOWN]) == 1
+
+
+def facets(results: Results, state: SearchState) -> list[Facet]:
+    """The sidebar: every facet with counts; places drill down province → city → county."""
+    out: list[Facet] = []
+    for param, key, title, _ in FACETS:
+        pairs = results.facets.get(key) or []
+        if not pairs:
+            continue
+        if param == "city" and not ("province" in state.filters or _single_known(results.facets.get("province", []))):
+            continue
+        if param == "county" and not ("city" in state.filters or _single_known(results.facets.get("city", []))):
+            continue
+        if param == "genre" and len(pairs) < 2 and "genre" not in state.filters:
+            continue   # one genre everywhere says nothing
+        current = state.filters.get(param)
+        values = []
+        for value, count in pairs:
+            selected = _is_selected(param, value, current)
+            if value == UNKNOWN:
+                link = None  # the query layer cannot filter on a missing value
+            elif selected:
+                link = state.without_filter(param)
+            else:
+                link = state.with_filter(param, str(value))
+            values.append(FacetValue(str(value), value_label(param, value), count, selected, link))
+        out.append(Facet(param, title, values, selected=bool(current)))
+    return out
+
+
+@dataclass
+class Chip:
+    param: str
+    label: str
+    remove: dict[str, str]
+
+
+def chips(state: SearchState) -> list[Chip]:
+    return [Chip(param, f"{FACET_TITLES.get(param, '乡镇' if param == 'township' else param)}：{filter_label(param, value)}",
+                 state.without_filter(param))
+            for param, value in state.filters.items()]
+
+
+@dataclass
+class ReportGroup:
+    doc_id: str
+    title: str | None
+    meta: Hit
+    hits: list[Hit] = field(default_factory=list)
+
+
+def group_by_report(hits: list[Hit]) -> list[ReportGroup]:
+    """This page's hits under their reports, in the order each report first appears."""
+    groups: dict[str, ReportGroup] = {}
+    for hit in hits:
+        group = groups.setdefault(hit.doc_id, ReportGroup(hit.doc_id, hit.title, hit))
+        group.hits.append(hit)
+    return list(groups.values())
+
+
+def suggestions(state: SearchState) -> list[tuple[str, str]]:
+    """For an empty result: the exact-string or the word form of the query, as (query, why)."""
+    q = state.q.strip()
+    if not q:
+        return []
+    out = []
+    stripped = q.strip('"“”＂「」')
+    if stripped != q and stripped and '"' not in stripped:
+        out.append((stripped, "按词检索（不要求原文连续出现）"))
+    elif '"' not in q and ":" not in q and " " not in q:
+        out.append((f'"{q}"', "按原文字符串精确检索（不受分词影响）"))
+    if " " in q and '"' not in q:
+        out.append((q.split()[0], "只用第一个词"))
+    return out
+
+
+# --- reports and paragraphs ------------------------------------------------------------
+
+REPORT_KEYS = ("doc_id", "title", "publisher", "report_year", "publish_date", "province", "city", "county",
+               "township", "division_code", "level", "body", "genre", "source")
+
+
+def report_meta(stored: dict) -> dict:
+    """The report-level fields carried by any of its paragraphs."""
+    meta = {key: stored.get(key) for key in REPORT_KEYS}
+    meta["locality"] = locality(stored)
+    if meta["source"]:   # the file's name says what it is; the server's directories are nobody's business
+        meta["source"] = PurePath(meta["source"]).name
+    return meta
+
+
+def paragraph_record(stored: dict) -> dict:
+    return {"pid": stored["pid"], "doc_id": stored["doc_id"], "position": stored.get("position", 0),
+            "paragraph_number": stored.get("position", 0) + 1, "section_kind": stored.get("section_kind"),
+            "section_heading": stored.get("heading"), "text": stored.get("text", ""),
+            "url": f"/p/{stored['pid']}"}
+
+
+@dataclass
+class Section:
+    anchor: str
+    heading: str | None
+    kind: str | None
+    paragraphs: list[dict]
+
+
+def outline(paragraphs: list[dict]) -> list[Section]:
+    """A report's paragraphs (reading order) cut into its sections, for the table of contents."""
+    sections: list[Section] = []
+    for stored in paragraphs:
+        heading, kind = stored.get("heading"), stored.get("section_kind")
+        if not sections or (sections[-1].heading, sections[-1].kind) != (heading, kind):
+            sections.append(Section(f"s{len(sections) + 1}", heading, kind, []))
+        sections[-1].paragraphs.append(stored)
+    return sections
+
+
+def author(meta: dict) -> str:
+    """主要责任者 of a citation: the publisher the page names, else the government of its place, else 佚名."""
+    if meta.get("publisher"):
+        return meta["publisher"]
+    if meta.get("body") != "government":
+        return "佚名"
+    township, county, city, province = (meta.get(k) for k in ("township", "county", "city", "province"))
+    if township:
+        return township + ("办事处" if township.endswith("街道") else "人民政府")
+    if county:   # 成都市武侯区人民政府: a district's name is only unique within its city
+        return (city if city and city != county else "") + county + "人民政府"
+    if city or province:
+        return (city or province) + "人民政府"
+    return "佚名"
+
+
+def citation(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.date | None = None) -> str:
+    """A GB/T 7714-2015 reference to an online report ([EB/OL]), located at one paragraph.
+
+    The standard's order for electronic resources is
+    主要责任者. 题名[EB/OL]. 出版年: 引文页码(更新或修改日期)[引用日期]. 获取和访问路径.
+    Reports have no pages, so the locator is the paragraph: 第N段. Without a locator (the whole
+    report) the year is left out, as in the standard's example (更新或修改日期)[引用日期].
+    """
+    cited_on = cited_on or dt.date.today()
+    title = meta.get("title") or "[无题名]"
+    published = meta.get("publish_date")
+    updated = f"({published})" if published else ""
+    if paragraph_number:   # the locator needs the year it belongs to
+        year = published[:4] if published else "[出版年不详]"
+        where = f"{year}: 第{paragraph_number}段{updated}"
+    else:                  # the whole report: the standard's own short form, e.g. (2001-12-19)[2002-04-15]
+        where = updated
+    return f"{author(meta)}. {title}[EB/OL]. {where}[{cited_on.isoformat()}]. {url}."
+
+
+# --- JSON and CSV ----------------------------------------------------------------------
+
+def search_json(results: Results) -> dict:
+    """The CLI's ``--json`` shape: one serializer in the query layer, so the two cannot drift."""
+    return results.to_json()
+
+
+EXPORT_COLUMNS = ("pid", "permalink", "doc_id", "title", "publisher", "report_year", "publish_date", "province",
+                  "city", "county", "township", "level", "body", "genre", "section_kind", "section_heading",
+                  "paragraph_number", "text")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_row(hit: Hit, stored: dict, root_url: str) -> dict:
+    return {
+        "pid": hit.pid, "permalink": root_url + hit.url.lstrip("/"), "doc_id": hit.doc_id, "title": hit.title,
+        "publisher": stored.get("publisher"), "report_year": hit.report_year, "publish_date": hit.publish_date,
+        "province": hit.province, "city": hit.city, "county": hit.county, "township": hit.township,
+        "level": hit.level, "body": hit.body, "genre": stored.get("genre"), "section_kind": hit.section_kind,
+        "section_heading": hit.section_heading, "paragraph_number": hit.position + 1, "text": hit.text,
+    }
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell Excel shows as text: a leading = + - @ would otherwise be run as a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
+           "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
+           "genre_label": lambda v: value_label("genre", v)}
+GLOBALS = {"SORT_LABELS": SORT_LABELS}

@@ -1,0 +1,100 @@
+// Conveniences only: every page works without this file.
+// "/" focuses the search box, j/k move between results, copy buttons copy citations,
+// and changing the sort (or grouping) re-runs the search.
+(function () {
+  "use strict";
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  function searchBox() {
+    return document.querySelector("[data-search-box]");
+  }
+
+  var current = -1;
+
+  function moveBetweenHits(step) {
+    var links = document.querySelectorAll("[data-hit-link]");
+    if (!links.length) return;
+    current = Math.max(0, Math.min(links.length - 1, current + step));
+    var hits = document.querySelectorAll("[data-hit]");
+    for (var i = 0; i < hits.length; i++) hits[i].classList.remove("active");
+    var link = links[current];
+    var hit = link.closest("[data-hit]");
+    if (hit) hit.classList.add("active");
+    link.focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();
+      return;
+    }
+    if (typing(event.target)) return;
+    if (event.key === "/") {
+      var box = searchBox();
+      if (box) {
+        event.preventDefault();
+        box.focus();
+        box.select();
+      }
+    } else if (event.key === "j") {
+      moveBetweenHits(1);
+    } else if (event.key === "k") {
+      moveBetweenHits(-1);
+    }
+  });
+
+  function copyText(text, done) {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text, done); });
+    } else {
+      fallbackCopy(text, done);
+    }
+  }
+
+  // Plain http on a LAN address is not a "secure context", so the clipboard API is missing there.
+  function fallbackCopy(text, done) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "offscreen";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    done(ok);
+  }
+
+  function setUpCopyButtons() {
+    var buttons = document.querySelectorAll("[data-copy-target]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.getAttribute("data-copy-target"));
+        var status = button.parentNode.querySelector("[data-copied]");
+        copyText(source.textContent.trim(), function (ok) {
+          if (status) status.textContent = ok === false ? "复制失败，请手动选择文字复制" : "已复制";
+        });
+      });
+    });
+  }
+
+  function setUpAutoSubmit() {
+    var controls = document.querySelectorAll("[data-autosubmit]");
+    Array.prototype.forEach.call(controls, function (control) {
+      control.addEventListener("change", function () {
+        if (control.form) control.form.submit();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpCopyButtons();
+    setUpAutoSubmit();
+  });
+})();

@@ -1,0 +1,73 @@
+"""The query-language help (with its JSON twin) and the health check for monitoring."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+
+from searchlib.query import BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES
+
+from webui import present
+from webui.store import library
+
+bp = Blueprint("meta", __name__)
+
+# (what it is, example query, what it finds): every example is a link to its search.
+SYNTAX = (
+    ("多个词", "行政复议 纠错", "两个词都出现在同一段中（默认为 AND）。"),
+    ("精确字符串", '"出庭应诉率"', "段落原文包含这串字，不受分词影响；全角引号“”也可以。"),
+    ("跨词精确", '"治政"', "即使“治政”跨越了分词边界（法治/政府），也能找到。"),
+    ("同句 /s", "行政复议 /s 纠错", "两个词出现在同一句话中（按 。！？； 断句）。"),
+    ("或 OR", "复议 OR 诉讼", "任一个词出现即可；也可写作 复议 | 诉讼。"),
+    ("非 NOT", "复议 NOT 诉讼", "包含前者但不含后者；也可写作 复议 -诉讼。"),
+    ("分组", "(复议 | 诉讼) 纠错", "括号改变组合顺序。"),
+    ("年份", "year:2019-2021 法律顾问", "报告年度，可写单年或区间；中文写法 年份:2021。"),
+    ("省份", "province:四川 行政执法", "地名可用简称；中文写法 省份:四川。"),
+    ("层级", "level:county 出庭应诉", "province / city / county / township；中文写法 层级:县级。"),
+    ("主体", "body:department 执法", "government（政府）或 department（部门）；中文写法 主体:部门。"),
+    ("章节", "章节:存在问题 执法", "只在某类章节中检索：成效、存在问题、下一步、履职。"),
+    ("繁体与全角", "行政復議", "繁体、全角字母数字与简体、半角等同处理。"),
+)
+
+
+def aliases() -> dict[str, list[str]]:
+    """For each filter field, the Chinese names a query may use for it."""
+    out: dict[str, list[str]] = {}
+    for alias, name in FIELD_ALIASES.items():
+        if alias != name:
+            out.setdefault(name, []).append(alias)
+    return out
+
+
+def help_content() -> dict:
+    return {
+        "syntax": [{"name": n, "query": q, "meaning": m} for n, q, m in SYNTAX],
+        "field_aliases": aliases(),
+        "value_aliases": {"section": _grouped(SECTION_ALIASES), "level": _grouped(LEVEL_ALIASES),
+                          "body": _grouped(BODY_ALIASES)},
+        "facets": [{"param": p, "title": t, "meaning": m} for p, _, t, m in present.FACETS],
+        "limits": {"query_chars": MAX_QUERY_CHARS, "pages": current_app.config["MAX_PAGE"],
+                   "export_rows": current_app.config["EXPORT_LIMIT"]},
+    }
+
+
+def _grouped(table: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for alias, value in table.items():
+        if alias != value:
+            out.setdefault(value, []).append(alias)
+    return out
+
+
+@bp.get("/help")
+def help_page():
+    return render_template("help.html", help=help_content())
+
+
+@bp.get("/api/help")
+def api_help():
+    return jsonify(help_content())
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 with the index's size when searches can be answered; 503 otherwise (see webui.errors)."""
+    return jsonify(status="ok", **library().stats())

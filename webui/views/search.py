@@ -1,0 +1,170 @@
+"""Search: the results page, its JSON twin and the CSV/JSON export of a whole result set."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
+
+from webui import present
+from webui.params import ParamError, SearchState, read_state
+from webui.store import library
+
+bp = Blueprint("search", __name__)
+
+
+def page_count(total: int, state: SearchState) -> int:
+    """Pages a researcher can reach: all of them, up to the page-depth limit."""
+    return max(1, min(math.ceil(total / state.limit), current_app.config["MAX_PAGE"]))
+
+
+def page_window(page: int, pages: int, spread: int = 3) -> list[int | None]:
+    """Page numbers to show: first, last, and a few around the current one (None marks a gap)."""
+    shown = sorted({1, pages, *range(max(1, page - spread), min(pages, page + spread) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - out[-1] > 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
+@bp.get("/")
+@bp.get("/search")
+def search_page():
+    try:
+        state = read_state(request.args)
+    except ParamError as exc:
+        return _search_error(str(exc))
+    if not state.active:
+        return _home(state)
+    try:
+        results = library().search(state.search_request())
+    except QueryError as exc:
+        return _search_error(f"无法执行该检索：{exc}", state)
+    pages = page_count(results.total, state)
+    return render_template(
+        "search.html", state=state, results=results, facets=present.facets(results, state),
+        chips=present.chips(state), groups=present.group_by_report(results.hits) if state.group else None,
+        pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
+        suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
+        export_limit=current_app.config["EXPORT_LIMIT"])
+
+
+def _counted(suggestions: list[tuple[str, str]], state: SearchState) -> list[tuple[str, str, int | None]]:
+    """Each suggested query with how many paragraphs it would find, so the researcher can pick."""
+    out = []
+    for q, why in suggestions:
+        try:
+            total = library().search(SearchRequest(q=q, limit=0, **state.filters)).total
+        except QueryError:
+            continue
+        out.append((q, why, total))
+    return out
+
+
+def _home(state: SearchState):
+    """No query yet: what the library holds, with the facets as ways in."""
+    overview = library().search(SearchRequest(limit=0))
+    return render_template("home.html", state=state, results=overview, facets=present.facets(overview, state),
+                           stats=library().stats(), examples=HOME_EXAMPLES)
+
+
+def _search_error(message: str, state: SearchState | None = None):
+    state = state or SearchState(q=request.args.get("q", "")[:500])
+    return render_template("search.html", state=state, results=None, error=message, facets=[],
+                           chips=present.chips(state), groups=None, pages=1, window=[], suggestions=[],
+                           export_args={}, export_limit=current_app.config["EXPORT_LIMIT"]), 400
+
+
+HOME_EXAMPLES = (
+    ("行政复议 纠错", "两个词都出现"),
+    ('"出庭应诉率"', "原文精确出现"),
+    ("行政复议 /s 纠错", "两个词在同一句中"),
+    ("复议 OR 诉讼", "任一个词"),
+    ("执法 章节:存在问题", "只看“存在问题”部分"),
+    ("年份:2021 层级:县级 法律顾问", "2021 年县级报告"),
+)
+
+
+@bp.get("/api/search")
+def api_search():
+    state = read_state(request.args)   # ParamError -> 400 JSON (webui.errors)
+    results = library().search(state.search_request())
+    data = present.search_json(results)
+    pages = page_count(results.total, state)
+    data["page"], data["pages"] = state.page, pages
+    data["links"] = {
+        "html": url_for("search.search_page", **state.args(page=state.page)),
+        "next": url_for("search.api_search", **state.args(page=state.page + 1)) if state.page < pages else None,
+        "csv": url_for("search.export_csv", **_export_args(state)),
+    }
+    return jsonify(data)
+
+
+def export_rows(state: SearchState) -> tuple[list[dict], object]:
+    """Every hit of the query, in result order, up to EXPORT_LIMIT rows; and the first Results (for totals)."""
+    cap = current_app.config["EXPORT_LIMIT"]
+    lib = library()
+    rows: list[dict] = []
+    reports: dict[str, dict] = {}   # doc_id -> one stored paragraph, for report-level fields hits lack
+    first = None
+    root = request.host_url
+    while len(rows) < cap:
+        chunk = min(MAX_LIMIT, cap - len(rows))
+        results = lib.search(state.search_request(limit=chunk, offset=len(rows)))
+        first = first or results
+        for hit in results.hits:
+            if hit.doc_id not in reports:
+                reports[hit.doc_id] = lib.paragraph(hit.pid) or {}
+            rows.append(present.export_row(hit, reports[hit.doc_id], root))
+        if len(results.hits) < chunk:
+            break
+    return rows, first
+
+
+def _export_args(state: SearchState) -> dict[str, str]:
+    """An export covers the whole result set: no page, page size or grouping in its URL."""
+    return {k: v for k, v in state.args().items() if k not in ("page", "limit", "group")}
+
+
+def _export_state() -> SearchState:
+    state = read_state(request.args)
+    return SearchState(q=state.q, filters=state.filters, sort=state.sort)
+
+
+def _export_headers(first, rows: list[dict], suffix: str) -> dict[str, str]:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return {"Content-Disposition": f'attachment; filename="searchlib-{stamp}.{suffix}"',
+            "X-Total-Hits": str(first.total), "X-Exported-Rows": str(len(rows)),
+            "X-Export-Limit": str(current_app.config["EXPORT_LIMIT"])}
+
+
+@bp.get("/export.csv")
+def export_csv():
+    rows, first = export_rows(_export_state())
+    out = io.StringIO()
+    out.write("\ufeff")   # the BOM tells Excel the file is UTF-8, else Chinese turns to mojibake
+    writer = csv.DictWriter(out, fieldnames=present.EXPORT_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: present.spreadsheet_safe(v) for k, v in row.items()})
+    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv", headers=_export_headers(first, rows, "csv"),
+                    content_type="text/csv; charset=utf-8")
+
+
+@bp.get("/export.json")
+def export_json():
+    state = _export_state()
+    rows, first = export_rows(state)
+    cap = current_app.config["EXPORT_LIMIT"]
+    body = {"query": first.query, "understood": first.understood, "filters": first.filters, "sort": first.sort,
+            "total": first.total, "exported": len(rows), "export_limit": cap, "truncated": first.total > len(rows),
+            "columns": list(present.EXPORT_COLUMNS), "rows": rows}
+    response = jsonify(body)
+    response.headers.update(_export_headers(first, rows, "json"))
+    return response
