@@ -161,6 +161,15 @@ def _add_research_commands(sub) -> None:
     out.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
+    p = sub.add_parser("reuse", help="text reuse: which paragraphs of a report appear in other reports",
+                       description="Which paragraphs of report DOC_ID appear verbatim or nearly verbatim "
+                                   "(>= 80%% of 5-character shingles shared) in other reports, and where first. "
+                                   "--build runs the reuse pass over the index (it is stored beside it).")
+    p.add_argument("doc_id", nargs="?", metavar="DOC_ID", help="the report's id (as in search results)")
+    _index_arg(p)
+    p.add_argument("--build", action="store_true", help="compute reuse over the whole index first")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
 
 # --- commands -------------------------------------------------------------------
 
@@ -295,6 +304,51 @@ def cmd_stats(args) -> int:
     return EXIT_OK
 
 
+def cmd_reuse(args) -> int:
+    from searchlib import reuse
+    from searchlib.search import Library
+
+    index_dir = args.index or default_index_dir()
+    if not args.build and not args.doc_id:
+        raise CliError("give a DOC_ID, or --build to compute reuse for the index")
+    if args.build:
+        figures = reuse.build(index_dir)
+        print(f"reuse pass: {figures['paragraphs']} paragraphs, {figures['distinct_texts']} distinct texts, "
+              f"{figures['verified_pairs']} similar pairs verified of {figures['candidate_pairs']} candidates "
+              f"in {figures['seconds_total']:.1f} s", file=sys.stderr)
+        if not args.doc_id:
+            return EXIT_OK
+    store = reuse.open_store(index_dir)
+    if store is None:
+        raise CliError("no reuse data for the current index: run `searchlib reuse --build`")
+    library = Library(index_dir)
+    try:
+        if not library.report(args.doc_id):
+            raise CliError(f"no report with doc_id {args.doc_id!r} in the index")
+        found = store.report_reuse(args.doc_id)
+        texts = {r.pid: (library.paragraph(r.pid) or {}).get("text", "") for r in found}
+    finally:
+        library.close()
+        store.close()
+    if args.json:
+        print(json.dumps({"doc_id": args.doc_id, "paragraphs": [
+            {"pid": r.pid, "position": r.position, "text": texts[r.pid], "shared_count": r.shared_count,
+             "earliest": r.earliest.to_dict(), "also_in": [o.to_dict() for o in r.also_in]} for r in found]},
+            ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{len(found)} paragraph(s) of report {args.doc_id} appear in other reports")
+    for r in found:
+        text = texts[r.pid]
+        first = r.earliest
+        origin = "this report" if first.doc_id == args.doc_id else f"{first.year or '年份不详'} {first.locality}"
+        print(f"\n§{r.position} /p/{r.pid}  also in {r.shared_count} other report(s); earliest: {origin}")
+        print("    " + (text[:70] + "…" if len(text) > 70 else text))
+        for o in r.also_in:
+            same = "identical" if o.jaccard == 1.0 else f"{o.jaccard:.0%} alike"
+            print(f"    - {o.year or '----'} {o.locality or '地区不详'} ({same}) {o.url}")
+    return EXIT_OK
+
+
 # --- output ---------------------------------------------------------------------
 
 def _json_results(results) -> dict:
@@ -362,7 +416,7 @@ def _progress_bar(total: int):
 # --- entry point ----------------------------------------------------------------
 
 COMMANDS = {"parse": cmd_parse, "index": cmd_index, "search": cmd_search, "serve": cmd_serve,
-            "kwic": cmd_kwic, "stats": cmd_stats}
+            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse}
 
 
 def main(argv: list[str] | None = None) -> int:
