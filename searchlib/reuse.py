@@ -471,3 +471,31 @@ def open_store(index_dir: Path | str, allow_stale: bool = False) -> ReuseStore |
         store.close()
         return None
     return store
+
+
+# --- helpers for the search layer and the pages ------------------------------------
+
+def boilerplate_docnums(store: ReuseStore, searcher, min_reports: int) -> set[int]:
+    """Document numbers of paragraphs shared with >= ``min_reports`` other reports.
+
+    Whoosh takes a set of document numbers as ``mask=`` (hide boilerplate) or
+    ``filter=`` (show only boilerplate) in ``searcher.search``; the same set
+    filters the unranked list of matches used for totals and facets. Cache it
+    per (searcher, min_reports): document numbers change with the index.
+    """
+    out = set()
+    for pid in store.boilerplate_pids(min_reports):
+        docnum = searcher.document_number(pid=pid)
+        if docnum is not None:
+            out.add(docnum)
+    return out
+
+
+def paragraph_summary(store: ReuseStore | None, pid: str) -> dict:
+    """What a result row or permalink page shows: "also in N other reports", the list, the earliest."""
+    if store is None:
+        return {"available": False, "shared_count": 0, "earliest": None, "also_in": []}
+    earliest = store.earliest(pid)
+    return {"available": True, "shared_count": store.shared_count(pid),
+            "earliest": earliest.to_dict() if earliest else None,
+            "also_in": [o.to_dict() for o in store.also_in(pid)]}

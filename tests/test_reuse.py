@@ -150,3 +150,28 @@ def test_cli_reuse_builds_then_answers_for_a_report(tmp_path, capsys):
     assert "also in 4 other report(s); earliest: 2019 四川省成都市武侯区" in out
     assert "88% alike" in out
     assert main(["reuse", "nosuchreport", "--index", str(tmp_path)]) == 2
+
+
+def test_boilerplate_docnums_hide_or_keep_the_template_in_a_search(reuse_index, store):
+    from whoosh import query as wq
+
+    from searchlib.search import Library
+
+    library = Library(reuse_index)
+    try:
+        searcher = library.searcher()
+        boiler = reuse.boilerplate_docnums(store, searcher, 4)
+        assert {searcher.stored_fields(d)["pid"] for d in boiler} == store.boilerplate_pids(4)
+        everything = {h["pid"] for h in searcher.search(wq.Term("text", "法治"), limit=None)}
+        hidden = {h["pid"] for h in searcher.search(wq.Term("text", "法治"), limit=None, mask=boiler)}
+        only = {h["pid"] for h in searcher.search(wq.Term("text", "法治"), limit=None, filter=boiler)}
+        assert only == store.boilerplate_pids(4) and hidden == everything - only and hidden
+    finally:
+        library.close()
+
+
+def test_paragraph_summary_is_what_a_page_shows(store):
+    summary = reuse.paragraph_summary(store, NEAR_F)
+    assert summary["shared_count"] == 1 and summary["earliest"]["doc_id"] == JINJIANG
+    assert [o["doc_id"] for o in summary["also_in"]] == [JINJIANG]
+    assert reuse.paragraph_summary(None, NEAR_F)["available"] is False
