@@ -112,7 +112,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, default=CORPUS_DIR,
                    help=f"reports to index when there is no index yet (default: {CORPUS_DIR})")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    _add_research_commands(sub)
     return parser
+
+
+# --- research tools (issue 7): concordance, distribution, text reuse ------------
+
+def _research_filter_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--year", help="report year, or a range: 2019-2021")
+    parser.add_argument("--province", help="province (short names work: 四川)")
+    parser.add_argument("--city", help="city or prefecture")
+    parser.add_argument("--county", help="county or district")
+    parser.add_argument("--level", help="province | city | county | township (several with |)")
+    parser.add_argument("--body", help="government | department")
+    parser.add_argument("--section", help="achievements | problems | plans | leadership | other")
+
+
+def _research_filters(args) -> dict[str, str]:
+    names = ("year", "province", "city", "county", "level", "body", "section")
+    return {n: getattr(args, n) for n in names if getattr(args, n)}
+
+
+def _add_research_commands(sub) -> None:
+    p = sub.add_parser("kwic", help="concordance: every occurrence of the query in context",
+                       description="Every occurrence of the query's words as left context | match | right "
+                                   "context, aligned, with the paragraph's permalink.", epilog=QUERY_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", metavar="QUERY")
+    _index_arg(p)
+    _research_filter_args(p)
+    p.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
+    p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"])
+    p.add_argument("--limit", type=int, default=None, help="at most this many rows (default: all)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV (for a spreadsheet)")
+    out.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("stats", help="distribution of hits by year or place, against coverage",
+                       description="Matching paragraphs and reports per year (or province, city, county), "
+                                   "with the corpus's coverage of each cell and rates per 100 reports and per "
+                                   "10,000 characters. Cells with no reports are gaps. Up to four queries.")
+    p.add_argument("queries", nargs="+", metavar="QUERY", help="one to four queries to compare")
+    _index_arg(p)
+    _research_filter_args(p)
+    p.add_argument("--by", default="year", choices=["year", "province", "city", "county"])
+    p.add_argument("--metric", default="per_100_reports",
+                   choices=["per_100_reports", "per_10k_chars", "reports", "paragraphs"],
+                   help="the number shown in the table's last column and in the chart")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV")
+    out.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
+
+    p = sub.add_parser("reuse", help="text reuse: which paragraphs of a report appear in other reports",
+                       description="Which paragraphs of report DOC_ID appear verbatim or nearly verbatim "
+                                   "(>= 80%% of 5-character shingles shared) in other reports, and where first. "
+                                   "--build runs the reuse pass over the index (it is stored beside it).")
+    p.add_argument("doc_id", nargs="?", metavar="DOC_ID", help="the report's id (as in search results)")
+    _index_arg(p)
+    p.add_argument("--build", action="store_true", help="compute reuse over the whole index first")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
 
 # --- commands -------------------------------------------------------------------
@@ -200,6 +259,99 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_kwic(args) -> int:
+    from searchlib import kwic
+    from searchlib.search import Library, SearchRequest
+
+    if args.limit is not None and args.limit < 0:
+        raise CliError("--limit must not be negative")
+    library = Library(args.index or default_index_dir())
+    try:
+        rows = kwic.concordance(library, SearchRequest(q=args.query, **_research_filters(args)),
+                                width=args.width, sort=args.sort)
+    finally:
+        library.close()
+    shown = rows if args.limit is None else rows[:args.limit]
+    if args.csv:
+        kwic.write_csv(shown, sys.stdout)
+    elif args.json:
+        print(json.dumps({"query": args.query, "total": len(rows), "width": args.width, "sort": args.sort,
+                          "rows": [r.to_dict() for r in shown]}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(rows)} occurrences of {args.query!r}" + (f", showing {len(shown)}" if len(shown) < len(rows)
+                                                               else ""))
+        for line in kwic.format_lines(shown, args.width):
+            print(line)
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    from searchlib import stats
+    from searchlib.search import Library
+
+    if len(args.queries) > stats.MAX_QUERIES:
+        raise CliError(f"compare at most {stats.MAX_QUERIES} queries")
+    library = Library(args.index or default_index_dir())
+    try:
+        table = stats.distribution(library, args.queries, by=args.by, filters=_research_filters(args))
+    finally:
+        library.close()
+    if args.svg:
+        args.svg.write_text(stats.to_svg(table, metric=args.metric), encoding="utf-8")
+    if args.csv:
+        sys.stdout.write(stats.to_csv(table))
+    elif args.json:
+        print(stats.to_json(table))
+    else:
+        print("\n".join(stats.format_table(table, metric=args.metric)))
+    return EXIT_OK
+
+
+def cmd_reuse(args) -> int:
+    from searchlib import reuse
+    from searchlib.search import Library
+
+    index_dir = args.index or default_index_dir()
+    if not args.build and not args.doc_id:
+        raise CliError("give a DOC_ID, or --build to compute reuse for the index")
+    if args.build:
+        figures = reuse.build(index_dir)
+        print(f"reuse pass: {figures['paragraphs']} paragraphs, {figures['distinct_texts']} distinct texts, "
+              f"{figures['verified_pairs']} similar pairs verified of {figures['candidate_pairs']} candidates "
+              f"in {figures['seconds_total']:.1f} s", file=sys.stderr)
+        if not args.doc_id:
+            return EXIT_OK
+    store = reuse.open_store(index_dir)
+    if store is None:
+        raise CliError("no reuse data for the current index: run `searchlib reuse --build`")
+    library = Library(index_dir)
+    try:
+        if not library.report(args.doc_id):
+            raise CliError(f"no report with doc_id {args.doc_id!r} in the index")
+        found = store.report_reuse(args.doc_id)
+        texts = {r.pid: (library.paragraph(r.pid) or {}).get("text", "") for r in found}
+    finally:
+        library.close()
+        store.close()
+    if args.json:
+        print(json.dumps({"doc_id": args.doc_id, "paragraphs": [
+            {"pid": r.pid, "position": r.position, "text": texts[r.pid], "shared_count": r.shared_count,
+             "earliest": r.earliest.to_dict(), "also_in": [o.to_dict() for o in r.also_in]} for r in found]},
+            ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{len(found)} paragraph(s) of report {args.doc_id} appear in other reports")
+    for r in found:
+        text = texts[r.pid]
+        first = r.earliest
+        origin = "this report" if first.doc_id == args.doc_id else f"{first.year or '年份不详'} {first.locality}"
+        print(f"\n§{r.position} /p/{r.pid}  also in {r.shared_count} other report(s); earliest: {origin}")
+        print("    " + (text[:70] + "…" if len(text) > 70 else text))
+        for o in r.also_in:
+            same = "identical" if o.jaccard == 1.0 else f"{o.jaccard:.0%} alike"
+            print(f"    - {o.year or '----'} {o.locality or '地区不详'} ({same}) {o.url}")
+    return EXIT_OK
+
+
 # --- output ---------------------------------------------------------------------
 
 _MARK = re.compile(r"</?mark>")
@@ -250,7 +402,8 @@ def _progress_bar(total: int):
 
 # --- entry point ----------------------------------------------------------------
 
-COMMANDS = {"parse": cmd_parse, "index": cmd_index, "search": cmd_search, "serve": cmd_serve}
+COMMANDS = {"parse": cmd_parse, "index": cmd_index, "search": cmd_search, "serve": cmd_serve,
+            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse}
 
 
 def main(argv: list[str] | None = None) -> int:

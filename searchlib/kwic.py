@@ -1,0 +1,189 @@
+"""Concordance (KWIC): every occurrence of a query's terms, in context.
+
+A row is one marked span in one paragraph: ``left | match | right``. Matching
+paragraphs come from the same query layer as search (same parser, filters,
+同句 checks), and the spans from :func:`searchlib.highlight.match_spans`, so a
+concordance line marks exactly what the result page highlights, never half a
+word.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import IO, Iterable
+
+from searchlib.engine import Compiler, sentence_clauses, sentence_match
+from searchlib.highlight import match_spans
+from searchlib.query import Node, QueryError, parse, positive_terms
+
+SORTS = ("left", "right", "year", "region")
+DEFAULT_WIDTH = 20
+MAX_WIDTH = 200
+CSV_COLUMNS = ("pid", "doc_id", "title", "year", "province", "city", "county", "left", "match", "right",
+               "start", "url")
+
+
+@dataclass
+class Matching:
+    """The paragraphs a request matches, and what is needed to read them."""
+    searcher: object
+    tree: Node | None
+    docnums: list[int]
+
+
+def matching_docnums(library, request) -> Matching:
+    """Every document number matching a :class:`searchlib.search.SearchRequest`, unranked.
+
+    The same reading of the request as :meth:`Library.search` (query, parameter
+    filters, 同句 re-check) without ranking or paging. It belongs in
+    search.py as a public ``Library`` method; until then it borrows
+    ``Library._with_param_filters`` rather than copying it.
+    """
+    parsed = parse(request.q or "")
+    if parsed.fatal:
+        raise QueryError(parsed.fatal)
+    tree = library._with_param_filters(parsed, request)
+    searcher = library.searcher()
+    query = Compiler(searcher).compile(tree)
+    docnums = sorted(searcher.docs_for_query(query))
+    checks = sentence_clauses(tree)
+    if checks:
+        docnums = [d for d in docnums
+                   if all(sentence_match(c, searcher.stored_fields(d)["text"]) for c in checks)]
+    return Matching(searcher, tree, docnums)
+
+
+@dataclass
+class KwicRow:
+    pid: str
+    doc_id: str
+    title: str | None
+    year: int | None
+    province: str | None
+    city: str | None
+    county: str | None
+    left: str
+    match: str
+    right: str
+    start: int          # character offset of the match in the paragraph
+    url: str            # the paragraph's permalink
+    position: int = 0   # paragraph's order in its report (for reading-order sorts)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _flat(text: str) -> str:
+    # Context is shown on one line; a paragraph's internal line breaks become
+    # spaces (same length, so offsets still hold).
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def rows_for_paragraph(stored: dict, spans: list[tuple[int, int]], width: int) -> list[KwicRow]:
+    text = stored.get("text", "")
+    rows = []
+    for start, end in spans:
+        rows.append(KwicRow(
+            pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
+            year=stored.get("report_year"), province=stored.get("province"), city=stored.get("city"),
+            county=stored.get("county"),
+            left=_flat(text[max(0, start - width):start]), match=_flat(text[start:end]),
+            right=_flat(text[end:end + width]), start=start, url=f"/p/{stored['pid']}",
+            position=stored.get("position", 0),
+        ))
+    return rows
+
+
+def _missing_last(value):
+    # None sorts after every real value, and values of one column compare as strings.
+    return (value is None, "" if value is None else str(value))
+
+
+def _reading_order(row: KwicRow) -> tuple:
+    return (row.doc_id, row.position, row.start)
+
+
+SORT_KEYS = {
+    # A left sort reads the left context backwards from the match, the way a
+    # concordancer groups what precedes the keyword (其 | 行政复议 before 的 | 行政复议).
+    "left": lambda r: (r.left[::-1], r.match, r.right, _reading_order(r)),
+    "right": lambda r: (r.right, r.match, r.left[::-1], _reading_order(r)),
+    "year": lambda r: (r.year is None, r.year or 0, _missing_last(r.province), _missing_last(r.city),
+                       _missing_last(r.county), _reading_order(r)),
+    "region": lambda r: (_missing_last(r.province), _missing_last(r.city), _missing_last(r.county),
+                         r.year is None, r.year or 0, _reading_order(r)),
+}
+
+
+def concordance(library, request, width: int = DEFAULT_WIDTH, sort: str = "left",
+                limit: int | None = None) -> list[KwicRow]:
+    """Every occurrence of the request's terms as KWIC rows, sorted, at most ``limit``.
+
+    ``request`` is a :class:`searchlib.search.SearchRequest` (its ``q`` and
+    filters are used; ``sort``/``limit``/``offset`` are not). A query made
+    only of filters has no terms to show, so it yields no rows.
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown concordance sort {sort!r}; use one of {', '.join(SORTS)}")
+    if not 0 <= width <= MAX_WIDTH:
+        raise QueryError(f"context width must be between 0 and {MAX_WIDTH} characters")
+    found = matching_docnums(library, request)
+    terms = positive_terms(found.tree)
+    if not terms:
+        return []
+    rows: list[KwicRow] = []
+    for docnum in found.docnums:
+        stored = found.searcher.stored_fields(docnum)
+        rows.extend(rows_for_paragraph(stored, match_spans(stored.get("text", ""), terms), width))
+    rows.sort(key=SORT_KEYS[sort])
+    return rows if limit is None else rows[:max(0, limit)]
+
+
+# --- export ---------------------------------------------------------------------
+
+def write_csv(rows: Iterable[KwicRow], out: IO[str], base_url: str = "") -> None:
+    """CSV with a header; ``base_url`` makes the permalinks absolute for a spreadsheet."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        data = row.to_dict()
+        data["url"] = base_url.rstrip("/") + row.url
+        writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
+
+
+def to_csv(rows: Iterable[KwicRow], base_url: str = "") -> str:
+    buffer = io.StringIO()
+    write_csv(rows, buffer, base_url)
+    return buffer.getvalue()
+
+
+# --- terminal -------------------------------------------------------------------
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad_left(text: str, columns: int) -> str:
+    return " " * max(0, columns - display_width(text)) + text
+
+
+def pad_right(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - display_width(text))
+
+
+def format_lines(rows: list[KwicRow], width: int, mark: tuple[str, str] = ("«", "»")) -> list[str]:
+    """Aligned lines: the matches line up in one column whatever the script."""
+    if not rows:
+        return []
+    left_cols = max(display_width(r.left) for r in rows)
+    match_cols = max(display_width(r.match) for r in rows)
+    lines = []
+    for r in rows:
+        place = "".join(p for p in (r.province, r.city if r.city != r.province else None, r.county) if p)
+        meta = f"{r.year or '----'} {place or '地区不详'}"
+        lines.append(f"{pad_left(r.left, left_cols)} {mark[0]}{pad_right(r.match, match_cols)}{mark[1]} "
+                     f"{pad_right(r.right, width * 2)}  {meta}  {r.url}")
+    return lines

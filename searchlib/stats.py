@@ -1,0 +1,431 @@
+"""Distribution: how often a query matches, by year or by place, against coverage.
+
+Raw hit counts mislead when the corpus holds 40 reports for one year and 3
+for another, so every cell carries its coverage (the reports and characters of
+text the corpus holds there, under the same filters) and the counts normalized
+by it. A cell the corpus holds no report for is a gap (``None``), not a zero:
+"nobody wrote about it" and "we have nothing from there" are different facts.
+
+Definitions, per cell and per query:
+
+- ``paragraphs``      matching paragraphs
+- ``reports``         reports with at least one matching paragraph
+- ``per_100_reports`` reports / coverage reports * 100
+- ``per_10k_chars``   matching paragraphs / coverage characters * 10,000
+
+Coverage (``corpus_reports``, ``corpus_chars``) counts the paragraphs that
+pass the request's filters (year, place, level, section, ...) with no words.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from html import escape
+
+from searchlib.analysis import normalize
+from searchlib.engine import Compiler
+from searchlib.kwic import matching_docnums, pad_right
+from searchlib.places import MUNICIPALITIES, gazetteer
+from searchlib.query import And, QueryError, filters_in
+
+BY = ("year", "province", "city", "county")
+MAX_QUERIES = 4
+METRICS = ("per_100_reports", "per_10k_chars", "reports", "paragraphs")
+_COLUMN = {"year": "report_year", "province": "province", "city": "city", "county": "county"}
+UNKNOWN_LABEL = "不详"
+LABEL_COLUMNS = 20   # terminal columns for a cell label: 阿坝藏族羌族自治州 takes 18
+
+
+@dataclass
+class Count:
+    """One query in one cell. All None in a gap cell."""
+    paragraphs: int | None
+    reports: int | None
+    per_100_reports: float | None
+    per_10k_chars: float | None
+
+
+@dataclass
+class Cell:
+    key: int | str | None          # the year or place name; None = the report does not say
+    label: str
+    corpus_reports: int | None     # None: the corpus holds no report here (a gap)
+    corpus_chars: int | None
+    counts: list[Count] = field(default_factory=list)   # one per query, in order
+
+    @property
+    def gap(self) -> bool:
+        return self.corpus_reports is None
+
+
+@dataclass
+class Distribution:
+    queries: list[str]
+    by: str
+    filters: dict[str, str]
+    cells: list[Cell]
+    totals: Cell
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"metrics": list(METRICS)}
+
+
+# --- per-paragraph columns, read once per index version --------------------------
+
+_columns_lock = threading.Lock()
+_columns_cache: tuple[object, dict[str, list]] | None = None
+
+
+def paragraph_columns(searcher) -> dict[str, list]:
+    """doc_id, year, province, city, county and character count of every document number.
+
+    Reading every stored paragraph is the slow part (it is done once per index
+    version and kept). A stored ``chars`` column at index time would make it
+    instant; see the module's notes in the final report.
+    """
+    global _columns_cache
+    with _columns_lock:
+        if _columns_cache is not None and _columns_cache[0] is searcher:
+            return _columns_cache[1]
+        reader = searcher.reader()
+        size = reader.doc_count_all()
+        names = ("doc_id", "report_year", "province", "city", "county")
+        columns: dict[str, list] = {n: [None] * size for n in names + ("chars",)}
+        for docnum, stored in reader.iter_docs():
+            for n in names:
+                columns[n][docnum] = stored.get(n)
+            columns["chars"][docnum] = len(stored.get("text", ""))
+        _columns_cache = (searcher, columns)
+        return columns
+
+
+# --- which cells exist ---------------------------------------------------------
+
+def _division(name: str, level: int):
+    norm = normalize(name)
+    found = [d for d in gazetteer().by_code.values() if d.level == level and normalize(d.name).startswith(norm)]
+    return found[0] if len(found) == 1 else None
+
+
+def _children(parent) -> list[str]:
+    kids = [d for d in gazetteer().by_code.values() if d.parent_code == parent.code]
+    return [d.name for d in sorted(kids, key=lambda d: d.code) if "辖" not in d.name]
+
+
+def expected_keys(by: str, filters: dict[str, str]) -> list:
+    """Cells to show even when the corpus has nothing there, so gaps are visible.
+
+    Provinces: the 31 of the mainland (these reports are a mainland duty).
+    Cities and counties: the divisions under the province or city filtered on,
+    when that filter names exactly one. Years: the filtered range.
+    """
+    if by == "year":
+        value = filters.get("year")
+        if value:
+            lo, _, hi = value.partition("-")
+            return list(range(int(lo), int(hi or lo) + 1))
+        return []
+    if by == "province":
+        return [d.name for d in sorted(gazetteer().by_code.values(), key=lambda d: d.code)
+                if d.level == 1 and "特别行政区" not in d.name]
+    if by == "city" and filters.get("province"):
+        province = _division(filters["province"], 1)
+        if province is not None and province.name not in MUNICIPALITIES:
+            return _children(province)
+    if by == "county":
+        if filters.get("city") and (city := _division(filters["city"], 2)) is not None:
+            return _children(city)
+        if filters.get("province") and (province := _division(filters["province"], 1)) is not None \
+                and province.name in MUNICIPALITIES:
+            return _children(province)
+    return []
+
+
+# --- the table -----------------------------------------------------------------
+
+def _request_filters(library, request) -> tuple[object, list[int], dict[str, str]]:
+    """The population (filters only, no words) and the filters as field -> value."""
+    found = matching_docnums(library, request)
+    filters = filters_in(found.tree)
+    searcher = found.searcher
+    tree = And(tuple(filters)) if len(filters) > 1 else (filters[0] if filters else None)
+    population = sorted(searcher.docs_for_query(Compiler(searcher).compile(tree)))
+    return searcher, population, {f.field: f.value for f in filters}
+
+
+def distribution(library, queries: list[str], by: str = "year", filters: dict[str, str] | None = None
+                 ) -> Distribution:
+    """Hits of up to four queries per year or place, with coverage and rates.
+
+    ``filters`` are search filters (``year``, ``province``, ``city``, ``county``,
+    ``level``, ``body``, ``section``, ``genre``, ``township``); filters typed
+    inside a query apply to that query only.
+    """
+    from searchlib.search import SearchRequest
+
+    if by not in BY:
+        raise QueryError(f"cannot count by {by!r}; use one of {', '.join(BY)}")
+    queries = [q for q in queries if q is not None]
+    if not 1 <= len(queries) <= MAX_QUERIES:
+        raise QueryError(f"compare 1 to {MAX_QUERIES} queries")
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    searcher, population, canonical = _request_filters(library, SearchRequest(q="", **filters))
+    columns = paragraph_columns(searcher)
+    column = columns[_COLUMN[by]]
+
+    corpus_reports: dict = {}
+    corpus_chars: dict = {}
+    for d in population:
+        key = column[d]
+        corpus_reports.setdefault(key, set()).add(columns["doc_id"][d])
+        corpus_chars[key] = corpus_chars.get(key, 0) + columns["chars"][d]
+
+    per_query = []
+    for q in queries:
+        docnums = matching_docnums(library, SearchRequest(q=q, **filters)).docnums
+        paras: dict = {}
+        docs: dict = {}
+        for d in docnums:
+            key = column[d]
+            paras[key] = paras.get(key, 0) + 1
+            docs.setdefault(key, set()).add(columns["doc_id"][d])
+        per_query.append((paras, docs))
+
+    keys = _ordered_keys(by, canonical, corpus_reports, per_query)
+    cells = [_cell(key, corpus_reports.get(key), corpus_chars.get(key), per_query) for key in keys]
+    totals = _cell("all", {doc for s in corpus_reports.values() for doc in s},
+                   sum(corpus_chars.values()),
+                   [({"all": sum(p.values())}, {"all": {doc for s in d.values() for doc in s}})
+                    for p, d in per_query])
+    return Distribution(queries=list(queries), by=by, filters=canonical, cells=cells, totals=totals)
+
+
+def _ordered_keys(by: str, filters: dict[str, str], corpus_reports: dict, per_query) -> list:
+    present = set(corpus_reports) | {k for p, _ in per_query for k in p}
+    known = sorted(k for k in present if k is not None)
+    if by == "year":
+        expected = expected_keys(by, filters)
+        if not expected and known:
+            # Every year from the first to the last, so a missing year shows as a gap.
+            expected = list(range(min(known), max(known) + 1))
+        keys = sorted(set(expected) | set(known))
+    else:
+        expected = expected_keys(by, filters)
+        keys = expected + [k for k in known if k not in expected]
+    return keys + ([None] if None in present else [])
+
+
+def _rate(part: int, whole: int, scale: int) -> float:
+    return round(part / whole * scale, 4) if whole else 0.0
+
+
+def _cell(key, reports: set | None, chars: int | None, per_query) -> Cell:
+    label = UNKNOWN_LABEL if key is None else ("全部" if key == "all" else str(key))
+    if not reports:
+        gap = Count(None, None, None, None)
+        return Cell(key, label, None, None, [gap for _ in per_query])
+    counts = []
+    for paras, docs in per_query:
+        n_paras = paras.get(key, 0)
+        n_docs = len(docs.get(key, ()))
+        counts.append(Count(n_paras, n_docs, _rate(n_docs, len(reports), 100), _rate(n_paras, chars or 0, 10_000)))
+    return Cell(key, label, len(reports), chars, counts)
+
+
+# --- export ---------------------------------------------------------------------
+
+CSV_COLUMNS = ("query", "by", "cell", "corpus_reports", "corpus_chars", "paragraphs", "reports",
+               "per_100_reports", "per_10k_chars")
+
+
+def rows(table: Distribution, include_totals: bool = True) -> list[dict]:
+    """One flat record per (query, cell): the shape of the CSV and of a spreadsheet."""
+    out = []
+    cells = table.cells + ([table.totals] if include_totals else [])
+    for i, q in enumerate(table.queries):
+        for cell in cells:
+            c = cell.counts[i]
+            out.append({"query": q, "by": table.by, "cell": cell.label, "corpus_reports": cell.corpus_reports,
+                        "corpus_chars": cell.corpus_chars, "paragraphs": c.paragraphs, "reports": c.reports,
+                        "per_100_reports": c.per_100_reports, "per_10k_chars": c.per_10k_chars})
+    return out
+
+
+def to_csv(table: Distribution) -> str:
+    """Long-format CSV; a gap is an empty field, never 0."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in rows(table):
+        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def to_json(table: Distribution) -> str:
+    return json.dumps(table.to_dict(), ensure_ascii=False, indent=2)
+
+
+def format_table(table: Distribution, metric: str = "per_100_reports") -> list[str]:
+    """Plain-text table for the terminal: one row per cell, one column group per query."""
+    head = f"{pad_right(table.by, LABEL_COLUMNS)}{'reports':>8}{'chars':>10}"
+    for i, q in enumerate(table.queries, 1):
+        head += f" | Q{i} paras  docs  {metric}"
+    lines = [head]
+    for cell in table.cells + [table.totals]:
+        line = pad_right(cell.label, LABEL_COLUMNS)
+        if cell.gap:
+            lines.append(line + f"{'—':>8}{'—':>10}" + " | (no reports)" * len(table.queries))
+            continue
+        line += f"{cell.corpus_reports:>8}{cell.corpus_chars:>10}"
+        for c in cell.counts:
+            line += f" | {c.paragraphs:>8}{c.reports:>6}  {getattr(c, metric):>{len(metric)}}"
+        lines.append(line)
+    lines += [f"Q{i}: {q}" for i, q in enumerate(table.queries, 1)]
+    return lines
+
+
+# --- chart --------------------------------------------------------------------
+
+# Okabe-Ito colours (readable with colour blindness) and dash patterns, so the
+# lines stay apart in a black-and-white printout too.
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+DASHES = ("", "6 3", "2 3", "8 3 2 3")
+METRIC_LABELS = {"per_100_reports": "每百份报告中提及的报告数", "per_10k_chars": "每万字匹配段落数",
+                 "reports": "匹配报告数", "paragraphs": "匹配段落数"}
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif"
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    step = 10 ** (len(str(int(value))) - 1) if value >= 1 else 0.1
+    while step * 10 < value:
+        step *= 10
+    for mult in (1, 2, 2.5, 5, 10):
+        if step * mult >= value:
+            return step * mult
+    return step * 10
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}".rstrip("0")
+
+
+def to_svg(table: Distribution, metric: str = "per_100_reports", title: str | None = None) -> str:
+    """A standalone SVG chart: lines over the years, or bars per place. Gaps are drawn as gaps."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+    cells = [c for c in table.cells if c.key is not None]
+    if table.by == "year":
+        return _line_chart(table, cells, metric, title)
+    return _bar_chart(table, cells, metric, title)
+
+
+def _values(cells: list[Cell], i: int, metric: str) -> list[float | None]:
+    return [getattr(c.counts[i], metric) for c in cells]
+
+
+def _svg_open(width: int, height: int, title: str) -> list[str]:
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="12">',
+            f'<title>{escape(title)}</title>', f'<rect width="{width}" height="{height}" fill="#fff"/>',
+            f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{escape(title)}</text>']
+
+
+def _legend(table: Distribution, x: float, y: float) -> list[str]:
+    out = []
+    for i, q in enumerate(table.queries):
+        yy = y + i * 16
+        dash = f' stroke-dasharray="{DASHES[i]}"' if DASHES[i] else ""
+        out.append(f'<line x1="{x}" y1="{yy}" x2="{x + 24}" y2="{yy}" stroke="{COLOURS[i]}" stroke-width="2"{dash}/>')
+        out.append(f'<text x="{x + 30}" y="{yy + 4}">{escape(q)}</text>')
+    return out
+
+
+def _default_title(table: Distribution, metric: str) -> str:
+    where = " ".join(f"{k}:{v}" for k, v in table.filters.items())
+    return METRIC_LABELS[metric] + (f"（{where}）" if where else "")
+
+
+def _line_chart(table: Distribution, cells: list[Cell], metric: str, title: str | None) -> str:
+    width, height = 720, 400
+    left, right, top, bottom = 70, 20, 40, 60 + 16 * len(table.queries)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max([v for i in range(len(table.queries)) for v in _values(cells, i, metric) if v is not None] or [0])
+    ymax = _nice_max(peak)
+    n = max(1, len(cells))
+    step = plot_w / n
+    x_of = lambda j: left + step * (j + 0.5)  # noqa: E731 - a local coordinate map
+    y_of = lambda v: top + plot_h - v / ymax * plot_h  # noqa: E731
+    out = _svg_open(width, height, title or _default_title(table, metric))
+    for j, cell in enumerate(cells):
+        if cell.gap:
+            out.append(f'<rect x="{left + step * j:.1f}" y="{top}" width="{step:.1f}" height="{plot_h}" '
+                       f'fill="#eee"><title>{escape(cell.label)}：语料中无报告</title></rect>')
+            out.append(f'<text x="{x_of(j):.1f}" y="{top + 14}" text-anchor="middle" fill="#999">无报告</text>')
+    for k in range(5):
+        v = ymax * k / 4
+        y = y_of(v)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
+    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#000"/>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#000"/>')
+    for j, cell in enumerate(cells):
+        out.append(f'<text x="{x_of(j):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{escape(cell.label)}</text>')
+    out.append(f'<text x="16" y="{top + plot_h / 2}" transform="rotate(-90 16 {top + plot_h / 2})" '
+               f'text-anchor="middle">{escape(METRIC_LABELS[metric])}</text>')
+    for i in range(len(table.queries)):
+        values = _values(cells, i, metric)
+        dash = f' stroke-dasharray="{DASHES[i]}"' if DASHES[i] else ""
+        run: list[str] = []
+        for j, v in enumerate(values + [None]):
+            if v is None:
+                # A gap ends the line: it is never drawn through years without reports.
+                if len(run) > 1:
+                    out.append(f'<polyline fill="none" stroke="{COLOURS[i]}" stroke-width="2"{dash} '
+                               f'points="{" ".join(run)}"/>')
+                run = []
+                continue
+            run.append(f"{x_of(j):.1f},{y_of(v):.1f}")
+            out.append(f'<circle cx="{x_of(j):.1f}" cy="{y_of(v):.1f}" r="3" fill="{COLOURS[i]}">'
+                       f'<title>{escape(table.queries[i])} {escape(cells[j].label)}: {_fmt(v)}</title></circle>')
+    out += _legend(table, left, top + plot_h + 36)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _bar_chart(table: Distribution, cells: list[Cell], metric: str, title: str | None) -> str:
+    nq = len(table.queries)
+    bar_h, gap = 10, 6
+    row_h = nq * bar_h + gap
+    left, right, top = 140, 60, 40
+    bottom = 30 + 16 * nq
+    width = 720
+    height = top + row_h * max(1, len(cells)) + bottom
+    plot_w = width - left - right
+    peak = max([v for i in range(nq) for v in _values(cells, i, metric) if v is not None] or [0])
+    xmax = _nice_max(peak)
+    out = _svg_open(width, height, title or _default_title(table, metric))
+    for k in range(5):
+        x = left + plot_w * k / 4
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#ddd"/>')
+        out.append(f'<text x="{x:.1f}" y="{height - bottom + 14}" text-anchor="middle">{_fmt(xmax * k / 4)}</text>')
+    for j, cell in enumerate(cells):
+        y0 = top + row_h * j
+        out.append(f'<text x="{left - 6}" y="{y0 + row_h / 2 + 2:.1f}" text-anchor="end">{escape(cell.label)}</text>')
+        if cell.gap:
+            out.append(f'<text x="{left + 4}" y="{y0 + row_h / 2 + 2:.1f}" fill="#999">无报告</text>')
+            continue
+        for i in range(nq):
+            v = getattr(cell.counts[i], metric) or 0
+            w = v / xmax * plot_w
+            out.append(f'<rect x="{left}" y="{y0 + i * bar_h:.1f}" width="{w:.1f}" height="{bar_h - 1}" '
+                       f'fill="{COLOURS[i]}"><title>{escape(table.queries[i])} {escape(cell.label)}: '
+                       f'{_fmt(v)}</title></rect>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#000"/>')
+    out += _legend(table, left, height - bottom + 32)
+    out.append("</svg>")
+    return "\n".join(out)
