@@ -14,9 +14,9 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import IO, Iterable
 
-from searchlib.engine import Compiler, sentence_clauses, sentence_match
 from searchlib.highlight import match_spans
-from searchlib.query import Node, QueryError, parse, positive_terms
+from searchlib.query import QueryError, positive_terms
+from searchlib.search import Matching
 
 SORTS = ("left", "right", "year", "region")
 DEFAULT_WIDTH = 20
@@ -25,34 +25,9 @@ CSV_COLUMNS = ("pid", "doc_id", "title", "year", "province", "city", "county", "
                "start", "url")
 
 
-@dataclass
-class Matching:
-    """The paragraphs a request matches, and what is needed to read them."""
-    searcher: object
-    tree: Node | None
-    docnums: list[int]
-
-
 def matching_docnums(library, request) -> Matching:
-    """Every document number matching a :class:`searchlib.search.SearchRequest`, unranked.
-
-    The same reading of the request as :meth:`Library.search` (query, parameter
-    filters, 同句 re-check) without ranking or paging. It belongs in
-    search.py as a public ``Library`` method; until then it borrows
-    ``Library._with_param_filters`` rather than copying it.
-    """
-    parsed = parse(request.q or "")
-    if parsed.fatal:
-        raise QueryError(parsed.fatal)
-    tree = library._with_param_filters(parsed, request)
-    searcher = library.searcher()
-    query = Compiler(searcher).compile(tree)
-    docnums = sorted(searcher.docs_for_query(query))
-    checks = sentence_clauses(tree)
-    if checks:
-        docnums = [d for d in docnums
-                   if all(sentence_match(c, searcher.stored_fields(d)["text"]) for c in checks)]
-    return Matching(searcher, tree, docnums)
+    """Every document number matching a request, unranked (see :meth:`Library.matching`)."""
+    return library.matching(request)
 
 
 @dataclass

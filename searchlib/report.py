@@ -716,12 +716,12 @@ def parse_text(text: str, source: str = "<text>") -> Report:
     norms = [normalized(line) for line in lines]
 
     # Title, then what sits between it and the body (repeats, addressee).
-    title, start, end = find_title(lines, norms)
+    title, _, end = find_title(lines, norms)
     if title is None and header.get("标题"):
         title = header["标题"]
     if title is None and lines and (split := split_run_in_title(lines[0])):
         title, rest = split
-        lines, start, end = [title, rest] + lines[1:], 0, 1
+        lines, end = [title, rest] + lines[1:], 1
     title_date = None
     if title:
         lines = lines[end:] if end else lines

@@ -29,7 +29,6 @@ import functools
 import os
 import sqlite3
 import time
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator

@@ -150,6 +150,14 @@ class Results:
         return shaped
 
 
+@dataclass
+class Matching:
+    """The paragraphs a request matches, and what is needed to read them."""
+    searcher: object
+    tree: Node | None
+    docnums: list[int]
+
+
 HIT_JSON_KEYS = ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "body",
                  "report_year", "publish_date", "section_kind", "section_heading", "text", "snippet", "url", "score")
 
@@ -260,13 +268,10 @@ class Library:
     def search(self, request: SearchRequest) -> Results:
         started = time.perf_counter()
         limit, offset = _checked_page(request)
-        parsed = parse(request.q or "")
-        if parsed.fatal:
-            raise QueryError(parsed.fatal)
-        tree = self._with_param_filters(parsed, request)
+        parsed, tree = self._read_request(request)
         searcher = self.searcher()
         compiler = Compiler(searcher)
-        matcher = Matcher(searcher, compiler, lambda d: searcher.stored_fields(d).get("text", ""))
+        matcher = self._matcher(searcher, compiler)
         matching = matcher.docnums(tree)
         docnums = _as_array(matching)
         columns = self.columns(searcher)
@@ -291,6 +296,27 @@ class Library:
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(), problems=parsed.problems,
                        total_reports=total_reports, groups=groups)
+
+    def matching(self, request: SearchRequest) -> "Matching":
+        """Every paragraph the request matches, unranked: the same reading as :meth:`search`.
+
+        For tools that look at all matches rather than the best ten
+        (concordance, distribution): no scoring, no snippets, no paging.
+        """
+        _, tree = self._read_request(request)
+        searcher = self.searcher()
+        docnums = sorted(self._matcher(searcher, Compiler(searcher)).docnums(tree))
+        return Matching(searcher, tree, docnums)
+
+    def _read_request(self, request: SearchRequest) -> tuple[ParsedQuery, Node | None]:
+        parsed = parse(request.q or "")
+        if parsed.fatal:
+            raise QueryError(parsed.fatal)
+        return parsed, self._with_param_filters(parsed, request)
+
+    @staticmethod
+    def _matcher(searcher, compiler: Compiler) -> Matcher:
+        return Matcher(searcher, compiler, lambda d: searcher.stored_fields(d).get("text", ""))
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
         extra: list[Node] = []

@@ -1,5 +1,4 @@
 """The query language against the real index: every operator, filter, alias and sort."""
-import re
 
 import pytest
 from hypothesis import given, strategies as st

@@ -26,7 +26,7 @@ def markup_report(library):
 
 def pages_of(markup_report) -> list[str]:
     hit, paragraphs = markup_report
-    return [f"/search?q=示例代码", f"/search?q=示例代码&group=report", f"/p/{hit.pid}?q=示例代码",
+    return ["/search?q=示例代码", "/search?q=示例代码&group=report", f"/p/{hit.pid}?q=示例代码",
             f"/d/{hit.doc_id}?q=示例代码", f"/p/{paragraphs[-1]['pid']}"]
 
 
