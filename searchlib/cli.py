@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--body", help="government | department")
     p.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
     p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest"])
+    p.add_argument("--boilerplate", choices=["hide", "only"],
+                   help="hide paragraphs that 5 or more reports share (templates), or show only them; "
+                        "needs `searchlib reuse --build`")
     p.add_argument("--group", action="store_true",
                    help="one entry per report: its best paragraph and how many of its paragraphs match")
     p.add_argument("--limit", type=int, default=10, help="hits (or reports, with --group) to show (default 10)")
@@ -223,7 +226,8 @@ def cmd_search(args) -> int:
     try:
         request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
                                 county=args.county, level=args.level, body=args.body, section=args.section,
-                                sort=args.sort, limit=args.limit, offset=args.offset, group=args.group)
+                                sort=args.sort, limit=args.limit, offset=args.offset, group=args.group,
+                                boilerplate=args.boilerplate)
         results = library.search(request)
     finally:
         library.close()

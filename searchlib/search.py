@@ -20,6 +20,19 @@ Facets
     value's count is then exactly ``total``. Fields not filtered on are
     counted over the result set itself.
 
+Boilerplate
+    ``boilerplate="hide"`` leaves out paragraphs whose text (or a text at
+    least 80% like it, see :mod:`searchlib.reuse`) appears in
+    ``BOILERPLATE_MIN_OTHER_REPORTS`` or more *other* reports: the template
+    passages (学习贯彻习近平法治思想…) that every report copies.
+    ``boilerplate="only"`` keeps just those. The same set of paragraphs is
+    taken out of (or kept in) the matches, the facet counts and the ranking,
+    so totals, facets and hits agree. The filter needs the reuse pass of the
+    live index (``searchlib reuse --build``); without it the request fails
+    with a QueryError that says so. The ``boilerplate`` facet counts the
+    matches without this filter: ``only`` (template paragraphs) and ``hide``
+    (the rest), and is present only when the reuse pass is.
+
 Grouping
     With ``group=True`` the results are reports: each with its best paragraph
     and the number of its paragraphs that match; ``offset``/``limit`` page
@@ -36,6 +49,7 @@ import numpy as np
 from whoosh import sorting
 from whoosh import query as wq
 
+from searchlib import reuse
 from searchlib.analysis import normalize
 from searchlib.engine import (FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words,
                               read_columns)
@@ -54,6 +68,10 @@ MAX_OFFSET = 10_000
 PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
 # Scores equal to this many decimals are ties (then the paragraph id decides).
 SCORE_DECIMALS = 6
+# A paragraph is boilerplate when at least this many *other* reports hold its text
+# (so five reports in all): a phrase two neighbouring districts share is not a template.
+BOILERPLATE_MIN_OTHER_REPORTS = 4
+BOILERPLATE_MODES = ("hide", "only")
 
 
 @dataclass
@@ -72,6 +90,7 @@ class SearchRequest:
     limit: int = 10
     offset: int = 0
     group: bool = False  # one entry per report (see ReportGroup)
+    boilerplate: str | None = None  # "hide" | "only" template paragraphs (see the module docstring)
 
     def filters(self) -> dict[str, str]:
         return {k: v for k in PARAM_FILTERS if (v := getattr(self, k))}
@@ -131,6 +150,7 @@ class Results:
     problems: list[str] = field(default_factory=list)
     total_reports: int = 0             # distinct reports among the matching paragraphs
     groups: list[ReportGroup] | None = None  # set when the request asked for group=True
+    boilerplate: str | None = None     # the boilerplate filter applied ("hide" | "only"), if any
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -141,7 +161,7 @@ class Results:
         """The public JSON shape, shared by ``searchlib search --json`` and ``/api/search``."""
         data = self.to_dict()
         shaped = {key: data[key] for key in ("query", "understood", "total", "took_ms", "offset", "limit", "sort",
-                                             "filters", "problems", "total_reports")}
+                                             "filters", "boilerplate", "problems", "total_reports")}
         shaped["hits"] = [{k: h[k] for k in HIT_JSON_KEYS} for h in data["hits"]]
         shaped["facets"] = data["facets"]
         if data["groups"] is not None:
@@ -208,6 +228,9 @@ class Library:
         self._index = None
         self._searcher = None
         self._columns: tuple[object, dict[str, Column]] | None = None
+        # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
+        self._reuse: tuple[object, reuse.ReuseStore | None, frozenset[int] | None] | None = None
+        self._reuse_lock = threading.Lock()
         self._open()
 
     def _open(self) -> None:
@@ -233,6 +256,39 @@ class Library:
         if self._searcher is not None:
             self._searcher.close()
 
+    # --- text reuse ---------------------------------------------------------
+
+    def reuse_store(self) -> reuse.ReuseStore | None:
+        """The text reuse store of the live index; None when the reuse pass has not run on it (or is stale)."""
+        return self._reuse_for(self.searcher())[1]
+
+    def boilerplate_docnums(self, searcher) -> frozenset[int] | None:
+        """Document numbers of template paragraphs (see BOILERPLATE_MIN_OTHER_REPORTS); None without reuse data."""
+        return self._reuse_for(searcher)[2]
+
+    def _reuse_for(self, searcher) -> tuple[object, reuse.ReuseStore | None, frozenset[int] | None]:
+        with self._reuse_lock:
+            cached = self._reuse
+            if cached is None or cached[0] is not searcher:
+                # The old store is not closed here: another thread may still be reading it.
+                store = reuse.open_store(self.index_dir)
+                template = None if store is None else frozenset(
+                    reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
+                cached = self._reuse = (searcher, store, template)
+            return cached
+
+    def _template_docnums(self, searcher, mode: str | None) -> frozenset[int] | None:
+        """The template set a boilerplate filter needs; QueryError when it cannot be had."""
+        if mode in (None, ""):
+            return None
+        if mode not in BOILERPLATE_MODES:
+            raise QueryError(f"unknown boilerplate filter {mode!r}; use one of {', '.join(BOILERPLATE_MODES)}")
+        template = self.boilerplate_docnums(searcher)
+        if template is None:
+            raise QueryError("the boilerplate filter needs the text reuse pass, which has not been run on this "
+                             "index (run `searchlib reuse --build`)")
+        return template
+
     # --- facets -------------------------------------------------------------
 
     def columns(self, searcher) -> dict[str, Column]:
@@ -246,8 +302,9 @@ class Library:
             self._columns = (searcher, columns)
         return columns
 
-    def facet_counts(self, searcher, matcher: Matcher, tree: Node | None,
-                     docnums: np.ndarray) -> dict[str, list[tuple[str, int]]]:
+    def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
+                     boilerplate: str | None = None,
+                     template: frozenset[int] | None = None) -> dict[str, list[tuple[str, int]]]:
         columns = self.columns(searcher)
         filtered = {FILTER_TO_FIELD[f.field] for f in filters_in(tree)}
         facets: dict[str, list[tuple[str, int]]] = {}
@@ -259,7 +316,8 @@ class Library:
             counted = docnums
             if name in filtered:
                 field_name = next(k for k, v in FILTER_TO_FIELD.items() if v == name)
-                counted = _as_array(matcher.docnums(without_filters_on(tree, field_name)))
+                counted = _as_array(_restricted(matcher.docnums(without_filters_on(tree, field_name)),
+                                                boilerplate, template))
             facets[name] = _ordered_facet(name, columns[name].counts(counted))
         return facets
 
@@ -272,16 +330,20 @@ class Library:
         searcher = self.searcher()
         compiler = Compiler(searcher)
         matcher = self._matcher(searcher, compiler)
-        matching = matcher.docnums(tree)
+        template = self._template_docnums(searcher, request.boilerplate)
+        unfiltered = matcher.docnums(tree)
+        matching = _restricted(unfiltered, request.boilerplate, template)
         docnums = _as_array(matching)
         columns = self.columns(searcher)
-        facets = self.facet_counts(searcher, matcher, tree, docnums)
+        facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template)
+        facets.update(self._boilerplate_facet(searcher, unfiltered))
         doc_ids = columns["doc_id"]
         total_reports = int(np.count_nonzero(np.bincount(doc_ids.codes[docnums]))) if len(docnums) else 0
 
         ranking_query = compiler.compile(tree)
-        # Whoosh's own query matches more than the tree when a 同句 clause is in it.
-        allowed = matching if has_sentence_clause(tree) else None
+        # Whoosh's own query matches more than the tree when a 同句 clause is in it,
+        # and knows nothing of boilerplate.
+        allowed = matching if has_sentence_clause(tree) or request.boilerplate else None
         terms = positive_terms(tree)
         groups = None
         if request.group:
@@ -289,13 +351,15 @@ class Library:
                                   offset, limit, terms)
             hits = [g.best for g in groups]
         else:
-            ranked = self._rank(searcher, ranking_query, request.sort, allowed, offset + limit) if limit else []
+            # An empty set given to Whoosh as a filter means "no filter": nothing matches, so rank nothing.
+            ranked = self._rank(searcher, ranking_query, request.sort, allowed, offset + limit) \
+                if limit and matching else []
             hits = [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
         took = (time.perf_counter() - started) * 1000
         return Results(query=request.q or "", understood=understood(tree), total=len(matching),
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(), problems=parsed.problems,
-                       total_reports=total_reports, groups=groups)
+                       total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None)
 
     def matching(self, request: SearchRequest) -> "Matching":
         """Every paragraph the request matches, unranked: the same reading as :meth:`search`.
@@ -305,8 +369,17 @@ class Library:
         """
         _, tree = self._read_request(request)
         searcher = self.searcher()
-        docnums = sorted(self._matcher(searcher, Compiler(searcher)).docnums(tree))
-        return Matching(searcher, tree, docnums)
+        template = self._template_docnums(searcher, request.boilerplate)
+        found = self._matcher(searcher, Compiler(searcher)).docnums(tree)
+        return Matching(searcher, tree, sorted(_restricted(found, request.boilerplate, template)))
+
+    def _boilerplate_facet(self, searcher, unfiltered: set[int]) -> dict[str, list[tuple[str, int]]]:
+        """How many matches (without the boilerplate filter) are template paragraphs; {} without reuse data."""
+        template = self.boilerplate_docnums(searcher)
+        if template is None:
+            return {}
+        shared = len(unfiltered & template)
+        return {"boilerplate": [("only", shared), ("hide", len(unfiltered) - shared)]}
 
     def _read_request(self, request: SearchRequest) -> tuple[ParsedQuery, Node | None]:
         parsed = parse(request.q or "")
@@ -448,6 +521,13 @@ def _checked_page(request: SearchRequest) -> tuple[int, int]:
     if request.sort not in SORTS:
         raise QueryError(f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
     return min(limit, MAX_LIMIT), offset
+
+
+def _restricted(docnums: set[int], mode: str | None, template: frozenset[int] | None) -> set[int]:
+    """The matches with template paragraphs left out ("hide") or alone ("only")."""
+    if not mode:
+        return docnums
+    return docnums - template if mode == "hide" else docnums & template
 
 
 def _as_array(docnums) -> np.ndarray:

@@ -88,6 +88,52 @@ def client(app):
 @pytest.fixture
 def page(client):
     """GET a URL and parse it: ``page("/search?q=…")`` -> (response, DOM), checking the status."""
+    return _page_getter(client)
+
+
+# --- the research tools' corpus (tests/corpus_reuse/, counts in its EXPECTED.md) ------------------
+
+REUSE_CORPUS = TESTS_DIR / "corpus_reuse"
+
+
+@pytest.fixture(scope="session")
+def reuse_index_dir(tmp_path_factory) -> Path:
+    """An index over tests/corpus_reuse/ with its text reuse pass, as `searchlib reuse --build` makes it."""
+    from searchlib import reuse
+    from searchlib.indexing import resolve_index_dir
+
+    target = tmp_path_factory.mktemp("reuse-index")
+    build_index([REUSE_CORPUS], target, rebuild=True)
+    reuse.build_for_generation(resolve_index_dir(target))
+    return target
+
+
+@pytest.fixture(scope="session")
+def reuse_library(reuse_index_dir):
+    lib = Library(reuse_index_dir)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture(scope="session")
+def reuse_app(reuse_index_dir):
+    from webui import create_app
+
+    return create_app({"INDEX_DIR": str(reuse_index_dir), "TESTING": True})
+
+
+@pytest.fixture
+def reuse_client(reuse_app):
+    return reuse_app.test_client()
+
+
+@pytest.fixture
+def reuse_page(reuse_client):
+    """``page`` over the reuse corpus's app."""
+    return _page_getter(reuse_client)
+
+
+def _page_getter(client):
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     def get(url: str, status: int = 200):
