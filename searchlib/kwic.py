@@ -100,11 +100,21 @@ def concordance(library, request, width: int = DEFAULT_WIDTH, sort: str = "left"
     filters are used; ``sort``/``limit``/``offset`` are not). A query made
     only of filters has no terms to show, so it yields no rows.
     """
+    _check(width, sort)
+    return concordance_of(matching_docnums(library, request), width, sort, limit)
+
+
+def _check(width: int, sort: str) -> None:
     if sort not in SORTS:
         raise QueryError(f"unknown concordance sort {sort!r}; use one of {', '.join(SORTS)}")
     if not 0 <= width <= MAX_WIDTH:
         raise QueryError(f"context width must be between 0 and {MAX_WIDTH} characters")
-    found = matching_docnums(library, request)
+
+
+def concordance_of(found: Matching, width: int = DEFAULT_WIDTH, sort: str = "left",
+                   limit: int | None = None) -> list[KwicRow]:
+    """The rows of paragraphs already matched (for a caller that first looks at how many there are)."""
+    _check(width, sort)
     terms = positive_terms(found.tree)
     if not terms:
         return []

@@ -16,7 +16,11 @@ def create_app(config: dict | None = None) -> Flask:
         INDEX_DIR=str(default_index_dir()),
         PAGE_SIZE=20,          # hits per HTML page
         MAX_PAGE=100,          # deeper than this, narrow the query or export instead
-        EXPORT_LIMIT=5000,     # rows in one CSV/JSON export
+        EXPORT_LIMIT=5000,     # rows in one CSV/JSON export (search results, concordance lines)
+        # A concordance re-segments every matching paragraph (about 0.25 ms each on this
+        # machine): past this many it asks for a narrower query instead of making the page slow.
+        KWIC_MAX_PARAGRAPHS=3000,
+        KWIC_MAX_ROWS=1000,    # concordance lines on one page (and in /api/kwic); more go to /kwic.csv
         # Open the index and read its facet columns when the app is created, so the first
         # researcher does not wait for it; a missing index is logged, and pages answer 503.
         OPEN_INDEX_EAGERLY=True,
@@ -27,13 +31,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from webui import errors, security, store
-    from webui.views import meta, reading, search
+    from webui.views import meta, reading, research, search
 
     store.init_app(app)
     security.init_app(app)
     app.register_blueprint(search.bp)
     app.register_blueprint(reading.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(research.bp)
     errors.init_app(app)
 
     from webui import present

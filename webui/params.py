@@ -1,7 +1,7 @@
 """A search page's whole state, read from and written back to its URL.
 
 Field names in URLs are English (q, year, province, city, county, township,
-level, body, section, genre, sort, group, page, limit); defaults are left out
+level, body, section, genre, boilerplate, sort, group, page, limit); defaults are left out
 so that links stay short and every distinct page has one canonical URL.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from searchlib.search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SORTS, SearchRequest
+from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SORTS, SearchRequest
 
 FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
 GROUPS = ("report",)
@@ -38,6 +38,7 @@ class SearchState:
     group: str = ""
     page: int = 1
     limit: int = 20
+    boilerplate: str = ""     # "hide" | "only" template paragraphs (see searchlib.search)
 
     @property
     def offset(self) -> int:
@@ -50,7 +51,8 @@ class SearchState:
 
     def search_request(self, *, limit: int | None = None, offset: int | None = None) -> SearchRequest:
         kwargs = dict(q=self.q, sort=self.sort, limit=self.limit if limit is None else limit,
-                      offset=self.offset if offset is None else offset, **self.filters)
+                      offset=self.offset if offset is None else offset, boilerplate=self.boilerplate or None,
+                      **self.filters)
         # The query layer is gaining report grouping; pass it along once it understands it.
         if self.group and "group" in _REQUEST_FIELDS:
             kwargs["group"] = self.group
@@ -60,13 +62,13 @@ class SearchState:
 
     def args(self, **changes) -> dict[str, str]:
         """URL arguments of this state with ``changes`` applied (None removes); page resets unless given."""
-        values: dict[str, object] = {"q": self.q, **self.filters, "sort": self.sort, "group": self.group,
-                                     "limit": self.limit}
+        values: dict[str, object] = {"q": self.q, **self.filters, "boilerplate": self.boilerplate,
+                                     "sort": self.sort, "group": self.group, "limit": self.limit}
         values["page"] = changes.pop("page", 1)
         values.update(changes)
         defaults = {"sort": "relevance", "page": 1, "limit": current_app.config["PAGE_SIZE"]}
         out: dict[str, str] = {}
-        for name in ("q",) + FILTER_PARAMS + ("sort", "group", "page", "limit"):
+        for name in ("q",) + FILTER_PARAMS + ("boilerplate", "sort", "group", "page", "limit"):
             value = values.get(name)
             if value in (None, "") or defaults.get(name) == value:
                 continue
@@ -78,18 +80,25 @@ class SearchState:
         return self.args(**{name: value, **cleared})
 
     def without_filters(self) -> dict[str, str]:
-        return self.args(**dict.fromkeys(self.filters))
+        return self.args(**dict.fromkeys(self.filters), boilerplate=None)
+
+    def same_query(self) -> dict[str, str]:
+        """The query, filters and boilerplate choice alone: what the search, KWIC and stats views share."""
+        return {k: v for k, v in self.args().items() if k == "q" or k in FILTER_PARAMS or k == "boilerplate"}
 
     def without_filter(self, name: str) -> dict[str, str]:
         cleared = {child: None for child in PLACE_CHILDREN.get(name, ())}
         return self.args(**{name: None, **cleared})
 
 
-def read_state(args: MultiDict) -> SearchState:
-    """The state in a request's query string; ParamError when a value cannot be used."""
-    q = args.get("q", "")
+def read_query(q: str) -> str:
     if len(q) > MAX_QUERY_CHARS:
         raise ParamError(f"检索式过长：共 {len(q)} 字，上限 {MAX_QUERY_CHARS} 字。请删减后重试。")
+    return q
+
+
+def read_filters(args: MultiDict) -> dict[str, str]:
+    """The search filters of a query string (year, place, level, ...), as every view reads them."""
     filters: dict[str, str] = {}
     for name in FILTER_PARAMS:
         value = args.get(name, "").strip()
@@ -97,6 +106,21 @@ def read_state(args: MultiDict) -> SearchState:
             raise ParamError(f"筛选条件 {name} 过长（上限 {MAX_PARAM_CHARS} 字）。")
         if value:
             filters[name] = value
+    return filters
+
+
+def read_boilerplate(args: MultiDict) -> str:
+    value = args.get("boilerplate", "")
+    if value and value not in BOILERPLATE_MODES:
+        raise ParamError(f"未知的模板段落筛选 boilerplate={value[:20]}；可用：{'、'.join(BOILERPLATE_MODES)}。")
+    return value
+
+
+def read_state(args: MultiDict) -> SearchState:
+    """The state in a request's query string; ParamError when a value cannot be used."""
+    q = read_query(args.get("q", ""))
+    filters = read_filters(args)
+    boilerplate = read_boilerplate(args)
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise ParamError(f"未知的排序方式 sort={sort}；可用：{'、'.join(SORTS)}。")
@@ -104,8 +128,8 @@ def read_state(args: MultiDict) -> SearchState:
     if group and group not in GROUPS:
         raise ParamError(f"未知的分组方式 group={group}；可用：{'、'.join(GROUPS)}。")
     page_size = current_app.config["PAGE_SIZE"]
-    page = _whole_number(args.get("page"), 1, "page")
-    limit = _whole_number(args.get("limit"), page_size, "limit")
+    page = whole_number(args.get("page"), 1, "page")
+    limit = whole_number(args.get("limit"), page_size, "limit")
     max_limit = min(MAX_API_LIMIT, MAX_LIMIT)
     if not 1 <= limit <= max_limit:
         raise ParamError(f"每页条数 limit 须在 1 到 {max_limit} 之间；更多结果请用导出（CSV/JSON）。")
@@ -114,13 +138,106 @@ def read_state(args: MultiDict) -> SearchState:
         raise ParamError("页码 page 须从 1 开始。")
     if page > max_page or (page - 1) * limit > MAX_OFFSET:
         raise ParamError(f"翻页过深：最多翻到第 {max_page} 页。请增加筛选条件缩小范围，或导出全部结果（CSV）。")
-    return SearchState(q=q, filters=filters, sort=sort, group=group, page=page, limit=limit)
+    return SearchState(q=q, filters=filters, sort=sort, group=group, page=page, limit=limit,
+                       boilerplate=boilerplate)
 
 
-def _whole_number(raw: str | None, default: int, name: str) -> int:
+def whole_number(raw: str | None, default: int, name: str) -> int:
     if raw in (None, ""):
         return default
     try:
         return int(raw)
     except ValueError:
         raise ParamError(f"{name} 须为整数（收到 {raw[:20]!r}）。") from None
+
+
+# --- the research views: concordance (/kwic) and distribution (/stats) ---------------------
+
+KWIC_SORTS = ("left", "right", "year", "region")
+KWIC_DEFAULT_WIDTH = 20
+KWIC_MAX_WIDTH = 100          # characters of context on each side; wider rows no longer fit a screen
+
+
+@dataclass(frozen=True)
+class KwicState:
+    """A concordance: the search's query, filters and boilerplate choice, plus sort and context width."""
+    q: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    boilerplate: str = ""
+    sort: str = "left"
+    width: int = KWIC_DEFAULT_WIDTH
+
+    def search_request(self) -> SearchRequest:
+        return SearchRequest(q=self.q, boilerplate=self.boilerplate or None, **self.filters)
+
+    def args(self, **changes) -> dict[str, str]:
+        values = {"q": self.q, **self.filters, "boilerplate": self.boilerplate, "sort": self.sort,
+                  "width": self.width, **changes}
+        defaults = {"sort": "left", "width": KWIC_DEFAULT_WIDTH}
+        return {name: str(values[name]) for name in ("q",) + FILTER_PARAMS + ("boilerplate", "sort", "width")
+                if values.get(name) not in (None, "") and defaults.get(name) != values.get(name)}
+
+    def same_query(self) -> dict[str, str]:
+        return {k: v for k, v in self.args().items() if k not in ("sort", "width")}
+
+    def without_filters(self) -> dict[str, str]:
+        return self.args(**dict.fromkeys(self.filters), boilerplate=None)
+
+
+def read_kwic_state(args: MultiDict) -> KwicState:
+    sort = args.get("sort", "") or "left"
+    if sort not in KWIC_SORTS:
+        raise ParamError(f"未知的排序方式 sort={sort[:20]}；索引行可按 {'、'.join(KWIC_SORTS)} 排序。")
+    width = whole_number(args.get("width"), KWIC_DEFAULT_WIDTH, "width")
+    if not 1 <= width <= KWIC_MAX_WIDTH:
+        raise ParamError(f"语境宽度 width 须在 1 到 {KWIC_MAX_WIDTH} 字之间。")
+    return KwicState(q=read_query(args.get("q", "")), filters=read_filters(args),
+                     boilerplate=read_boilerplate(args), sort=sort, width=width)
+
+
+STATS_BY = ("year", "province", "city", "county")
+STATS_METRICS = ("per_100_reports", "per_10k_chars", "reports", "paragraphs")
+STATS_MAX_QUERIES = 4
+
+
+@dataclass(frozen=True)
+class StatsState:
+    """A distribution: up to four queries (the URL repeats q: ?q=复议&q=诉讼), filters, cells and metric.
+
+    Repeating ``q`` keeps the first query in the very parameter /search uses, so
+    a link from a search to its distribution is the same URL with another path.
+    """
+    queries: tuple[str, ...] = ()
+    filters: dict[str, str] = field(default_factory=dict)
+    by: str = "year"
+    metric: str = "per_100_reports"
+
+    def args(self, **changes) -> dict[str, object]:
+        """URL arguments (for url_for: ``q`` is a list, one entry per query) with ``changes`` applied."""
+        values = {**self.filters, "by": self.by, "metric": self.metric, **changes}
+        defaults = {"by": "year", "metric": "per_100_reports"}
+        out: dict[str, object] = {"q": list(values.pop("queries", self.queries))}
+        for name in FILTER_PARAMS + ("by", "metric"):
+            if values.get(name) not in (None, "") and defaults.get(name) != values.get(name):
+                out[name] = str(values[name])
+        return out
+
+    def cleared_filters(self) -> dict[str, None]:
+        return dict.fromkeys(self.filters)
+
+    def same_query(self) -> dict[str, str]:
+        """The first query and the filters: what a search or a concordance can take over."""
+        return {**({"q": self.queries[0]} if self.queries else {}), **self.filters}
+
+
+def read_stats_state(args: MultiDict) -> StatsState:
+    queries = tuple(read_query(q) for q in args.getlist("q") if q.strip())
+    if len(queries) > STATS_MAX_QUERIES:
+        raise ParamError(f"最多同时比较 {STATS_MAX_QUERIES} 个检索式（收到 {len(queries)} 个）。")
+    by = args.get("by", "") or "year"
+    if by not in STATS_BY:
+        raise ParamError(f"未知的统计单元 by={by[:20]}；可用：{'、'.join(STATS_BY)}。")
+    metric = args.get("metric", "") or "per_100_reports"
+    if metric not in STATS_METRICS:
+        raise ParamError(f"未知的指标 metric={metric[:20]}；可用：{'、'.join(STATS_METRICS)}。")
+    return StatsState(queries=queries, filters=read_filters(args), by=by, metric=metric)

@@ -5,14 +5,18 @@ and JSON twins show.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from searchlib.query import canonical_filter_value
-from searchlib.search import Hit, Results
+from searchlib.reuse import ReuseStore, paragraph_summary
+from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Hit, Results
+from searchlib.stats import METRIC_LABELS
 
-from webui.params import SearchState
+from webui.params import KWIC_MAX_WIDTH, SearchState
 
 UNKNOWN = "unknown"   # what the query layer's facets call a missing value
 
@@ -132,7 +136,31 @@ def facets(results: Results, state: SearchState) -> list[Facet]:
                 link = state.with_filter(param, str(value))
             values.append(FacetValue(str(value), value_label(param, value), count, selected, link))
         out.append(Facet(param, title, values, selected=bool(current)))
+    if (control := boilerplate_facet(results, state)) is not None:
+        out.append(control)
     return out
+
+
+BOILERPLATE_TITLE = "模板段落"
+BOILERPLATE_LABELS = {"hide": "隐藏模板段落", "only": "只看模板段落"}
+BOILERPLATE_MEANING = (f"与另外 {BOILERPLATE_MIN_OTHER_REPORTS} 份或更多报告相同或几乎相同（八成以上文字相同）的段落，"
+                       "多为照抄的套话。可隐藏它们，只看各地自己的表述；或只看它们。")
+
+
+def boilerplate_facet(results: Results, state: SearchState) -> Facet | None:
+    """Hide or show only template paragraphs, with how many matches each choice leaves.
+
+    Shown only when the index has its text reuse pass (the query layer then counts them).
+    """
+    counts = dict(results.facets.get("boilerplate") or [])
+    if not counts:
+        return None
+    values = []
+    for mode, label in BOILERPLATE_LABELS.items():
+        selected = state.boilerplate == mode
+        link = state.args(boilerplate=None if selected else mode)
+        values.append(FacetValue(mode, label, counts.get(mode, 0), selected, link))
+    return Facet("boilerplate", BOILERPLATE_TITLE, values, selected=bool(state.boilerplate))
 
 
 @dataclass
@@ -143,9 +171,26 @@ class Chip:
 
 
 def chips(state: SearchState) -> list[Chip]:
-    return [Chip(param, f"{FACET_TITLES.get(param, '乡镇' if param == 'township' else param)}：{filter_label(param, value)}",
-                 state.without_filter(param))
-            for param, value in state.filters.items()]
+    out = [Chip(param, f"{filter_title(param)}：{filter_label(param, value)}",
+                state.without_filter(param))
+           for param, value in state.filters.items()]
+    if state.boilerplate:
+        out.append(Chip("boilerplate", BOILERPLATE_LABELS.get(state.boilerplate, state.boilerplate),
+                        state.args(boilerplate=None)))
+    return out
+
+
+# --- text reuse ---------------------------------------------------------------------------
+
+def reuse_of(store: ReuseStore | None, pids) -> dict[str, dict]:
+    """For each paragraph shared with another report: also-in list and earliest (the others say nothing)."""
+    if store is None:
+        return {}
+    return {pid: paragraph_summary(store, pid) for pid in pids if store.shared_count(pid)}
+
+
+def similarity_label(jaccard: float) -> str:
+    return "相同" if jaccard >= 1.0 else f"{jaccard:.0%} 相似"
 
 
 @dataclass
@@ -281,6 +326,17 @@ def export_row(hit: Hit, stored: dict, root_url: str) -> dict:
     }
 
 
+def csv_bytes(columns, records) -> bytes:
+    """CSV for Excel: a UTF-8 BOM (else Chinese turns to mojibake) and no cell that runs as a formula."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: spreadsheet_safe(record.get(k)) for k in columns})
+    return out.getvalue().encode("utf-8")
+
+
 def spreadsheet_safe(value) -> str:
     """A cell Excel shows as text: a leading = + - @ would otherwise be run as a formula."""
     if value is None:
@@ -289,7 +345,46 @@ def spreadsheet_safe(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+# --- moving between the views of one query ----------------------------------------------
+
+VIEWS = (("search", "search.search_page", "段落", "search"), ("kwic", "research.kwic_page", "索引行", "KWIC"),
+         ("stats", "research.stats_page", "分布", "stats"))
+
+
+def view_links(args: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """(view, Chinese name, English name, URL) of the same query in each view.
+
+    The distribution has no boilerplate filter (its coverage counts every
+    paragraph), so its link leaves that choice out.
+    """
+    from flask import url_for
+
+    out = []
+    for view, endpoint, name, english in VIEWS:
+        kept = {k: v for k, v in args.items() if not (view == "stats" and k == "boilerplate")}
+        out.append((view, name, english, url_for(endpoint, **kept)))
+    return out
+
+
+KWIC_SORT_LABELS = {"left": "按左侧语境", "right": "按右侧语境", "year": "按年份", "region": "按地区"}
+BY_LABELS = {"year": "年份", "province": "省份", "city": "城市", "county": "区县"}
+
+
+def filter_title(param: str) -> str:
+    return FACET_TITLES.get(param, "乡镇" if param == "township" else param)
+
+
+def rate(value) -> str:
+    """A rate as a table shows it: at most two decimals, no trailing zeros."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+GLOBALS = {"SORT_LABELS": SORT_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
+           "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
+           "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
-           "genre_label": lambda v: value_label("genre", v)}
-GLOBALS = {"SORT_LABELS": SORT_LABELS}
+           "genre_label": lambda v: value_label("genre", v), "similarity": similarity_label,
+           "rate": rate}

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
+from searchlib.reuse import paragraph_summary
 from searchlib.search import MAX_QUERY_CHARS
 
 from webui import present
@@ -42,6 +43,8 @@ def paragraph_context(pid: str) -> dict:
         "next": present.paragraph_record(paragraphs[index + 1]) if index + 1 < len(paragraphs) else None,
         "citation": present.citation(meta, record["paragraph_number"], permalink),
         "permalink": permalink,
+        # "Also in N other reports"; {"available": false} when the reuse pass has not run on this index.
+        "reuse": paragraph_summary(library().reuse_store(), pid),
     }
 
 
@@ -71,7 +74,19 @@ def report_context(doc_id: str) -> dict:
         raise NotFound(f"没有编号为 {doc_id} 的报告。")
     meta = present.report_meta(paragraphs[0])
     return {"report": meta, "paragraph_total": len(paragraphs), "sections": present.outline(paragraphs),
-            "citation": present.citation(meta, None, request.host_url + f"d/{doc_id}")}
+            "citation": present.citation(meta, None, request.host_url + f"d/{doc_id}"),
+            "reuse": report_reuse(doc_id)}
+
+
+def report_reuse(doc_id: str) -> dict:
+    """The report's paragraphs that appear in other reports, by pid; {"available": false} without the pass."""
+    store = library().reuse_store()
+    if store is None:
+        return {"available": False, "paragraphs": {}}
+    return {"available": True,
+            "paragraphs": {r.pid: {"shared_count": r.shared_count, "earliest": r.earliest.to_dict(),
+                                   "also_in": [o.to_dict() for o in r.also_in]}
+                           for r in store.report_reuse(doc_id)}}
 
 
 @bp.get("/d/<doc_id>")

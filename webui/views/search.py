@@ -1,13 +1,12 @@
 """Search: the results page, its JSON twin and the CSV/JSON export of a whole result set."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from searchlib.reuse import paragraph_summary
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
 
 from webui import present
@@ -43,16 +42,30 @@ def search_page():
     if not state.active:
         return _home(state)
     try:
+        check_boilerplate(state)
         results = library().search(state.search_request())
+    except ParamError as exc:
+        return _search_error(str(exc), state)
     except QueryError as exc:
         return _search_error(f"无法执行该检索：{exc}", state)
     pages = page_count(results.total, state)
     return render_template(
         "search.html", state=state, results=results, facets=present.facets(results, state),
+        reuse=present.reuse_of(library().reuse_store(), [h.pid for h in results.hits]),
         chips=present.chips(state), groups=present.group_by_report(results.hits) if state.group else None,
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
         suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
         export_limit=current_app.config["EXPORT_LIMIT"])
+
+
+NO_REUSE_MESSAGE = ("本索引尚未计算文本复用（管理员可运行 searchlib reuse --build），暂不能按模板段落筛选。"
+                    "点击上方“模板段落”标签的 × 去掉这一条件即可检索。")
+
+
+def check_boilerplate(state: SearchState) -> None:
+    """A boilerplate filter needs the reuse pass; without it, say so in the researcher's words."""
+    if state.boilerplate and library().reuse_store() is None:
+        raise ParamError(NO_REUSE_MESSAGE)
 
 
 def _counted(suggestions: list[tuple[str, str]], state: SearchState) -> list[tuple[str, str, int | None]]:
@@ -76,7 +89,7 @@ def _home(state: SearchState):
 
 def _search_error(message: str, state: SearchState | None = None):
     state = state or SearchState(q=request.args.get("q", "")[:500])
-    return render_template("search.html", state=state, results=None, error=message, facets=[],
+    return render_template("search.html", state=state, results=None, error=message, facets=[], reuse={},
                            chips=present.chips(state), groups=None, pages=1, window=[], suggestions=[],
                            export_args={}, export_limit=current_app.config["EXPORT_LIMIT"]), 400
 
@@ -94,14 +107,22 @@ HOME_EXAMPLES = (
 @bp.get("/api/search")
 def api_search():
     state = read_state(request.args)   # ParamError -> 400 JSON (webui.errors)
+    check_boilerplate(state)
     results = library().search(state.search_request())
     data = present.search_json(results)
+    store = library().reuse_store()
+    data["reuse_available"] = store is not None
+    if store is not None:
+        for hit in data["hits"]:
+            hit["reuse"] = paragraph_summary(store, hit["pid"])
     pages = page_count(results.total, state)
     data["page"], data["pages"] = state.page, pages
     data["links"] = {
         "html": url_for("search.search_page", **state.args(page=state.page)),
         "next": url_for("search.api_search", **state.args(page=state.page + 1)) if state.page < pages else None,
         "csv": url_for("search.export_csv", **_export_args(state)),
+        "kwic": url_for("research.kwic_page", **state.same_query()),
+        "stats": url_for("research.stats_page", **state.same_query()),
     }
     return jsonify(data)
 
@@ -134,7 +155,8 @@ def _export_args(state: SearchState) -> dict[str, str]:
 
 def _export_state() -> SearchState:
     state = read_state(request.args)
-    return SearchState(q=state.q, filters=state.filters, sort=state.sort)
+    check_boilerplate(state)
+    return SearchState(q=state.q, filters=state.filters, sort=state.sort, boilerplate=state.boilerplate)
 
 
 def _export_headers(first, rows: list[dict], suffix: str) -> dict[str, str]:
@@ -147,13 +169,7 @@ def _export_headers(first, rows: list[dict], suffix: str) -> dict[str, str]:
 @bp.get("/export.csv")
 def export_csv():
     rows, first = export_rows(_export_state())
-    out = io.StringIO()
-    out.write("\ufeff")   # the BOM tells Excel the file is UTF-8, else Chinese turns to mojibake
-    writer = csv.DictWriter(out, fieldnames=present.EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: present.spreadsheet_safe(v) for k, v in row.items()})
-    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv", headers=_export_headers(first, rows, "csv"),
+    return Response(present.csv_bytes(present.EXPORT_COLUMNS, rows), headers=_export_headers(first, rows, "csv"),
                     content_type="text/csv; charset=utf-8")
 
 
