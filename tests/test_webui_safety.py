@@ -27,7 +27,7 @@ def markup_report(library):
 def pages_of(markup_report) -> list[str]:
     hit, paragraphs = markup_report
     return ["/search?q=示例代码", "/search?q=示例代码&group=report", f"/p/{hit.pid}?q=示例代码",
-            f"/d/{hit.doc_id}?q=示例代码", f"/p/{paragraphs[-1]['pid']}"]
+            f"/d/{hit.doc_id}?q=示例代码", f"/p/{paragraphs[-1]['pid']}", "/kwic?q=示例代码&width=60"]
 
 
 def test_markup_in_a_report_is_shown_as_text_never_run(client, markup_report):
@@ -46,7 +46,9 @@ def test_markup_in_a_report_is_escaped_in_json_consumers_highlighting(client, ma
 
 @pytest.mark.parametrize("url", [f"/search?q={SCRIPT}", f"/search?q=法治&province={SCRIPT}",
                                  f'/search?q="{SCRIPT}', f"/search?q={SCRIPT}行政复议枫桥",
-                                 f"/p/{SCRIPT}?q={SCRIPT}", f"/d/x?q={SCRIPT}", f"/nowhere?q={SCRIPT}"])
+                                 f"/p/{SCRIPT}?q={SCRIPT}", f"/d/x?q={SCRIPT}", f"/nowhere?q={SCRIPT}",
+                                 f"/kwic?q={SCRIPT}", f"/kwic?q=法治&province={SCRIPT}", f"/stats?q={SCRIPT}",
+                                 f"/stats?q=法治&q={SCRIPT}", f"/stats?q=法治&city={SCRIPT}"])
 def test_markup_in_the_query_is_escaped_everywhere_it_is_echoed(client, url):
     body = client.get(url).get_data(as_text=True)
     assert "<script>alert" not in body
@@ -55,7 +57,9 @@ def test_markup_in_the_query_is_escaped_everywhere_it_is_echoed(client, url):
 
 def test_every_page_sends_a_content_security_policy_without_inline_script(client, markup_report):
     hit, _ = markup_report
-    for url in ["/", "/search?q=法治", f"/p/{hit.pid}", f"/d/{hit.doc_id}", "/help", "/p/none", "/api/search?q=x"]:
+    for url in ["/", "/search?q=法治", f"/p/{hit.pid}", f"/d/{hit.doc_id}", "/help", "/p/none", "/api/search?q=x",
+                "/kwic?q=法治", "/kwic", "/stats?q=法治&q=行政复议", "/stats?q=法治&by=province", "/stats",
+                "/stats.svg?q=法治"]:
         response = client.get(url)
         csp = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
@@ -127,7 +131,7 @@ NASTY = st.text(alphabet=st.sampled_from(list('法治行政复议"“”()（）
        page=st.sampled_from(["", "1", "2", "-1", "abc", "99999"]))
 def test_no_query_string_makes_the_server_fail(app, q, year, page):
     client = app.test_client()
-    for path in ("/search", "/api/search", "/export.json"):
+    for path in ("/search", "/api/search", "/export.json", "/kwic", "/api/kwic", "/stats", "/api/stats"):
         response = client.get(path, query_string={"q": q, "year": year, "page": page})
         assert response.status_code in (200, 400), (path, q, year, page, response.status_code)
 

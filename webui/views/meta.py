@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from searchlib.query import BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES
 
 from webui import present
+from webui.params import STATS_MAX_QUERIES
 from webui.store import library
 
 bp = Blueprint("meta", __name__)
@@ -28,6 +29,20 @@ SYNTAX = (
 )
 
 
+# The research views of one query (issue 7): (path, name, what it shows, example URL).
+VIEWS = (
+    ("/kwic", "索引行 KWIC",
+     "检索词的每一处出现：左侧语境 | 检索词 | 右侧语境，对齐排列；sort=left|right|year|region 排序，width= 语境字数"
+     "（1–100，默认 20）；每行链接到该段的永久链接。参数与 /search 相同（q、年份、地区等筛选、boilerplate）。",
+     "/kwic?q=行政复议&sort=right"),
+    ("/stats", "分布 stats",
+     "一个或几个检索式（重复 q：q=…&q=…，至多 4 个）按 by=year|province|city|county 统计匹配段落数、匹配报告数，"
+     "与语料覆盖（该格的报告数、字数）对照，给出每百份报告、每万字的比率；语料中无报告的格子是空缺，不是零。"
+     "图表为 SVG（metric= 选择指标），可下载放入论文。",
+     "/stats?q=行政复议&q=出庭应诉&by=year"),
+)
+
+
 def aliases() -> dict[str, list[str]]:
     """For each filter field, the Chinese names a query may use for it."""
     out: dict[str, list[str]] = {}
@@ -44,8 +59,13 @@ def help_content() -> dict:
         "value_aliases": {"section": _grouped(SECTION_ALIASES), "level": _grouped(LEVEL_ALIASES),
                           "body": _grouped(BODY_ALIASES)},
         "facets": [{"param": p, "title": t, "meaning": m} for p, _, t, m in present.FACETS],
+        "views": [{"path": p, "name": n, "meaning": m, "example": e} for p, n, m, e in VIEWS],
+        "boilerplate": {"param": "boilerplate", "values": present.BOILERPLATE_LABELS,
+                        "meaning": present.BOILERPLATE_MEANING},
         "limits": {"query_chars": MAX_QUERY_CHARS, "pages": current_app.config["MAX_PAGE"],
-                   "export_rows": current_app.config["EXPORT_LIMIT"]},
+                   "export_rows": current_app.config["EXPORT_LIMIT"],
+                   "kwic_paragraphs": current_app.config["KWIC_MAX_PARAGRAPHS"],
+                   "kwic_rows": current_app.config["KWIC_MAX_ROWS"], "stats_queries": STATS_MAX_QUERIES},
     }
 
 
