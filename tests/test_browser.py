@@ -186,3 +186,80 @@ def test_search_and_reading_work_without_javascript(tab_without_js):
     assert not page.locator("button[data-copy-target]").is_visible(), "no dead copy button without JavaScript"
     tab_without_js.open("/p/nothing-here")
     tab_without_js.shot("not-found")
+
+
+# --- the research views, over tests/corpus_reuse/ (with its text reuse pass) ---------------------
+
+@pytest.fixture(scope="module")
+def reuse_live_server(reuse_index_dir):
+    import waitress
+
+    app = create_app({"INDEX_DIR": str(reuse_index_dir), "OPEN_INDEX_EAGERLY": True})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="searchlib-test")
+    thread = threading.Thread(target=server.run, name="waitress-reuse", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def reuse_tab(browser, reuse_live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    tab = Tab(context.new_page(), reuse_live_server)
+    yield tab
+    context.close()
+    assert not tab.errors, f"console errors: {tab.errors}"
+
+
+def test_typing_a_query_on_kwic_shows_aligned_rows(reuse_tab):
+    page = reuse_tab.open("/kwic")
+    page.fill("[data-search-box]", "行政复议")
+    page.press("[data-search-box]", "Enter")
+    page.wait_for_url(re.compile(r"/kwic\?q="))
+    assert page.inner_text("[data-total]") == "24"
+    matches = page.locator("[data-kwic-row] td.match a")
+    assert matches.count() == 24
+    lefts = {round(box["x"]) for box in (matches.nth(i).bounding_box() for i in range(24))}
+    assert len(lefts) == 1, f"every match starts in the same column, not at {sorted(lefts)}"
+    contexts = page.locator("[data-kwic-row] td.left span")
+    ends = {round(b["x"] + b["width"]) for b in (contexts.nth(i).bounding_box() for i in range(24)) if b["width"]}
+    assert len(ends) == 1, "left contexts end flush against the match"
+    reuse_tab.shot("kwic")
+    page.select_option("select[name=sort]", "right")      # JavaScript re-runs it when the sort changes
+    page.wait_for_url(re.compile(r"sort=right"))
+    rights = page.locator("[data-kwic-row] td.right").all_inner_texts()
+    assert rights == sorted(rights)
+    page.locator("nav.views a[data-view=stats]").click()
+    page.wait_for_url(re.compile(r"/stats\?q="))
+    assert page.input_value("[data-search-box]") == "行政复议"
+
+
+def test_opening_stats_shows_the_svg_chart_and_the_table(reuse_tab):
+    page = reuse_tab.open('/stats?q="行政复议"&q=出庭应诉')
+    chart = page.locator("[data-chart] svg")
+    assert chart.is_visible() and chart.bounding_box()["width"] > 500
+    assert page.locator("[data-chart] svg polyline").count() >= 2
+    assert page.locator("[data-cell='2022'] .gap-note").is_visible()
+    reuse_tab.shot("stats")
+    page.select_option("select[name=by]", "province")
+    page.wait_for_url(re.compile(r"by=province"))
+    assert page.locator("[data-chart] svg rect[fill='#0072B2']").count() == 3   # 四川, 浙江, 江苏
+    reuse_tab.shot("stats-province")
+
+
+def test_a_permalink_page_says_also_in_n_other_reports(reuse_tab):
+    page = reuse_tab.open("/search?q=法治思想&county=锦江")
+    page.locator("[data-reuse] summary").first.click()
+    assert page.locator("[data-reuse] .also-in li").first.is_visible()
+    reuse_tab.shot("search-reuse")
+    page.locator(".hit-title a").first.click()
+    page.wait_for_url(re.compile(r"/p/"))
+    box = page.locator("[data-reuse-box]")
+    assert "也见于 4 份其他报告" in box.inner_text()
+    assert page.locator("[data-also-in]").count() == 4
+    reuse_tab.shot("paragraph-reuse")
+    page.click("[data-read-report]")
+    page.wait_for_url(re.compile(r"/d/"))
+    assert page.locator("[data-reused] .reuse-badge").all_inner_texts() == ["另见 4 份", "另见 2 份"]
+    reuse_tab.shot("report-reuse", full_page=False)
