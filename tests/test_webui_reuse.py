@@ -173,3 +173,34 @@ def test_without_reuse_data_the_api_says_so_in_json(client):
     response = client.get("/api/search?q=法治&boilerplate=hide")
     assert response.status_code == 400 and "searchlib reuse --build" in response.get_json()["error"]
     assert client.get("/api/search?q=法治").get_json()["reuse_available"] is False
+
+
+# --- long lists: a template can be in thousands of reports ------------------------------------
+
+@pytest.fixture(scope="module")
+def short_lists_client(reuse_index_dir):
+    from webui import create_app
+
+    return create_app({"INDEX_DIR": str(reuse_index_dir), "TESTING": True, "REUSE_HIT_LIMIT": 2,
+                       "REUSE_LIST_LIMIT": 3}).test_client()
+
+
+def test_a_result_lists_the_earliest_few_and_links_to_the_rest(short_lists_client):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    dom = HTMLParser(short_lists_client.get("/search?q=法治思想&county=锦江").get_data(as_text=True))
+    reuse = dom.css_first("[data-reuse]")
+    assert reuse.css_first("[data-shared-count]").text() == "4"
+    assert [a.attributes["href"] for a in reuse.css(".also-in li:not(.more) a")] == \
+        [f"/p/{WUHOU}{TEMPLATE}", f"/p/{FUCHENG}{TEMPLATE}"]
+    more = reuse.css_first("[data-more] a")
+    assert "另有 2 份" in more.text() and more.attributes["href"] == f"/p/{JINJIANG}{TEMPLATE}#reuse-h"
+    data = short_lists_client.get("/api/search?q=法治思想&county=锦江").get_json()
+    assert (len(data["hits"][0]["reuse"]["also_in"]), data["hits"][0]["reuse"]["more"]) == (2, 2)
+
+
+def test_the_paragraph_page_says_how_many_it_left_out(short_lists_client):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    dom = HTMLParser(short_lists_client.get(f"/p/{JINJIANG}{TEMPLATE}").get_data(as_text=True))
+    assert len(dom.css("[data-also-in]")) == 3 and "另有 1 份" in dom.css_first("[data-more]").text()

@@ -21,6 +21,10 @@ def create_app(config: dict | None = None) -> Flask:
         # machine): past this many it asks for a narrower query instead of making the page slow.
         KWIC_MAX_PARAGRAPHS=3000,
         KWIC_MAX_ROWS=1000,    # concordance lines on one page (and in /api/kwic); more go to /kwic.csv
+        # "Also in N other reports": a template can be in thousands. A result lists the earliest
+        # few and links to its paragraph page, which lists up to REUSE_LIST_LIMIT.
+        REUSE_HIT_LIMIT=5,
+        REUSE_LIST_LIMIT=500,
         # Open the index and read its facet columns when the app is created, so the first
         # researcher does not wait for it; a missing index is logged, and pages answer 503.
         OPEN_INDEX_EAGERLY=True,

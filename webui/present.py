@@ -182,11 +182,12 @@ def chips(state: SearchState) -> list[Chip]:
 
 # --- text reuse ---------------------------------------------------------------------------
 
-def reuse_of(store: ReuseStore | None, pids) -> dict[str, dict]:
-    """For each paragraph shared with another report: also-in list and earliest (the others say nothing)."""
+def reuse_of(store: ReuseStore | None, pids, limit: int) -> dict[str, dict]:
+    """For each paragraph shared with another report: the earliest ``limit`` others, how many more,
+    and the earliest of all (paragraphs shared with no other report are left out: they say nothing)."""
     if store is None:
         return {}
-    return {pid: paragraph_summary(store, pid) for pid in pids if store.shared_count(pid)}
+    return {pid: paragraph_summary(store, pid, limit) for pid in pids if store.shared_count(pid)}
 
 
 def similarity_label(jaccard: float) -> str:

@@ -1,7 +1,7 @@
 """Reading: a paragraph's permalink page and a whole report, each with its JSON twin."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
@@ -44,7 +44,7 @@ def paragraph_context(pid: str) -> dict:
         "citation": present.citation(meta, record["paragraph_number"], permalink),
         "permalink": permalink,
         # "Also in N other reports"; {"available": false} when the reuse pass has not run on this index.
-        "reuse": paragraph_summary(library().reuse_store(), pid),
+        "reuse": paragraph_summary(library().reuse_store(), pid, limit=current_app.config["REUSE_LIST_LIMIT"]),
     }
 
 
@@ -79,13 +79,17 @@ def report_context(doc_id: str) -> dict:
 
 
 def report_reuse(doc_id: str) -> dict:
-    """The report's paragraphs that appear in other reports, by pid; {"available": false} without the pass."""
+    """The report's paragraphs that appear in other reports, by pid; {"available": false} without the pass.
+
+    Each says how many other reports and the earliest; the list itself is on the
+    paragraph's page (a template can be in a thousand reports).
+    """
     store = library().reuse_store()
     if store is None:
         return {"available": False, "paragraphs": {}}
     return {"available": True,
             "paragraphs": {r.pid: {"shared_count": r.shared_count, "earliest": r.earliest.to_dict(),
-                                   "also_in": [o.to_dict() for o in r.also_in]}
+                                   "url": f"/api/p/{r.pid}"}
                            for r in store.report_reuse(doc_id)}}
 
 

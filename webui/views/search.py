@@ -51,7 +51,8 @@ def search_page():
     pages = page_count(results.total, state)
     return render_template(
         "search.html", state=state, results=results, facets=present.facets(results, state),
-        reuse=present.reuse_of(library().reuse_store(), [h.pid for h in results.hits]),
+        reuse=present.reuse_of(library().reuse_store(), [h.pid for h in results.hits],
+                               current_app.config["REUSE_HIT_LIMIT"]),
         chips=present.chips(state), groups=present.group_by_report(results.hits) if state.group else None,
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
         suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
@@ -114,7 +115,7 @@ def api_search():
     data["reuse_available"] = store is not None
     if store is not None:
         for hit in data["hits"]:
-            hit["reuse"] = paragraph_summary(store, hit["pid"])
+            hit["reuse"] = paragraph_summary(store, hit["pid"], current_app.config["REUSE_HIT_LIMIT"])
     pages = page_count(results.total, state)
     data["page"], data["pages"] = state.page, pages
     data["links"] = {
