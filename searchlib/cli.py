@@ -87,13 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("query", metavar="QUERY", help="the query (see syntax below)")
     _index_arg(p)
-    p.add_argument("--year", help="report year, or a range: 2019-2021")
-    p.add_argument("--province", help="province (short names work: 四川)")
-    p.add_argument("--city", help="city or prefecture")
-    p.add_argument("--county", help="county or district")
-    p.add_argument("--level", help="province | city | county | township (several with |)")
-    p.add_argument("--body", help="government | department")
-    p.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
+    _filter_args(p)
     p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest"])
     p.add_argument("--boilerplate", choices=["hide", "only"],
                    help="hide paragraphs that 5 or more reports share (templates), or show only them; "
@@ -121,14 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- research tools (issue 7): concordance, distribution, text reuse ------------
 
-def _research_filter_args(parser: argparse.ArgumentParser) -> None:
+def _filter_args(parser: argparse.ArgumentParser) -> None:
+    """The filters every query command takes, with the same meaning as in the query (year: …)."""
     parser.add_argument("--year", help="report year, or a range: 2019-2021")
     parser.add_argument("--province", help="province (short names work: 四川)")
     parser.add_argument("--city", help="city or prefecture")
     parser.add_argument("--county", help="county or district")
     parser.add_argument("--level", help="province | city | county | township (several with |)")
     parser.add_argument("--body", help="government | department")
-    parser.add_argument("--section", help="achievements | problems | plans | leadership | other")
+    parser.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
 
 
 def _research_filters(args) -> dict[str, str]:
@@ -143,7 +138,7 @@ def _add_research_commands(sub) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("query", metavar="QUERY")
     _index_arg(p)
-    _research_filter_args(p)
+    _filter_args(p)
     p.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
     p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"])
     p.add_argument("--limit", type=int, default=None, help="at most this many rows (default: all)")
@@ -157,7 +152,7 @@ def _add_research_commands(sub) -> None:
                                    "10,000 characters. Cells with no reports are gaps. Up to four queries.")
     p.add_argument("queries", nargs="+", metavar="QUERY", help="one to four queries to compare")
     _index_arg(p)
-    _research_filter_args(p)
+    _filter_args(p)
     p.add_argument("--by", default="year", choices=["year", "province", "city", "county"])
     p.add_argument("--metric", default="per_100_reports",
                    choices=["per_100_reports", "per_10k_chars", "reports", "paragraphs"],

@@ -8,26 +8,21 @@ import pytest
 
 from searchlib import kwic
 from searchlib.cli import main
-from searchlib.indexing import build_index
 from searchlib.query import QueryError
-from searchlib.search import Library, SearchRequest
+from searchlib.search import SearchRequest
 
-CORPUS = Path(__file__).resolve().parent / "corpus_reuse"
 TEMPLATE_PID_SUFFIX = "-c68b196f"   # the template paragraph has the same text digest in every report
 
 
 @pytest.fixture(scope="module")
-def reuse_index(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("kwic-index")
-    build_index([CORPUS], target, rebuild=True)
-    return target
+def reuse_index(reuse_index_dir) -> Path:
+    """The shared index over tests/corpus_reuse/ (see conftest)."""
+    return reuse_index_dir
 
 
 @pytest.fixture(scope="module")
-def lib(reuse_index):
-    library = Library(reuse_index)
-    yield library
-    library.close()
+def lib(reuse_library):
+    return reuse_library
 
 
 def rows(lib, q, **kw):

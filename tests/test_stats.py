@@ -9,26 +9,20 @@ import pytest
 
 from searchlib import stats
 from searchlib.cli import main
-from searchlib.indexing import build_index
 from searchlib.query import QueryError
-from searchlib.search import Library
 
-CORPUS = Path(__file__).resolve().parent / "corpus_reuse"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def reuse_index(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("stats-index")
-    build_index([CORPUS], target, rebuild=True)
-    return target
+def reuse_index(reuse_index_dir) -> Path:
+    """The shared index over tests/corpus_reuse/ (see conftest)."""
+    return reuse_index_dir
 
 
 @pytest.fixture(scope="module")
-def lib(reuse_index):
-    library = Library(reuse_index)
-    yield library
-    library.close()
+def lib(reuse_library):
+    return reuse_library
 
 
 def cell(table, key):
