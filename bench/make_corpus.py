@@ -209,8 +209,12 @@ class ReportWriter:
         return "\n".join(lines)
 
 
-def make_corpus(out: Path, paragraphs: int, seed: int = 6, per_dir: int = 1000) -> list[Path]:
-    """Write report files holding ``paragraphs`` paragraphs in total under ``out``."""
+def make_corpus(out: Path, paragraphs: int, seed: int = 6, per_dir: int = 1000,
+                report_size: tuple[int, int] = (12, 48)) -> list[Path]:
+    """Write report files holding ``paragraphs`` paragraphs in total under ``out``.
+
+    Each report has between ``report_size`` paragraphs (real ones: 12-48).
+    """
     rng = random.Random(seed)
     pools = load_pools()
     people = authors(rng)
@@ -220,7 +224,7 @@ def make_corpus(out: Path, paragraphs: int, seed: int = 6, per_dir: int = 1000) 
     remaining = paragraphs
     n = 0
     while remaining > 0:
-        size = min(remaining, rng.randint(12, 48))
+        size = min(remaining, rng.randint(*report_size))
         size = max(size, 4) if remaining >= 4 else remaining
         author = rng.choice(people)
         year = rng.choice(YEARS)

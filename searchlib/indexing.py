@@ -7,14 +7,21 @@ Layout of an index directory::
       gen-20261124T101500-1234/             (a complete Whoosh index)
       .lock                                 (held by the one writer)
 
-Safety. A rebuild writes a new generation beside the old one and only then
-swaps the ``current`` link with an atomic rename, so a reader always sees a
-complete index and a killed build leaves the previous one untouched. Adding or
-deleting reports in an existing index goes through a Whoosh commit, which
-writes the new segment files first and its table of contents (TOC) last, with
-an atomic rename: until that rename readers see the old content. Whatever a
-killed job leaves behind (a half-written generation, Whoosh's ``*.tmp`` sort
-runs, orphan segment files) is removed by the next job, under the lock.
+Safety. Every job (rebuild, update, delete, optimize) writes a new
+generation and only then swaps the ``current`` link with an atomic rename, so
+a reader always sees a complete index and a job killed at any moment leaves the
+previous generation untouched. An update starts its generation from hard links
+to the live one's files (Whoosh never rewrites a file: segments are immutable
+and deletions live in the table of contents), so it costs no copying; its new
+segment and table of contents are written beside the links. Whatever a killed
+job leaves behind (a half-written generation, a stray link) is removed by the
+next job, under the lock.
+
+A new generation per job is also what makes an update visible to an open
+:class:`searchlib.search.Library`: it reopens the index when ``current`` points
+elsewhere. (Whoosh 3.54's ``Searcher.refresh()`` reuses segment readers with
+their old deletions and re-adds segments a merge removed, so an in-place
+commit would show replaced paragraphs twice.)
 
 Speed. Parsing a report and analysing its paragraphs is pure Python, so a big
 job runs it in worker processes (one per core): each worker parses the files
@@ -195,8 +202,18 @@ TEMP_SUFFIX = ".tmp"  # Whoosh's temporary storage (sort runs) inside an index f
 
 def _new_generation(root: Path) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    gen = root / f"gen-{stamp}-{os.getpid()}"
+    gen = root / f"gen-{stamp}-{os.getpid()}-{os.urandom(3).hex()}"
     gen.mkdir(parents=True)
+    return gen
+
+
+def _clone_generation(root: Path, live: Path) -> Path:
+    """A new generation holding hard links to the live index's files."""
+    gen = _new_generation(root)
+    for item in live.iterdir():
+        # The lock file is per folder, and Whoosh's temp folders are per job.
+        if item.is_file() and not item.name.endswith("WRITELOCK"):
+            os.link(item, gen / item.name)
     return gen
 
 
@@ -446,7 +463,9 @@ def _commit(writer: SegmentWriter, extra_segments: list, optimize: bool = False)
 # --- the jobs -----------------------------------------------------------------
 
 def default_procs() -> int:
-    """Worker processes for a big job: one per core this process may use."""
+    """Worker processes for a big job: ``$SEARCHLIB_INDEX_PROCS``, else one per usable core."""
+    if os.environ.get("SEARCHLIB_INDEX_PROCS", "").isdigit():
+        return max(1, int(os.environ["SEARCHLIB_INDEX_PROCS"]))
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
@@ -471,23 +490,30 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
     with writer_lock(root):
         remove_leftovers(root)
         fresh = rebuild or not _has_index(root)
-        gen = _new_generation(root) if fresh else None
-        try:
-            ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else open_index(root)
-            live_dir = gen if fresh else resolve_index_dir(root)
-            _write_files(ix, live_dir, files, fresh, procs, progress, summary)
-        except BaseException:
-            if gen is not None:
-                shutil.rmtree(gen, ignore_errors=True)
-            raise
-        if gen is not None:
-            _swap_current(root, gen)
-            remove_leftovers(root)
+        with _next_generation(root, fresh) as gen:
+            ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
+            _write_files(ix, gen, files, fresh, procs, progress, summary)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _write_files(ix, live_dir: Path, files: list[Path], fresh: bool, procs: int,
+@contextmanager
+def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
+    """A generation to write into; it goes live when the block succeeds, else it is removed.
+
+    The caller holds the writer lock.
+    """
+    gen = _new_generation(root) if fresh else _clone_generation(root, resolve_index_dir(root))
+    try:
+        yield gen
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    _swap_current(root, gen)
+    remove_leftovers(root)
+
+
+def _write_files(ix, gen: Path, files: list[Path], fresh: bool, procs: int,
                  progress: ProgressFactory | None, summary: BuildSummary) -> None:
     bar = progress(len(files)) if progress else Progress()
     writer = SegmentWriter(ix, limitmb=POOL_LIMIT_MB)
@@ -498,7 +524,7 @@ def _write_files(ix, live_dir: Path, files: list[Path], fresh: bool, procs: int,
             def on_file(outcome: FileOutcome) -> None:
                 outcomes.append(outcome)
                 bar.update(1)
-            segments = _run_workers(live_dir, files, min(procs, len(files)), on_file)
+            segments = _run_workers(gen, files, min(procs, len(files)), on_file)
         else:
             seen: set[str] = set()
             for order, path in enumerate(files):
@@ -574,18 +600,19 @@ def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSumma
     summary = DeleteSummary()
     with writer_lock(root):
         remove_leftovers(root)
-        ix = open_index(root)
-        writer = SegmentWriter(ix, limitmb=POOL_LIMIT_MB)
-        try:
-            for doc_id in dict.fromkeys(doc_ids):
-                removed = writer.delete_by_term("doc_id", doc_id)
-                (summary.deleted if removed else summary.missing).append(doc_id)
-                summary.paragraphs += removed
-            _commit(writer, [])
-        except BaseException:
-            if not writer.is_closed:
-                writer._cleanup_on_error()
-            raise
+        resolve_index_dir(root)  # IndexMissing before anything is written
+        with _next_generation(root, fresh=False) as gen:
+            writer = SegmentWriter(whoosh_index.open_dir(str(gen)), limitmb=POOL_LIMIT_MB)
+            try:
+                for doc_id in dict.fromkeys(doc_ids):
+                    removed = writer.delete_by_term("doc_id", doc_id)
+                    (summary.deleted if removed else summary.missing).append(doc_id)
+                    summary.paragraphs += removed
+                _commit(writer, [])
+            except BaseException:
+                if not writer.is_closed:
+                    writer._cleanup_on_error()
+                raise
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -600,12 +627,13 @@ def optimize_index(index_dir: Path | str) -> int:
     root = Path(index_dir)
     with writer_lock(root):
         remove_leftovers(root)
-        ix = open_index(root)
-        writer = SegmentWriter(ix, limitmb=POOL_LIMIT_MB)
-        try:
-            _commit(writer, [], optimize=True)
-        except BaseException:
-            if not writer.is_closed:
-                writer._cleanup_on_error()
-            raise
+        resolve_index_dir(root)
+        with _next_generation(root, fresh=False) as gen:
+            writer = SegmentWriter(whoosh_index.open_dir(str(gen)), limitmb=POOL_LIMIT_MB)
+            try:
+                _commit(writer, [], optimize=True)
+            except BaseException:
+                if not writer.is_closed:
+                    writer._cleanup_on_error()
+                raise
         return open_index(root).doc_count()
