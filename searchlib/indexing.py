@@ -52,6 +52,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from searchlib.analysis import BigramTokenizer, WordTokenizer
+from searchlib.facetstore import write_segment_facets
 from searchlib.report import Report, parse_file
 from searchlib.source import SUPPORTED_SUFFIXES, SourceError
 
@@ -413,8 +414,11 @@ def _run_workers(gen_dir: Path, files: list[Path], procs: int,
 
 # A commit folds small segments together while their total stays under this
 # many paragraphs, so repeated small updates do not pile up segments (each one
-# a little more work per query) and no update pays for rewriting a big one.
-SMALL_MERGE_DOCS = 3000
+# a little more work per query) and no update pays for rewriting a big one:
+# merging costs about as much per paragraph as indexing it (~3-6 ms on one
+# core), and an update should stay well under 5 s. Segments that outgrow the
+# budget stay as they are until optimize_index().
+SMALL_MERGE_DOCS = 500
 MIN_SEGMENTS_TO_MERGE = 3
 
 
@@ -458,7 +462,8 @@ class _LengthsInMemory:
 
 
 def _finalize_segment(writer: SegmentWriter):
-    """``SegmentWriter._finalize_segment`` (Whoosh 3.54) with lengths read from memory."""
+    """``SegmentWriter._finalize_segment`` (Whoosh 3.54) with lengths read from memory,
+    plus the segment's facet file (:mod:`searchlib.facetstore`)."""
     writer.perdocwriter.close()
     reader = writer.per_document_reader() if writer.codec.length_stats else None
     lengths = _LengthsInMemory(reader, writer.docnum) if reader is not None else None
@@ -468,7 +473,10 @@ def _finalize_segment(writer: SegmentWriter):
         reader.close()
     writer._close_segment()
     writer._assemble_segment()
-    return writer.get_segment()
+    segment = writer.get_segment()
+    # After assembly: the compound file would swallow (and delete) it.
+    write_segment_facets(writer.storage, writer.schema, segment)
+    return segment
 
 
 def _commit(writer: SegmentWriter, extra_segments: list, optimize: bool = False) -> None:
