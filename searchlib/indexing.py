@@ -34,8 +34,11 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import heapq
+import itertools
 import multiprocessing
 import os
+import pickle
 import queue
 import shutil
 import signal
@@ -49,7 +52,7 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from searchlib.analysis import BigramTokenizer, WordTokenizer
 from searchlib.facetstore import write_segment_facets
@@ -338,13 +341,13 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results, limitmb: int) -> None:
+def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results) -> None:
     """Worker process: parse the files it is handed and write them as one segment."""
     _die_with_parent(parent)
     try:
         ix = whoosh_index.open_dir(index_dir)
         # The parent holds the index's locks; this writer only adds a segment.
-        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+        writer = _new_writer(ix, lock=False)
         seen: set[str] = set()
         while (batch := jobs.get()) is not None:
             results.put(("files", [_index_file(writer, order, path, seen, worker) for order, path in batch]))
@@ -378,7 +381,7 @@ def _run_workers(gen_dir: Path, files: list[Path], procs: int,
     for _ in range(procs):
         jobs.put(None)
     workers = [ctx.Process(target=_segment_worker, name=f"searchlib-index-{w}",
-                           args=(w, os.getpid(), str(gen_dir), jobs, results, POOL_LIMIT_MB), daemon=True)
+                           args=(w, os.getpid(), str(gen_dir), jobs, results), daemon=True)
                for w in range(procs)]
     for w in workers:
         w.start()
@@ -408,6 +411,62 @@ def _run_workers(gen_dir: Path, files: list[Path], procs: int,
             if w.is_alive():
                 w.kill()
                 w.join()
+
+
+# --- the posting pool -----------------------------------------------------------
+
+RUN_CHUNK = 16384  # postings pickled per call when a sort run is spilled to disk
+
+
+class _ChunkedPostingPool(PostingPool):
+    """Whoosh's posting pool, with sort runs written and read in chunks.
+
+    Whoosh pickles and unpickles every posting of a spilled run one call at a
+    time and merges the runs with a generator per item: at 100k paragraphs
+    (~33M postings, 3.7 GB of runs) that is a quarter of a worker's time.
+    Pickling lists of postings and merging with :func:`heapq.merge` over
+    C-level chains does the same work in a fraction of it. Same items, same
+    order, so the segment written is the same.
+    """
+
+    def add(self, item) -> None:
+        # The same size estimate as PostingPool.add, without its per-posting
+        # type assertions (our documents are built by paragraph_documents).
+        self.currentsize += 150 + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
+    def _write_run(self, f, items) -> None:
+        items = items if isinstance(items, list) else list(items)
+        for start in range(0, len(items), RUN_CHUNK):
+            pickle.dump(items[start:start + RUN_CHUNK], f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _chunks(self, path: str) -> Iterator[list]:
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    return
+        finally:
+            f.close()
+            self._remove_run(path)
+
+    def _read_run(self, path: str) -> Iterator:
+        return itertools.chain.from_iterable(self._chunks(path))
+
+    def _merge_runs(self, paths) -> Iterator:
+        return heapq.merge(*(self._read_run(path) for path in paths))
+
+
+def _new_writer(ix, lock: bool = True) -> SegmentWriter:
+    """A segment writer with the chunked posting pool (nothing is pooled yet when it is swapped in)."""
+    writer = SegmentWriter(ix, _lk=lock, limitmb=POOL_LIMIT_MB)
+    writer.pool = _ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=POOL_LIMIT_MB)
+    return writer
 
 
 # --- merging ------------------------------------------------------------------
@@ -558,7 +617,7 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
 def _write_files(ix, gen: Path, files: list[Path], fresh: bool, procs: int,
                  progress: ProgressFactory | None, summary: BuildSummary) -> None:
     bar = progress(len(files)) if progress else Progress()
-    writer = SegmentWriter(ix, limitmb=POOL_LIMIT_MB)
+    writer = _new_writer(ix)
     try:
         outcomes: list[FileOutcome] = []
         segments: dict[int, object] = {}
@@ -644,7 +703,7 @@ def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSumma
         remove_leftovers(root)
         resolve_index_dir(root)  # IndexMissing before anything is written
         with _next_generation(root, fresh=False) as gen:
-            writer = SegmentWriter(whoosh_index.open_dir(str(gen)), limitmb=POOL_LIMIT_MB)
+            writer = _new_writer(whoosh_index.open_dir(str(gen)))
             try:
                 for doc_id in dict.fromkeys(doc_ids):
                     removed = writer.delete_by_term("doc_id", doc_id)
@@ -671,7 +730,7 @@ def optimize_index(index_dir: Path | str) -> int:
         remove_leftovers(root)
         resolve_index_dir(root)
         with _next_generation(root, fresh=False) as gen:
-            writer = SegmentWriter(whoosh_index.open_dir(str(gen)), limitmb=POOL_LIMIT_MB)
+            writer = _new_writer(whoosh_index.open_dir(str(gen)))
             try:
                 _commit(writer, [], optimize=True)
             except BaseException:
