@@ -140,7 +140,8 @@ class Timings:
         return max(self.ms) if self.ms else float("nan")
 
 
-def time_queries(run: Callable[[dict], object], queries: list[dict], warmup: int = 3) -> Timings:
+def time_queries(run: Callable[[dict], object], queries: list[dict], warmup: int = 3,
+                 label: str = "") -> Timings:
     for q in queries[:warmup]:
         run(q)
     timings = Timings()
@@ -148,6 +149,8 @@ def time_queries(run: Callable[[dict], object], queries: list[dict], warmup: int
         started = time.perf_counter()
         run(q)
         timings.ms.append((time.perf_counter() - started) * 1000)
+    if label:  # partial results survive a run cut short
+        print(f"  {label}: p50 {timings.p50:.1f} / p95 {timings.p95:.1f} / max {timings.max:.1f} ms", flush=True)
     return timings
 
 
@@ -474,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("querying searchlib …", flush=True)
     s_run = searchlib_runner(ours_dir)
-    times["searchlib"] = {c: time_queries(s_run, qs) for c, qs in queries.items()}
+    times["searchlib"] = {c: time_queries(s_run, qs, label=f"searchlib {c}") for c, qs in queries.items()}
 
     if not args.skip_baselines:
         whoosh_dir = args.work / f"whoosh-jieba-{tag}"
@@ -490,9 +493,9 @@ def main(argv: list[str] | None = None) -> int:
         stats_file.write_text(json.dumps({k: vars(v) for k, v in builds.items() if k != "searchlib"}))
         print("querying the baselines …", flush=True)
         w_run = whoosh_runner(whoosh_dir)
-        times["whoosh+jieba"] = {c: time_queries(w_run, qs) for c, qs in queries.items()}
+        times["whoosh+jieba"] = {c: time_queries(w_run, qs, label=f"whoosh+jieba {c}") for c, qs in queries.items()}
         f_run = fts5_runner(db)
-        times["fts5+jieba"] = {c: time_queries(f_run, qs) for c, qs in queries.items()}
+        times["fts5+jieba"] = {c: time_queries(f_run, qs, label=f"fts5+jieba {c}") for c, qs in queries.items()}
 
     print_table(args.queries, builds, times, parse_seconds)
     if args.json:
