@@ -80,7 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"report files or folders (default: {CORPUS_DIR})")
     _index_arg(p)
     p.add_argument("--rebuild", action="store_true", help="build a fresh index that replaces the old one")
+    p.add_argument("--no-reuse", action="store_true",
+                   help="skip the text-reuse pass (paragraphs shared between reports); "
+                        "`searchlib reuse --build` runs it later")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("delete", help="remove reports from the index",
+                       description="Remove whole reports (all their paragraphs) from the index, by doc_id "
+                                   "(shown by `searchlib parse` and in every search hit). One atomic change.")
+    p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    _index_arg(p)
+
+    p = sub.add_parser("optimize", help="merge the index into one segment (after many updates)",
+                       description="Merge all segments into one and drop deleted paragraphs. Searches get a "
+                                   "little faster after many incremental updates; takes about as long as a "
+                                   "rebuild. The old index keeps answering until the new one is ready.")
+    _index_arg(p)
 
     p = sub.add_parser("search", help="search the index",
                        description="Search the paragraphs of the indexed reports.", epilog=QUERY_HELP,
@@ -202,14 +217,45 @@ def cmd_index(args) -> int:
     paths = args.paths or [CORPUS_DIR]
     index_dir = args.index or default_index_dir()
     summary = build_index(paths, index_dir, rebuild=args.rebuild,
-                          progress=None if args.quiet else _progress_bar)
+                          progress=None if args.quiet else _progress_bar,
+                          reuse=False if args.no_reuse else None)
     for path, reason in summary.skipped:
         _warn(f"skipped {path}: {reason}")
+    for note in summary.notes:
+        _warn(f"note: {note}")
     rate = summary.paragraphs / summary.seconds if summary.seconds else 0
     print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs in {summary.seconds:.1f} s "
           f"({rate:.0f} paragraphs/s) into {index_dir}"
           + (f"; {len(summary.skipped)} file(s) skipped" if summary.skipped else ""))
+    if summary.reuse:
+        print(_reuse_line(summary.reuse))
     return EXIT_PARTIAL if summary.skipped else EXIT_OK
+
+
+def _reuse_line(figures: dict) -> str:
+    return (f"reuse pass: {figures['paragraphs']} paragraphs, {figures['distinct_texts']} distinct texts, "
+            f"{figures['verified_pairs']} similar pairs verified of {figures['candidate_pairs']} candidates "
+            f"in {figures['seconds_total']:.1f} s")
+
+
+def cmd_delete(args) -> int:
+    from searchlib.indexing import delete_reports
+
+    index_dir = args.index or default_index_dir()
+    summary = delete_reports(index_dir, args.doc_ids)
+    for doc_id in summary.missing:
+        _warn(f"no report {doc_id} in the index")
+    print(f"deleted {len(summary.deleted)} reports ({summary.paragraphs} paragraphs) in {summary.seconds:.1f} s")
+    return EXIT_PARTIAL if summary.missing else EXIT_OK
+
+
+def cmd_optimize(args) -> int:
+    from searchlib.indexing import optimize_index
+
+    index_dir = args.index or default_index_dir()
+    paragraphs = optimize_index(index_dir)
+    print(f"optimized {index_dir}: {paragraphs} paragraphs in one segment")
+    return EXIT_OK
 
 
 def cmd_search(args) -> int:
@@ -224,10 +270,11 @@ def cmd_search(args) -> int:
                                 sort=args.sort, limit=args.limit, offset=args.offset, group=args.group,
                                 boilerplate=args.boilerplate)
         results = library.search(request)
+        data = results.to_json(library.reuse_store()) if args.json else None
     finally:
         library.close()
     if args.json:
-        print(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _print_results(results)
     for problem in results.problems:
@@ -315,9 +362,7 @@ def cmd_reuse(args) -> int:
         raise CliError("give a DOC_ID, or --build to compute reuse for the index")
     if args.build:
         figures = reuse.build(index_dir)
-        print(f"reuse pass: {figures['paragraphs']} paragraphs, {figures['distinct_texts']} distinct texts, "
-              f"{figures['verified_pairs']} similar pairs verified of {figures['candidate_pairs']} candidates "
-              f"in {figures['seconds_total']:.1f} s", file=sys.stderr)
+        print(_reuse_line(figures), file=sys.stderr)
         if not args.doc_id:
             return EXIT_OK
     store = reuse.open_store(index_dir)
@@ -401,7 +446,8 @@ def _progress_bar(total: int):
 
 # --- entry point ----------------------------------------------------------------
 
-COMMANDS = {"parse": cmd_parse, "index": cmd_index, "search": cmd_search, "serve": cmd_serve,
+COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optimize": cmd_optimize,
+            "search": cmd_search, "serve": cmd_serve,
             "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse}
 
 

@@ -57,6 +57,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 from searchlib.analysis import BigramTokenizer, WordTokenizer
 from searchlib.facetstore import write_segment_facets
 from searchlib.report import Report, parse_file
+from searchlib.reuse import FILE_NAME as REUSE_FILE
 from searchlib.source import SUPPORTED_SUFFIXES, SourceError
 
 CURRENT = "current"
@@ -109,6 +110,8 @@ class BuildSummary:
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     index_dir: str = ""
+    reuse: dict | None = None          # the text-reuse pass's figures, when it ran
+    notes: list[str] = field(default_factory=list)  # things the researcher should know
 
 
 def paragraph_documents(report: Report) -> Iterator[dict]:
@@ -216,7 +219,8 @@ def _clone_generation(root: Path, live: Path) -> Path:
     gen = _new_generation(root)
     for item in live.iterdir():
         # The lock file is per folder, and Whoosh's temp folders are per job.
-        if item.is_file() and not item.name.endswith("WRITELOCK"):
+        # The reuse file describes the old generation only; the pass writes a new one.
+        if item.is_file() and not item.name.endswith("WRITELOCK") and item.name != REUSE_FILE:
             os.link(item, gen / item.name)
     return gen
 
@@ -574,14 +578,18 @@ def default_procs() -> int:
 
 
 def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: bool = False,
-                progress: ProgressFactory | None = None, procs: int | None = None) -> BuildSummary:
+                progress: ProgressFactory | None = None, procs: int | None = None,
+                reuse: bool | None = None) -> BuildSummary:
     """Parse the report files under ``paths`` and index their paragraphs.
 
     With ``rebuild`` (or when there is no index yet) a fresh index replaces the
     old one atomically; otherwise the reports are added, replacing any report
     with the same ``doc_id``. Unreadable files are listed in the summary.
     ``procs`` worker processes parse and analyse (default: one per core; 1
-    keeps everything in this process).
+    keeps everything in this process). ``reuse`` runs the text-reuse pass on
+    the new generation before it goes live: by default on a fresh build, and
+    on an update only while the index is small enough for the pass to be quick
+    (see :data:`REUSE_ON_UPDATE_MAX_PARAGRAPHS`).
     """
     started = time.perf_counter()
     root = Path(index_dir)
@@ -594,8 +602,34 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
         with _next_generation(root, fresh) as gen:
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
             _write_files(ix, gen, files, fresh, procs, progress, summary)
+            _reuse_pass(gen, fresh, reuse, summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# The pass reads every paragraph back (~15 µs each) and runs in about linear
+# time; on an update of a big index that would break the few-seconds budget,
+# so there it is left to `searchlib reuse --build`.
+REUSE_ON_UPDATE_MAX_PARAGRAPHS = 20_000
+
+
+def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSummary) -> None:
+    """Find paragraphs shared between reports; never fails the index job."""
+    from searchlib import reuse
+
+    if wanted is False:
+        return
+    if wanted is None and not fresh:
+        paragraphs = whoosh_index.open_dir(str(gen)).doc_count()
+        if paragraphs > REUSE_ON_UPDATE_MAX_PARAGRAPHS:
+            summary.notes.append(f"text-reuse data not updated for {paragraphs} paragraphs (it takes a while): "
+                                 "run `searchlib reuse --build` when convenient")
+            return
+    try:
+        summary.reuse = reuse.build_for_generation(gen)
+    except Exception as exc:  # the index itself is fine; reuse views stay off
+        summary.notes.append(f"text-reuse pass failed ({type(exc).__name__}: {exc}); "
+                             "search works, reuse information is off")
 
 
 @contextmanager

@@ -157,8 +157,12 @@ class Results:
         data["facets"] = {k: {str(v): n for v, n in pairs} for k, pairs in self.facets.items()}
         return data
 
-    def to_json(self) -> dict:
-        """The public JSON shape, shared by ``searchlib search --json`` and ``/api/search``."""
+    def to_json(self, reuse_store: "reuse.ReuseStore | None" = None, reuse_limit: int = 5) -> dict:
+        """The public JSON shape, shared by ``searchlib search --json`` and ``/api/search``.
+
+        With the index's reuse store, each hit says which other reports hold
+        its paragraph (the first ``reuse_limit`` of them, earliest first).
+        """
         data = self.to_dict()
         shaped = {key: data[key] for key in ("query", "understood", "total", "took_ms", "offset", "limit", "sort",
                                              "filters", "boilerplate", "problems", "total_reports")}
@@ -167,6 +171,10 @@ class Results:
         if data["groups"] is not None:
             shaped["groups"] = [{**{k: v for k, v in g.items() if k != "best"},
                                  "best": {k: g["best"][k] for k in HIT_JSON_KEYS}} for g in data["groups"]]
+        shaped["reuse_available"] = reuse_store is not None
+        if reuse_store is not None:
+            for hit in shaped["hits"]:
+                hit["reuse"] = reuse.paragraph_summary(reuse_store, hit["pid"], reuse_limit)
         return shaped
 
 

@@ -46,7 +46,9 @@ def reports(corpus_dir):
 @pytest.fixture(scope="session")
 def index_dir(corpus_dir, tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("index")
-    build_index([corpus_dir], target, rebuild=True)
+    # Without the text-reuse pass: the reuse views are tested on reuse_index_dir,
+    # and this index shows what a researcher sees before the pass has run.
+    build_index([corpus_dir], target, rebuild=True, reuse=False)
     return target
 
 

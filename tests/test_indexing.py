@@ -256,3 +256,34 @@ def test_readers_keep_answering_while_a_job_runs_and_see_its_result_when_it_ends
     assert answers == [before] * answers.count(before) + [after] * (len(answers) - answers.count(before))
     assert library.stats()["paragraphs"] == len(pids_of(sorted(big_corpus.rglob("*.txt"))))
     library.close()
+
+
+# --- the text-reuse pass as part of indexing --------------------------------------
+
+def test_a_fresh_build_comes_with_its_reuse_data(tmp_path):
+    from searchlib import reuse
+
+    reuse_corpus = Path(__file__).resolve().parent / "corpus_reuse"
+    summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1)
+    assert summary.reuse and summary.reuse["verified_pairs"] > 0
+    store = reuse.open_store(tmp_path / "ix")
+    assert store is not None  # born with its generation, so not stale
+
+
+def test_an_update_of_a_small_index_refreshes_the_reuse_data(tmp_path):
+    from searchlib import reuse
+
+    reuse_corpus = sorted((Path(__file__).resolve().parent / "corpus_reuse").glob("*.txt"))
+    build_index(reuse_corpus[:3], tmp_path / "ix", rebuild=True, procs=1)
+    summary = build_index(reuse_corpus[3:], tmp_path / "ix", procs=1)
+    assert summary.reuse is not None and not summary.notes
+    assert reuse.open_store(tmp_path / "ix") is not None
+
+
+def test_skipping_the_reuse_pass_leaves_no_reuse_data(tmp_path):
+    from searchlib import reuse
+
+    reuse_corpus = Path(__file__).resolve().parent / "corpus_reuse"
+    summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1, reuse=False)
+    assert summary.reuse is None
+    assert reuse.open_store(tmp_path / "ix") is None

@@ -95,15 +95,14 @@ def test_the_pass_over_parsed_reports_agrees_with_the_pass_over_the_index():
     assert result.stats["candidate_pairs"] == 3 and result.stats["verified_pairs"] == 2
 
 
-def test_adding_reports_in_place_makes_the_stored_pass_stale(tmp_path):
+def test_an_update_without_the_pass_shows_no_outdated_reuse_data(tmp_path):
     build_index([CORPUS / "r1_wuhou_2019.txt", CORPUS / "r2_jinjiang_2020.txt"], tmp_path, rebuild=True)
+    assert reuse.open_store(tmp_path) is not None                 # the build ran the pass
+    build_index([CORPUS / "r3_fucheng_2020.txt"], tmp_path, reuse=False)
+    assert reuse.open_store(tmp_path) is None                     # not the old pass, silently wrong
+    assert reuse.open_store(tmp_path, allow_stale=True) is None   # the new generation carries no old file
     reuse.build(tmp_path)
     assert reuse.open_store(tmp_path) is not None
-    build_index([CORPUS / "r3_fucheng_2020.txt"], tmp_path)        # no --rebuild: a new Whoosh generation
-    assert reuse.open_store(tmp_path) is None
-    stale = reuse.open_store(tmp_path, allow_stale=True)
-    assert stale is not None
-    stale.close()
 
 
 def _mutate(text: str, edits: int, rng: random.Random, alphabet: str) -> str:
@@ -138,7 +137,7 @@ def test_lsh_finds_what_brute_force_finds_and_nothing_below_the_threshold():
 
 
 def test_cli_reuse_builds_then_answers_for_a_report(tmp_path, capsys):
-    build_index([CORPUS], tmp_path, rebuild=True)
+    build_index([CORPUS], tmp_path, rebuild=True, reuse=False)
     assert main(["reuse", SHANGCHENG, "--index", str(tmp_path)]) == 2      # not built yet: a clear message
     assert "reuse --build" in capsys.readouterr().err
     assert main(["reuse", SHANGCHENG, "--build", "--index", str(tmp_path), "--json"]) == 0

@@ -7,6 +7,8 @@ the 5 copies of T and in 3 paragraphs of the reports' own (武侯, 锦江, 西�
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from searchlib.search import SearchRequest
@@ -204,3 +206,14 @@ def test_the_paragraph_page_says_how_many_it_left_out(short_lists_client):
 
     dom = HTMLParser(short_lists_client.get(f"/p/{JINJIANG}{TEMPLATE}").get_data(as_text=True))
     assert len(dom.css("[data-also-in]")) == 3 and "另有 1 份" in dom.css_first("[data-more]").text()
+
+
+def test_cli_json_and_api_carry_the_same_reuse_for_each_hit(reuse_client, reuse_index_dir, capsys):
+    from searchlib.cli import main as cli_main
+
+    assert cli_main(["search", '"执法"', "--index", str(reuse_index_dir), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    api = reuse_client.get('/api/search?q="执法"').get_json()
+    assert cli["reuse_available"] is api["reuse_available"] is True
+    assert [h["reuse"] for h in cli["hits"]] == [h["reuse"] for h in api["hits"]]
+    assert any(h["reuse"]["shared_count"] >= 4 for h in cli["hits"])   # the template paragraph

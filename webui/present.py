@@ -306,9 +306,9 @@ def citation(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.da
 
 # --- JSON and CSV ----------------------------------------------------------------------
 
-def search_json(results: Results) -> dict:
+def search_json(results: Results, reuse_store: ReuseStore | None = None, reuse_limit: int = 5) -> dict:
     """The CLI's ``--json`` shape: one serializer in the query layer, so the two cannot drift."""
-    return results.to_json()
+    return results.to_json(reuse_store, reuse_limit)
 
 
 EXPORT_COLUMNS = ("pid", "permalink", "doc_id", "title", "publisher", "report_year", "publish_date", "province",

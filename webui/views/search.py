@@ -6,7 +6,6 @@ import math
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from searchlib.reuse import paragraph_summary
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
 
 from webui import present
@@ -110,12 +109,7 @@ def api_search():
     state = read_state(request.args)   # ParamError -> 400 JSON (webui.errors)
     check_boilerplate(state)
     results = library().search(state.search_request())
-    data = present.search_json(results)
-    store = library().reuse_store()
-    data["reuse_available"] = store is not None
-    if store is not None:
-        for hit in data["hits"]:
-            hit["reuse"] = paragraph_summary(store, hit["pid"], current_app.config["REUSE_HIT_LIMIT"])
+    data = present.search_json(results, library().reuse_store(), current_app.config["REUSE_HIT_LIMIT"])
     pages = page_count(results.total, state)
     data["page"], data["pages"] = state.page, pages
     data["links"] = {
