@@ -103,3 +103,25 @@ def test_help_explains_the_query_syntax():
     out = run("search", "--help")
     assert out.returncode == 0
     assert "/s" in out.stdout and "year:" in out.stdout
+
+
+def test_delete_removes_a_report_and_names_unknown_ids(tmp_path, corpus_dir):
+    index = tmp_path / "ix"
+    assert run("index", corpus_dir, "--index", index, "--quiet", "--no-reuse").returncode == 0
+    hit = json.loads(run("search", "枫桥经验", "--index", index, "--json").stdout)["hits"][0]
+    out = run("delete", hit["doc_id"], "nosuchreport", "--index", index)
+    assert out.returncode == 1
+    assert "deleted 1 reports" in out.stdout and "nosuchreport" in out.stderr
+    after = json.loads(run("search", "枫桥经验", "--index", index, "--json").stdout)
+    assert hit["doc_id"] not in {h["doc_id"] for h in after["hits"]}
+
+
+def test_optimize_keeps_every_paragraph(tmp_path, corpus_dir):
+    index = tmp_path / "ix"
+    files = sorted(corpus_dir.iterdir())
+    run("index", *files[:3], "--index", index, "--quiet", "--no-reuse")
+    run("index", *files[3:], "--index", index, "--quiet", "--no-reuse")
+    before = json.loads(run("search", "法治", "--index", index, "--json").stdout)["total"]
+    out = run("optimize", "--index", index)
+    assert out.returncode == 0 and "one segment" in out.stdout
+    assert json.loads(run("search", "法治", "--index", index, "--json").stdout)["total"] == before
