@@ -1,0 +1,509 @@
+"""Indexing and query benchmark: searchlib against two baselines on one corpus.
+
+    python bench/run.py                         # smoke run, 3,000 paragraphs
+    python bench/run.py --paragraphs 100000     # the issue's size
+    python bench/run.py --paragraphs 100000 --skip-baselines
+
+Steps, all printed as one table at the end:
+
+1. A synthetic corpus of N paragraphs (``bench/make_corpus.py``, cached under
+   ``--work``; the same seed gives the same files).
+2. searchlib: ``python -m searchlib index --rebuild`` in a subprocess, timed,
+   with the peak memory of its process tree (parent + workers, sampled every
+   0.1 s) and the index size on disk.
+3. Baselines, built from the same parsed paragraphs (their times exclude the
+   parsing, which searchlib's include): stock ``jieba.analyse.ChineseAnalyzer``
+   + Whoosh, and SQLite FTS5 over jieba tokens.
+4. Seven query classes, ``--queries`` queries each (default 50), drawn from the
+   index's own vocabulary with a fixed seed, run warm: searchlib through
+   ``Library.search(SearchRequest(q=..., limit=10))`` exactly as the UI asks
+   (total, facet counts, top-10 hits with highlighted snippets); Whoosh with
+   ``groupedby`` year/province facets and the default highlighter; FTS5 with
+   year/province ``GROUP BY`` counts and ``snippet()`` for the top 10.
+
+Where a baseline has no equivalent it gets the nearest thing and the table says
+so: an exact string is a phrase of jieba words for both baselines (not a
+substring match), and same-sentence is a plain AND.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import psutil
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+from make_corpus import make_corpus  # noqa: E402
+
+from searchlib.analysis import normalize, words  # noqa: E402
+from searchlib.indexing import find_sources, paragraph_documents, resolve_index_dir  # noqa: E402
+from searchlib.report import parse_file  # noqa: E402
+from searchlib.search import Library, SearchRequest  # noqa: E402
+
+CLASSES = ("rare term", "common term", "two terms", "exact string", "same sentence",
+           "term + year", "term + province")
+BASELINE_FACETS = ("report_year", "province")
+PUNCT = set("，。、；：？！“”（）《》,.;:?!()\"'<>[]【】—-·…%％ \n")
+
+
+# --- measuring ------------------------------------------------------------------
+
+class PeakMemory:
+    """Peak resident memory of a process and its children, sampled in a thread."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                proc = psutil.Process(self.pid)
+                total = proc.memory_info().rss
+                for child in proc.children(recursive=True):
+                    try:
+                        total += child.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+@dataclass
+class BuildStats:
+    seconds: float
+    paragraphs: int
+    size: int
+    peak_rss: int | None
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.paragraphs / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Timings:
+    ms: list[float] = field(default_factory=list)
+    note: str = ""
+
+    def pct(self, q: float) -> float:
+        data = sorted(self.ms)
+        if not data:
+            return float("nan")
+        k = min(len(data) - 1, max(0, round(q * (len(data) - 1))))
+        return data[k]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.ms) if self.ms else float("nan")
+
+    @property
+    def p95(self) -> float:
+        return self.pct(0.95)
+
+    @property
+    def max(self) -> float:
+        return max(self.ms) if self.ms else float("nan")
+
+
+def time_queries(run: Callable[[dict], object], queries: list[dict], warmup: int = 3) -> Timings:
+    for q in queries[:warmup]:
+        run(q)
+    timings = Timings()
+    for q in queries:
+        started = time.perf_counter()
+        run(q)
+        timings.ms.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+# --- corpus and queries -------------------------------------------------------
+
+def corpus_for(work: Path, paragraphs: int, seed: int) -> Path:
+    target = work / f"corpus-{paragraphs}-seed{seed}"
+    marker = target / ".complete"
+    if not marker.exists():
+        shutil.rmtree(target, ignore_errors=True)
+        started = time.perf_counter()
+        files = make_corpus(target, paragraphs, seed)
+        marker.write_text(str(len(files)))
+        print(f"corpus: wrote {len(files)} reports to {target} in {time.perf_counter() - started:.0f} s",
+              flush=True)
+    return target
+
+
+def _parse_one(path: str) -> list[dict]:
+    return list(paragraph_documents(parse_file(path)))
+
+
+def parsed_paragraphs(corpus: Path) -> tuple[list[dict], float]:
+    """Every paragraph document of the corpus (parsed on all cores), and the seconds it took."""
+    files, _ = find_sources([corpus])
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool() as pool:
+        docs = [d for chunk in pool.imap(_parse_one, [str(f) for f in files], chunksize=16) for d in chunk]
+    return docs, time.perf_counter() - started
+
+
+def make_queries(index_dir: Path, docs: list[dict], n: int, seed: int) -> dict[str, list[dict]]:
+    """``n`` queries of each class, from the index's own vocabulary and texts."""
+    rng = random.Random(seed)
+    library = Library(index_dir)
+    reader = library.searcher().reader()
+    total = reader.doc_count()
+    df = {}
+    for term in reader.lexicon("text"):
+        word = term.decode("utf-8") if isinstance(term, bytes) else term
+        if len(word) >= 2 and not any(c.isdigit() for c in word) and word.isalpha():
+            df[word] = reader.doc_frequency("text", word)
+    library.close()
+    rare = [w for w, f in df.items() if 2 <= f <= max(10, total // 1000)]
+    common = [w for w, f in df.items() if total * 0.05 <= f <= total * 0.4]
+    middle = [w for w, f in df.items() if total * 0.005 <= f <= total * 0.2]
+    provinces = sorted({d["province"] for d in docs if d.get("province")})
+    years = sorted({d["report_year"] for d in docs if d.get("report_year")})
+
+    def pick(pool: list[str]) -> str:
+        return rng.choice(sorted(pool))
+
+    def exact() -> str:
+        while True:
+            text = normalize(rng.choice(docs)["text"])
+            size = rng.randint(4, 6)
+            start = rng.randint(0, max(0, len(text) - size))
+            piece = text[start:start + size]
+            if len(piece) == size and not (set(piece) & PUNCT) and not any(c.isdigit() for c in piece):
+                return piece
+
+    def same_sentence() -> tuple[str, str]:
+        while True:
+            text = normalize(rng.choice(docs)["text"])
+            sentence = rng.choice([s for s in text.replace("；", "。").split("。") if s] or [text])
+            ws = [w for w in dict.fromkeys(words(sentence)) if w in df and df[w] >= 2 and len(w) >= 2]
+            if len(ws) >= 2:
+                a, b = rng.sample(ws, 2)
+                return a, b
+
+    queries: dict[str, list[dict]] = {c: [] for c in CLASSES}
+    for _ in range(n):
+        queries["rare term"].append({"terms": [pick(rare or middle)]})
+        queries["common term"].append({"terms": [pick(common)]})
+        queries["two terms"].append({"terms": rng.sample(sorted(middle), 2)})
+        queries["exact string"].append({"exact": exact()})
+        queries["same sentence"].append({"sentence": same_sentence()})
+        queries["term + year"].append({"terms": [pick(common)], "year": rng.choice(years)})
+        queries["term + province"].append({"terms": [pick(common)], "province": rng.choice(provinces)})
+    return queries
+
+
+def query_string(q: dict) -> str:
+    if "exact" in q:
+        return f'"{q["exact"]}"'
+    if "sentence" in q:
+        a, b = q["sentence"]
+        return f"{a} /s {b}"
+    return " ".join(q["terms"])
+
+
+# --- searchlib ------------------------------------------------------------------
+
+def build_searchlib(corpus: Path, index_dir: Path, procs: int | None) -> BuildStats:
+    shutil.rmtree(index_dir, ignore_errors=True)
+    cmd = [sys.executable, "-m", "searchlib", "index", "--rebuild", "--quiet", "--index", str(index_dir),
+           str(corpus)]
+    env = dict(os.environ)
+    if procs:
+        env["SEARCHLIB_INDEX_PROCS"] = str(procs)
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    with PeakMemory(proc.pid) as memory:
+        out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"searchlib index failed ({proc.returncode}):\n{err}")
+    library = Library(index_dir)
+    paragraphs = library.searcher().doc_count()
+    library.close()
+    return BuildStats(seconds, paragraphs, dir_size(resolve_index_dir(index_dir)), memory.peak,
+                      note=out.strip().splitlines()[-1] if out.strip() else "")
+
+
+def searchlib_runner(index_dir: Path) -> Callable[[dict], object]:
+    library = Library(index_dir)
+
+    def run(q: dict):
+        request = SearchRequest(q=query_string(q), limit=10)
+        if "year" in q:
+            request.year = str(q["year"])
+        if "province" in q:
+            request.province = q["province"]
+        results = library.search(request)
+        assert results.facets is not None and all(h.snippet for h in results.hits)
+        return results
+    return run
+
+
+# --- baseline: stock jieba + Whoosh ------------------------------------------------
+
+def build_whoosh_baseline(docs: list[dict], index_dir: Path) -> BuildStats:
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+    shutil.rmtree(index_dir, ignore_errors=True)
+    index_dir.mkdir(parents=True)
+    schema = Schema(pid=ID(stored=True, unique=True), text=TEXT(analyzer=ChineseAnalyzer(), stored=True),
+                    title=STORED(), report_year=NUMERIC(int, stored=True), province=ID(stored=True))
+    ix = whoosh_index.create_in(str(index_dir), schema)
+    me = psutil.Process()
+    before = me.memory_info().rss
+    with PeakMemory(os.getpid()) as memory:
+        started = time.perf_counter()
+        writer = ix.writer()
+        for d in docs:
+            writer.add_document(pid=d["pid"], text=d["text"], title=d.get("title"),
+                                report_year=d.get("report_year"), province=d.get("province"))
+        writer.commit()
+        seconds = time.perf_counter() - started
+    return BuildStats(seconds, len(docs), dir_size(index_dir), memory.peak - before,
+                      note="peak = growth of the bench process")
+
+
+def whoosh_runner(index_dir: Path) -> Callable[[dict], object]:
+    import jieba
+    from whoosh import index as whoosh_index
+    from whoosh import query as wq
+
+    searcher = whoosh_index.open_dir(str(index_dir)).searcher()
+
+    def tokens(text: str) -> list[str]:
+        return [t for t in jieba.cut(text) if t.strip()]
+
+    def run(q: dict):
+        # Each typed word goes through the baseline's own segmenter, as its
+        # query parser would: a word jieba splits becomes an AND of its parts.
+        if "exact" in q:
+            toks = tokens(q["exact"])
+            query = wq.Phrase("text", toks) if len(toks) > 1 else wq.Term("text", toks[0])
+        else:
+            typed = q["sentence"] if "sentence" in q else q["terms"]
+            query = wq.And([wq.Term("text", t) for w in typed for t in tokens(w)])
+        filt = None
+        if "year" in q:
+            filt = wq.NumericRange("report_year", q["year"], q["year"])
+        if "province" in q:
+            filt = wq.Term("province", q["province"])
+        results = searcher.search(query, limit=10, filter=filt, groupedby=list(BASELINE_FACETS))
+        facets = {name: results.groups(name) for name in BASELINE_FACETS}
+        snippets = [hit.highlights("text") for hit in results]
+        return len(results), facets, snippets
+    return run
+
+
+# --- baseline: SQLite FTS5 over jieba tokens ------------------------------------------
+
+def build_fts5_baseline(docs: list[dict], db_path: Path) -> BuildStats:
+    import jieba
+
+    db_path.unlink(missing_ok=True)
+    me = psutil.Process()
+    before = me.memory_info().rss
+    with PeakMemory(os.getpid()) as memory:
+        started = time.perf_counter()
+        con = sqlite3.connect(db_path)
+        con.execute("CREATE VIRTUAL TABLE p USING fts5(words)")
+        con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, pid TEXT, report_year INT, province TEXT, text TEXT)")
+        with con:
+            for i, d in enumerate(docs, 1):
+                toks = " ".join(t for t in jieba.cut(d["text"]) if t.strip())
+                con.execute("INSERT INTO p(rowid, words) VALUES (?, ?)", (i, toks))
+                con.execute("INSERT INTO m VALUES (?, ?, ?, ?, ?)",
+                            (i, d["pid"], d.get("report_year"), d.get("province"), d["text"]))
+        con.execute("CREATE INDEX m_year ON m(report_year)")
+        con.execute("CREATE INDEX m_province ON m(province)")
+        con.commit()
+        con.close()
+        seconds = time.perf_counter() - started
+    return BuildStats(seconds, len(docs), db_path.stat().st_size, memory.peak - before,
+                      note="peak = growth of the bench process")
+
+
+def fts5_runner(db_path: Path) -> Callable[[dict], object]:
+    import jieba
+
+    con = sqlite3.connect(db_path, check_same_thread=False)
+
+    def quoted(words_: list[str]) -> str:
+        return " ".join('"' + w.replace('"', '""') + '"' for w in words_)
+
+    def run(q: dict):
+        if "exact" in q:
+            toks = [t for t in jieba.cut(q["exact"]) if t.strip()]
+            match = '"' + " ".join(t.replace('"', '""') for t in toks) + '"'
+        else:
+            typed = q["sentence"] if "sentence" in q else q["terms"]
+            match = quoted([t for w in typed for t in jieba.cut(w) if t.strip()])
+        where, params = "p MATCH ?", [match]
+        if "year" in q:
+            where += " AND m.report_year = ?"
+            params.append(q["year"])
+        if "province" in q:
+            where += " AND m.province = ?"
+            params.append(q["province"])
+        base = f"FROM p JOIN m ON m.id = p.rowid WHERE {where}"
+        total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+        facets = {name: con.execute(f"SELECT m.{name}, count(*) {base} GROUP BY 1 ORDER BY 2 DESC",
+                                    params).fetchall() for name in BASELINE_FACETS}
+        hits = con.execute(f"SELECT m.pid, snippet(p, 0, '<mark>', '</mark>', '…', 24) {base} "
+                           "ORDER BY p.rank LIMIT 10", params).fetchall()
+        return total, facets, hits
+    return run
+
+
+# --- report ---------------------------------------------------------------------
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def machine() -> str:
+    mem = psutil.virtual_memory().total / 2**30
+    return (f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores · "
+            f"{mem:.0f} GB · Python {platform.python_version()} · load average "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, dict[str, Timings]],
+                parse_seconds: float) -> None:
+    systems = list(builds)
+    print()
+    print(f"{'indexing':<18}" + "".join(f"{s:>30}" for s in systems))
+    rows = [("time (s)", lambda b: f"{b.seconds:.1f}"), ("paragraphs/s", lambda b: f"{b.rate:.0f}"),
+            ("paragraphs", lambda b: f"{b.paragraphs}"), ("size on disk", lambda b: human_bytes(b.size)),
+            ("peak memory", lambda b: human_bytes(b.peak_rss))]
+    for label, fmt in rows:
+        print(f"{label:<18}" + "".join(f"{fmt(builds[s]):>30}" for s in systems))
+    print(f"(searchlib's time includes parsing the files; the baselines index pre-parsed paragraphs — "
+          f"parsing them took {parse_seconds:.0f} s on all cores)")
+    print()
+    print(f"queries, warm, {n_queries} per class, ms: p50 / p95 / max")
+    print(f"{'class':<18}" + "".join(f"{s:>30}" for s in systems) +
+          "".join(f"{'ours/' + s.split('+')[0] + ' p50,p95':>22}" for s in systems[1:]))
+    for cls in CLASSES:
+        line = f"{cls:<18}"
+        for s in systems:
+            t = times[s].get(cls)
+            line += f"{(f'{t.p50:.1f} / {t.p95:.1f} / {t.max:.1f}' if t else '-'):>30}"
+        ours = times[systems[0]][cls]
+        for s in systems[1:]:
+            t = times[s].get(cls)
+            line += f"{(f'{ours.p50 / t.p50:.2f}, {ours.p95 / t.p95:.2f}' if t else '-'):>22}"
+        print(line)
+    print("(baselines: exact string = phrase of jieba words; same sentence = AND of the two words; "
+          f"facets = {', '.join(BASELINE_FACETS)}; searchlib computes all its UI facets)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--paragraphs", type=int, default=3000, help="corpus size (default 3000: a smoke run)")
+    parser.add_argument("--queries", type=int, default=50, help="queries per class (default 50)")
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/searchlib-bench"),
+                        help="where the corpus and the indexes go (default /tmp/searchlib-bench)")
+    parser.add_argument("--procs", type=int, default=None, help="searchlib index worker processes")
+    parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--reuse-baselines", action="store_true",
+                        help="reuse baseline indexes from an earlier run of the same corpus")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    print(machine(), flush=True)
+    args.work.mkdir(parents=True, exist_ok=True)
+    corpus = corpus_for(args.work, args.paragraphs, args.seed)
+    tag = f"{args.paragraphs}-seed{args.seed}"
+
+    builds: dict[str, BuildStats] = {}
+    times: dict[str, dict[str, Timings]] = {}
+    ours_dir = args.work / f"searchlib-{tag}"
+    print("indexing with searchlib …", flush=True)
+    builds["searchlib"] = build_searchlib(corpus, ours_dir, args.procs)
+    print(f"  {builds['searchlib'].note}", flush=True)
+
+    docs, parse_seconds = parsed_paragraphs(corpus)
+    queries = make_queries(ours_dir, docs, args.queries, args.seed)
+
+    print("querying searchlib …", flush=True)
+    s_run = searchlib_runner(ours_dir)
+    times["searchlib"] = {c: time_queries(s_run, qs) for c, qs in queries.items()}
+
+    if not args.skip_baselines:
+        whoosh_dir = args.work / f"whoosh-jieba-{tag}"
+        db = args.work / f"fts5-jieba-{tag}.sqlite"
+        stats_file = args.work / f"baselines-{tag}.json"
+        cached = json.loads(stats_file.read_text()) if args.reuse_baselines and stats_file.exists() else {}
+        print("indexing the Whoosh + jieba baseline …", flush=True)
+        builds["whoosh+jieba"] = (BuildStats(**cached["whoosh+jieba"]) if "whoosh+jieba" in cached
+                                  else build_whoosh_baseline(docs, whoosh_dir))
+        print("indexing the FTS5 + jieba baseline …", flush=True)
+        builds["fts5+jieba"] = (BuildStats(**cached["fts5+jieba"]) if "fts5+jieba" in cached
+                                else build_fts5_baseline(docs, db))
+        stats_file.write_text(json.dumps({k: vars(v) for k, v in builds.items() if k != "searchlib"}))
+        print("querying the baselines …", flush=True)
+        w_run = whoosh_runner(whoosh_dir)
+        times["whoosh+jieba"] = {c: time_queries(w_run, qs) for c, qs in queries.items()}
+        f_run = fts5_runner(db)
+        times["fts5+jieba"] = {c: time_queries(f_run, qs) for c, qs in queries.items()}
+
+    print_table(args.queries, builds, times, parse_seconds)
+    if args.json:
+        args.json.write_text(json.dumps({
+            "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "paragraphs": args.paragraphs,
+            "builds": {k: vars(v) for k, v in builds.items()},
+            "queries": {s: {c: {"p50": t.p50, "p95": t.p95, "max": t.max} for c, t in cls.items()}
+                        for s, cls in times.items()},
+        }, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""What the indexer promises: whole rebuilds, in-place updates and deletes, one writer.
+
+Real indexes on disk, real report files (the seeds, and synthetic reports from
+``bench/make_corpus.py`` where a test needs many files).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from searchlib.config import CORPUS_DIR
+from searchlib.indexing import (PARALLEL_MIN_FILES, IndexLocked, IndexMissing, build_index, delete_reports,
+                                open_index, optimize_index, resolve_index_dir, writer_lock)
+from searchlib.report import parse_file
+from searchlib.search import Library, SearchRequest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from make_corpus import make_corpus  # noqa: E402
+
+SEEDS = sorted(CORPUS_DIR.glob("*.txt"))
+
+
+def all_pids(index_dir) -> set[str]:
+    with open_index(index_dir).searcher() as s:
+        return {fields["pid"] for fields in s.all_stored_fields()}
+
+
+def pids_of(paths) -> set[str]:
+    return {p.pid for path in paths for _, _, p in parse_file(path).paragraphs()}
+
+
+def segment_count(index_dir) -> int:
+    return len(open_index(index_dir)._segments())
+
+
+@pytest.fixture(scope="module")
+def many_reports(tmp_path_factory) -> list[Path]:
+    """More files than the parallel threshold: the build uses worker processes."""
+    folder = tmp_path_factory.mktemp("many")
+    files = make_corpus(folder, paragraphs=(PARALLEL_MIN_FILES + 6) * 6, seed=11, report_size=(4, 8))
+    assert len(files) > PARALLEL_MIN_FILES
+    return files
+
+
+# --- building -------------------------------------------------------------------
+
+def test_parallel_build_indexes_exactly_the_paragraphs_of_an_in_process_build(many_reports, tmp_path):
+    corpus = many_reports[0].parent.parent
+    parallel = build_index([corpus], tmp_path / "two", rebuild=True, procs=2)
+    single = build_index([corpus], tmp_path / "one", rebuild=True, procs=1)
+    assert parallel.paragraphs == single.paragraphs == len(pids_of(many_reports))
+    assert all_pids(tmp_path / "two") == all_pids(tmp_path / "one") == pids_of(many_reports)
+    assert segment_count(tmp_path / "two") == 2  # one per worker, no serial merge
+
+
+def test_copies_of_one_report_are_indexed_once_even_when_workers_split_them(many_reports, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(many_reports[0].parent.parent, corpus)
+    first = sorted(corpus.rglob("*.txt"))[0]
+    copy = corpus / "zz-last" / first.name
+    copy.parent.mkdir()
+    shutil.copy(first, copy)
+    summary = build_index([corpus], tmp_path / "index", rebuild=True, procs=2)
+    assert [reason.startswith("same report as another file") for path, reason in summary.skipped
+            if path == str(copy)] == [True]
+    assert summary.paragraphs == len(all_pids(tmp_path / "index")) == len(pids_of(many_reports))
+    with open_index(tmp_path / "index").searcher() as s:
+        assert s.doc_count() == summary.paragraphs  # the late copy's paragraphs are deleted, not live
+
+
+def test_rebuild_replaces_the_generation_and_removes_the_old_one(tmp_path):
+    build_index(SEEDS[:2], tmp_path, rebuild=True)
+    old = resolve_index_dir(tmp_path)
+    build_index(SEEDS, tmp_path, rebuild=True)
+    assert resolve_index_dir(tmp_path) != old and not old.exists()
+    assert all_pids(tmp_path) == pids_of(SEEDS)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("gen-")] == [resolve_index_dir(tmp_path).name]
+
+
+def test_leftovers_of_killed_jobs_are_removed_by_the_next_job(tmp_path):
+    build_index(SEEDS[:2], tmp_path, rebuild=True)
+    live = resolve_index_dir(tmp_path)
+    stale = tmp_path / "gen-20200101T000000-999"
+    (stale / "half-written").mkdir(parents=True)
+    sort_runs = live / "MAIN.tmp"
+    sort_runs.mkdir()
+    (sort_runs / "abc.run").write_bytes(b"x" * 100)
+    build_index(SEEDS[2:3], tmp_path)  # an update, not a rebuild
+    assert not stale.exists() and not sort_runs.exists()
+    assert all_pids(tmp_path) == pids_of(SEEDS[:3])
+
+
+# --- updating ---------------------------------------------------------------------
+
+def test_adding_a_report_again_replaces_its_paragraphs_and_the_open_library_sees_it(tmp_path):
+    report = tmp_path / "files" / "report.txt"
+    report.parent.mkdir()
+    shutil.copy(SEEDS[1], report)
+    build_index(SEEDS[:1] + [report], tmp_path / "index", rebuild=True)
+    library = Library(tmp_path / "index")
+    before = library.search(SearchRequest(q="东坡区", limit=100)).total
+    assert before > 0
+
+    # Same title and date: the same report (doc_id), with one paragraph edited.
+    text = report.read_text(encoding="utf-8")
+    report.write_text(text.replace("采纳率100%", "采纳率99%甲乙丙丁"), encoding="utf-8")
+    summary = build_index([report], tmp_path / "index")
+
+    assert summary.reports == 1
+    assert all_pids(tmp_path / "index") == pids_of(SEEDS[:1] + [report])
+    assert library.search(SearchRequest(q='"甲乙丙丁"')).total == 1
+    assert library.search(SearchRequest(q="东坡区", limit=100)).total == before
+    library.close()
+
+
+def test_deleting_reports_removes_all_their_paragraphs_at_once(tmp_path):
+    build_index(SEEDS, tmp_path, rebuild=True)
+    library = Library(tmp_path)
+    gone = parse_file(SEEDS[1])
+    assert library.report(gone.doc_id)
+
+    summary = delete_reports(tmp_path, [gone.doc_id, "no-such-report"])
+
+    assert summary.deleted == [gone.doc_id] and summary.missing == ["no-such-report"]
+    assert summary.paragraphs == len(pids_of(SEEDS[1:2]))
+    assert library.report(gone.doc_id) == []
+    assert all_pids(tmp_path) == pids_of(SEEDS) - pids_of(SEEDS[1:2])
+    library.close()
+
+
+def test_deleting_from_a_missing_index_says_so(tmp_path):
+    with pytest.raises(IndexMissing):
+        delete_reports(tmp_path / "nothing", ["abc"])
+
+
+def test_many_small_updates_do_not_pile_up_segments(many_reports, tmp_path):
+    build_index(SEEDS, tmp_path, rebuild=True)
+    for path in many_reports[:6]:
+        build_index([path], tmp_path)
+    assert segment_count(tmp_path) <= 3
+    assert all_pids(tmp_path) == pids_of(SEEDS) | pids_of(many_reports[:6])
+
+
+def test_optimize_merges_into_one_segment_and_purges_deleted_paragraphs(many_reports, tmp_path):
+    corpus = many_reports[0].parent.parent
+    build_index([corpus], tmp_path, rebuild=True, procs=2)
+    doomed = parse_file(many_reports[0]).doc_id
+    delete_reports(tmp_path, [doomed])
+    expected = all_pids(tmp_path)
+
+    count = optimize_index(tmp_path)
+
+    assert segment_count(tmp_path) == 1
+    assert count == len(expected) and open_index(tmp_path).doc_count_all() == count
+    assert all_pids(tmp_path) == expected
+
+
+# --- one writer at a time ------------------------------------------------------------
+
+def test_a_second_writer_gets_IndexLocked(tmp_path):
+    build_index(SEEDS[:1], tmp_path, rebuild=True)
+    with writer_lock(tmp_path):
+        with pytest.raises(IndexLocked, match="being written by process"):
+            build_index(SEEDS[1:2], tmp_path)
+        with pytest.raises(IndexLocked):
+            delete_reports(tmp_path, ["x"])
+    assert all_pids(tmp_path) == pids_of(SEEDS[:1])
+
+
+def test_a_second_index_command_prints_one_clear_line_and_exits_2(tmp_path):
+    build_index(SEEDS[:1], tmp_path, rebuild=True)
+    with writer_lock(tmp_path):
+        done = subprocess.run([sys.executable, "-m", "searchlib", "index", "--quiet", "--index", str(tmp_path),
+                               str(SEEDS[1])], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "being written by process" in lines[0] and "try again" in lines[0]
+
+
+# --- killed jobs and readers during a job ---------------------------------------------
+
+def index_command(index_dir: Path, corpus: Path, *flags: str, procs: int | None = None) -> subprocess.Popen:
+    env = dict(os.environ)
+    if procs is not None:
+        env["SEARCHLIB_INDEX_PROCS"] = str(procs)
+    return subprocess.Popen([sys.executable, "-m", "searchlib", "index", "--quiet", "--index", str(index_dir),
+                             *flags, str(corpus)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+
+
+def wait_until_writing(job: subprocess.Popen, index_dir: Path, min_bytes: int, timeout: float = 60) -> None:
+    """Until the job has written ``min_bytes`` into a generation that is not live yet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert job.poll() is None, "the job finished before it could be killed: give it more work"
+        live = resolve_index_dir(index_dir)
+        pending = [g for g in index_dir.glob("gen-*") if g.resolve() != live]
+        if pending and sum(f.stat().st_size for g in pending for f in g.rglob("*") if f.is_file()
+                           and not f.is_symlink() and f.stat().st_nlink == 1) >= min_bytes:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the job wrote nothing in time")
+
+
+@pytest.fixture(scope="module")
+def big_corpus(tmp_path_factory) -> Path:
+    """Enough reports that indexing them takes a few seconds."""
+    folder = tmp_path_factory.mktemp("big")
+    make_corpus(folder, paragraphs=1500, seed=12, report_size=(6, 12))
+    return folder
+
+
+@pytest.mark.parametrize("procs, flags", [(2, ("--rebuild",)), (1, ())], ids=["rebuild-in-workers", "update-in-process"])
+def test_a_killed_index_job_leaves_the_old_index_and_a_rerun_completes(big_corpus, tmp_path, procs, flags):
+    build_index(SEEDS, tmp_path, rebuild=True)
+    old = all_pids(tmp_path)
+
+    job = index_command(tmp_path, big_corpus, *flags, procs=procs)
+    wait_until_writing(job, tmp_path, min_bytes=64 * 1024)
+    job.send_signal(signal.SIGKILL)
+    job.wait(timeout=30)
+
+    assert all_pids(tmp_path) == old
+    assert Library(tmp_path).search(SearchRequest(q="行政复议")).total > 0
+
+    rerun = index_command(tmp_path, big_corpus, *flags, procs=procs)
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    expected = pids_of(sorted(big_corpus.rglob("*.txt")))
+    assert all_pids(tmp_path) == (expected if flags else expected | old)
+    assert [g.name for g in tmp_path.glob("gen-*")] == [resolve_index_dir(tmp_path).name]
+
+
+def test_readers_keep_answering_while_a_job_runs_and_see_its_result_when_it_ends(big_corpus, tmp_path):
+    build_index(SEEDS, tmp_path, rebuild=True)
+    library = Library(tmp_path)
+    before = library.search(SearchRequest(q="行政复议", limit=5)).total
+
+    job = index_command(tmp_path, big_corpus, "--rebuild", procs=2)
+    answers = []
+    while job.poll() is None:
+        answers.append(library.search(SearchRequest(q="行政复议", limit=5)).total)
+    assert job.returncode == 0, job.stderr.read()
+    after = library.search(SearchRequest(q="行政复议", limit=5)).total
+
+    # The old index, then (once the job swapped generations) the new one; nothing in between.
+    assert after != before
+    assert answers.count(before) >= 3
+    assert answers == [before] * answers.count(before) + [after] * (len(answers) - answers.count(before))
+    assert library.stats()["paragraphs"] == len(pids_of(sorted(big_corpus.rglob("*.txt"))))
+    library.close()

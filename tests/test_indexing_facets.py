@@ -1,0 +1,63 @@
+"""Facet code arrays written with each segment agree with the stored fields, whatever the job."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from searchlib.config import CORPUS_DIR
+from searchlib.facetstore import FIELDS, SUFFIX, load_facets
+from searchlib.indexing import build_index, delete_reports, open_index, resolve_index_dir
+from searchlib.report import parse_file
+
+SEEDS = sorted(CORPUS_DIR.glob("*.txt"))
+
+
+def assert_facets_match_stored_fields(index_dir: Path) -> None:
+    with open_index(index_dir).searcher() as searcher:
+        facets = load_facets(searcher)
+        reader = searcher.reader()
+        live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        stored = {d: searcher.stored_fields(d) for d in live}
+        for name in FIELDS:
+            assert dict(facets.counts(name, live)) == Counter(stored[d].get(name) for d in live), name
+            for d in live:
+                assert facets.values[name][facets.codes[name][d]] == stored[d].get(name)
+
+
+def test_every_segment_gets_a_facet_file_that_matches_its_paragraphs(tmp_path):
+    build_index(SEEDS, tmp_path, rebuild=True)
+    live = resolve_index_dir(tmp_path)
+    segments = open_index(tmp_path)._segments()
+    assert sorted(p.name for p in live.glob(f"*{SUFFIX}")) == sorted(f"{s.segment_id()}{SUFFIX}" for s in segments)
+    assert_facets_match_stored_fields(tmp_path)
+
+
+def test_facets_follow_updates_merges_and_deletes(tmp_path):
+    build_index(SEEDS[:2], tmp_path, rebuild=True)
+    for path in SEEDS[2:]:
+        build_index([path], tmp_path)  # new segments, and small ones merged
+    assert_facets_match_stored_fields(tmp_path)
+    delete_reports(tmp_path, [parse_file(SEEDS[0]).doc_id])
+    assert_facets_match_stored_fields(tmp_path)
+    # Files of segments that are gone are gone too.
+    live = resolve_index_dir(tmp_path)
+    assert len(list(live.glob(f"*{SUFFIX}"))) == len(open_index(tmp_path)._segments())
+
+
+def test_a_segment_without_a_facet_file_is_read_from_its_stored_fields(tmp_path):
+    build_index(SEEDS, tmp_path, rebuild=True)
+    for path in resolve_index_dir(tmp_path).glob(f"*{SUFFIX}"):
+        path.unlink()
+    assert_facets_match_stored_fields(tmp_path)
+
+
+def test_counts_put_the_most_frequent_value_first_and_count_missing_values_as_none(tmp_path):
+    build_index(SEEDS, tmp_path, rebuild=True)
+    with open_index(tmp_path).searcher() as searcher:
+        facets = load_facets(searcher)
+        everything = range(searcher.reader().doc_count_all())
+        counts = facets.counts("province", everything)
+        assert [n for _, n in counts] == sorted((n for _, n in counts), reverse=True)
+        assert sum(n for _, n in counts) == len(everything)
+        assert facets.values["province"][0] is None
+        assert facets.distinct("doc_id", everything) == len(SEEDS)
