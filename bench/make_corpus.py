@@ -78,7 +78,8 @@ def load_pools(seed_dir: Path = CORPUS_DIR) -> Pools:
                 sentence = ENUMERATOR.sub("", sentence.strip())
                 if 8 <= len(sentence) <= 200:
                     kinds[kind].append(sentence)
-        for _, name, divs in gz.mentions(" ".join(p.text for _, _, p in report.paragraphs())):
+        for m in gz.mentions(" ".join(p.text for _, _, p in report.paragraphs())):
+            name, divs = m.name, m.divisions
             if any(d.level >= 3 for d in divs) and len(name) >= 3:
                 places.add(name)
     return Pools(achievements=kinds["achievements"], problems=kinds["problems"] or kinds["achievements"],
