@@ -35,6 +35,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.analysis import normalize, segment
+from searchlib.postings import FastPath, Unsupported
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameSentence, Words
 
 # An unquoted run of several words, this long, found as typed (the words side
@@ -238,17 +239,41 @@ class Matcher:
     text is read and split into sentences.
     """
 
-    def __init__(self, searcher, compiler: Compiler, text_of: Callable[[int], str]):
+    def __init__(self, searcher, compiler: Compiler, text_of: Callable[[int], str], fast: FastPath | None = None,
+                 memo: dict | None = None):
         self.searcher = searcher
         self.compiler = compiler
         self.text_of = text_of
-        self._everything: set[int] | None = None
+        # The NumPy evaluator (see searchlib.postings) and its per-request memo of evaluated subqueries;
+        # without it, or for a query it does not cover, Whoosh finds the documents.
+        self.fast = fast
+        self.memo = {} if memo is None else memo
 
     def docnums(self, node: Node | None) -> set[int]:
         return self._docs(node, None)
 
+    def docarray(self, node: Node | None) -> np.ndarray:
+        """The same documents as :meth:`docnums`, as a sorted int64 array."""
+        if not has_sentence_clause(node):
+            found = self._fast_docs(node)
+            if found is not None:
+                return found
+        return np.fromiter(sorted(self._docs(node, None)), dtype=np.int64)
+
+    def _fast_docs(self, node: Node | None) -> np.ndarray | None:
+        if self.fast is None:
+            return None
+        try:
+            return self.fast.evaluate(self.compiler.compile(node), self.memo).docs
+        except Unsupported:
+            return None
+
     def _query_docs(self, node: Node | None, within: set[int] | None) -> set[int]:
-        found = set(self.searcher.docs_for_query(self.compiler.compile(node)))
+        fast = self._fast_docs(node)
+        if fast is not None:
+            found = set(fast.tolist())
+        else:
+            found = set(self.searcher.docs_for_query(self.compiler.compile(node)))
         return found if within is None else found & within
 
     def _docs(self, node: Node | None, within: set[int] | None) -> set[int]:
