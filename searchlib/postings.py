@@ -97,9 +97,9 @@ class FastPath:
             return None
         mask = np.ones(self.size, dtype=bool)
         for leaf, offset in self.leaves:
-            deleted = list(leaf.all_deleted_ids()) if leaf.has_deletions() else []
-            if deleted:
-                mask[np.asarray(deleted, dtype=np.int64) + offset] = False
+            if leaf.has_deletions():
+                deleted = leaf.deleted_docs_set  # the set Whoosh's own matchers filter with
+                mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
         return mask
 
     def postings(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
