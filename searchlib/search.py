@@ -318,7 +318,7 @@ class Library:
                 return cached[1]
         years = self.columns(searcher)["report_year"]
         year_values = np.array([np.nan if v is None else float(v) for v in years.values])
-        fast = FastPath(searcher, lambda d: searcher.stored_fields(d).get("text", ""), year_values[years.codes])
+        fast = FastPath(searcher, year_values[years.codes])
         with self._lock:
             self._fastpath = (searcher, fast)
         return fast
