@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
@@ -354,20 +354,3 @@ class Column:
     def counts(self, docnums: np.ndarray) -> list[tuple[object, int]]:
         tally = np.bincount(self.codes[docnums], minlength=len(self.values)) if len(docnums) else []
         return [(self.values[code], int(n)) for code, n in enumerate(tally) if n]
-
-
-def read_columns(searcher, fieldnames: Iterable[str]) -> dict[str, Column]:
-    """Facet columns built from the posting lists (no stored documents are read)."""
-    reader = searcher.reader()
-    size = reader.doc_count_all()
-    columns: dict[str, Column] = {}
-    for name in fieldnames:
-        field = searcher.schema[name]
-        codes = np.zeros(size, dtype=np.int32)
-        values: list = [None]
-        for term in field.sortable_terms(reader, name):
-            values.append(field.from_bytes(term))
-            ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int64)
-            codes[ids] = len(values) - 1
-        columns[name] = Column(values, codes)
-    return columns

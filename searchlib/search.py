@@ -51,8 +51,8 @@ from whoosh import query as wq
 
 from searchlib import reuse
 from searchlib.analysis import normalize
-from searchlib.engine import (FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words,
-                              read_columns)
+from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words
+from searchlib.facetstore import load_facets
 from searchlib.highlight import match_spans, render, snippet
 from searchlib.indexing import open_index, resolve_index_dir
 from searchlib.postings import FastPath, Unsupported
@@ -303,7 +303,9 @@ class Library:
             cached = self._columns
             if cached is not None and cached[0] is searcher:
                 return cached[1]
-        columns = read_columns(searcher, FACETS + ("doc_id",))
+        # The indexer's per-segment code arrays (searchlib.facetstore): no posting list is walked in Python.
+        stored = load_facets(searcher, FACETS + ("doc_id",))
+        columns = {name: Column(stored.values[name], stored.codes[name]) for name in stored.codes}
         with self._lock:
             self._columns = (searcher, columns)
         return columns
