@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
 
 from searchlib.analysis import normalize, segment
+from searchlib.postings import FastPath, Unsupported
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameSentence, Words
 
 # An unquoted run of several words, this long, found as typed (the words side
@@ -238,17 +239,41 @@ class Matcher:
     text is read and split into sentences.
     """
 
-    def __init__(self, searcher, compiler: Compiler, text_of: Callable[[int], str]):
+    def __init__(self, searcher, compiler: Compiler, text_of: Callable[[int], str], fast: FastPath | None = None,
+                 memo: dict | None = None):
         self.searcher = searcher
         self.compiler = compiler
         self.text_of = text_of
-        self._everything: set[int] | None = None
+        # The NumPy evaluator (see searchlib.postings) and its per-request memo of evaluated subqueries;
+        # without it, or for a query it does not cover, Whoosh finds the documents.
+        self.fast = fast
+        self.memo = {} if memo is None else memo
 
     def docnums(self, node: Node | None) -> set[int]:
         return self._docs(node, None)
 
+    def docarray(self, node: Node | None) -> np.ndarray:
+        """The same documents as :meth:`docnums`, as a sorted int64 array."""
+        if not has_sentence_clause(node):
+            found = self._fast_docs(node)
+            if found is not None:
+                return found
+        return np.fromiter(sorted(self._docs(node, None)), dtype=np.int64)
+
+    def _fast_docs(self, node: Node | None) -> np.ndarray | None:
+        if self.fast is None:
+            return None
+        try:
+            return self.fast.evaluate(self.compiler.compile(node), self.memo).docs
+        except Unsupported:
+            return None
+
     def _query_docs(self, node: Node | None, within: set[int] | None) -> set[int]:
-        found = set(self.searcher.docs_for_query(self.compiler.compile(node)))
+        fast = self._fast_docs(node)
+        if fast is not None:
+            found = set(fast.tolist())
+        else:
+            found = set(self.searcher.docs_for_query(self.compiler.compile(node)))
         return found if within is None else found & within
 
     def _docs(self, node: Node | None, within: set[int] | None) -> set[int]:
@@ -329,20 +354,3 @@ class Column:
     def counts(self, docnums: np.ndarray) -> list[tuple[object, int]]:
         tally = np.bincount(self.codes[docnums], minlength=len(self.values)) if len(docnums) else []
         return [(self.values[code], int(n)) for code, n in enumerate(tally) if n]
-
-
-def read_columns(searcher, fieldnames: Iterable[str]) -> dict[str, Column]:
-    """Facet columns built from the posting lists (no stored documents are read)."""
-    reader = searcher.reader()
-    size = reader.doc_count_all()
-    columns: dict[str, Column] = {}
-    for name in fieldnames:
-        field = searcher.schema[name]
-        codes = np.zeros(size, dtype=np.int32)
-        values: list = [None]
-        for term in field.sortable_terms(reader, name):
-            values.append(field.from_bytes(term))
-            ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int64)
-            codes[ids] = len(values) - 1
-        columns[name] = Column(values, codes)
-    return columns

@@ -51,10 +51,11 @@ from whoosh import query as wq
 
 from searchlib import reuse
 from searchlib.analysis import normalize
-from searchlib.engine import (FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words,
-                              read_columns)
+from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words
+from searchlib.facetstore import load_facets
 from searchlib.highlight import match_spans, render, snippet
 from searchlib.indexing import open_index, resolve_index_dir
+from searchlib.postings import FastPath, Unsupported
 from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
@@ -229,13 +230,16 @@ def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
 class Library:
     """An open index: search it, fetch paragraphs and reports from it."""
 
-    def __init__(self, index_dir: Path | str):
+    def __init__(self, index_dir: Path | str, fast: bool = True):
         self.index_dir = Path(index_dir)
+        # fast=False answers every query through Whoosh's own matchers (the reference the fast path is tested against).
+        self.fast = fast
         self._lock = threading.Lock()
         self._live: Path | None = None
         self._index = None
         self._searcher = None
         self._columns: tuple[object, dict[str, Column]] | None = None
+        self._fastpath: tuple[object, FastPath] | None = None
         # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
         self._reuse: tuple[object, reuse.ReuseStore | None, frozenset[int] | None] | None = None
         self._reuse_lock = threading.Lock()
@@ -246,6 +250,7 @@ class Library:
         self._index = open_index(self.index_dir)
         self._searcher = self._index.searcher()
         self._columns = None
+        self._fastpath = None
 
     def searcher(self):
         """The current searcher, reopened if the index changed on disk."""
@@ -258,6 +263,7 @@ class Library:
             elif not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._columns = None
+                self._fastpath = None
             return self._searcher
 
     def close(self) -> None:
@@ -305,10 +311,27 @@ class Library:
             cached = self._columns
             if cached is not None and cached[0] is searcher:
                 return cached[1]
-        columns = read_columns(searcher, FACETS + ("doc_id",))
+        # The indexer's per-segment code arrays (searchlib.facetstore): no posting list is walked in Python.
+        stored = load_facets(searcher, FACETS + ("doc_id",))
+        columns = {name: Column(stored.values[name], stored.codes[name]) for name in stored.codes}
         with self._lock:
             self._columns = (searcher, columns)
         return columns
+
+    def fast_path(self, searcher) -> FastPath | None:
+        """The NumPy query evaluator of this searcher (its posting cache lives as long as the searcher)."""
+        if not self.fast:
+            return None
+        with self._lock:
+            cached = self._fastpath
+            if cached is not None and cached[0] is searcher:
+                return cached[1]
+        years = self.columns(searcher)["report_year"]
+        year_values = np.array([np.nan if v is None else float(v) for v in years.values])
+        fast = FastPath(searcher, year_values[years.codes])
+        with self._lock:
+            self._fastpath = (searcher, fast)
+        return fast
 
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                      boilerplate: str | None = None,
@@ -324,8 +347,8 @@ class Library:
             counted = docnums
             if name in filtered:
                 field_name = next(k for k, v in FILTER_TO_FIELD.items() if v == name)
-                counted = _as_array(_restricted(matcher.docnums(without_filters_on(tree, field_name)),
-                                                boilerplate, template))
+                counted = _restricted_array(matcher.docarray(without_filters_on(tree, field_name)),
+                                            boilerplate, template)
             facets[name] = _ordered_facet(name, columns[name].counts(counted))
         return facets
 
@@ -339,9 +362,8 @@ class Library:
         compiler = Compiler(searcher)
         matcher = self._matcher(searcher, compiler)
         template = self._template_docnums(searcher, request.boilerplate)
-        unfiltered = matcher.docnums(tree)
-        matching = _restricted(unfiltered, request.boilerplate, template)
-        docnums = _as_array(matching)
+        unfiltered = matcher.docarray(tree)
+        docnums = _restricted_array(unfiltered, request.boilerplate, template)
         columns = self.columns(searcher)
         facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template)
         facets.update(self._boilerplate_facet(searcher, unfiltered))
@@ -351,7 +373,7 @@ class Library:
         ranking_query = compiler.compile(tree)
         # Whoosh's own query matches more than the tree when a 同句 clause is in it,
         # and knows nothing of boilerplate.
-        allowed = matching if has_sentence_clause(tree) or request.boilerplate else None
+        allowed = docnums if has_sentence_clause(tree) or request.boilerplate else None
         terms = positive_terms(tree)
         groups = None
         if request.group:
@@ -360,11 +382,11 @@ class Library:
             hits = [g.best for g in groups]
         else:
             # An empty set given to Whoosh as a filter means "no filter": nothing matches, so rank nothing.
-            ranked = self._rank(searcher, ranking_query, request.sort, allowed, offset + limit) \
-                if limit and matching else []
+            ranked = self._rank(searcher, ranking_query, request.sort, allowed, offset + limit, matcher) \
+                if limit and len(docnums) else []
             hits = [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
         took = (time.perf_counter() - started) * 1000
-        return Results(query=request.q or "", understood=understood(tree), total=len(matching),
+        return Results(query=request.q or "", understood=understood(tree), total=len(docnums),
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(), problems=parsed.problems,
                        total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None)
@@ -378,15 +400,15 @@ class Library:
         _, tree = self._read_request(request)
         searcher = self.searcher()
         template = self._template_docnums(searcher, request.boilerplate)
-        found = self._matcher(searcher, Compiler(searcher)).docnums(tree)
-        return Matching(searcher, tree, sorted(_restricted(found, request.boilerplate, template)))
+        found = self._matcher(searcher, Compiler(searcher)).docarray(tree)
+        return Matching(searcher, tree, _restricted_array(found, request.boilerplate, template).tolist())
 
-    def _boilerplate_facet(self, searcher, unfiltered: set[int]) -> dict[str, list[tuple[str, int]]]:
+    def _boilerplate_facet(self, searcher, unfiltered: np.ndarray) -> dict[str, list[tuple[str, int]]]:
         """How many matches (without the boilerplate filter) are template paragraphs; {} without reuse data."""
         template = self.boilerplate_docnums(searcher)
         if template is None:
             return {}
-        shared = len(unfiltered & template)
+        shared = int(np.count_nonzero(np.isin(unfiltered, _template_array(template))))
         return {"boilerplate": [("only", shared), ("hide", len(unfiltered) - shared)]}
 
     def _read_request(self, request: SearchRequest) -> tuple[ParsedQuery, Node | None]:
@@ -395,9 +417,9 @@ class Library:
             raise QueryError(parsed.fatal)
         return parsed, self._with_param_filters(parsed, request)
 
-    @staticmethod
-    def _matcher(searcher, compiler: Compiler) -> Matcher:
-        return Matcher(searcher, compiler, lambda d: searcher.stored_fields(d).get("text", ""))
+    def _matcher(self, searcher, compiler: Compiler) -> Matcher:
+        return Matcher(searcher, compiler, lambda d: searcher.stored_fields(d).get("text", ""),
+                       fast=self.fast_path(searcher))
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
         extra: list[Node] = []
@@ -414,9 +436,17 @@ class Library:
             flat.extend(p.children if isinstance(p, And) else (p,))
         return And(tuple(flat)) if len(flat) > 1 else flat[0]
 
-    def _rank(self, searcher, query: wq.Query, sort: str, allowed: set[int] | None,
-              needed: int) -> list[tuple[int, float]]:
+    def _rank(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
+              needed: int, matcher: Matcher | None = None) -> list[tuple[int, float]]:
         """The first ``needed`` (docnum, score) pairs in result order; ties broken by pid."""
+        if sort == "relevance" and matcher is not None and matcher.fast is not None:
+            try:
+                scored = matcher.fast.evaluate(query, matcher.memo)
+            except Unsupported:
+                pass
+            else:
+                return _top_by_score(searcher, scored.docs, scored.scores, allowed, needed)
+        allowed = None if allowed is None else set(allowed.tolist())
         if sort != "relevance":
             facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
                                         sorting.ScoreFacet(), sorting.FieldFacet("pid")])
@@ -435,7 +465,7 @@ class Library:
         scored.sort(key=lambda pair: (-pair[1], searcher.stored_fields(pair[0])["pid"]))
         return scored[:needed]
 
-    def _groups(self, searcher, query: wq.Query, sort: str, allowed: set[int] | None,
+    def _groups(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
                 columns: dict[str, Column], docnums: np.ndarray, offset: int, limit: int,
                 terms) -> list[ReportGroup]:
         """Reports in the order of their best paragraph, ties by doc_id.
@@ -467,7 +497,9 @@ class Library:
                                       matches=int(matches[code]), best=hit))
         return groups
 
-    def _rank_all(self, searcher, query: wq.Query, sort: str, allowed: set[int] | None) -> list[tuple[int, float]]:
+    def _rank_all(self, searcher, query: wq.Query, sort: str,
+                  allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        allowed = None if allowed is None else set(allowed.tolist())
         if sort == "relevance":
             results = searcher.search(query, limit=None, filter=allowed)
         else:
@@ -531,11 +563,41 @@ def _checked_page(request: SearchRequest) -> tuple[int, int]:
     return min(limit, MAX_LIMIT), offset
 
 
-def _restricted(docnums: set[int], mode: str | None, template: frozenset[int] | None) -> set[int]:
+def _restricted_array(docnums: np.ndarray, mode: str | None, template: frozenset[int] | None) -> np.ndarray:
     """The matches with template paragraphs left out ("hide") or alone ("only")."""
     if not mode:
         return docnums
-    return docnums - template if mode == "hide" else docnums & template
+    shared = np.isin(docnums, _template_array(template))
+    return docnums[~shared] if mode == "hide" else docnums[shared]
+
+
+def _template_array(template: frozenset[int]) -> np.ndarray:
+    return np.fromiter(sorted(template), dtype=np.int64, count=len(template))
+
+
+def _top_by_score(searcher, docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None,
+                  needed: int) -> list[tuple[int, float]]:
+    """The ``needed`` best (docnum, score) pairs, scores rounded to SCORE_DECIMALS, ties by pid.
+
+    Only the documents that can be in the first ``needed`` once rounded are
+    looked at in Python (and only their pids read).
+    """
+    if allowed is not None:
+        keep = np.isin(docs, allowed, assume_unique=True)
+        docs, scores = docs[keep], scores[keep]
+    if not len(docs) or needed <= 0:
+        return []
+    if len(docs) > needed:
+        kth = np.partition(scores, len(scores) - needed)[len(scores) - needed]
+        # Anything within a rounding step of the cut may round to a tie with it.
+        close = scores >= kth - 2 * 10.0 ** -SCORE_DECIMALS
+        docs, scores = docs[close], scores[close]
+    rounded = [(int(d), round(float(s), SCORE_DECIMALS)) for d, s in zip(docs, scores)]
+    rounded.sort(key=lambda pair: -pair[1])
+    cut = rounded[min(needed, len(rounded)) - 1][1]
+    contenders = [pair for pair in rounded if pair[1] >= cut]
+    contenders.sort(key=lambda pair: (-pair[1], searcher.stored_fields(pair[0])["pid"]))
+    return contenders[:needed]
 
 
 def _as_array(docnums) -> np.ndarray:

@@ -1,0 +1,438 @@
+"""The compiled Whoosh query, evaluated with NumPy: the same documents and BM25F scores.
+
+Whoosh walks its matchers one posting at a time in Python (about 2.5 µs a
+posting), once to find the matching set and again to score it: a term in
+most paragraphs costs that twice per query. Here each term's posting list is
+read once per searcher into two arrays (document numbers, weights), straight
+from Whoosh's own posting blocks, and kept in a bounded cache; a query is then
+a few set operations and one vectorized BM25F over whole arrays.
+
+Whoosh stays the source of truth: :class:`FastPath` evaluates only the query
+classes :mod:`searchlib.engine` builds, each with Whoosh's own semantics,
+
+* ``Term``: BM25F (``bm25`` of ``whoosh.scoring``, the same idf, average and
+  byte-coded field length), or the posting weight for an unscored field; times
+  the boost;
+* ``Or``/``And``: union/intersection, the children's scores summed, times the
+  boost (a one-child ``Or``/``And`` is its child, boost ignored, as in Whoosh);
+* ``AndMaybe``: the first child's documents, plus the second's score where it
+  matches; ``AndNot``: the first's documents and scores without the second's;
+* ``Phrase`` of bigrams: documents whose normalized text contains the string
+  (the bigram phrase means exactly that, see :func:`searchlib.analysis.bigrams`):
+  the candidates that have every bigram, checked on the bigrams' positions,
+  scored as Whoosh scores a phrase: the sum of its bigrams' scores;
+* ``NumericRange``: the range over the stored value, constant score (as Whoosh);
+* ``Every``/``NullQuery``.
+
+Anything else raises :class:`Unsupported` and the caller asks Whoosh. Scores
+equal Whoosh's up to float summation order (last-bit differences), which the
+caller's rounding to six decimals absorbs.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+
+# Postings kept in memory per searcher (document number + weight: 8 bytes each).
+CACHE_POSTINGS = 16_000_000
+# byte -> field length, as Whoosh decodes the length column (0: no such field in the document).
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """A query this module does not evaluate: ask Whoosh."""
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Matching document numbers (sorted, distinct) and their scores, aligned."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+
+    @staticmethod
+    def empty() -> "Scored":
+        return Scored(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+    def boosted(self, boost: float) -> "Scored":
+        return self if boost == 1.0 else Scored(self.docs, self.scores * boost)
+
+
+class FastPath:
+    """Evaluates compiled queries over one searcher (one index version); thread-safe enough to share
+    (a race only reads a posting list twice)."""
+
+    def __init__(self, searcher, year_of: np.ndarray | None = None):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.schema = searcher.schema
+        self.size = self.reader.doc_count_all()
+        self.leaves = list(self.reader.leaf_readers())
+        self.live = self._live_mask()
+        # The report year per document number (None: read from the facet columns by the caller).
+        self.year_of = year_of
+        weighting = searcher.weighting
+        if type(weighting) is not BM25F:
+            raise Unsupported(f"weighting {type(weighting).__name__}")
+        self.weighting = weighting
+        self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached = 0
+        self._lengths: dict[str, np.ndarray] = {}
+
+    # --- reading the index ----------------------------------------------------
+
+    def _live_mask(self) -> np.ndarray | None:
+        if not self.reader.has_deletions():
+            return None
+        mask = np.ones(self.size, dtype=bool)
+        for leaf, offset in self.leaves:
+            if leaf.has_deletions():
+                deleted = leaf.deleted_docs_set  # the set Whoosh's own matchers filter with
+                mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
+        return mask
+
+    def postings(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of a term over the live documents; empty arrays for an unknown term."""
+        key = (fieldname, text if isinstance(text, bytes) else self.schema[fieldname].to_bytes(text))
+        found = self._postings.get(key)
+        if found is not None:
+            self._postings.move_to_end(key)
+            return found
+        found = self._read_postings(*key)
+        self._postings[key] = found
+        self._cached += len(found[0])
+        while self._cached > CACHE_POSTINGS and len(self._postings) > 1:
+            _, (ids, _) = self._postings.popitem(last=False)
+            self._cached -= len(ids)
+        return found
+
+    def _read_postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        ids_parts, weight_parts = [], []
+        for leaf, offset in self.leaves:
+            if (fieldname, btext) not in leaf:
+                continue
+            matcher = leaf.postings(fieldname, btext)
+            if isinstance(matcher, FilterMatcher):  # deleted documents: the live mask takes them out below
+                matcher = matcher.child
+            ids, weights = _leaf_arrays(matcher)
+            ids_parts.append(ids + offset)
+            weight_parts.append(weights)
+        if not ids_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        ids = np.concatenate(ids_parts)
+        weights = np.concatenate(weight_parts)
+        if self.live is not None:
+            keep = self.live[ids]
+            ids, weights = ids[keep], weights[keep]
+        return ids, weights
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Per document number, the field length Whoosh scores with (decoded from its length byte)."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            codes = np.zeros(self.size, dtype=np.uint8)
+            for leaf, offset in self.leaves:
+                codes[offset:offset + leaf.doc_count_all()] = _length_bytes(leaf, fieldname)
+            found = self._lengths[fieldname] = _LENGTH_OF_BYTE[codes]
+        return found
+
+    # --- evaluating -----------------------------------------------------------
+
+    def evaluate(self, query: wq.Query, memo: dict | None = None) -> Scored:
+        """The documents ``query`` matches and Whoosh's score for each; Unsupported for other query types."""
+        memo = {} if memo is None else memo
+        try:
+            found = memo.get(query)
+        except TypeError:  # an unhashable query: no memo
+            return self._evaluate(query, memo)
+        if found is None:
+            found = memo[query] = self._evaluate(query, memo)
+        return found
+
+    def _evaluate(self, q: wq.Query, memo: dict) -> Scored:
+        kind = type(q)
+        if kind is wq.Term:
+            return self._term(q)
+        if kind is wq.Or:
+            return self._or(q, memo)
+        if kind is wq.And:
+            return self._and(q, memo)
+        if kind is wq.AndMaybe:
+            return self._and_maybe(q, memo)
+        if kind is wq.AndNot:
+            return self._and_not(q, memo)
+        if kind is wq.Phrase:
+            return self._phrase(q, None)
+        if kind is wq.NumericRange:
+            return self._numeric_range(q)
+        if kind is wq.Every and q.fieldname in (None, "", "*"):
+            docs = self._all_docs()
+            return Scored(docs, np.full(len(docs), float(q.boost)))
+        if q is wq.NullQuery or kind is type(wq.NullQuery):
+            return Scored.empty()
+        raise Unsupported(type(q).__name__)
+
+    def _all_docs(self) -> np.ndarray:
+        docs = np.arange(self.size, dtype=np.int64)
+        return docs if self.live is None else docs[self.live]
+
+    def _term(self, q: wq.Term) -> Scored:
+        if q.fieldname not in self.schema:
+            return Scored.empty()
+        field = self.schema[q.fieldname]
+        try:
+            btext = field.to_bytes(q.text)
+        except ValueError:
+            return Scored.empty()
+        ids, weights = self.postings(q.fieldname, btext)
+        if not field.scorable:
+            scores = weights.astype(np.float64)
+        else:
+            scores = self._bm25(q.fieldname, btext, ids, weights)
+        return Scored(ids, scores).boosted(q.boost)
+
+    def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """``whoosh.scoring.bm25`` over arrays, operation for operation."""
+        idf = self.searcher.idf(fieldname, btext)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        w = self.weighting
+        B = w._field_B.get(fieldname, w.B)
+        K1 = w.K1
+        tf = weights.astype(np.float64)
+        fl = self.lengths(fieldname)[ids]
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _or(self, q: wq.Or, memo: dict) -> Scored:
+        if q.minmatch or q.scale:
+            raise Unsupported("Or with minmatch/scale")
+        subs = q.subqueries
+        if not subs:
+            return Scored.empty()
+        if len(subs) == 1:
+            return self.evaluate(subs[0], memo)
+        parts = []
+        for sub in subs:
+            if type(sub) is wq.Phrase:
+                parts.append(self._phrase(sub, self._known_containing(sub, subs, memo)))
+            else:
+                parts.append(self.evaluate(sub, memo))
+        return union(parts).boosted(q.boost)
+
+    def _known_containing(self, phrase: wq.Phrase, siblings, memo: dict) -> np.ndarray | None:
+        """Documents certain to contain the phrase's string: a sibling word Term of the same string
+        (the segmenter's words are substrings of the normalized text the bigrams come from)."""
+        string = phrase_string(phrase)
+        for sub in siblings:
+            if type(sub) is wq.Term and sub.fieldname == "text" and sub.text == string:
+                return self.evaluate(sub, memo).docs
+        return None
+
+    def _and(self, q: wq.And, memo: dict) -> Scored:
+        subs = q.subqueries
+        if not subs:
+            return Scored.empty()
+        if len(subs) == 1:
+            return self.evaluate(subs[0], memo)
+        parts = sorted((self.evaluate(s, memo) for s in subs), key=lambda p: len(p.docs))
+        result = parts[0]
+        for part in parts[1:]:
+            result = intersection(result, part)
+        return result.boosted(q.boost)
+
+    def _and_maybe(self, q: wq.AndMaybe, memo: dict) -> Scored:
+        required = self.evaluate(q.a, memo)
+        if not len(required.docs):
+            return required
+        optional = self._restricted(q.b, required.docs, memo)
+        _, ia, ib = np.intersect1d(required.docs, optional.docs, assume_unique=True, return_indices=True)
+        scores = required.scores.copy()
+        scores[ia] += optional.scores[ib]
+        return Scored(required.docs, scores)
+
+    def _restricted(self, q: wq.Query, within: np.ndarray, memo: dict) -> Scored:
+        """``q`` over the documents ``within`` only: a phrase then checks just those candidates."""
+        if type(q) is wq.Phrase:
+            return self._phrase(q, None, within)
+        if type(q) is wq.Or and len(q.subqueries) > 1 and not (q.minmatch or q.scale):
+            return union([self._restricted(s, within, memo) for s in q.subqueries]).boosted(q.boost)
+        return self.evaluate(q, memo)
+
+    def _and_not(self, q: wq.AndNot, memo: dict) -> Scored:
+        positive = self.evaluate(q.a, memo)
+        negative = self.evaluate(q.b, memo)
+        keep = ~np.isin(positive.docs, negative.docs, assume_unique=True)
+        return Scored(positive.docs[keep], positive.scores[keep])
+
+    def _phrase(self, q: wq.Phrase, known: np.ndarray | None, within: np.ndarray | None = None) -> Scored:
+        """Documents containing the phrase's string: candidates with every bigram, checked on their text."""
+        if q.slop != 1 or q.fieldname != "exact" or any(len(w) != 2 for w in q.words[:-1]):
+            raise Unsupported("phrase other than a bigram string")
+        field = self.schema[q.fieldname]
+        grams = [field.to_bytes(w) for w in q.words]
+        lists = [self.postings(q.fieldname, g) for g in grams]
+        if any(not len(ids) for ids, _ in lists):
+            return Scored.empty()
+        candidates = within if within is not None else None
+        for ids, _ in sorted(lists, key=lambda pair: len(pair[0])):
+            candidates = ids if candidates is None else np.intersect1d(candidates, ids, assume_unique=True)
+        docs = self._containing(q.fieldname, grams, candidates, known)
+        scores = np.zeros(len(docs), dtype=np.float64)
+        for gram, (ids, weights) in zip(grams, lists):
+            at = np.searchsorted(ids, docs)
+            scores += self._bm25(q.fieldname, gram, docs, weights[at])
+        return Scored(docs, scores).boosted(q.boost)
+
+    def _containing(self, fieldname: str, grams: list[bytes], candidates: np.ndarray,
+                    known: np.ndarray | None) -> np.ndarray:
+        """The candidates where the bigrams stand at consecutive positions (``known`` ones without looking).
+
+        Positions are read from the bigrams' posting blocks for the candidates
+        only: a stored text costs ~170 µs to read, a position list ~2 µs.
+        """
+        if known is not None and len(known):
+            certain = np.isin(candidates, known, assume_unique=True)
+        else:
+            certain = np.zeros(len(candidates), dtype=bool)
+        unsure = candidates[~certain]
+        if len(unsure):
+            starts = self._positions_at(fieldname, grams[0], unsure)
+            for shift, gram in enumerate(grams[1:], start=1):
+                following = self._positions_at(fieldname, gram, unsure)
+                starts = [{p for p in begun if p + shift in after} if begun else begun
+                          for begun, after in zip(starts, following)]
+            found = np.asarray([bool(begun) for begun in starts], dtype=bool)
+            certain[np.flatnonzero(~certain)[found]] = True
+        return candidates[certain]
+
+    def _positions_at(self, fieldname: str, btext: bytes, docs: np.ndarray) -> list[set[int]]:
+        """The term's positions in each of ``docs`` (sorted global document numbers that all hold it)."""
+        decode = self.schema[fieldname].format.decode_positions
+        out: list[set[int]] = []
+        for leaf, offset in self.leaves:
+            size = leaf.doc_count_all()
+            lo, hi = np.searchsorted(docs, [offset, offset + size])
+            if lo == hi:
+                continue
+            matcher = leaf.postings(fieldname, btext)
+            if isinstance(matcher, FilterMatcher):
+                matcher = matcher.child
+            out.extend(set(decode(v)) for v in _leaf_values_at(matcher, docs[lo:hi] - offset))
+        return out
+    def _numeric_range(self, q: wq.NumericRange) -> Scored:
+        if q.fieldname != "report_year" or self.year_of is None or q.startexcl or q.endexcl:
+            raise Unsupported("numeric range other than a report year")
+        lo = -np.inf if q.start is None else q.start
+        hi = np.inf if q.end is None else q.end
+        years = self.year_of
+        hit = (years >= lo) & (years <= hi)  # NaN (no year) is never in range
+        if self.live is not None:
+            hit &= self.live
+        docs = np.flatnonzero(hit).astype(np.int64)
+        return Scored(docs, np.full(len(docs), float(q.boost)))
+
+
+def phrase_string(q: wq.Phrase) -> str:
+    """The string a phrase of overlapping bigrams spells."""
+    words = list(q.words)
+    return words[0] + "".join(w[1:] for w in words[1:])
+
+
+def union(parts: list[Scored]) -> Scored:
+    parts = [p for p in parts if len(p.docs)]
+    if not parts:
+        return Scored.empty()
+    if len(parts) == 1:
+        return parts[0]
+    docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
+    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs))
+    return Scored(docs, scores)
+
+
+def intersection(a: Scored, b: Scored) -> Scored:
+    docs, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    return Scored(docs, a.scores[ia] + b.scores[ib])
+
+
+def _leaf_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (ids, weights) of one segment's posting list, a block at a time."""
+    if not isinstance(matcher, W3LeafMatcher):  # inlined short lists and others: the generic way
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    ids_parts, weight_parts = [], []
+    while True:
+        if matcher._data is None:
+            matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        ids = np.asarray(raw_ids, dtype=np.int64)
+        if not matcher._byteids:
+            ids = np.cumsum(ids)
+        ids_parts.append(ids)
+        if raw_weights is None:
+            weight_parts.append(np.ones(len(ids)))
+        elif isinstance(raw_weights, float):
+            weight_parts.append(np.full(len(ids), raw_weights))
+        else:
+            weight_parts.append(np.asarray(raw_weights, dtype=np.float64))
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return np.concatenate(ids_parts), np.concatenate(weight_parts)
+
+
+def _leaf_values_at(matcher, wanted: np.ndarray) -> list:
+    """The raw posting values of one segment's posting list at ``wanted`` (sorted local ids, all present);
+    blocks holding none of them are skipped unread."""
+    values: list = []
+    if not isinstance(matcher, W3LeafMatcher):
+        for docnum in wanted.tolist():
+            matcher.skip_to(docnum)
+            values.append(matcher.value())
+        return values
+    i = 0
+    while i < len(wanted):
+        if matcher._maxid >= wanted[i]:
+            if matcher._data is None:
+                matcher._read_data()
+            ids = np.asarray(matcher._data[0], dtype=np.int64)
+            if not matcher._byteids:
+                ids = np.cumsum(ids)
+            j = int(np.searchsorted(wanted, matcher._maxid, side="right"))
+            raw = matcher._data[2]
+            for at in np.searchsorted(ids, wanted[i:j]).tolist():
+                values.append(raw[at])
+            i = j
+        if i < len(wanted):
+            if matcher._lastblock:
+                raise ValueError("posting list ended before a wanted document")
+            matcher._goto(matcher._nextoffset)
+    return values
+
+
+def _length_bytes(leaf, fieldname: str) -> np.ndarray:
+    """One segment's length column (one byte per document; 0 where the field is absent)."""
+    count = leaf.doc_count_all()
+    perdoc = leaf._perdoc
+    column = perdoc._cached_reader(f"_{fieldname}_len", perdoc_lengths_column())
+    out = np.zeros(count, dtype=np.uint8)
+    if column is None:
+        return out
+    stored = min(column._count, count)
+    out[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return out
+
+
+def perdoc_lengths_column():
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+    return LENGTHS_COLUMN

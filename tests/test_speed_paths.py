@@ -1,0 +1,151 @@
+"""The NumPy fast path (searchlib.postings) answers exactly as Whoosh's own matchers do.
+
+``Library(fast=False)`` is the reference: every query through Whoosh. One
+documented difference: Whoosh's AndMaybe under an And drops the title/heading
+bonus of a paragraph the intersection reached by skipping (its optional
+matcher is skipped to the target, not to where the required one landed), so
+for several words Whoosh's scores depend on matcher navigation. The fast path
+always adds the bonus, as the engine documents; for those queries totals and
+facets are compared, and each score against the sum of Whoosh's scores of the
+words taken one by one.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+
+from searchlib.engine import Compiler
+from searchlib.query import And, QueryError, parse
+from searchlib.search import Library, SearchRequest
+
+SINGLE_CLAUSE = [
+    SearchRequest(q="法治"),
+    SearchRequest(q="行政复议"),
+    SearchRequest(q="行政执法三项制度"),
+    SearchRequest(q='"合法性审查"'),
+    SearchRequest(q='"法"'),
+    SearchRequest(q='"合法性审查"', province="四川"),
+    SearchRequest(q='"法治政府"', year="2019-2021"),
+    SearchRequest(q="法治 -复议"),
+    SearchRequest(q="复议 OR 诉讼"),
+    SearchRequest(q="依法行政", limit=50, offset=20),
+    SearchRequest(q="", province="四川"),
+]
+# A word's clause (with its title/heading bonus) under an And: see the module docstring.
+SEVERAL_WORDS = [
+    SearchRequest(q="依法行政", province="四川"),
+    SearchRequest(q="法治", year="2021"),
+    SearchRequest(q="法治 year:2019-2021"),
+    SearchRequest(q="行政执法 监督"),
+    SearchRequest(q="行政复议 /s 案件"),
+    SearchRequest(q="行政复议纠错"),
+    SearchRequest(q="依法行政 法治 year:2020-2022"),
+]
+
+
+@pytest.fixture(scope="module")
+def whoosh_library(index_dir):
+    lib = Library(index_dir, fast=False)
+    yield lib
+    lib.close()
+
+
+def _comparable(results) -> dict:
+    data = results.to_dict()
+    data.pop("took_ms")
+    return data
+
+
+@pytest.mark.parametrize("request_", SINGLE_CLAUSE, ids=lambda r: f"{r.q}|{r.filters()}|{r.offset}")
+def test_fast_path_returns_what_whoosh_returns(library, whoosh_library, request_):
+    fast, reference = library.search(request_), whoosh_library.search(request_)
+    assert reference.total > 0 or request_.q == '"法"'
+    assert _comparable(fast) == _comparable(reference)
+
+
+@pytest.mark.parametrize("request_", SEVERAL_WORDS, ids=lambda r: r.q)
+def test_several_words_same_matches_and_facets_as_whoosh(library, whoosh_library, request_):
+    fast, reference = library.search(request_), whoosh_library.search(request_)
+    assert reference.total > 0
+    assert (fast.total, fast.total_reports, fast.facets) == (reference.total, reference.total_reports,
+                                                            reference.facets)
+
+
+@pytest.mark.parametrize("q", ["行政执法 监督", "依法行政 法治", "法治 year:2019-2021", "依法行政 province:四川"])
+def test_several_clauses_score_is_the_sum_of_each_clauses_whoosh_score(library, q):
+    searcher = library.searcher()
+    compiled = Compiler(searcher).compile(parse(q).tree)
+    assert isinstance(compiled, wq.And)
+    scored = library.fast_path(searcher).evaluate(compiled)
+    per_word = [{hit.docnum: hit.score for hit in searcher.search(part, limit=None)} for part in compiled.subqueries]
+    assert len(scored.docs)
+    for docnum, score in zip(scored.docs.tolist(), scored.scores.tolist()):
+        assert score == pytest.approx(sum(scores[docnum] for scores in per_word), rel=1e-12)
+
+
+def test_posting_arrays_are_whooshs_postings(library):
+    searcher = library.searcher()
+    fast = library.fast_path(searcher)
+    reader = searcher.reader()
+    common = max((t for t in reader.lexicon("text")), key=lambda t: reader.doc_frequency("text", t))
+    for fieldname, term in (("text", common), ("exact", "法治"), ("title", "法治")):
+        ids, weights = fast.postings(fieldname, term)
+        matcher = reader.postings(fieldname, term)
+        expected_ids, expected_weights = [], []
+        while matcher.is_active():
+            expected_ids.append(matcher.id())
+            expected_weights.append(matcher.weight())
+            matcher.next()
+        assert ids.tolist() == expected_ids
+        assert weights.tolist() == expected_weights
+
+
+def test_field_lengths_are_the_ones_whoosh_scores_with(library):
+    searcher = library.searcher()
+    lengths = library.fast_path(searcher).lengths("text")
+    for docnum in range(0, searcher.doc_count_all(), 97):
+        assert lengths[docnum] == (searcher.doc_field_length(docnum, "text", 1) or 0)
+
+
+def test_grouped_results_agree(library, whoosh_library):
+    request = SearchRequest(q="法治", group=True, limit=5)
+    assert _comparable(library.search(request)) == _comparable(whoosh_library.search(request))
+
+
+def test_matching_for_tools_is_the_same_set(library, whoosh_library):
+    request = SearchRequest(q='"法治政府" OR 复议', year="2019-2023")
+    assert library.matching(request).docnums == whoosh_library.matching(request).docnums
+
+
+# --- queries that must not run away ------------------------------------------------
+
+HOSTILE = [
+    "法" * 10_000,
+    " OR ".join(["法治", "复议", "诉讼", "执法", "监督"] * 400),
+    "* " * 200,
+    "*" * 499,
+    '"' + "法治" * 240 + '"',
+    "(" * 300 + "法治" + ")" * 300,
+    " ".join(f"-{w}" for w in ["法治", "复议", "执法"] * 100),
+    " /s ".join(["法治", "政府", "建设", "监督"] * 50),
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE, ids=lambda q: f"{q[:12]}…({len(q)})")
+def test_hostile_query_gets_an_error_or_an_answer_within_two_seconds(library, q):
+    started = time.perf_counter()
+    try:
+        results = library.search(SearchRequest(q=q))
+    except QueryError as error:
+        assert str(error)
+    else:
+        assert results.total >= 0
+    assert time.perf_counter() - started < 2.0
+
+
+def test_a_very_long_query_is_refused_with_a_message(library):
+    with pytest.raises(QueryError, match="too long"):
+        library.search(SearchRequest(q="法" * 10_000))
