@@ -58,7 +58,7 @@ def _encode(rows: Iterable[dict], fields: tuple[str, ...] = FIELDS) -> dict[str,
     return arrays
 
 
-def _segment_rows(storage, schema, segment) -> list[dict]:
+def segment_rows(storage, schema, segment) -> list[dict]:
     """Every paragraph's stored fields in segment order, deleted ones included."""
     from whoosh.reading import SegmentReader
 
@@ -69,12 +69,13 @@ def _segment_rows(storage, schema, segment) -> list[dict]:
         reader.close()
 
 
-def write_segment_facets(storage, schema, segment) -> Path:
-    """Write the facet file of a finished segment (read back from its stored fields)."""
+def write_segment_facets(storage, schema, segment, rows: list[dict] | None = None) -> Path:
+    """Write the facet file of a finished segment (from its stored rows, read back if not given)."""
     path = facet_file(storage.folder, segment)
     tmp = path.with_name(path.name + ".part")
+    rows = segment_rows(storage, schema, segment) if rows is None else rows
     with open(tmp, "wb") as handle:
-        np.savez(handle, **_encode(_segment_rows(storage, schema, segment)))
+        np.savez(handle, **_encode(rows))
     tmp.replace(path)  # a killed writer never leaves a half file under the real name
     return path
 
@@ -123,7 +124,7 @@ def load_facets(searcher, fields: tuple[str, ...] = FIELDS) -> Facets:
     return Facets(codes=codes, values={name: list(tables[name]) for name in fields})
 
 
-def _folder(storage) -> str:
+def storage_folder(storage) -> str:
     # A compound segment's reader wraps the folder's storage in an overlay (``.b``).
     while not hasattr(storage, "folder"):
         storage = storage.b
@@ -131,7 +132,7 @@ def _folder(storage) -> str:
 
 
 def _read_segment(leaf, segment, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
-    path = facet_file(_folder(leaf.storage()), segment)
+    path = facet_file(storage_folder(leaf.storage()), segment)
     if path.exists():
         with np.load(path) as data:
             if all(f"codes_{name}" in data for name in fields):

@@ -55,10 +55,11 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import PostingPool, SegmentWriter
 
 from searchlib.analysis import BigramTokenizer, WordTokenizer
-from searchlib.facetstore import write_segment_facets
+from searchlib.facetstore import segment_rows, write_segment_facets
 from searchlib.report import Report, parse_file
 from searchlib.reuse import FILE_NAME as REUSE_FILE
 from searchlib.source import SUPPORTED_SUFFIXES, SourceError
+from searchlib.textstore import write_segment_texts
 
 CURRENT = "current"
 LOCK_FILE = ".lock"
@@ -526,7 +527,7 @@ class _LengthsInMemory:
 
 def _finalize_segment(writer: SegmentWriter):
     """``SegmentWriter._finalize_segment`` (Whoosh 3.54) with lengths read from memory,
-    plus the segment's facet file (:mod:`searchlib.facetstore`)."""
+    plus the segment's facet and text files (:mod:`searchlib.facetstore`, :mod:`searchlib.textstore`)."""
     writer.perdocwriter.close()
     reader = writer.per_document_reader() if writer.codec.length_stats else None
     lengths = _LengthsInMemory(reader, writer.docnum) if reader is not None else None
@@ -537,8 +538,10 @@ def _finalize_segment(writer: SegmentWriter):
     writer._close_segment()
     writer._assemble_segment()
     segment = writer.get_segment()
-    # After assembly: the compound file would swallow (and delete) it.
-    write_segment_facets(writer.storage, writer.schema, segment)
+    # After assembly: the compound file would swallow (and delete) them.
+    rows = segment_rows(writer.storage, writer.schema, segment)
+    write_segment_facets(writer.storage, writer.schema, segment, rows)
+    write_segment_texts(writer.storage.folder, segment, rows)
     return segment
 
 

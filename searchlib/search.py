@@ -53,6 +53,7 @@ from searchlib import reuse
 from searchlib.analysis import normalize
 from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words
 from searchlib.facetstore import load_facets
+from searchlib.textstore import Texts
 from searchlib.highlight import match_spans, render, snippet
 from searchlib.indexing import open_index, resolve_index_dir
 from searchlib.postings import FastPath, Unsupported
@@ -240,6 +241,7 @@ class Library:
         self._searcher = None
         self._columns: tuple[object, dict[str, Column]] | None = None
         self._fastpath: tuple[object, FastPath] | None = None
+        self._texts: tuple[object, Texts] | None = None
         # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
         self._reuse: tuple[object, reuse.ReuseStore | None, frozenset[int] | None] | None = None
         self._reuse_lock = threading.Lock()
@@ -251,24 +253,28 @@ class Library:
         self._searcher = self._index.searcher()
         self._columns = None
         self._fastpath = None
+        self._texts = None
 
     def searcher(self):
         """The current searcher, reopened if the index changed on disk."""
         with self._lock:
             live = resolve_index_dir(self.index_dir)
-            if live != self._live:
-                old = self._searcher
+            # Reopen rather than Searcher.refresh(): Whoosh 3.54's refresh keeps old
+            # deletions and can bring back segments that a merge removed.
+            if live != self._live or not self._searcher.up_to_date():
+                old, old_texts = self._searcher, self._texts
                 self._open()
                 old.close()
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._columns = None
-                self._fastpath = None
+                if old_texts is not None:
+                    old_texts[1].close()
             return self._searcher
 
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
+        if self._texts is not None:
+            self._texts[1].close()
+            self._texts = None
 
     # --- text reuse ---------------------------------------------------------
 
@@ -417,9 +423,18 @@ class Library:
             raise QueryError(parsed.fatal)
         return parsed, self._with_param_filters(parsed, request)
 
+    def texts(self, searcher) -> Texts:
+        """Paragraph texts by document number, from the indexer's flat text files (one per version)."""
+        with self._lock:
+            cached = self._texts
+            if cached is not None and cached[0] is searcher:
+                return cached[1]
+            texts = Texts(searcher)
+            self._texts = (searcher, texts)
+            return texts
+
     def _matcher(self, searcher, compiler: Compiler) -> Matcher:
-        return Matcher(searcher, compiler, lambda d: searcher.stored_fields(d).get("text", ""),
-                       fast=self.fast_path(searcher))
+        return Matcher(searcher, compiler, self.texts(searcher).get, fast=self.fast_path(searcher))
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
         extra: list[Node] = []
