@@ -27,6 +27,7 @@ the report's title must not make every paragraph of the report match.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -59,11 +60,24 @@ FILTER_TO_FIELD = {"year": "report_year", "section": "section_kind", "province":
 
 def query_words(text: str) -> list[str]:
     """Main words of a typed run, normalized, in order, without repeats."""
+    return list(_query_words(text))
+
+
+# Cached because 同句 checks ask for the same query's words once per sentence of
+# every candidate paragraph (tens of thousands of times for a common pair).
+@functools.lru_cache(maxsize=4096)
+def _query_words(text: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for tok in segment(normalize(text)):
         if not tok.sub:
             seen.setdefault(tok.text, None)
-    return list(seen)
+    return tuple(seen)
+
+
+@functools.lru_cache(maxsize=4096)
+def normalized_query(text: str) -> str:
+    """``normalize`` for the short strings of a query, cached for the same reason."""
+    return normalize(text)
 
 
 def is_literal_run(text: str) -> bool:
@@ -313,11 +327,11 @@ def sentence_match(clause: SameSentence, text: str) -> bool:
 def _holds_in(node: Node, sentence: str, cache: dict) -> bool:
     """Whether ``sentence`` (normalized) satisfies ``node`` under the same rules as the index."""
     if isinstance(node, Exact):
-        return normalize(node.text) in sentence
+        return normalized_query(node.text) in sentence
     if isinstance(node, Words):
-        words = query_words(node.text)
+        words = _query_words(node.text)
         if not words:
-            return normalize(node.text).strip() in sentence
+            return normalized_query(node.text).strip() in sentence
         return all(_word_in_sentence(w, sentence, cache) for w in words)
     if isinstance(node, (And, SameSentence)):
         return all(_holds_in(c, sentence, cache) for c in node.children)
