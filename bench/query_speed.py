@@ -20,9 +20,9 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from run import CLASSES, machine, make_queries, parsed_paragraphs, query_string, time_queries  # noqa: E402
+from run import CLASSES, machine, make_queries, parsed_paragraphs, search_request, time_queries  # noqa: E402
 
-from searchlib.search import Library, SearchRequest  # noqa: E402
+from searchlib.search import Library  # noqa: E402
 
 
 def queries_for(index: Path, corpus: Path, n: int, seed: int) -> dict[str, list[dict]]:
@@ -37,12 +37,7 @@ def queries_for(index: Path, corpus: Path, n: int, seed: int) -> dict[str, list[
 
 def runner(library: Library):
     def run(q: dict):
-        request = SearchRequest(q=query_string(q), limit=10)
-        if "year" in q:
-            request.year = str(q["year"])
-        if "province" in q:
-            request.province = q["province"]
-        return library.search(request)
+        return library.search(search_request(q))
     return run
 
 
