@@ -257,7 +257,7 @@ class Matcher:
                  memo: dict | None = None):
         self.searcher = searcher
         self.compiler = compiler
-        self.text_of = text_of
+        self.text_of = text_of  # document number -> its NORMALIZED text (see searchlib.textstore)
         # The NumPy evaluator (see searchlib.postings) and its per-request memo of evaluated subqueries;
         # without it, or for a query it does not cover, Whoosh finds the documents.
         self.fast = fast
@@ -295,7 +295,7 @@ class Matcher:
             return self._query_docs(node, within)
         if isinstance(node, SameSentence):
             candidates = self._query_docs(node, within)
-            return {d for d in candidates if sentence_match(node, self.text_of(d))}
+            return {d for d in candidates if sentence_match(node, self.text_of(d), normalized=True)}
         if isinstance(node, And):
             plain = [c for c in node.children if not has_sentence_clause(c)]
             docs = self._query_docs(And(tuple(plain)) if plain else None, within)
@@ -314,14 +314,39 @@ class Matcher:
         raise TypeError(f"unknown query node {node!r}")
 
 
-def sentences_of(text: str) -> list[str]:
+def sentences_of(text: str, normalized: bool = False) -> list[str]:
     """The normalized sentences of a paragraph (split on 。！？； and line breaks)."""
-    return [s for s in SENTENCE_END.split(normalize(text)) if s.strip()]
+    return [s for s in SENTENCE_END.split(text if normalized else normalize(text)) if s.strip()]
 
 
-def sentence_match(clause: SameSentence, text: str) -> bool:
-    """True when one sentence of ``text`` holds the whole clause."""
-    return any(_holds_in(clause, sentence, {}) for sentence in sentences_of(text))
+def sentence_match(clause: SameSentence, text: str, normalized: bool = False) -> bool:
+    """True when one sentence of ``text`` holds the whole clause (``normalized``: text already is)."""
+    sentences = sentences_of(text, normalized)
+    literal = literal_words(clause)
+    if literal is not None:
+        return any(all(w in sentence for w in literal) for sentence in sentences)
+    return any(_holds_in(clause, sentence, {}) for sentence in sentences)
+
+
+@functools.lru_cache(maxsize=1024)
+def literal_words(clause: SameSentence) -> tuple[str, ...] | None:
+    """The words of a clause that holds exactly where a sentence contains them all, else None.
+
+    That is the case for plain words of 2 to COMPOUND_MIN_CHARS - 1 characters
+    (see _word_in_sentence: such a word matches a sentence if and only if it is
+    in it literally); single characters, compounds, exact strings, OR and NOT
+    go through the general rule. The common 同句 query then needs only one
+    substring test per word and sentence.
+    """
+    words: list[str] = []
+    for member in clause.children:
+        if not isinstance(member, Words):
+            return None
+        found = _query_words(member.text)
+        if not found or any(not 2 <= len(w) < COMPOUND_MIN_CHARS for w in found):
+            return None
+        words.extend(found)
+    return tuple(dict.fromkeys(words))
 
 
 def _holds_in(node: Node, sentence: str, cache: dict) -> bool:

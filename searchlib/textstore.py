@@ -1,10 +1,11 @@
 """Paragraph texts in a flat per-segment file, for checks that must read many texts.
 
-Same-sentence (同句) clauses are verified on the text of every candidate
-paragraph. Whoosh's stored fields cost ~170 µs a document at 100k paragraphs
+Same-sentence (同句) clauses are verified on the normalized text of every
+candidate paragraph. Whoosh's stored fields cost ~170 µs a document at 100k paragraphs
 (a pickled dict with the title, heading and more), which made a common 同句
 query take seconds. Beside each segment the indexer writes
-``<segment id>.text.bin`` (the paragraphs' UTF-8 bytes, one after another)
+``<segment id>.text.bin`` (the paragraphs' normalized text as UTF-8 bytes, one
+after another: :func:`searchlib.analysis.normalize` runs once, at index time)
 and ``<segment id>.text.off.npy`` (the byte offsets, one more than there are
 paragraphs). Both are memory-mapped: a text is a slice and a decode (~2 µs),
 and the operating system keeps only the pages in use.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from searchlib.analysis import normalize
 from searchlib.facetstore import storage_folder
 
 TEXT_SUFFIX = ".text.bin"
@@ -33,7 +35,7 @@ def text_files(folder: Path | str, segment) -> tuple[Path, Path]:
 def write_segment_texts(folder: Path | str, segment, rows: list[dict]) -> None:
     """Write the text files of a finished segment from its stored rows (segment order)."""
     blob_path, offsets_path = text_files(folder, segment)
-    encoded = [(row.get("text") or "").encode("utf-8") for row in rows]
+    encoded = [normalize(row.get("text") or "").encode("utf-8") for row in rows]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
     for path, write in ((blob_path, lambda h: h.write(b"".join(encoded))),
@@ -62,7 +64,7 @@ class _SegmentTexts:
 
 
 class Texts:
-    """The text of every document number of one searcher."""
+    """The normalized text of every document number of one searcher."""
 
     def __init__(self, searcher):
         self._searcher = searcher
@@ -81,7 +83,7 @@ class Texts:
         index = _segment_of(self._starts, docnum)
         segment = self._segments[index] if index >= 0 else None
         if segment is None:
-            return self._searcher.stored_fields(docnum).get("text", "")
+            return normalize(self._searcher.stored_fields(docnum).get("text", ""))
         return segment.get(docnum - self._starts[index])
 
     def close(self) -> None:

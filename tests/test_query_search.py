@@ -1,10 +1,11 @@
 """The query language against the real index: every operator, filter, alias and sort."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.engine import sentences_of
+from searchlib.engine import _holds_in, literal_words, sentences_of
+from searchlib.query import SameSentence, Words
 from searchlib.search import QueryError, SearchRequest
 
 
@@ -240,3 +241,26 @@ def test_search_never_raises_anything_but_query_error_on_operator_soup(library, 
     except QueryError:
         return
     assert results.total >= len(results.hits)
+
+
+# --- the literal shortcut of 同句 checks agrees with the general rule --------------------
+
+_SHORTCUT_WORDS = ["行政", "复议", "行政复议", "案件", "法治", "建设", "依法", "推进", "法律顾问", "执法", "纠错", "政府"]
+
+
+@settings(max_examples=200)
+@given(data=st.data())
+def test_the_literal_shortcut_decides_every_sentence_as_the_general_rule_does(reports, data):
+    paragraphs = [p.text for r in reports for _, _, p in r.paragraphs()]
+    text = data.draw(st.sampled_from(paragraphs))
+    members = data.draw(st.lists(st.sampled_from(_SHORTCUT_WORDS), min_size=2, max_size=3, unique=True))
+    clause = SameSentence(tuple(Words(w) for w in members))
+    words = literal_words(clause)
+    assert words is not None
+    for sentence in sentences_of(text):
+        assert all(w in sentence for w in words) == _holds_in(clause, sentence, {})
+
+
+def test_the_shortcut_is_not_taken_where_the_general_rule_differs():
+    assert literal_words(SameSentence((Words("行政复议"), Words("率")))) is None          # a single character
+    assert literal_words(SameSentence((Words("行政执法三项制度"), Words("案件")))) is None  # a compound

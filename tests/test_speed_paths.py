@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
 from whoosh import query as wq
 
 from searchlib.engine import Compiler
-from searchlib.query import And, QueryError, parse
+from searchlib.query import QueryError, parse
 from searchlib.search import Library, SearchRequest
 
 SINGLE_CLAUSE = [
