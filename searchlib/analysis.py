@@ -172,6 +172,11 @@ def words(text: str) -> list[str]:
     return [t.text for t in segment(normalize(text)) if not t.sub]
 
 
+# What ends a sentence in normalized text (同句 means: no one of these between). NFKC has already
+# made ！？； into !?; but the full-width forms stay listed for text that was not normalized.
+SENTENCE_END_CHARS = "。！？；!?;\n"
+
+
 def bigrams(normalized: str) -> list[str]:
     """Overlapping character bigrams; the last character stands alone.
 

@@ -30,14 +30,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
 
-from searchlib.analysis import normalize, segment
+from searchlib.analysis import SENTENCE_END_CHARS, normalize, segment
 from searchlib.postings import FastPath, Unsupported
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameSentence, Words
+from searchlib.textstore import Texts
 
 # An unquoted run of several words, this long, found as typed (the words side
 # by side) counts extra: 行政复议纠错 as a phrase ranks above the words scattered.
@@ -50,7 +50,7 @@ COMPOUND_MIN_CHARS = 6
 COMPONENTS_BOOST = 0.3
 # Where a word in the title or the section heading lifts a paragraph's score.
 CONTEXT_BOOST = 1.0
-SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS)}]")
 PLACE_FIELDS = ("province", "city", "county", "township")
 # Filter field of the query language -> indexed field.
 FILTER_TO_FIELD = {"year": "report_year", "section": "section_kind", "province": "province", "city": "city",
@@ -253,11 +253,11 @@ class Matcher:
     text is read and split into sentences.
     """
 
-    def __init__(self, searcher, compiler: Compiler, text_of: Callable[[int], str], fast: FastPath | None = None,
+    def __init__(self, searcher, compiler: Compiler, texts: Texts, fast: FastPath | None = None,
                  memo: dict | None = None):
         self.searcher = searcher
         self.compiler = compiler
-        self.text_of = text_of  # document number -> its NORMALIZED text (see searchlib.textstore)
+        self.texts = texts  # document number -> its NORMALIZED text (see searchlib.textstore)
         # The NumPy evaluator (see searchlib.postings) and its per-request memo of evaluated subqueries;
         # without it, or for a query it does not cover, Whoosh finds the documents.
         self.fast = fast
@@ -294,8 +294,7 @@ class Matcher:
         if not has_sentence_clause(node):
             return self._query_docs(node, within)
         if isinstance(node, SameSentence):
-            candidates = self._query_docs(node, within)
-            return {d for d in candidates if sentence_match(node, self.text_of(d), normalized=True)}
+            return self._in_one_sentence(node, self._query_docs(node, within))
         if isinstance(node, And):
             plain = [c for c in node.children if not has_sentence_clause(c)]
             docs = self._query_docs(And(tuple(plain)) if plain else None, within)
@@ -312,6 +311,16 @@ class Matcher:
             base = self._query_docs(None, within)
             return base - self._docs(node.child, base)
         raise TypeError(f"unknown query node {node!r}")
+
+    def _in_one_sentence(self, clause: SameSentence, candidates: set[int]) -> set[int]:
+        """The candidates with one sentence that holds the whole clause."""
+        strings = sentence_strings(clause)
+        if strings is not None and candidates:
+            docs = np.fromiter(sorted(candidates), dtype=np.int64, count=len(candidates))
+            found = self.texts.in_one_sentence(docs, strings)
+            if found is not None:
+                return set(docs[found].tolist())
+        return {d for d in candidates if sentence_match(clause, self.texts.get(d), normalized=True)}
 
 
 def sentences_of(text: str, normalized: bool = False) -> list[str]:
@@ -347,6 +356,70 @@ def literal_words(clause: SameSentence) -> tuple[str, ...] | None:
             return None
         words.extend(found)
     return tuple(dict.fromkeys(words))
+
+
+# Beyond this many alternatives a clause is checked by the general rule, sentence by sentence.
+MAX_SENTENCE_ALTERNATIVES = 32
+
+# A clause as alternatives, each a set of strings that one sentence must all contain.
+Alternatives = tuple[frozenset[str], ...]
+
+
+def _all_of(parts: list[Alternatives | None]) -> Alternatives | None:
+    if any(p is None for p in parts):
+        return None
+    combined: Alternatives = (frozenset(),)
+    for part in parts:
+        combined = tuple(dict.fromkeys(a | b for a in combined for b in part))
+        if len(combined) > MAX_SENTENCE_ALTERNATIVES:
+            return None
+    return combined
+
+
+def _word_alternatives(word: str) -> Alternatives | None:
+    """_word_in_sentence as strings: the word itself, or all its parts (None: needs the segmenter)."""
+    if len(word) < 2:
+        return None  # a single character must be a word of the sentence, not just in it
+    parts = components(word)
+    if not parts:
+        return (frozenset([word]),)
+    by_parts = _all_of([_word_alternatives(p) for p in parts])
+    return None if by_parts is None else (frozenset([word]),) + by_parts
+
+
+def _alternatives(node: Node) -> Alternatives | None:
+    """_holds_in as strings (None where it needs more than substring tests)."""
+    if isinstance(node, Exact):
+        return (frozenset([normalized_query(node.text)]),)
+    if isinstance(node, Words):
+        words = _query_words(node.text)
+        if not words:
+            return (frozenset([normalized_query(node.text).strip()]),)
+        return _all_of([_word_alternatives(w) for w in words])
+    if isinstance(node, (And, SameSentence)):
+        return _all_of([_alternatives(c) for c in node.children])
+    if isinstance(node, Or):
+        parts = [_alternatives(c) for c in node.children]
+        if any(p is None for p in parts):
+            return None
+        joined = tuple(dict.fromkeys(a for p in parts for a in p))
+        return joined if len(joined) <= MAX_SENTENCE_ALTERNATIVES else None
+    if isinstance(node, Filter):
+        return (frozenset(),)
+    return None  # Not: "a sentence without X" is no substring test
+
+
+@functools.lru_cache(maxsize=1024)
+def sentence_strings(clause: SameSentence) -> tuple[tuple[bytes, ...], ...] | None:
+    """The clause as alternatives of UTF-8 strings, one sentence holding all of one alternative's:
+    exactly the decision of sentence_match, made by substring search alone. None where the clause
+    needs the general rule (a single character, NOT, too many alternatives)."""
+    alternatives = _alternatives(clause)
+    if alternatives is None or any(not "".join(a).strip() for a in alternatives):
+        return None
+    # A string with a terminator in it is in no sentence: its alternative never holds.
+    possible = [a for a in alternatives if not any(SENTENCE_END.search(s) for s in a)]
+    return tuple(tuple(sorted(s.encode("utf-8") for s in a)) for a in possible)
 
 
 def _holds_in(node: Node, sentence: str, cache: dict) -> bool:

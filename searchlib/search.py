@@ -334,7 +334,7 @@ class Library:
                 return cached[1]
         years = self.columns(searcher)["report_year"]
         year_values = np.array([np.nan if v is None else float(v) for v in years.values])
-        fast = FastPath(searcher, year_values[years.codes])
+        fast = FastPath(searcher, year_values[years.codes], self.texts(searcher))
         with self._lock:
             self._fastpath = (searcher, fast)
         return fast
@@ -434,7 +434,7 @@ class Library:
             return texts
 
     def _matcher(self, searcher, compiler: Compiler) -> Matcher:
-        return Matcher(searcher, compiler, self.texts(searcher).get, fast=self.fast_path(searcher))
+        return Matcher(searcher, compiler, self.texts(searcher), fast=self.fast_path(searcher))
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
         extra: list[Node] = []

@@ -10,6 +10,12 @@ and ``<segment id>.text.off.npy`` (the byte offsets, one more than there are
 paragraphs). Both are memory-mapped: a text is a slice and a decode (~2 µs),
 and the operating system keeps only the pages in use.
 
+A third file, ``<segment id>.text.cut.npy``, holds the sorted byte positions
+where a sentence begins or ends (each paragraph's start, each terminator of
+:data:`searchlib.analysis.SENTENCE_END_CHARS`), so that "one sentence holds
+all these strings" is decided for thousands of paragraphs at once in NumPy
+(:func:`in_one_sentence`); an index without it gets it computed on first use.
+
 Like the facet files, they live and die with their segment; a segment without
 them (an index built before this module) is read from stored fields.
 """
@@ -17,41 +23,134 @@ from __future__ import annotations
 
 import mmap
 from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
-from searchlib.analysis import normalize
+from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.facetstore import storage_folder
 
 TEXT_SUFFIX = ".text.bin"
 OFFSETS_SUFFIX = ".text.off.npy"
+CUTS_SUFFIX = ".text.cut.npy"
+# Paragraphs gathered per step of in_one_sentence: bounds its copy of their text (~750 bytes each).
+GATHER_PARAGRAPHS = 16_384
 
 
-def text_files(folder: Path | str, segment) -> tuple[Path, Path]:
+def text_files(folder: Path | str, segment) -> tuple[Path, Path, Path]:
     base = Path(folder) / segment.segment_id()
-    return base.with_name(base.name + TEXT_SUFFIX), base.with_name(base.name + OFFSETS_SUFFIX)
+    return tuple(base.with_name(base.name + suffix) for suffix in (TEXT_SUFFIX, OFFSETS_SUFFIX, CUTS_SUFFIX))
 
 
 def write_segment_texts(folder: Path | str, segment, rows: list[dict]) -> None:
     """Write the text files of a finished segment from its stored rows (segment order)."""
-    blob_path, offsets_path = text_files(folder, segment)
+    blob_path, offsets_path, cuts_path = text_files(folder, segment)
     encoded = [normalize(row.get("text") or "").encode("utf-8") for row in rows]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    for path, write in ((blob_path, lambda h: h.write(b"".join(encoded))),
-                        (offsets_path, lambda h: np.save(h, offsets))):
+    blob = b"".join(encoded)
+    cuts = sentence_cuts(blob, offsets)
+    # The cuts are written last: a reader takes the text files as present when the first two are.
+    for path, write in ((blob_path, lambda h: h.write(blob)),
+                        (offsets_path, lambda h: np.save(h, offsets)),
+                        (cuts_path, lambda h: np.save(h, cuts))):
         tmp = path.with_name(path.name + ".part")
         with open(tmp, "wb") as handle:
             write(handle)
         tmp.replace(path)  # a killed writer never leaves a half file under the real name
 
 
+def occurrences(data: np.ndarray, needle: bytes) -> np.ndarray:
+    """Sorted start positions of ``needle`` in the byte array ``data`` (overlapping ones included)."""
+    if not needle or len(data) < len(needle):
+        return np.zeros(0, dtype=np.int64)
+    last = len(needle) - 1
+    # Start from the last byte: in UTF-8 Chinese a continuation byte, far rarer than a lead byte.
+    found = np.flatnonzero(data[last:] == needle[last])
+    for k in range(last):
+        found = found[data[found + k] == needle[k]]
+    return found
+
+
+def sentence_cuts(blob, offsets: np.ndarray) -> np.ndarray:
+    """Sorted byte positions where a sentence starts: each paragraph's start and each terminator.
+
+    A terminator's own bytes start the next sentence; no searched string holds
+    one, so none of them is ever counted in a sentence.
+    """
+    data = np.frombuffer(blob, dtype=np.uint8) if len(blob) else np.zeros(0, dtype=np.uint8)
+    parts = [np.asarray(offsets[:-1], dtype=np.int64)]
+    parts += [occurrences(data, char.encode("utf-8")) for char in SENTENCE_END_CHARS]
+    return np.unique(np.concatenate(parts))
+
+
+def in_one_sentence(blob, offsets: np.ndarray, cuts: np.ndarray, local: np.ndarray,
+                    alternatives: Sequence[Sequence[bytes]]) -> np.ndarray:
+    """Which paragraphs ``local`` (sorted numbers into ``offsets``) have a sentence holding every
+    string of one of the ``alternatives`` (non-empty UTF-8 strings without a terminator).
+
+    The paragraphs' bytes are copied side by side, each string's occurrences
+    found with NumPy, and every occurrence mapped to its sentence through
+    ``cuts``: a sentence matches when it has an occurrence of every string.
+    """
+    found = np.zeros(len(local), dtype=bool)
+    for start in range(0, len(local), GATHER_PARAGRAPHS):
+        part = local[start:start + GATHER_PARAGRAPHS]
+        found[start:start + len(part)] = _in_one_sentence(blob, offsets, cuts, part, alternatives)
+    return found
+
+
+def _in_one_sentence(blob, offsets, cuts, local, alternatives) -> np.ndarray:
+    begins = np.asarray(offsets[local], dtype=np.int64)
+    ends = np.asarray(offsets[local + 1], dtype=np.int64)
+    # A newline between paragraphs: no string spans two of them (none holds a terminator).
+    gathered = b"\n".join([blob[b:e] for b, e in zip(begins.tolist(), ends.tolist())])
+    starts = np.zeros(len(local), dtype=np.int64)
+    np.cumsum(ends[:-1] - begins[:-1] + 1, out=starts[1:])
+    data = np.frombuffer(gathered, dtype=np.uint8) if gathered else np.zeros(0, dtype=np.uint8)
+    sentences_with: dict[bytes, np.ndarray] = {}
+
+    def sentences(string: bytes) -> np.ndarray:
+        if string not in sentences_with:
+            at = occurrences(data, string)
+            paragraph = np.searchsorted(starts, at, side="right") - 1
+            in_blob = at - starts[paragraph] + begins[paragraph]
+            sentences_with[string] = np.unique(np.searchsorted(cuts, in_blob, side="right"))
+        return sentences_with[string]
+
+    matched = []
+    for strings in alternatives:
+        common = None
+        for string in strings:
+            common = sentences(string) if common is None else np.intersect1d(common, sentences(string),
+                                                                             assume_unique=True)
+        if common is not None:
+            matched.append(common)
+    if not matched:
+        return np.zeros(len(local), dtype=bool)
+    sentence = np.unique(np.concatenate(matched))
+    # The cut that opens a sentence lies in its paragraph (paragraph starts are cuts).
+    paragraph = np.searchsorted(offsets, cuts[sentence - 1], side="right") - 1
+    return np.isin(local, paragraph)
+
+
 class _SegmentTexts:
-    def __init__(self, blob_path: Path, offsets_path: Path):
+    def __init__(self, blob_path: Path, offsets_path: Path, cuts_path: Path):
         self.offsets = np.load(offsets_path, mmap_mode="r")
         size = blob_path.stat().st_size
         self._file = open(blob_path, "rb")
         self.blob = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._cuts_path = cuts_path
+        self._cuts: np.ndarray | None = None
+
+    @property
+    def cuts(self) -> np.ndarray:
+        if self._cuts is None:
+            if self._cuts_path.exists():
+                self._cuts = np.load(self._cuts_path, mmap_mode="r")
+            else:  # an index written before the cut files
+                self._cuts = sentence_cuts(self.blob, self.offsets)
+        return self._cuts
 
     def get(self, local: int) -> str:
         start, end = int(self.offsets[local]), int(self.offsets[local + 1])
@@ -85,6 +184,45 @@ class Texts:
         if segment is None:
             return normalize(self._searcher.stored_fields(docnum).get("text", ""))
         return segment.get(docnum - self._starts[index])
+
+    def mask(self, docs: np.ndarray, test: Callable[[object, int, int], bool]) -> np.ndarray | None:
+        """Which of ``docs`` (sorted document numbers) pass ``test(blob, begin, end)`` on their text.
+
+        ``blob[begin:end]`` is the paragraph's normalized text as UTF-8 in the
+        memory-mapped file; a test that searches it in place (``find``, a bytes
+        regex with pos/endpos) decodes and copies nothing: about a microsecond,
+        where reading and splitting a text costs ten. None when a segment of
+        ``docs`` has no text files (an older index): the caller checks another way.
+        """
+        mask = np.zeros(len(docs), dtype=bool)
+        for index, segment, lo, hi in self._spans(docs):
+            if segment is None:
+                return None
+            local = docs[lo:hi] - self._starts[index]
+            begins = segment.offsets[local].tolist()
+            ends = segment.offsets[local + 1].tolist()
+            blob = segment.blob
+            mask[lo:hi] = [test(blob, b, e) for b, e in zip(begins, ends)]
+        return mask
+
+    def in_one_sentence(self, docs: np.ndarray, alternatives: Sequence[Sequence[bytes]]) -> np.ndarray | None:
+        """Which of ``docs`` (sorted document numbers) have one sentence that holds every string of one
+        alternative (see :func:`in_one_sentence`); None when a segment of ``docs`` has no text files."""
+        found = np.zeros(len(docs), dtype=bool)
+        for index, segment, lo, hi in self._spans(docs):
+            if segment is None:
+                return None
+            local = docs[lo:hi] - self._starts[index]
+            found[lo:hi] = in_one_sentence(segment.blob, segment.offsets, segment.cuts, local, alternatives)
+        return found
+
+    def _spans(self, docs: np.ndarray):
+        """(segment number, its texts, lo, hi) for each segment holding ``docs[lo:hi]``."""
+        bounds = np.searchsorted(docs, self._starts + [np.iinfo(np.int64).max])
+        for index, segment in enumerate(self._segments):
+            lo, hi = int(bounds[index]), int(bounds[index + 1])
+            if lo < hi:
+                yield index, segment, lo, hi
 
     def close(self) -> None:
         for segment in self._segments:

@@ -1,12 +1,14 @@
 """The query language against the real index: every operator, filter, alias and sort."""
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.engine import _holds_in, literal_words, sentences_of
-from searchlib.query import SameSentence, Words
+from searchlib.engine import _holds_in, literal_words, sentence_strings, sentences_of
+from searchlib.query import Exact, Or, SameSentence, Words
 from searchlib.search import QueryError, SearchRequest
+from searchlib.textstore import in_one_sentence, sentence_cuts
 
 
 def search(library, q="", **kw):
@@ -259,6 +261,69 @@ def test_the_literal_shortcut_decides_every_sentence_as_the_general_rule_does(re
     assert words is not None
     for sentence in sentences_of(text):
         assert all(w in sentence for w in words) == _holds_in(clause, sentence, {})
+
+
+def _bytes_test_decides(clause: SameSentence, text: str) -> bool:
+    """The decision of the text files' NumPy check, on a store of three paragraphs (text in the middle)."""
+    paragraphs = [normalize(t).encode("utf-8") for t in ("法治政府建设。", text, "推进法治。政府建设")]
+    blob = b"".join(paragraphs)
+    offsets = np.cumsum([0] + [len(p) for p in paragraphs])
+    found = in_one_sentence(blob, offsets, sentence_cuts(blob, offsets), np.array([1]), sentence_strings(clause))
+    return bool(found[0])
+
+
+def _general_rule_decides(clause: SameSentence, text: str) -> bool:
+    return any(_holds_in(clause, s, {}) for s in sentences_of(text))
+
+
+_MEMBERS = st.one_of(
+    st.sampled_from(_SHORTCUT_WORDS + ["行政执法三项制度", "重大行政决策", "法治政府建设", "一村一法律顾问"]).map(Words),
+    st.sampled_from(["法治政", "复议案件", "。推进", "建设"]).map(Exact),
+    st.lists(st.sampled_from(_SHORTCUT_WORDS).map(Words), min_size=2, max_size=3).map(lambda ws: Or(tuple(ws))),
+)
+
+
+@settings(max_examples=300)
+@given(data=st.data())
+def test_the_sentence_strings_decides_every_paragraph_as_the_general_rule_does(reports, data):
+    paragraphs = [p.text for r in reports for _, _, p in r.paragraphs()]
+    text = data.draw(st.sampled_from(paragraphs))
+    members = data.draw(st.lists(_MEMBERS, min_size=1, max_size=3))
+    clause = SameSentence(tuple(members))
+    if sentence_strings(clause) is None:
+        return
+    assert _bytes_test_decides(clause, text) == _general_rule_decides(clause, text)
+
+
+_OVERLAPPING = ["法治", "治政", "政府", "法治政府", "建设", "设法"]
+
+
+@settings(max_examples=300)
+@given(text=st.text(alphabet="法治政府建设。！？；!?;\n，", max_size=40),
+       members=st.lists(st.sampled_from(_OVERLAPPING), min_size=2, max_size=3, unique=True))
+def test_the_sentence_strings_finds_overlapping_and_nested_words_in_one_sentence(text, members):
+    clause = SameSentence(tuple(Words(w) for w in members))
+    words = literal_words(clause)
+    if words is None or sentence_strings(clause) is None:
+        return
+    assert _bytes_test_decides(clause, text) == any(all(w in s for w in words) for s in sentences_of(text))
+
+
+def test_the_sentence_strings_reads_overlaps_nesting_terminators_and_compounds():
+    def same(*members: str):
+        return SameSentence(tuple(Words(m) for m in members))
+    assert _bytes_test_decides(same("法治", "政府"), "推进法治政府建设")
+    assert not _bytes_test_decides(same("法治", "政府"), "推进法治。政府建设")
+    assert not _bytes_test_decides(same("法治", "政府"), "推进法治！政府建设")
+    assert _bytes_test_decides(same("法治", "政府"), "政府推进法治，好")
+    assert _bytes_test_decides(same("法治", "治政"), "。法治政。")  # overlapping
+    assert _bytes_test_decides(same("治政", "法治"), "法治政")
+    assert _bytes_test_decides(same("法治", "法治政府"), "法治政府")  # nested
+    # a compound matches as its parts within one sentence, not across two
+    assert _bytes_test_decides(same("行政执法三项制度", "落实"), "落实行政执法“三项制度”")
+    assert not _bytes_test_decides(same("行政执法三项制度", "落实"), "落实行政执法。三项制度")
+    assert not _bytes_test_decides(SameSentence((Exact("法治。建设"), Words("推进"))), "推进法治。建设")
+    assert sentence_strings(same("行政复议", "率")) is None  # a single character needs the segmenter
 
 
 def test_the_shortcut_is_not_taken_where_the_general_rule_differs():
