@@ -182,6 +182,19 @@ def parsed_paragraphs(corpus: Path) -> tuple[list[dict], float]:
     return docs, time.perf_counter() - started
 
 
+def indexed_paragraphs(index_dir: Path) -> tuple[list[dict], None]:
+    """The paragraph documents as the searchlib index stored them (the fields the baselines and the
+    query generator read): the same parse, without parsing every file a second time (17 min at 1M)."""
+    library = Library(index_dir)
+    try:
+        reader = library.searcher().reader()
+        docs = [{"pid": d["pid"], "text": d["text"], "report_year": d.get("report_year"),
+                 "province": d.get("province")} for _, d in reader.iter_docs()]
+    finally:
+        library.close()
+    return docs, None
+
+
 def make_queries(index_dir: Path, docs: list[dict], n: int, seed: int) -> dict[str, list[dict]]:
     """``n`` queries of each class, from the index's own vocabulary and texts."""
     rng = random.Random(seed)
@@ -422,7 +435,7 @@ def machine() -> str:
 
 
 def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, dict[str, Timings]],
-                parse_seconds: float) -> None:
+                parse_seconds: float | None) -> None:
     systems = list(builds)
     print()
     print(f"{'indexing':<18}" + "".join(f"{s:>30}" for s in systems))
@@ -431,8 +444,9 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
             ("peak memory", lambda b: human_bytes(b.peak_rss))]
     for label, fmt in rows:
         print(f"{label:<18}" + "".join(f"{fmt(builds[s]):>30}" for s in systems))
-    print(f"(searchlib's time includes parsing the files; the baselines index pre-parsed paragraphs — "
-          f"parsing them took {parse_seconds:.0f} s on all cores)")
+    parsing = (f"parsing them took {parse_seconds:.0f} s on all cores" if parse_seconds is not None
+               else "read back from the searchlib index's stored fields")
+    print(f"(searchlib's time includes parsing the files; the baselines index pre-parsed paragraphs — {parsing})")
     print()
     print(f"queries, warm, {n_queries} per class, ms: p50 / p95 / max")
     print(f"{'class':<18}" + "".join(f"{s:>30}" for s in systems) +
@@ -459,9 +473,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/searchlib-bench"),
                         help="where the corpus and the indexes go (default /tmp/searchlib-bench)")
     parser.add_argument("--procs", type=int, default=None, help="searchlib index worker processes")
-    parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--skip-baselines", action="store_true", help="same as --baselines none")
+    parser.add_argument("--baselines", choices=("both", "fts5", "none"), default="both",
+                        help="which baselines to build and query (default both; stock Whoosh takes hours at 1M)")
+    parser.add_argument("--docs-from-index", action="store_true",
+                        help="take the baselines' paragraphs from searchlib's stored fields instead of "
+                             "parsing the corpus again")
     parser.add_argument("--reuse-baselines", action="store_true",
                         help="reuse baseline indexes from an earlier run of the same corpus")
+    parser.add_argument("--keep-index", action="store_true",
+                        help="reuse searchlib's index (and its build figures) from an earlier run of this corpus")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -474,31 +495,42 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, dict[str, Timings]] = {}
     ours_dir = args.work / f"searchlib-{tag}"
     print("indexing with searchlib …", flush=True)
-    builds["searchlib"] = build_searchlib(corpus, ours_dir, args.procs)
+    build_file = args.work / f"searchlib-{tag}.build.json"
+    if args.keep_index and build_file.exists() and ours_dir.exists():
+        builds["searchlib"] = BuildStats(**json.loads(build_file.read_text()))
+        print(f"  kept the index of {build_file.name}", flush=True)
+    else:
+        build_file.unlink(missing_ok=True)
+        builds["searchlib"] = build_searchlib(corpus, ours_dir, args.procs)
+        build_file.write_text(json.dumps(vars(builds["searchlib"])))
     print(f"  {builds['searchlib'].note}", flush=True)
 
-    docs, parse_seconds = parsed_paragraphs(corpus)
+    docs, parse_seconds = indexed_paragraphs(ours_dir) if args.docs_from_index else parsed_paragraphs(corpus)
     queries = make_queries(ours_dir, docs, args.queries, args.seed)
 
     print("querying searchlib …", flush=True)
     s_run = searchlib_runner(ours_dir)
     times["searchlib"] = {c: time_queries(s_run, qs, label=f"searchlib {c}") for c, qs in queries.items()}
 
-    if not args.skip_baselines:
+    baselines = "none" if args.skip_baselines else args.baselines
+    if baselines != "none":
         whoosh_dir = args.work / f"whoosh-jieba-{tag}"
         db = args.work / f"fts5-jieba-{tag}.sqlite"
         stats_file = args.work / f"baselines-{tag}.json"
         cached = json.loads(stats_file.read_text()) if args.reuse_baselines and stats_file.exists() else {}
-        print("indexing the Whoosh + jieba baseline …", flush=True)
-        builds["whoosh+jieba"] = (BuildStats(**cached["whoosh+jieba"]) if "whoosh+jieba" in cached
-                                  else build_whoosh_baseline(docs, whoosh_dir))
+        if baselines == "both":
+            print("indexing the Whoosh + jieba baseline …", flush=True)
+            builds["whoosh+jieba"] = (BuildStats(**cached["whoosh+jieba"]) if "whoosh+jieba" in cached
+                                      else build_whoosh_baseline(docs, whoosh_dir))
         print("indexing the FTS5 + jieba baseline …", flush=True)
         builds["fts5+jieba"] = (BuildStats(**cached["fts5+jieba"]) if "fts5+jieba" in cached
                                 else build_fts5_baseline(docs, db))
         stats_file.write_text(json.dumps({k: vars(v) for k, v in builds.items() if k != "searchlib"}))
         print("querying the baselines …", flush=True)
-        w_run = whoosh_runner(whoosh_dir)
-        times["whoosh+jieba"] = {c: time_queries(w_run, qs, label=f"whoosh+jieba {c}") for c, qs in queries.items()}
+        if baselines == "both":
+            w_run = whoosh_runner(whoosh_dir)
+            times["whoosh+jieba"] = {c: time_queries(w_run, qs, label=f"whoosh+jieba {c}")
+                                     for c, qs in queries.items()}
         f_run = fts5_runner(db)
         times["fts5+jieba"] = {c: time_queries(f_run, qs, label=f"fts5+jieba {c}") for c, qs in queries.items()}
 
