@@ -13,9 +13,8 @@ from __future__ import annotations
 import functools
 import threading
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import opencc
 import rjieba
@@ -106,9 +105,13 @@ def _is_space(token: str) -> bool:
     return token.isspace()
 
 
-@dataclass(frozen=True)
-class WordToken:
-    """A word of the normalized text: its position is a word number."""
+class WordToken(NamedTuple):
+    """A word of the normalized text: its position is a word number.
+
+    A named tuple, not a frozen dataclass: every paragraph indexed or
+    highlighted makes hundreds of these, and a frozen dataclass took 2.0 µs
+    each to build against 0.4 µs for this (timeit, this machine, under load).
+    """
 
     text: str
     pos: int

@@ -51,12 +51,38 @@ def match_spans(text: str, terms: list[Words | Exact]) -> list[tuple[int, int]]:
         if len(words) > 1 and is_literal_run(term.text):
             literals.add(normalize(term.text).strip())
     if wanted:
-        tokens = segment(norm)
+        tokens = _tokens_where(norm, _searched_strings(wanted))
         for word in wanted:
             spans.extend(_word_spans(word, tokens, norm))
     for literal in literals:
         spans.extend(_occurrences(literal, norm))
     return _merge(spans)
+
+
+def _searched_strings(words: list[str]) -> set[str]:
+    """The words and, recursively, their compound parts: every string _word_spans may look up."""
+    found: set[str] = set()
+    pending = list(words)
+    while pending:
+        word = pending.pop()
+        if word not in found:
+            found.add(word)
+            pending.extend(components(word))
+    return found
+
+
+def _tokens_where(norm: str, strings: set[str]) -> list[WordToken]:
+    """The tokens of ``segment(norm)`` in the sentences holding one of ``strings`` (the others can have
+    no token of them), offsets in ``norm``. The segmenter cuts at every sentence end, so a sentence
+    segmented alone gives the same words: a paragraph costs its matching sentences, not all of them.
+    Word positions then count from each sentence's start (only compared within one word here)."""
+    tokens: list[WordToken] = []
+    for start, end in sentences(norm):
+        piece = norm[start:end]
+        if any(s in piece for s in strings):
+            tokens.extend(t if not start else WordToken(t.text, t.pos, t.start + start, t.end + start, t.sub)
+                          for t in segment(piece))
+    return tokens
 
 
 def _word_spans(word: str, tokens: list[WordToken], norm: str) -> list[tuple[int, int]]:

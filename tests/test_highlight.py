@@ -1,7 +1,10 @@
 """Snippets: escaped, whole words marked, cut at sentence boundaries."""
 import re
 
-from searchlib.highlight import match_spans, snippet
+from hypothesis import given, settings, strategies as st
+
+from searchlib.analysis import normalize, segment, words
+from searchlib.highlight import _tokens_where, match_spans, sentences, snippet
 from searchlib.query import parse, positive_terms
 from searchlib.search import SearchRequest
 
@@ -92,3 +95,19 @@ def test_hits_carry_the_snippet_and_the_full_paragraph(library):
 def test_highlighted_marks_the_whole_paragraph(library):
     text = "实现一村一法律顧問全覆蓋。行政复议。"
     assert library.highlighted(text, "法律顾问") == "实现一村一<mark>法律顧問</mark>全覆蓋。行政复议。"
+
+
+
+# --- segmenting only the sentences that hold a searched word gives the paragraph's own words -----
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_the_sentences_segmented_alone_give_the_words_of_the_whole_paragraph(reports, data):
+    paragraphs = [p.text for r in reports for _, _, p in r.paragraphs()]
+    norm = normalize(data.draw(st.sampled_from(paragraphs)))
+    strings = set(data.draw(st.lists(st.sampled_from(words(norm) + ["行政执法", "法治政府", "马克"]),
+                                     min_size=1, max_size=3)))
+    holding = [(a, b) for a, b in sentences(norm) if any(x in norm[a:b] for x in strings)]
+    expected = {(t.text, t.start, t.end, t.sub) for t in segment(norm)
+                if any(a <= t.start and t.end <= b for a, b in holding)}
+    assert {(t.text, t.start, t.end, t.sub) for t in _tokens_where(norm, strings)} == expected
