@@ -71,6 +71,7 @@ class PeakMemory:
         self.pid = pid
         self.interval = interval
         self.peak = 0
+        self.last = 0  # the latest sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -85,6 +86,7 @@ class PeakMemory:
                     except psutil.Error:
                         pass
                 self.peak = max(self.peak, total)
+                self.last = total
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)

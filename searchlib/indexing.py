@@ -59,7 +59,10 @@ from searchlib.facetstore import segment_rows, write_segment_facets
 from searchlib.report import Report, parse_file
 from searchlib.reuse import FILE_NAME as REUSE_FILE
 from searchlib.source import SUPPORTED_SUFFIXES, SourceError
+from searchlib.storage import read_compound_files_in_place
 from searchlib.textstore import write_segment_texts
+
+read_compound_files_in_place()  # before any index is opened: see searchlib.storage
 
 CURRENT = "current"
 LOCK_FILE = ".lock"
