@@ -115,7 +115,7 @@ def _in_one_sentence(blob, offsets, cuts, local, alternatives) -> np.ndarray:
             at = occurrences(data, string)
             paragraph = np.searchsorted(starts, at, side="right") - 1
             in_blob = at - starts[paragraph] + begins[paragraph]
-            sentences_with[string] = np.unique(np.searchsorted(cuts, in_blob, side="right"))
+            sentences_with[string] = _distinct_sorted(np.searchsorted(cuts, in_blob, side="right"))
         return sentences_with[string]
 
     matched = []
@@ -128,10 +128,21 @@ def _in_one_sentence(blob, offsets, cuts, local, alternatives) -> np.ndarray:
             matched.append(common)
     if not matched:
         return np.zeros(len(local), dtype=bool)
-    sentence = np.unique(np.concatenate(matched))
+    sentence = matched[0] if len(matched) == 1 else np.unique(np.concatenate(matched))
     # The cut that opens a sentence lies in its paragraph (paragraph starts are cuts).
-    paragraph = np.searchsorted(offsets, cuts[sentence - 1], side="right") - 1
-    return np.isin(local, paragraph)
+    paragraph = _distinct_sorted(np.searchsorted(offsets, cuts[sentence - 1], side="right") - 1)
+    at = np.minimum(np.searchsorted(paragraph, local), max(len(paragraph) - 1, 0))
+    return paragraph[at] == local if len(paragraph) else np.zeros(len(local), dtype=bool)
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """np.unique for an already sorted array (occurrences come sorted, and so do their sentences)."""
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 class _SegmentTexts:
