@@ -291,6 +291,11 @@ PARALLEL_MIN_FILES = 24
 BATCH_FILES = 8
 # Memory for each writer's posting sort before it spills a run to disk.
 POOL_LIMIT_MB = 192
+# A worker starts a new segment after this many paragraphs. Finishing a segment takes memory in
+# proportion to its size: one segment per worker at 1M paragraphs (500k each) grew each worker to
+# 12 GB and the kernel killed it; 50k per segment is what the 100k builds (peak 3 GB) used.
+# (SEARCHLIB_SEGMENT_PARAGRAPHS overrides it, for tests: the spawned workers read the environment.)
+SEGMENT_MAX_PARAGRAPHS = int(os.environ.get("SEARCHLIB_SEGMENT_PARAGRAPHS", "50000"))
 
 
 @dataclass
@@ -301,12 +306,12 @@ class FileOutcome:
     path: str
     doc_id: str | None = None
     reason: str | None = None   # set when the file was skipped
-    worker: int = -1            # which worker's segment holds the paragraphs (-1: the parent's)
+    worker: tuple[int, int] | int = -1  # (worker, its segment number) holding the paragraphs (-1: the parent's)
     first: int = 0              # segment-local number of the first paragraph
     count: int = 0
 
 
-def _index_file(writer: SegmentWriter, order: int, path: str, seen: set[str], worker: int,
+def _index_file(writer: SegmentWriter, order: int, path: str, seen: set[str], worker: tuple[int, int] | int,
                 replace: bool = False) -> FileOutcome:
     """Parse one file and add its paragraphs; ``replace`` first deletes the report's old ones."""
     outcome = FileOutcome(order=order, path=path, worker=worker)
@@ -350,23 +355,28 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results) -> None:
-    """Worker process: parse the files it is handed and write them as one segment."""
+    """Worker process: parse the files it is handed and write them as segments of at most
+    SEGMENT_MAX_PARAGRAPHS paragraphs, each reported as soon as it is written."""
     _die_with_parent(parent)
     try:
         ix = whoosh_index.open_dir(index_dir)
-        # The parent holds the index's locks; this writer only adds a segment.
-        writer = _new_writer(ix, lock=False)
+        # The parent holds the index's locks; this writer only adds segments.
+        writer, part = _new_writer(ix, lock=False), 0
         seen: set[str] = set()
         while (batch := jobs.get()) is not None:
-            results.put(("files", [_index_file(writer, order, path, seen, worker) for order, path in batch]))
+            results.put(("files", [_index_file(writer, order, path, seen, (worker, part)) for order, path in batch]))
             if os.getppid() != parent:
                 os._exit(1)
+            if writer.docnum >= SEGMENT_MAX_PARAGRAPHS:
+                results.put(("segment", (worker, part), _finalize_segment(writer)))
+                writer, part = _new_writer(ix, lock=False), part + 1
         if writer._added:
             segment = _finalize_segment(writer)
         else:
             writer._close_segment()
             segment = None
-        results.put(("segment", worker, segment))
+        results.put(("segment", (worker, part), segment))
+        results.put(("done", worker))
     except BaseException:
         results.put(("error", worker, traceback.format_exc()))
 
@@ -376,8 +386,8 @@ class _WorkerFailed(IndexError_):
 
 
 def _run_workers(gen_dir: Path, files: list[Path], procs: int,
-                 on_file: Callable[[FileOutcome], None]) -> dict[int, object]:
-    """Index ``files`` in ``procs`` worker processes; returns worker -> its segment (or None)."""
+                 on_file: Callable[[FileOutcome], None]) -> dict[tuple[int, int], object]:
+    """Index ``files`` in ``procs`` worker processes; returns (worker, part) -> its segment (or None)."""
     # "spawn": a fresh interpreter inherits neither the writer lock's file
     # descriptor nor a server's threads (fork would copy both).
     ctx = multiprocessing.get_context("spawn")
@@ -393,9 +403,10 @@ def _run_workers(gen_dir: Path, files: list[Path], procs: int,
                for w in range(procs)]
     for w in workers:
         w.start()
-    segments: dict[int, object] = {}
+    segments: dict[tuple[int, int], object] = {}
+    done = 0
     try:
-        while len(segments) < procs:
+        while done < procs:
             try:
                 message = results.get(timeout=1.0)
             except queue.Empty:
@@ -409,6 +420,8 @@ def _run_workers(gen_dir: Path, files: list[Path], procs: int,
                     on_file(outcome)
             elif kind == "segment":
                 segments[message[1]] = message[2]
+            elif kind == "done":
+                done += 1
             else:
                 raise _WorkerFailed(f"an indexing worker failed:\n{message[2]}")
         for w in workers:
@@ -660,7 +673,7 @@ def _write_files(ix, gen: Path, files: list[Path], fresh: bool, procs: int,
     writer = _new_writer(ix)
     try:
         outcomes: list[FileOutcome] = []
-        segments: dict[int, object] = {}
+        segments: dict[tuple[int, int], object] = {}
         if procs > 1 and len(files) >= PARALLEL_MIN_FILES:
             def on_file(outcome: FileOutcome) -> None:
                 outcomes.append(outcome)
@@ -692,7 +705,7 @@ def _write_files(ix, gen: Path, files: list[Path], fresh: bool, procs: int,
             summary.paragraphs += outcome.count
 
 
-def _settle_duplicates(outcomes: list[FileOutcome], segments: dict[int, object]) -> list[FileOutcome]:
+def _settle_duplicates(outcomes: list[FileOutcome], segments: dict[tuple[int, int], object]) -> list[FileOutcome]:
     """The first file (in path order) of each report wins; later copies are deleted again.
 
     Each worker skips repeats it sees itself; copies that went to different

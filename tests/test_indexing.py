@@ -60,6 +60,18 @@ def test_parallel_build_indexes_exactly_the_paragraphs_of_an_in_process_build(ma
     assert segment_count(tmp_path / "two") == 2  # one per worker, no serial merge
 
 
+def test_workers_cut_their_share_into_segments_of_bounded_size(many_reports, tmp_path, monkeypatch):
+    # Finishing a segment costs memory in proportion to it: at 1M paragraphs one segment per
+    # worker ran out of memory. The limit is read by the spawned workers from the environment.
+    monkeypatch.setenv("SEARCHLIB_SEGMENT_PARAGRAPHS", "40")
+    corpus = many_reports[0].parent.parent
+    summary = build_index([corpus], tmp_path, rebuild=True, procs=2)
+    assert summary.paragraphs == len(all_pids(tmp_path)) == len(pids_of(many_reports))
+    sizes = [segment.doc_count_all() for segment in open_index(tmp_path)._segments()]
+    assert len(sizes) >= summary.paragraphs // (40 + 8 * 8)
+    assert max(sizes) < 40 + 8 * 8 + 1  # the limit, plus at most one batch of files (8 files of ≤ 8)
+
+
 def test_copies_of_one_report_are_indexed_once_even_when_workers_split_them(many_reports, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(many_reports[0].parent.parent, corpus)
