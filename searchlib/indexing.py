@@ -630,6 +630,10 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
 # time; on an update of a big index that would break the few-seconds budget,
 # so there it is left to `searchlib reuse --build`.
 REUSE_ON_UPDATE_MAX_PARAGRAPHS = 20_000
+# Nor does it run by default on a fresh build past this size: it holds every text, its signature
+# and the candidate pairs in memory. 100k paragraphs peaked at 3 GB (3.5M candidate pairs); at 1M
+# paragraphs of the benchmark corpus it passed 14 GB and was still growing.
+REUSE_BY_DEFAULT_MAX_PARAGRAPHS = 120_000
 
 
 def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSummary) -> None:
@@ -638,10 +642,12 @@ def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSumma
 
     if wanted is False:
         return
-    if wanted is None and not fresh:
+    if wanted is None:
+        limit = REUSE_BY_DEFAULT_MAX_PARAGRAPHS if fresh else REUSE_ON_UPDATE_MAX_PARAGRAPHS
         paragraphs = whoosh_index.open_dir(str(gen)).doc_count()
-        if paragraphs > REUSE_ON_UPDATE_MAX_PARAGRAPHS:
-            summary.notes.append(f"text-reuse data not updated for {paragraphs} paragraphs (it takes a while): "
+        if paragraphs > limit:
+            summary.notes.append(f"text-reuse data not {'built' if fresh else 'updated'} for {paragraphs} "
+                                 f"paragraphs (more than {limit}: it takes long and much memory): "
                                  "run `searchlib reuse --build` when convenient")
             return
     try:

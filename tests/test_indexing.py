@@ -299,3 +299,16 @@ def test_skipping_the_reuse_pass_leaves_no_reuse_data(tmp_path):
     summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1, reuse=False)
     assert summary.reuse is None
     assert reuse.open_store(tmp_path / "ix") is None
+
+
+def test_a_fresh_build_too_big_for_the_reuse_pass_says_so_and_an_explicit_request_still_runs_it(
+        tmp_path, monkeypatch):
+    from searchlib import indexing, reuse
+
+    reuse_corpus = Path(__file__).resolve().parent / "corpus_reuse"
+    monkeypatch.setattr(indexing, "REUSE_BY_DEFAULT_MAX_PARAGRAPHS", 5)
+    summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1)
+    assert summary.reuse is None and reuse.open_store(tmp_path / "ix") is None
+    assert any("text-reuse data not built" in note and "searchlib reuse --build" in note for note in summary.notes)
+    summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1, reuse=True)
+    assert summary.reuse and reuse.open_store(tmp_path / "ix") is not None
