@@ -80,9 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"report files or folders (default: {CORPUS_DIR})")
     _index_arg(p)
     p.add_argument("--rebuild", action="store_true", help="build a fresh index that replaces the old one")
-    p.add_argument("--no-reuse", action="store_true",
-                   help="skip the text-reuse pass (paragraphs shared between reports); "
-                        "`searchlib reuse --build` runs it later")
+    reuse_choice = p.add_mutually_exclusive_group()
+    reuse_choice.add_argument("--no-reuse", action="store_true",
+                              help="skip the text-reuse pass (paragraphs shared between reports); "
+                                   "`searchlib reuse --build` runs it later")
+    reuse_choice.add_argument("--reuse", action="store_true",
+                              help="run the text-reuse pass even past the size where it is skipped by default "
+                                   "(120k paragraphs on a fresh build: it needs several GB there)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("delete", help="remove reports from the index",
@@ -218,7 +222,7 @@ def cmd_index(args) -> int:
     index_dir = args.index or default_index_dir()
     summary = build_index(paths, index_dir, rebuild=args.rebuild,
                           progress=None if args.quiet else _progress_bar,
-                          reuse=False if args.no_reuse else None)
+                          reuse=False if args.no_reuse else (True if args.reuse else None))
     for path, reason in summary.skipped:
         _warn(f"skipped {path}: {reason}")
     for note in summary.notes:
