@@ -24,6 +24,18 @@ def test_a_mapped_file_reads_as_bytesio_does(data, ops):
         assert getattr(mapped, name)(*args) == getattr(expected, name)(*args), (name, args)
 
 
+@given(objects=st.lists(st.one_of(st.integers(), st.text(max_size=3000), st.tuples(st.integers(), st.floats(allow_nan=False))),
+                        min_size=1, max_size=5))
+def test_a_mapped_file_reads_pickles_one_after_another_and_where_they_end(objects):
+    import pickle
+
+    data = b"".join(pickle.dumps(o, protocol=2) for o in objects) + b"tail"
+    mapped = MappedFile(memoryview(data))
+    for expected in objects:
+        assert mapped.read_pickle() == expected
+    assert mapped.read(4) == b"tail"
+
+
 def test_opening_an_index_does_not_copy_its_segments_onto_the_heap(index_dir):
     segment_bytes = sum(p.stat().st_size for p in resolve_index_dir(index_dir).glob("*.seg"))
     tracemalloc.start()
