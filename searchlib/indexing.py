@@ -60,6 +60,7 @@ from searchlib.report import Report, parse_file
 from searchlib.reuse import FILE_NAME as REUSE_FILE
 from searchlib.source import SUPPORTED_SUFFIXES, SourceError
 from searchlib.storage import read_compound_files_in_place
+from searchlib.postingstore import PostingCapture
 from searchlib.textstore import write_segment_texts
 
 read_compound_files_in_place()  # before any index is opened: see searchlib.storage
@@ -543,11 +544,13 @@ class _LengthsInMemory:
 
 def _finalize_segment(writer: SegmentWriter):
     """``SegmentWriter._finalize_segment`` (Whoosh 3.54) with lengths read from memory,
-    plus the segment's facet and text files (:mod:`searchlib.facetstore`, :mod:`searchlib.textstore`)."""
+    plus the segment's facet, text and posting files (:mod:`searchlib.facetstore`,
+    :mod:`searchlib.textstore`, :mod:`searchlib.postingstore`)."""
     writer.perdocwriter.close()
     reader = writer.per_document_reader() if writer.codec.length_stats else None
     lengths = _LengthsInMemory(reader, writer.docnum) if reader is not None else None
-    writer.fieldwriter.add_postings(writer.schema, lengths, writer.pool.iter_postings())
+    capture = PostingCapture()
+    writer.fieldwriter.add_postings(writer.schema, lengths, capture.through(writer.pool.iter_postings()))
     writer.fieldwriter.close()
     if reader is not None:
         reader.close()
@@ -558,6 +561,7 @@ def _finalize_segment(writer: SegmentWriter):
     rows = segment_rows(writer.storage, writer.schema, segment)
     write_segment_facets(writer.storage, writer.schema, segment, rows)
     write_segment_texts(writer.storage.folder, segment, rows)
+    capture.write(writer.storage.folder, segment, segment.doc_count_all())
     return segment
 
 

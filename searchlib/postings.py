@@ -3,9 +3,11 @@
 Whoosh walks its matchers one posting at a time in Python (about 2.5 µs a
 posting), once to find the matching set and again to score it: a term in
 most paragraphs costs that twice per query. Here each term's posting list is
-read once per searcher into two arrays (document numbers, weights), straight
-from Whoosh's own posting blocks, and kept in a bounded cache; a query is then
-a few set operations and one vectorized BM25F over whole arrays.
+two arrays (document numbers, weights): sliced from the segment's flat posting
+files (:mod:`searchlib.postingstore`), or, for a segment without them, decoded
+from Whoosh's own posting blocks once per searcher and kept in a bounded
+cache. A query is then a few set operations and one vectorized BM25F over
+whole arrays.
 
 Whoosh stays the source of truth: :class:`FastPath` evaluates only the query
 classes :mod:`searchlib.engine` builds, each with Whoosh's own semantics,
@@ -41,6 +43,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from searchlib.postingstore import SegmentPostings
 from searchlib.textstore import Texts
 
 
@@ -88,6 +91,8 @@ class FastPath:
         if type(weighting) is not BM25F:
             raise Unsupported(f"weighting {type(weighting).__name__}")
         self.weighting = weighting
+        # Per field, each segment's flat posting files (None: that segment is read through Whoosh).
+        self._stores: dict[str, list[SegmentPostings | None]] = {}
         self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lengths: dict[str, np.ndarray] = {}
@@ -111,7 +116,9 @@ class FastPath:
         if found is not None:
             self._postings.move_to_end(key)
             return found
-        found = self._read_postings(*key)
+        found, decoded = self._read_postings(*key)
+        if not decoded:  # sliced from the posting files: cheaper to slice again than to keep
+            return found
         self._postings[key] = found
         self._cached += len(found[0])
         while self._cached > CACHE_POSTINGS and len(self._postings) > 1:
@@ -119,11 +126,27 @@ class FastPath:
             self._cached -= len(ids)
         return found
 
-    def _read_postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    def _segment_postings(self, fieldname: str) -> list[SegmentPostings | None]:
+        stores = self._stores.get(fieldname)
+        if stores is None:
+            stores = self._stores[fieldname] = [SegmentPostings.open(leaf.storage(), leaf.segment(), fieldname)
+                                                for leaf, _ in self.leaves]
+        return stores
+
+    def _read_postings(self, fieldname: str, btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
+        """The term's (ids, weights), and whether any segment's share was decoded from Whoosh's blocks."""
         ids_parts, weight_parts = [], []
-        for leaf, offset in self.leaves:
+        decoded = False
+        for (leaf, offset), store in zip(self.leaves, self._segment_postings(fieldname)):
+            if store is not None:
+                found = store.get(btext)
+                if len(found[0]):
+                    ids_parts.append(found[0].astype(np.int64) + offset)
+                    weight_parts.append(found[1].astype(np.float64))
+                continue
             if (fieldname, btext) not in leaf:
                 continue
+            decoded = True
             matcher = leaf.postings(fieldname, btext)
             if isinstance(matcher, FilterMatcher):  # deleted documents: the live mask takes them out below
                 matcher = matcher.child
@@ -131,13 +154,13 @@ class FastPath:
             ids_parts.append(ids + offset)
             weight_parts.append(weights)
         if not ids_parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)), decoded
         ids = np.concatenate(ids_parts)
         weights = np.concatenate(weight_parts)
         if self.live is not None:
             keep = self.live[ids]
             ids, weights = ids[keep], weights[keep]
-        return ids, weights
+        return (ids, weights), decoded
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Per document number, the field length Whoosh scores with (decoded from its length byte)."""

@@ -1,0 +1,137 @@
+"""The flat posting files beside each segment hold exactly Whoosh's postings, and the fast path
+answers the same with them, without them, and after updates merge and delete."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from searchlib.indexing import build_index, delete_reports, resolve_index_dir
+from searchlib.postingstore import POSTING_FIELDS, PostingCapture, SegmentPostings, posting_files
+from searchlib.search import Library, SearchRequest
+
+QUERIES = ["法治", "行政复议", '"合法性审查"', "行政复议 /s 案件", "法治 -复议", "复议 OR 诉讼", "依法行政 year:2019-2021"]
+
+
+def _whoosh_postings(leaf, fieldname: str, btext: bytes) -> tuple[list[int], list[float]]:
+    matcher = leaf.postings(fieldname, btext)
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def _check_every_term(index) -> int:
+    """Compare every term of every segment's posting files with Whoosh's own postings."""
+    library = Library(index)
+    checked = 0
+    try:
+        for leaf, _ in library.searcher().reader().leaf_readers():
+            for fieldname in POSTING_FIELDS:
+                store = SegmentPostings.open(leaf.storage(), leaf.segment(), fieldname)
+                assert store is not None, f"segment {leaf.segment().segment_id()} has no {fieldname} postings"
+                lexicon = list(leaf.lexicon(fieldname))
+                assert [bytes(t) for t in store.terms] == lexicon
+                for btext in lexicon:
+                    docs, weights = store.get(btext)
+                    expected_ids, expected_weights = _whoosh_postings(leaf, fieldname, btext)
+                    # Whoosh's matcher skips deleted documents; the files keep them (the live mask drops them).
+                    live = [d for d in docs.tolist() if not leaf.is_deleted(d)]
+                    assert live == expected_ids
+                    assert [float(w) for d, w in zip(docs.tolist(), weights.tolist())
+                            if not leaf.is_deleted(d)] == expected_weights
+                    checked += 1
+    finally:
+        library.close()
+    return checked
+
+
+def test_every_segment_has_every_terms_postings(index_dir):
+    assert _check_every_term(index_dir) > 1000
+
+
+def test_posting_files_stay_right_after_updates_merge_and_delete(tmp_path, corpus_dir):
+    files = sorted(corpus_dir.iterdir())
+    for start in range(0, len(files), 2):
+        build_index(files[start:start + 2], tmp_path, procs=1, reuse=False)
+    library = Library(tmp_path)
+    doc_id = library.search(SearchRequest(q="法治")).hits[0].doc_id
+    library.close()
+    delete_reports(tmp_path, [doc_id])
+    assert _check_every_term(tmp_path) > 1000
+    _fast_answers_as_whoosh(tmp_path)
+
+
+def test_without_posting_files_the_fast_path_reads_whoosh(tmp_path, corpus_dir):
+    build_index([corpus_dir], tmp_path, rebuild=True, procs=1, reuse=False)
+    removed = list(resolve_index_dir(tmp_path).glob("*.post.*.npy"))
+    assert removed
+    for path in removed:
+        path.unlink()
+    _fast_answers_as_whoosh(tmp_path)
+
+
+def _fast_answers_as_whoosh(index) -> None:
+    fast, reference = Library(index), Library(index, fast=False)
+    try:
+        for q in QUERIES:
+            got, want = fast.search(SearchRequest(q=q)), reference.search(SearchRequest(q=q))
+            assert (got.total, got.facets) == (want.total, want.facets), q
+            assert [(h.pid, round(h.score, 6)) for h in got.hits] == [(h.pid, round(h.score, 6)) for h in want.hits]
+    finally:
+        fast.close()
+        reference.close()
+
+
+class _Segment:
+    def __init__(self, name: str):
+        self.name = name
+
+    def segment_id(self) -> str:
+        return self.name
+
+
+def _written(tmp_path, items, doc_count=10, fields=("f",)):
+    capture = PostingCapture(fields)
+    passed = list(capture.through(iter(items)))
+    assert passed == items  # the writer downstream sees every posting unchanged
+    capture.write(tmp_path, _Segment("seg"), doc_count)
+    return {f: SegmentPostings(posting_files(tmp_path, _Segment("seg"), f))
+            if posting_files(tmp_path, _Segment("seg"), f)["terms"].exists() else None for f in fields}
+
+
+def test_capture_keeps_terms_documents_and_weights(tmp_path):
+    items = [("f", b"a", 0, 1.0, b""), ("f", b"a", 7, 3.0, b""), ("f", "法".encode(), 2, 2.0, b""),
+             ("g", b"a", 1, 1.0, b""), ("f2", b"zz", 4, 1.0, b"")]
+    stores = _written(tmp_path, items, fields=("f", "f2"))
+    docs, weights = stores["f"].get(b"a")
+    assert docs.tolist() == [0, 7] and weights.tolist() == [1, 3]
+    assert stores["f"].get("法".encode())[0].tolist() == [2]
+    assert stores["f2"].get(b"zz")[0].tolist() == [4]
+    assert len(stores["f"].get(b"b")[0]) == 0 and len(stores["f"].get(b"zz")[0]) == 0
+    assert stores["f"].docs.dtype == np.uint16 and stores["f"].weights.dtype == np.uint8
+
+
+def test_large_segments_and_frequencies_get_wider_types(tmp_path):
+    stores = _written(tmp_path, [("f", b"a", 70_000, 300.0, b"")], doc_count=70_001)
+    docs, weights = stores["f"].get(b"a")
+    assert docs.tolist() == [70_000] and weights.tolist() == [300]
+
+
+def test_fractional_weights_are_left_to_whoosh(tmp_path):
+    stores = _written(tmp_path, [("f", b"a", 0, 1.5, b"")])
+    assert stores["f"] is None
+
+
+def test_a_field_with_a_term_ending_in_nul_is_left_to_whoosh(tmp_path):
+    # NumPy's byte strings drop trailing NULs: b"a\x00" would be read back as b"a".
+    stores = _written(tmp_path, [("f", b"a", 0, 1.0, b""), ("f", b"a\x00", 1, 1.0, b"")])
+    assert stores["f"] is None
+
+
+def test_postings_out_of_term_order_are_refused(tmp_path):
+    capture = PostingCapture(("f",))
+    list(capture.through(iter([("f", b"b", 0, 1.0, b""), ("f", b"a", 1, 1.0, b"")])))
+    with pytest.raises(ValueError):
+        capture.write(tmp_path, _Segment("seg"), 10)
