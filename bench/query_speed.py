@@ -20,16 +20,17 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from run import CLASSES, machine, make_queries, parsed_paragraphs, search_request, time_queries  # noqa: E402
+from run import (CLASSES, indexed_paragraphs, machine, make_queries, parsed_paragraphs,  # noqa: E402
+                 search_request, time_queries)
 
 from searchlib.search import Library  # noqa: E402
 
 
-def queries_for(index: Path, corpus: Path, n: int, seed: int) -> dict[str, list[dict]]:
+def queries_for(index: Path, corpus: Path | None, n: int, seed: int) -> dict[str, list[dict]]:
     cache = index.parent / f"{index.name}.queries-{n}-seed{seed}.json"
     if cache.exists():
         return json.loads(cache.read_text())
-    docs, _ = parsed_paragraphs(corpus)
+    docs, _ = parsed_paragraphs(corpus) if corpus else indexed_paragraphs(index)
     queries = make_queries(index, docs, n, seed)
     cache.write_text(json.dumps(queries, ensure_ascii=False))
     return queries
@@ -44,7 +45,8 @@ def runner(library: Library):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--corpus", type=Path, required=True, help="the corpus the index was built from")
+    parser.add_argument("--corpus", type=Path,
+                        help="the corpus the index was built from (default: the paragraphs the index stored)")
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--whoosh", action="store_true", help="time the plain Whoosh path")

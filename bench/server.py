@@ -9,7 +9,9 @@ measures from the moment the process is started:
 - then every query of QUERIES ``--rounds`` times, as the JSON API and as the
   HTML page (facets, top-10 highlighted snippets), p50 / p95 / max in ms;
 - the server's resident memory (RSS) sampled every 0.1 s throughout: the peak,
-  and where it settles at the end.
+  and where it settles at the end; and the same without the pages of
+  memory-mapped index files (which the kernel can drop and shares with its
+  page cache): the memory the server itself holds.
 
 The queries cover the classes of ``bench/run.py`` with typed strings a
 researcher would type, including the heavy ones (a term in most paragraphs,
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                         if status != 200:
                             raise SystemExit(f"{url}: HTTP {status}: {body[:300]!r}")
                         times.setdefault(f"{kind} {q}", []).append((time.perf_counter() - t0) * 1000)
-            settled = memory.last
+            settled, settled_private = memory.last, memory.last_private
         print(f"\n{'query':<32}{'p50 ms':>10}{'max ms':>10}")
         for label, ts in times.items():
             print(f"{label:<32}{statistics.median(ts):>10.1f}{max(ts):>10.1f}")
@@ -110,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nall {len(everything)} requests: p50 {statistics.median(everything):.1f} ms, p95 {p95:.1f} ms, "
               f"max {everything[-1]:.1f} ms")
         print(f"server RSS: peak {human_bytes(memory.peak)}, at the end {human_bytes(settled)}")
+        print(f"server private memory (RSS less memory-mapped file pages): peak "
+              f"{human_bytes(memory.peak_private)}, at the end {human_bytes(settled_private)}")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
