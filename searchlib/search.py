@@ -40,6 +40,7 @@ Grouping
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -586,8 +587,13 @@ def _restricted_array(docnums: np.ndarray, mode: str | None, template: frozenset
     return docnums[~shared] if mode == "hide" else docnums[shared]
 
 
+@functools.lru_cache(maxsize=2)
 def _template_array(template: frozenset[int]) -> np.ndarray:
-    return np.fromiter(sorted(template), dtype=np.int64, count=len(template))
+    """The template set as a sorted array: built once per index version (sorting it was ~1.4 ms a
+    query at 100k paragraphs), read-only since every query shares it."""
+    array = np.fromiter(sorted(template), dtype=np.int64, count=len(template))
+    array.flags.writeable = False
+    return array
 
 
 def _top_by_score(searcher, docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None,
