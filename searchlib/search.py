@@ -415,7 +415,7 @@ class Library:
         template = self.boilerplate_docnums(searcher)
         if template is None:
             return {}
-        shared = int(np.count_nonzero(np.isin(unfiltered, _template_array(template))))
+        shared = int(np.count_nonzero(_in_template(unfiltered, template)))
         return {"boilerplate": [("only", shared), ("hide", len(unfiltered) - shared)]}
 
     def _read_request(self, request: SearchRequest) -> tuple[ParsedQuery, Node | None]:
@@ -583,17 +583,26 @@ def _restricted_array(docnums: np.ndarray, mode: str | None, template: frozenset
     """The matches with template paragraphs left out ("hide") or alone ("only")."""
     if not mode:
         return docnums
-    shared = np.isin(docnums, _template_array(template))
+    shared = _in_template(docnums, template)
     return docnums[~shared] if mode == "hide" else docnums[shared]
 
 
+def _in_template(docnums: np.ndarray, template: frozenset[int]) -> np.ndarray:
+    """Which of ``docnums`` are template paragraphs."""
+    mask = _template_mask(template)
+    inside = docnums < len(mask)
+    inside[inside] = mask[docnums[inside]]
+    return inside
+
+
 @functools.lru_cache(maxsize=2)
-def _template_array(template: frozenset[int]) -> np.ndarray:
-    """The template set as a sorted array: built once per index version (sorting it was ~1.4 ms a
-    query at 100k paragraphs), read-only since every query shares it."""
-    array = np.fromiter(sorted(template), dtype=np.int64, count=len(template))
-    array.flags.writeable = False
-    return array
+def _template_mask(template: frozenset[int]) -> np.ndarray:
+    """The template set as a boolean array by document number, built once per index version:
+    ``np.isin`` against the set sorted it again on every query (~3 ms at 100k paragraphs)."""
+    mask = np.zeros(max(template, default=-1) + 1, dtype=bool)
+    mask[np.fromiter(template, dtype=np.int64, count=len(template))] = True
+    mask.flags.writeable = False
+    return mask
 
 
 def _top_by_score(searcher, docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None,
