@@ -252,7 +252,7 @@ class FastPath:
                 parts.append(self._phrase(sub, self._known_containing(sub, subs, memo)))
             else:
                 parts.append(self.evaluate(sub, memo))
-        return union(parts).boosted(q.boost)
+        return union(parts, self.size).boosted(q.boost)
 
     def _known_containing(self, phrase: wq.Phrase, siblings, memo: dict) -> np.ndarray | None:
         """Documents certain to contain the phrase's string: a sibling word Term of the same string
@@ -272,7 +272,7 @@ class FastPath:
         parts = sorted((self.evaluate(s, memo) for s in subs), key=lambda p: len(p.docs))
         result = parts[0]
         for part in parts[1:]:
-            result = intersection(result, part)
+            result = intersection(result, part, self.size)
         return result.boosted(q.boost)
 
     def _and_maybe(self, q: wq.AndMaybe, memo: dict) -> Scored:
@@ -280,9 +280,9 @@ class FastPath:
         if not len(required.docs):
             return required
         optional = self._restricted(q.b, required.docs, memo)
-        _, ia, ib = np.intersect1d(required.docs, optional.docs, assume_unique=True, return_indices=True)
+        in_required, in_optional = common_positions(required.docs, optional.docs, self.size)
         scores = required.scores.copy()
-        scores[ia] += optional.scores[ib]
+        scores[in_required] += optional.scores[in_optional]
         return Scored(required.docs, scores)
 
     def _restricted(self, q: wq.Query, within: np.ndarray, memo: dict) -> Scored:
@@ -290,7 +290,7 @@ class FastPath:
         if type(q) is wq.Phrase:
             return self._phrase(q, None, within)
         if type(q) is wq.Or and len(q.subqueries) > 1 and not (q.minmatch or q.scale):
-            return union([self._restricted(s, within, memo) for s in q.subqueries]).boosted(q.boost)
+            return union([self._restricted(s, within, memo) for s in q.subqueries], self.size).boosted(q.boost)
         return self.evaluate(q, memo)
 
     def _and_not(self, q: wq.AndNot, memo: dict) -> Scored:
@@ -310,7 +310,7 @@ class FastPath:
             return Scored.empty()
         candidates = within if within is not None else None
         for ids, _ in sorted(lists, key=lambda pair: len(pair[0])):
-            candidates = ids if candidates is None else np.intersect1d(candidates, ids, assume_unique=True)
+            candidates = ids if candidates is None else candidates[common_positions(candidates, ids, self.size)[0]]
         docs = self._containing(q.fieldname, grams, candidates, known, phrase_string(q))
         scores = np.zeros(len(docs), dtype=np.float64)
         for gram, (ids, weights) in zip(grams, lists):
@@ -380,20 +380,47 @@ def phrase_string(q: wq.Phrase) -> str:
     return words[0] + "".join(w[1:] for w in words[1:])
 
 
-def union(parts: list[Scored]) -> Scored:
+# Past these shares of the index, set operations go through arrays as long as the index (a
+# bincount or a mask: linear) instead of sorting (np.unique, np.intersect1d). At 1M paragraphs,
+# the union of two lists of 400k and 300k took 115 ms by sorting and 22 ms by bincount.
+DENSE_UNION_SHARE = 1 / 16
+DENSE_INTERSECTION_SHARE = 1 / 64
+
+
+def union(parts: list[Scored], size: int) -> Scored:
+    """Documents in any part (``size``: the index's document count), each part's score summed."""
     parts = [p for p in parts if len(p.docs)]
     if not parts:
         return Scored.empty()
     if len(parts) == 1:
         return parts[0]
-    docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
-    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]), minlength=len(docs))
-    return Scored(docs, scores)
+    every = np.concatenate([p.docs for p in parts])
+    weights = np.concatenate([p.scores for p in parts])
+    if len(every) > size * DENSE_UNION_SHARE:
+        present = np.zeros(size, dtype=bool)
+        present[every] = True
+        docs = np.flatnonzero(present)
+        return Scored(docs, np.bincount(every, weights=weights, minlength=size)[docs])
+    docs, inverse = np.unique(every, return_inverse=True)
+    return Scored(docs, np.bincount(inverse, weights=weights, minlength=len(docs)))
 
 
-def intersection(a: Scored, b: Scored) -> Scored:
-    docs, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
-    return Scored(docs, a.scores[ia] + b.scores[ib])
+def intersection(a: Scored, b: Scored, size: int) -> Scored:
+    in_a, in_b = common_positions(a.docs, b.docs, size)
+    return Scored(a.docs[in_a], a.scores[in_a] + b.scores[in_b])
+
+
+def common_positions(a: np.ndarray, b: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where the documents both sorted, distinct arrays hold sit in ``a`` and in ``b`` (aligned:
+    ``a[ia] == b[ib]``), as indices or boolean masks."""
+    if min(len(a), len(b)) > size * DENSE_INTERSECTION_SHARE:
+        in_b = np.zeros(size, dtype=bool)
+        in_b[b] = True
+        in_a = np.zeros(size, dtype=bool)
+        in_a[a] = True
+        return in_b[a], in_a[b]
+    _, ia, ib = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+    return ia, ib
 
 
 def _leaf_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:

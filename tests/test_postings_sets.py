@@ -1,0 +1,54 @@
+"""The fast path's set operations give the same documents and scores whichever way they run:
+sorting (small lists) or index-long arrays (lists that are a large share of the index)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from searchlib import postings
+from searchlib.postings import Scored, common_positions, intersection, union
+
+SIZE = 400
+doc_sets = st.sets(st.integers(0, SIZE - 1), max_size=120)
+
+
+def scored(docs: set[int], seed: int) -> Scored:
+    ordered = np.array(sorted(docs), dtype=np.int64)
+    return Scored(ordered, np.random.default_rng(seed).random(len(ordered)))
+
+
+# The fixture only sets two module constants, the same for every generated input.
+@pytest.fixture(params=["sorting", "dense"])
+def way(request, monkeypatch):
+    share = 2.0 if request.param == "sorting" else 0.0  # never / always past the share
+    monkeypatch.setattr(postings, "DENSE_UNION_SHARE", share)
+    monkeypatch.setattr(postings, "DENSE_INTERSECTION_SHARE", share)
+    return request.param
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(doc_sets, min_size=2, max_size=4))
+def test_union_sums_each_documents_scores(way, sets):
+    parts = [scored(s, i) for i, s in enumerate(sets)]
+    expected: dict[int, float] = {}
+    for part in parts:
+        for d, score in zip(part.docs.tolist(), part.scores.tolist()):
+            expected[d] = expected.get(d, 0.0) + score
+    got = union(parts, SIZE)
+    assert got.docs.tolist() == sorted(expected)
+    assert got.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)], rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc_sets, doc_sets)
+def test_intersection_keeps_common_documents_with_both_scores(way, a, b):
+    left, right = scored(a, 1), scored(b, 2)
+    got = intersection(left, right, SIZE)
+    common = sorted(a & b)
+    assert got.docs.tolist() == common
+    score_a = dict(zip(left.docs.tolist(), left.scores.tolist()))
+    score_b = dict(zip(right.docs.tolist(), right.scores.tolist()))
+    assert got.scores.tolist() == pytest.approx([score_a[d] + score_b[d] for d in common], rel=1e-12)
+    in_a, in_b = common_positions(left.docs, right.docs, SIZE)
+    assert left.docs[in_a].tolist() == right.docs[in_b].tolist() == common
