@@ -311,7 +311,11 @@ class FastPath:
         candidates = within if within is not None else None
         for ids, _ in sorted(lists, key=lambda pair: len(pair[0])):
             candidates = ids if candidates is None else candidates[common_positions(candidates, ids, self.size)[0]]
-        docs = self._containing(q.fieldname, grams, candidates, known, phrase_string(q))
+        string = phrase_string(q)
+        if known is None and len(string) > 2 and "text" in self.schema:
+            # A paragraph with the string as one of its words holds it: no need to look at its text.
+            known = self.postings("text", string)[0]
+        docs = self._containing(q.fieldname, grams, candidates, known, string)
         scores = np.zeros(len(docs), dtype=np.float64)
         for gram, (ids, weights) in zip(grams, lists):
             at = np.searchsorted(ids, docs)
@@ -333,8 +337,7 @@ class FastPath:
         unsure = candidates[~certain]
         found_in_text = None
         if len(unsure) and self.texts is not None:
-            needle = string.encode("utf-8")
-            found_in_text = self.texts.mask(unsure, lambda blob, begin, end: blob.find(needle, begin, end) >= 0)
+            found_in_text = self.texts.containing(unsure, string.encode("utf-8"))
         if found_in_text is not None:
             certain[np.flatnonzero(~certain)[found_in_text]] = True
         elif len(unsure):

@@ -120,10 +120,12 @@ class SegmentPostings:
     """One segment's posting files for one field, memory-mapped."""
 
     def __init__(self, files: dict[str, Path]):
-        self.terms = np.load(files["terms"], mmap_mode="r")
-        self.starts = np.load(files["starts"], mmap_mode="r")
-        self.docs = np.load(files["docs"], mmap_mode="r")
-        self.weights = np.load(files["weights"], mmap_mode="r")
+        # Plain ndarray views of the maps: slicing a np.memmap builds a memmap object each time
+        # (~10 µs of __array_finalize__ per term and segment, for nothing).
+        self.terms = np.asarray(np.load(files["terms"], mmap_mode="r"))
+        self.starts = np.asarray(np.load(files["starts"], mmap_mode="r"))
+        self.docs = np.asarray(np.load(files["docs"], mmap_mode="r"))
+        self.weights = np.asarray(np.load(files["weights"], mmap_mode="r"))
 
     @staticmethod
     def open(storage, segment, fieldname: str) -> "SegmentPostings | None":

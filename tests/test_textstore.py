@@ -1,6 +1,8 @@
 """The indexer's flat text files give every paragraph's normalized text, faster than stored fields."""
 from __future__ import annotations
 
+import numpy as np
+
 from searchlib.analysis import normalize
 from searchlib.indexing import build_index, resolve_index_dir
 from searchlib.search import Library
@@ -43,3 +45,17 @@ def test_without_text_files_the_stored_text_is_used(tmp_path, corpus_dir):
             list(resolve_index_dir(tmp_path).glob(f"*{OFFSETS_SUFFIX}")):
         path.unlink()
     assert _all_texts_agree(tmp_path) > 80
+
+
+def test_containing_finds_exactly_the_paragraphs_holding_a_string(library):
+    searcher = library.searcher()
+    texts = Texts(searcher)
+    try:
+        docs = np.arange(searcher.doc_count_all(), dtype=np.int64)
+        for string in ("法治", "行政复议", "合法性审查", "。", "不在任何段落里的字符串"):
+            expected = [string in texts.get(d) for d in docs.tolist()]
+            assert texts.containing(docs, string.encode("utf-8")).tolist() == expected
+        some = docs[::3]
+        assert texts.containing(some, "法治".encode()).tolist() == ["法治" in texts.get(d) for d in some.tolist()]
+    finally:
+        texts.close()
