@@ -4,8 +4,9 @@ Whoosh keeps a posting list in pickled, zlib-compressed blocks. Reading a
 term in a third of a million paragraphs through them costs about a
 microsecond a posting (unpickle, inflate, convert), which at 1M paragraphs is
 most of a common-term query: 0.5–1 s before any scoring. Beside each segment
-the indexer therefore writes, for the two fields queries search (``text`` and
-``exact``), every term's document numbers and weights as plain arrays:
+the indexer therefore writes, for the fields queries search (``text``,
+``exact``, ``title``, ``heading``), every term's document numbers and weights
+as plain arrays:
 
 * ``<segment id>.post.<field>.terms.npy``: the terms (UTF-8 bytes, sorted);
 * ``<segment id>.post.<field>.starts.npy``: where each term's postings begin
@@ -13,7 +14,8 @@ the indexer therefore writes, for the two fields queries search (``text`` and
 * ``<segment id>.post.<field>.docs.npy``: segment-local document numbers, term
   after term (``uint16`` when the segment has at most 65,536 documents);
 * ``<segment id>.post.<field>.weights.npy``: the posting weights (term
-  frequencies: ``uint8`` when they fit).
+  frequencies times the field's boost) in the smallest type that holds them
+  exactly: ``uint8``, ``uint16`` or ``float32``.
 
 All four are memory-mapped; a term is a binary search and two slices, with
 no copy and no decoding. The postings are captured from the stream the
@@ -31,8 +33,8 @@ import numpy as np
 
 from searchlib.facetstore import storage_folder
 
-# The fields whose postings are written: the ones the query engine searches, unboosted.
-POSTING_FIELDS = ("text", "exact")
+# The fields whose postings are written: the ones the query engine searches.
+POSTING_FIELDS = ("text", "exact", "title", "heading")
 _KINDS = ("docs", "weights", "starts", "terms")  # "terms" last: its presence marks a complete set
 
 
@@ -90,8 +92,8 @@ class PostingCapture:
                 tmp.replace(path)  # a killed writer never leaves a half file under the real name
 
     def _arrays(self, fieldname: str, doc_count: int) -> dict[str, np.ndarray] | None:
-        """The four arrays of a field; None when its weights are not small whole numbers (a boosted
-        field) or a term ends in NUL (NumPy's byte strings drop it): Whoosh then stays the reader."""
+        """The four arrays of a field; None when a weight has no exact small type or a term ends in NUL
+        (NumPy's byte strings drop it): Whoosh then stays the reader."""
         terms = self._terms[fieldname]
         if any(term.endswith(b"\x00") for term in terms):
             return None
@@ -101,8 +103,8 @@ class PostingCapture:
             np.zeros(0, dtype=np.int64)
         weights = np.frombuffer(self._weights[fieldname], dtype=np.float64) if len(self._weights[fieldname]) else \
             np.zeros(0, dtype=np.float64)
-        whole = np.rint(weights)
-        if len(weights) and (not np.array_equal(whole, weights) or whole.min() < 0 or whole.max() > 65535):
+        stored_weights = _exact_small(weights)
+        if stored_weights is None:
             return None
         starts = np.empty(len(terms) + 1, dtype=np.int64)
         starts[:-1] = np.frombuffer(self._starts[fieldname], dtype=np.int64) if terms else []
@@ -110,10 +112,23 @@ class PostingCapture:
         term_array = np.array(terms, dtype=bytes) if terms else np.zeros(0, dtype="S1")
         return {
             "docs": docs.astype(np.uint16 if doc_count <= 1 << 16 else np.uint32),
-            "weights": whole.astype(np.uint8 if not len(whole) or whole.max() <= 255 else np.uint16),
+            "weights": stored_weights,
             "starts": starts,
             "terms": term_array,
         }
+
+
+def _exact_small(weights: np.ndarray) -> np.ndarray | None:
+    """``weights`` in the smallest of uint8, uint16, float32 that gives every value back exactly."""
+    for dtype in (np.uint8, np.uint16, np.float32):
+        if not len(weights):
+            return weights.astype(dtype)
+        if np.issubdtype(dtype, np.integer) and (weights.min() < 0 or weights.max() > np.iinfo(dtype).max):
+            continue
+        small = weights.astype(dtype)
+        if np.array_equal(small.astype(np.float64), weights):
+            return small
+    return None
 
 
 class SegmentPostings:

@@ -119,8 +119,14 @@ def test_large_segments_and_frequencies_get_wider_types(tmp_path):
     assert docs.tolist() == [70_000] and weights.tolist() == [300]
 
 
-def test_fractional_weights_are_left_to_whoosh(tmp_path):
-    stores = _written(tmp_path, [("f", b"a", 0, 1.5, b"")])
+def test_boosted_weights_are_kept_exactly(tmp_path):
+    stores = _written(tmp_path, [("f", b"a", 0, 1.5, b""), ("f", b"a", 1, 4.5, b""), ("f", b"b", 2, 2.0, b"")])
+    assert stores["f"].get(b"a")[1].tolist() == [1.5, 4.5]
+    assert stores["f"].get(b"b")[1].tolist() == [2.0]
+
+
+def test_weights_without_an_exact_small_type_are_left_to_whoosh(tmp_path):
+    stores = _written(tmp_path, [("f", b"a", 0, 0.1, b"")])  # 0.1 is not a float32
     assert stores["f"] is None
 
 
