@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import mmap
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -84,23 +84,42 @@ def sentence_cuts(blob, offsets: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(parts))
 
 
+# Past this share of a segment's paragraphs, 同句 candidates are searched where they lie in the
+# memory-mapped file (a window at a time, nothing copied) instead of being copied side by side.
+DENSE_CANDIDATE_SHARE = 1 / 3
+
+
 def in_one_sentence(blob, offsets: np.ndarray, cuts: np.ndarray, local: np.ndarray,
                     alternatives: Sequence[Sequence[bytes]]) -> np.ndarray:
     """Which paragraphs ``local`` (sorted numbers into ``offsets``) have a sentence holding every
     string of one of the ``alternatives`` (non-empty UTF-8 strings without a terminator).
 
-    The paragraphs' bytes are copied side by side, each string's occurrences
-    found with NumPy, and every occurrence mapped to its sentence through
-    ``cuts``: a sentence matches when it has an occurrence of every string.
+    Each string's occurrences are found with NumPy, in the paragraphs' bytes
+    copied side by side or, when the candidates are most of the segment, in
+    place; every occurrence is mapped to its sentence through ``cuts``: a
+    sentence matches when it has an occurrence of every string.
     """
     found = np.zeros(len(local), dtype=bool)
+    if not len(local):
+        return found
+    if len(local) > DENSE_CANDIDATE_SHARE * (len(offsets) - 1):
+        first, last = int(local[0]), int(local[-1]) + 1
+        for window in range(first, last, GATHER_PARAGRAPHS):
+            lo, hi = np.searchsorted(local, [window, window + GATHER_PARAGRAPHS])
+            if lo < hi:
+                locate = _in_place(blob, offsets, window, min(window + GATHER_PARAGRAPHS, last))
+                found[lo:hi] = _in_one_sentence(offsets, cuts, local[lo:hi], alternatives, locate)
+        return found
     for start in range(0, len(local), GATHER_PARAGRAPHS):
         part = local[start:start + GATHER_PARAGRAPHS]
-        found[start:start + len(part)] = _in_one_sentence(blob, offsets, cuts, part, alternatives)
+        found[start:start + len(part)] = _in_one_sentence(offsets, cuts, part, alternatives,
+                                                          _side_by_side(blob, offsets, part))
     return found
 
 
-def _in_one_sentence(blob, offsets, cuts, local, alternatives) -> np.ndarray:
+def _side_by_side(blob, offsets: np.ndarray, local: np.ndarray) -> Callable[[bytes], np.ndarray]:
+    """A function giving a string's occurrences (positions in ``blob``) in the paragraphs ``local``,
+    found in a copy of their bytes."""
     begins = np.asarray(offsets[local], dtype=np.int64)
     ends = np.asarray(offsets[local + 1], dtype=np.int64)
     # A newline between paragraphs: no string spans two of them (none holds a terminator).
@@ -108,14 +127,35 @@ def _in_one_sentence(blob, offsets, cuts, local, alternatives) -> np.ndarray:
     starts = np.zeros(len(local), dtype=np.int64)
     np.cumsum(ends[:-1] - begins[:-1] + 1, out=starts[1:])
     data = np.frombuffer(gathered, dtype=np.uint8) if gathered else np.zeros(0, dtype=np.uint8)
+
+    def locate(string: bytes) -> np.ndarray:
+        at = occurrences(data, string)
+        paragraph = np.searchsorted(starts, at, side="right") - 1
+        return at - starts[paragraph] + begins[paragraph]
+    return locate
+
+
+def _in_place(blob, offsets: np.ndarray, first: int, last: int) -> Callable[[bytes], np.ndarray]:
+    """A function giving a string's occurrences (positions in ``blob``) in paragraphs first..last-1,
+    found in the mapped file itself."""
+    base, end = int(offsets[first]), int(offsets[last])
+    data = np.frombuffer(blob, dtype=np.uint8, count=end - base, offset=base) if end > base else \
+        np.zeros(0, dtype=np.uint8)
+
+    def locate(string: bytes) -> np.ndarray:
+        at = occurrences(data, string) + base
+        # Paragraphs lie end to end in the file: drop an occurrence that runs into the next one.
+        paragraph = np.searchsorted(offsets, at, side="right") - 1
+        return at[at + len(string) <= offsets[paragraph + 1]]
+    return locate
+
+
+def _in_one_sentence(offsets, cuts, local, alternatives, locate: Callable[[bytes], np.ndarray]) -> np.ndarray:
     sentences_with: dict[bytes, np.ndarray] = {}
 
     def sentences(string: bytes) -> np.ndarray:
         if string not in sentences_with:
-            at = occurrences(data, string)
-            paragraph = np.searchsorted(starts, at, side="right") - 1
-            in_blob = at - starts[paragraph] + begins[paragraph]
-            sentences_with[string] = _distinct_sorted(np.searchsorted(cuts, in_blob, side="right"))
+            sentences_with[string] = _distinct_sorted(np.searchsorted(cuts, locate(string), side="right"))
         return sentences_with[string]
 
     matched = []

@@ -264,12 +264,17 @@ def test_the_literal_shortcut_decides_every_sentence_as_the_general_rule_does(re
 
 
 def _bytes_test_decides(clause: SameSentence, text: str) -> bool:
-    """The decision of the text files' NumPy check, on a store of three paragraphs (text in the middle)."""
-    paragraphs = [normalize(t).encode("utf-8") for t in ("法治政府建设。", text, "推进法治。政府建设")]
+    """The decision of the text files' NumPy check, on a store of three paragraphs (text in the middle,
+    after one that does not end a sentence), taken both ways: the paragraph alone (its bytes copied)
+    and all three (most of the store: searched in place, where paragraphs lie end to end)."""
+    paragraphs = [normalize(t).encode("utf-8") for t in ("推进法治政府建设", text, "法治推进。政府建设")]
     blob = b"".join(paragraphs)
     offsets = np.cumsum([0] + [len(p) for p in paragraphs])
-    found = in_one_sentence(blob, offsets, sentence_cuts(blob, offsets), np.array([1]), sentence_strings(clause))
-    return bool(found[0])
+    cuts, strings = sentence_cuts(blob, offsets), sentence_strings(clause)
+    alone = bool(in_one_sentence(blob, offsets, cuts, np.array([1]), strings)[0])
+    in_place = bool(in_one_sentence(blob, offsets, cuts, np.array([0, 1, 2]), strings)[1])
+    assert alone == in_place
+    return alone
 
 
 def _general_rule_decides(clause: SameSentence, text: str) -> bool:
