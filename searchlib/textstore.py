@@ -21,7 +21,10 @@ them (an index built before this module) is read from stored fields.
 """
 from __future__ import annotations
 
+import functools
 import mmap
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -259,12 +262,17 @@ class Texts:
     def in_one_sentence(self, docs: np.ndarray, alternatives: Sequence[Sequence[bytes]]) -> np.ndarray | None:
         """Which of ``docs`` (sorted document numbers) have one sentence that holds every string of one
         alternative (see :func:`in_one_sentence`); None when a segment of ``docs`` has no text files."""
+        spans = list(self._spans(docs))
+        if any(segment is None for _, segment, _, _ in spans):
+            return None
         found = np.zeros(len(docs), dtype=bool)
-        for index, segment, lo, hi in self._spans(docs):
-            if segment is None:
-                return None
+
+        def decide(span) -> None:
+            index, segment, lo, hi = span
             local = docs[lo:hi] - self._starts[index]
             found[lo:hi] = in_one_sentence(segment.blob, segment.offsets, segment.cuts, local, alternatives)
+        # NumPy lets go of the GIL while it scans: segments side by side use every core.
+        list(_segment_pool().map(decide, spans))
         return found
 
     def _spans(self, docs: np.ndarray):
@@ -279,6 +287,11 @@ class Texts:
         for segment in self._segments:
             if segment is not None:
                 segment.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _segment_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="searchlib-text")
 
 
 def _segment_of(starts: list[int], docnum: int) -> int:
