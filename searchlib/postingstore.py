@@ -43,38 +43,46 @@ def posting_files(folder: Path | str, segment, fieldname: str) -> dict[str, Path
     return {kind: Path(folder) / f"{base}.{kind}.npy" for kind in _KINDS}
 
 
+# Captured postings are packed into compact arrays every this many (a posting held as Python
+# array items costs 16 bytes; packed, 5-8): a 50k-paragraph segment holds ~16M postings.
+PACK_POSTINGS = 1 << 20
+# Packed weights, from narrowest: each type holds every value of the ones before it exactly.
+_WEIGHT_TYPES = (np.uint8, np.uint16, np.float32)
+
+
 class PostingCapture:
     """Records the postings of chosen fields as they stream into a segment writer.
 
     Whoosh's pool yields ``(field, term bytes, docnum, weight, value)`` sorted
     by field, term and document number; :meth:`through` passes every item on
     unchanged and keeps, for the chosen fields, the term boundaries, document
-    numbers and weights.
+    numbers and weights, packed as it goes so that a big merge stays small.
     """
 
     def __init__(self, fieldnames: Iterable[str] = POSTING_FIELDS):
         self.fieldnames = frozenset(fieldnames)
-        self._terms: dict[str, list[bytes]] = {f: [] for f in self.fieldnames}
-        self._starts: dict[str, array] = {f: array("q") for f in self.fieldnames}
-        self._docs: dict[str, array] = {f: array("l") for f in self.fieldnames}
-        self._weights: dict[str, array] = {f: array("d") for f in self.fieldnames}
+        self._fields = {f: _FieldCapture() for f in self.fieldnames}
 
     def through(self, items: Iterable[tuple]) -> Iterator[tuple]:
         wanted = self.fieldnames
         field = term = None
-        terms = starts = docs = weights = None
+        capture = terms = starts = docs = weights = None
         for item in items:
             fieldname, btext, docnum, weight, _ = item
             if fieldname in wanted:
                 if fieldname != field:
                     field = fieldname
-                    terms, starts = self._terms[field], self._starts[field]
-                    docs, weights = self._docs[field], self._weights[field]
+                    capture = self._fields[field]
+                    terms, starts = capture.terms, capture.starts
+                    docs, weights = capture.docs, capture.weights
                     term = None
                 if btext != term:
+                    if len(docs) >= PACK_POSTINGS:
+                        capture.pack()
+                        docs, weights = capture.docs, capture.weights
                     term = btext
                     terms.append(btext)
-                    starts.append(len(docs))
+                    starts.append(capture.packed + len(docs))
                 docs.append(docnum)
                 weights.append(weight)
             yield item
@@ -82,45 +90,80 @@ class PostingCapture:
     def write(self, folder: Path | str, segment, doc_count: int) -> None:
         """Write the captured postings as ``segment``'s posting files."""
         for fieldname in sorted(self.fieldnames):
-            arrays = self._arrays(fieldname, doc_count)
-            if arrays is None:
+            capture = self._fields[fieldname]
+            capture.pack()
+            if not capture.writable():
                 continue
-            for kind, path in posting_files(folder, segment, fieldname).items():
-                tmp = path.with_name(path.name + ".part")
-                with open(tmp, "wb") as handle:
-                    np.save(handle, arrays[kind])
-                tmp.replace(path)  # a killed writer never leaves a half file under the real name
+            files = posting_files(folder, segment, fieldname)
+            doc_type = np.uint16 if doc_count <= 1 << 16 else np.uint32
+            _write_array(files["docs"], capture.packed, doc_type, capture.doc_chunks)
+            _write_array(files["weights"], capture.packed, capture.weight_type(), capture.weight_chunks)
+            starts = np.append(np.frombuffer(capture.starts, dtype=np.int64) if capture.terms else
+                               np.zeros(0, dtype=np.int64), capture.packed)
+            _write_array(files["starts"], len(starts), np.int64, [starts])
+            terms = np.array(capture.terms, dtype=bytes) if capture.terms else np.zeros(0, dtype="S1")
+            _write_array(files["terms"], len(terms), terms.dtype, [terms])  # last: marks the set complete
 
-    def _arrays(self, fieldname: str, doc_count: int) -> dict[str, np.ndarray] | None:
-        """The four arrays of a field; None when a weight has no exact small type or a term ends in NUL
-        (NumPy's byte strings drop it): Whoosh then stays the reader."""
-        terms = self._terms[fieldname]
-        if any(term.endswith(b"\x00") for term in terms):
-            return None
-        if any(a >= b for a, b in zip(terms, terms[1:])):
-            raise ValueError(f"postings of {fieldname!r} did not arrive sorted by term")
-        docs = np.frombuffer(self._docs[fieldname], dtype=np.int64) if len(self._docs[fieldname]) else \
-            np.zeros(0, dtype=np.int64)
-        weights = np.frombuffer(self._weights[fieldname], dtype=np.float64) if len(self._weights[fieldname]) else \
-            np.zeros(0, dtype=np.float64)
-        stored_weights = _exact_small(weights)
-        if stored_weights is None:
-            return None
-        starts = np.empty(len(terms) + 1, dtype=np.int64)
-        starts[:-1] = np.frombuffer(self._starts[fieldname], dtype=np.int64) if terms else []
-        starts[-1] = len(docs)
-        term_array = np.array(terms, dtype=bytes) if terms else np.zeros(0, dtype="S1")
-        return {
-            "docs": docs.astype(np.uint16 if doc_count <= 1 << 16 else np.uint32),
-            "weights": stored_weights,
-            "starts": starts,
-            "terms": term_array,
-        }
+
+class _FieldCapture:
+    """One field's captured postings: recent ones as Python arrays, older ones packed."""
+
+    def __init__(self):
+        self.terms: list[bytes] = []
+        self.starts = array("q")
+        self.docs = array("l")
+        self.weights = array("d")
+        self.packed = 0  # postings moved into the chunks
+        self.doc_chunks: list[np.ndarray] = []
+        self.weight_chunks: list[np.ndarray] = []
+        self.inexact = False  # a weight no packed type holds exactly: Whoosh stays the reader
+
+    def pack(self) -> None:
+        count = len(self.docs)
+        if count and not self.inexact:
+            weights = _exact_small(np.frombuffer(self.weights, dtype=np.float64))
+            if weights is None:
+                self.inexact = True
+                self.doc_chunks, self.weight_chunks = [], []
+            else:
+                self.doc_chunks.append(np.frombuffer(self.docs, dtype=np.int64).astype(np.uint32))
+                self.weight_chunks.append(weights)
+        self.packed += count
+        self.docs, self.weights = array("l"), array("d")
+
+    def writable(self) -> bool:
+        """Whether the files can say what Whoosh says: exact weights, and no term ending in NUL
+        (NumPy's byte strings drop it)."""
+        if self.inexact or any(term.endswith(b"\x00") for term in self.terms):
+            return False
+        if any(a >= b for a, b in zip(self.terms, self.terms[1:])):
+            raise ValueError("postings did not arrive sorted by term")
+        return True
+
+    def weight_type(self):
+        used = {chunk.dtype for chunk in self.weight_chunks}
+        return next((t for t in reversed(_WEIGHT_TYPES) if np.dtype(t) in used), _WEIGHT_TYPES[0])
+
+
+def _write_array(path: Path, length: int, dtype, chunks: Iterable[np.ndarray]) -> None:
+    """Write ``chunks`` (``length`` values in all) as one .npy file, filled in place: no whole copy in
+    memory. Under a temporary name first, so a killed writer never leaves a half file."""
+    tmp = path.with_name(path.name + ".part")
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(length,))
+    at = 0
+    for chunk in chunks:
+        out[at:at + len(chunk)] = chunk
+        at += len(chunk)
+    if at != length:
+        raise ValueError(f"{path.name}: {at} values written of {length}")
+    out.flush()
+    del out
+    tmp.replace(path)
 
 
 def _exact_small(weights: np.ndarray) -> np.ndarray | None:
     """``weights`` in the smallest of uint8, uint16, float32 that gives every value back exactly."""
-    for dtype in (np.uint8, np.uint16, np.float32):
+    for dtype in _WEIGHT_TYPES:
         if not len(weights):
             return weights.astype(dtype)
         if np.issubdtype(dtype, np.integer) and (weights.min() < 0 or weights.max() > np.iinfo(dtype).max):

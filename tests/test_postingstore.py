@@ -141,3 +141,25 @@ def test_postings_out_of_term_order_are_refused(tmp_path):
     list(capture.through(iter([("f", b"b", 0, 1.0, b""), ("f", b"a", 1, 1.0, b"")])))
     with pytest.raises(ValueError):
         capture.write(tmp_path, _Segment("seg"), 10)
+
+
+def test_postings_packed_in_many_chunks_read_back_whole(tmp_path, monkeypatch):
+    from searchlib import postingstore
+    monkeypatch.setattr(postingstore, "PACK_POSTINGS", 3)  # pack at (almost) every term
+    items = [("f", f"t{t:02d}".encode(), d, float(t % 4) + (0.5 if t == 7 else 0.0), b"")
+             for t in range(12) for d in range(t, t + 5)]
+    stores = _written(tmp_path, items, doc_count=100)
+    for t in range(12):
+        docs, weights = stores["f"].get(f"t{t:02d}".encode())
+        assert docs.tolist() == list(range(t, t + 5))
+        assert weights.tolist() == [float(t % 4) + (0.5 if t == 7 else 0.0)] * 5
+    assert stores["f"].weights.dtype == np.float32  # one chunk needed it, so every chunk gets it
+
+
+def test_an_inexact_weight_in_a_late_chunk_leaves_the_field_to_whoosh(tmp_path, monkeypatch):
+    from searchlib import postingstore
+    monkeypatch.setattr(postingstore, "PACK_POSTINGS", 2)
+    items = [("f", b"a", 0, 1.0, b""), ("f", b"a", 1, 1.0, b""), ("f", b"b", 0, 1.0, b""),
+             ("f", b"c", 3, 0.1, b""), ("g", b"a", 0, 1.0, b"")]
+    stores = _written(tmp_path, items, fields=("f", "g"))
+    assert stores["f"] is None and stores["g"].get(b"a")[0].tolist() == [0]
