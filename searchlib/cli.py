@@ -6,6 +6,7 @@ ends in one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import re
@@ -286,8 +287,26 @@ def cmd_search(args) -> int:
     return EXIT_OK
 
 
+# glibc gives each thread that allocates under contention its own malloc arena (up to 8 per
+# core), and each arena keeps the freed pages of the big NumPy arrays a heavy query makes. On a
+# 1M-paragraph index bench/server.py measured the server's private memory at 872 MB with the
+# default and 416 MB with two arenas (RSS 1.8 -> 1.4 GB), answer times unchanged.
+SERVE_MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
+
+
+def _limit_malloc_arenas(count: int) -> None:
+    """Cap glibc's malloc arenas before the server starts its threads; elsewhere, nothing to do."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, count)
+    except (OSError, AttributeError):
+        pass
+
+
 def cmd_serve(args) -> int:
     from searchlib.indexing import IndexMissing, build_index, resolve_index_dir
+
+    _limit_malloc_arenas(SERVE_MALLOC_ARENAS)
 
     index_dir = args.index or default_index_dir()
     try:
