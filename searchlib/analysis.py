@@ -103,7 +103,8 @@ def is_word_char(ch: str) -> bool:
 _WORD_CHAR = re.compile(r"[^\W_]")
 
 
-def _is_word(token: str) -> bool:
+def is_word(token: str) -> bool:
+    """A token that is a word (holds a letter or digit), not white space or punctuation."""
     return _WORD_CHAR.search(token) is not None
 
 
@@ -134,15 +135,13 @@ def segment(normalized: str) -> list[WordToken]:
     Sub-words such as 共和国 inside 中华人民共和国 carry their parent's position,
     which keeps phrases of the main words intact.
     """
-    _ensure_dictionary()
-    main = rjieba.tokenize(normalized, "default", True)
     tokens: list[WordToken] = []
     pos = -1
-    for word, start, end in main:
+    for word, start, end in main_words(normalized):
         if _is_space(word):
             continue
         pos += 1
-        if not _is_word(word):
+        if not is_word(word):
             continue
         tokens.append(WordToken(word, pos, start, end))
     out: list[WordToken] = []
@@ -151,6 +150,12 @@ def segment(normalized: str) -> list[WordToken]:
         for sub, offset in sub_words(t.text):
             out.append(WordToken(sub, t.pos, t.start + offset, t.start + offset + len(sub), sub=True))
     return out
+
+
+def main_words(normalized: str) -> list[tuple[str, int, int]]:
+    """The segmenter's own (word, start, end) cut of ``normalized``, white space and punctuation included."""
+    _ensure_dictionary()
+    return rjieba.tokenize(normalized, "default", True)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -174,6 +179,16 @@ def sub_words(word: str) -> tuple[tuple[str, int], ...]:
                 seen.add(piece)
                 found.append((piece, i))
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=50_000)
+def outer_sub_words(word: str) -> tuple[tuple[str, int], ...]:
+    """The :func:`sub_words` of ``word`` that no longer sub-word of it contains: in 马克思主义, 马克思
+    but not the 马克 inside it. A highlight marks those, never such fragments."""
+    subs = sub_words(word)
+    return tuple((sub, at) for sub, at in subs
+                 if not any(len(other) > len(sub) and other_at <= at and at + len(sub) <= other_at + len(other)
+                            for other, other_at in subs))
 
 
 def words(text: str) -> list[str]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from searchlib.analysis import WordToken, normalize, segment
+from searchlib.analysis import is_word, main_words, normalize, outer_sub_words
 from searchlib.engine import components, is_literal_run, query_words
 from searchlib.query import Exact, Words
 
@@ -36,9 +36,12 @@ SNIPPET_TARGET_CHARS = 120
 SNIPPET_MAX_CHARS = 240
 
 
-def match_spans(text: str, terms: list[Words | Exact]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping (start, end) character spans to mark in ``text``."""
-    norm = normalize(text)
+def match_spans(text: str, terms: list[Words | Exact], norm: str | None = None) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, end) character spans to mark in ``text``.
+
+    ``norm`` is ``normalize(text)`` when the caller has it already (the index stores it).
+    """
+    norm = normalize(text) if norm is None else norm
     spans: list[tuple[int, int]] = []
     wanted: list[str] = []
     literals: set[str] = set()
@@ -51,9 +54,9 @@ def match_spans(text: str, terms: list[Words | Exact]) -> list[tuple[int, int]]:
         if len(words) > 1 and is_literal_run(term.text):
             literals.add(normalize(term.text).strip())
     if wanted:
-        tokens = _tokens_where(norm, _searched_strings(wanted))
+        seen = _seen_spans(norm, _searched_strings(wanted))
         for word in wanted:
-            spans.extend(_word_spans(word, tokens, norm))
+            spans.extend(_word_spans(word, seen, norm))
     for literal in literals:
         spans.extend(_occurrences(literal, norm))
     return _merge(spans)
@@ -71,35 +74,42 @@ def _searched_strings(words: list[str]) -> set[str]:
     return found
 
 
-def _tokens_where(norm: str, strings: set[str]) -> list[WordToken]:
-    """The tokens of ``segment(norm)`` in the sentences holding one of ``strings`` (the others can have
-    no token of them), offsets in ``norm``. The segmenter cuts at every sentence end, so a sentence
-    segmented alone gives the same words: a paragraph costs its matching sentences, not all of them.
-    Word positions then count from each sentence's start (only compared within one word here)."""
-    tokens: list[WordToken] = []
+def _seen_spans(norm: str, strings: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """Where the segmenter saw each of ``strings`` in ``norm``: as a word, or as a sub-word of one
+    that is not a fragment of a longer sub-word there (rule 1 of the module doc).
+
+    Only the sentences holding one of ``strings`` are segmented: the segmenter cuts at every
+    sentence end, so a sentence alone gives the same words, and a paragraph costs its matching
+    sentences. No token objects are built: a highlight needs the searched words' spans, not the
+    hundreds of other words around them.
+    """
+    seen: dict[str, list[tuple[int, int]]] = {}
     for start, end in sentences(norm):
         piece = norm[start:end]
-        if any(s in piece for s in strings):
-            tokens.extend(t if not start else WordToken(t.text, t.pos, t.start + start, t.end + start, t.sub)
-                          for t in segment(piece))
-    return tokens
+        if not any(s in piece for s in strings):
+            continue
+        for word, word_start, word_end in main_words(piece):
+            if (len(word) < 3 and word not in strings) or not is_word(word):
+                continue
+            if word in strings:
+                seen.setdefault(word, []).append((start + word_start, start + word_end))
+            if len(word) > 2:
+                for sub, at in outer_sub_words(word):
+                    if sub in strings:
+                        first = start + word_start + at
+                        seen.setdefault(sub, []).append((first, first + len(sub)))
+    return seen
 
 
-def _word_spans(word: str, tokens: list[WordToken], norm: str) -> list[tuple[int, int]]:
+def _word_spans(word: str, seen: dict[str, list[tuple[int, int]]], norm: str) -> list[tuple[int, int]]:
     """Where ``word`` matched, at the strongest level it matched at (see the module doc)."""
-    found = [(t.start, t.end) for t in tokens if t.text == word and not (t.sub and _is_fragment(t, tokens))]
+    found = seen.get(word)
     if found:
         return found
     found = _occurrences(word, norm) if len(word) >= 2 else []
     if found:
         return found
-    return [span for part in components(word) for span in _word_spans(part, tokens, norm)]
-
-
-def _is_fragment(sub: WordToken, tokens: list[WordToken]) -> bool:
-    """A sub-word lying inside a longer sub-word of the same word (马克 in 马克思 in 马克思主义)."""
-    return any(t.sub and t.pos == sub.pos and t.start <= sub.start and sub.end <= t.end
-               and t.end - t.start > sub.end - sub.start for t in tokens)
+    return [span for part in components(word) for span in _word_spans(part, seen, norm)]
 
 
 def _occurrences(literal: str, norm: str) -> list[tuple[int, int]]:
@@ -143,7 +153,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in SENTENCE.finditer(text) if m.end() > m.start()]
 
 
-def snippet(text: str, spans: list[tuple[int, int]]) -> str:
+def snippet(text: str, spans: list[tuple[int, int]], norm: str | None = None) -> str:
     """The best one or two sentences of the paragraph, highlighted.
 
     The best sentence holds the most different marked strings (then the most
@@ -156,7 +166,7 @@ def snippet(text: str, spans: list[tuple[int, int]]) -> str:
     if not spans:
         start, end = _trimmed(text, parts[0], [])
         return _with_ellipses(text, start, end, [])
-    norm = normalize(text)
+    norm = normalize(text) if norm is None else norm
 
     def quality(bounds: tuple[int, int]) -> tuple[int, int]:
         inside = [(s, e) for s, e in spans if s < bounds[1] and e > bounds[0]]

@@ -527,14 +527,15 @@ class Library:
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
         stored = searcher.stored_fields(docnum)
         text = stored.get("text", "")
-        spans = match_spans(text, terms) if terms else []
+        norm = self.texts(searcher).get(docnum)  # normalized at index time
+        spans = match_spans(text, terms, norm) if terms else []
         return Hit(
             pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
             province=stored.get("province"), city=stored.get("city"), county=stored.get("county"),
             township=stored.get("township"), level=stored.get("level"), body=stored.get("body"),
             report_year=stored.get("report_year"), publish_date=stored.get("publish_date"),
             section_kind=stored.get("section_kind"), section_heading=stored.get("heading"),
-            position=stored.get("position", 0), text=text, snippet=snippet(text, spans),
+            position=stored.get("position", 0), text=text, snippet=snippet(text, spans, norm),
             url=f"/p/{stored['pid']}", score=round(float(score), 4),
         )
 

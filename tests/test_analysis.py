@@ -1,7 +1,7 @@
 """The analyzer: word positions, sub-words, normalization."""
 from hypothesis import given, strategies as st
 
-from searchlib.analysis import _is_word, bigrams, normalize, segment, words
+from searchlib.analysis import is_word, bigrams, normalize, segment, words
 
 
 def test_normalize_keeps_length_so_offsets_map_onto_the_original():
@@ -69,4 +69,4 @@ def test_sub_words_see_the_domain_dictionary_even_when_called_first():
 
 @given(st.text())
 def test_a_token_is_a_word_when_it_has_a_letter_or_digit(token):
-    assert _is_word(token) == any(c.isalnum() for c in token)
+    assert is_word(token) == any(c.isalnum() for c in token)

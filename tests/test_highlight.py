@@ -4,7 +4,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize, segment, words
-from searchlib.highlight import _tokens_where, match_spans, sentences, snippet
+from searchlib.highlight import _seen_spans, match_spans, sentences, snippet
 from searchlib.query import parse, positive_terms
 from searchlib.search import SearchRequest
 
@@ -92,22 +92,51 @@ def test_hits_carry_the_snippet_and_the_full_paragraph(library):
     assert "马克思主义" in hit.text and "<mark>" not in hit.text
 
 
+def test_every_hit_is_highlighted_as_its_own_paragraph_alone_would_be(library):
+    for q in ("行政复议", "法治政府 建设", '"行政执法"', "化解", "法律顾问 OR 复议"):
+        terms = positive_terms(parse(q).tree)
+        hits = library.search(SearchRequest(q=q, limit=50)).hits
+        assert hits, q
+        for hit in hits:
+            assert hit.snippet == snippet(hit.text, match_spans(hit.text, terms)), (q, hit.pid)
+
+
 def test_highlighted_marks_the_whole_paragraph(library):
     text = "实现一村一法律顧問全覆蓋。行政复议。"
     assert library.highlighted(text, "法律顾问") == "实现一村一<mark>法律顧問</mark>全覆蓋。行政复议。"
 
 
 
-# --- segmenting only the sentences that hold a searched word gives the paragraph's own words -----
+# --- what the segmenter saw, found from the matching sentences alone ---------------------------------
 
-@settings(max_examples=200, deadline=None)
+def seen_in_whole_paragraph(norm, strings):
+    """Rule 1 of searchlib.highlight, stated on the tokens of the whole paragraph: a token with the
+    string's text, unless it is a sub-word inside a longer sub-word of the same word."""
+    tokens = segment(norm)
+
+    def fragment(sub):
+        return sub.sub and any(t.sub and t.pos == sub.pos and t.start <= sub.start and sub.end <= t.end
+                               and t.end - t.start > sub.end - sub.start for t in tokens)
+    seen = {}
+    for t in tokens:
+        if t.text in strings and not fragment(t):
+            seen.setdefault(t.text, []).append((t.start, t.end))
+    return {s: sorted(spans) for s, spans in seen.items()}
+
+
+@settings(max_examples=300, deadline=None)
 @given(data=st.data())
-def test_the_sentences_segmented_alone_give_the_words_of_the_whole_paragraph(reports, data):
+def test_the_words_seen_in_matching_sentences_are_those_seen_in_the_whole_paragraph(reports, data):
     paragraphs = [p.text for r in reports for _, _, p in r.paragraphs()]
     norm = normalize(data.draw(st.sampled_from(paragraphs)))
-    strings = set(data.draw(st.lists(st.sampled_from(words(norm) + ["行政执法", "法治政府", "马克"]),
-                                     min_size=1, max_size=3)))
-    holding = [(a, b) for a, b in sentences(norm) if any(x in norm[a:b] for x in strings)]
-    expected = {(t.text, t.start, t.end, t.sub) for t in segment(norm)
-                if any(a <= t.start and t.end <= b for a, b in holding)}
-    assert {(t.text, t.start, t.end, t.sub) for t in _tokens_where(norm, strings)} == expected
+    sub = [t.text for t in segment(norm) if t.sub]
+    strings = set(data.draw(st.lists(st.sampled_from(words(norm) + sub + ["行政执法", "法治政府", "马克", "政府"]),
+                                     min_size=1, max_size=4)))
+    found = {s: sorted(spans) for s, spans in _seen_spans(norm, strings).items()}
+    assert found == seen_in_whole_paragraph(norm, strings)
+
+
+def test_a_fragment_of_a_longer_sub_word_is_not_seen():
+    norm = normalize("马克思主义法学读书会")
+    assert "马克" not in _seen_spans(norm, {"马克", "马克思"})
+    assert _seen_spans(norm, {"马克思"})["马克思"] == [(0, 3)]
