@@ -4,7 +4,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize, segment, words
-from searchlib.highlight import _seen_spans, match_spans, sentences, snippet
+from searchlib.highlight import _seen_spans, match_spans, snippet
 from searchlib.query import parse, positive_terms
 from searchlib.search import SearchRequest
 
