@@ -300,27 +300,69 @@ class FastPath:
         return Scored(positive.docs[keep], positive.scores[keep])
 
     def _phrase(self, q: wq.Phrase, known: np.ndarray | None, within: np.ndarray | None = None) -> Scored:
-        """Documents containing the phrase's string: candidates with every bigram, checked on their text."""
+        """Documents containing the phrase's string, scored as the sum of its bigrams' scores.
+
+        Where no sibling word says which documents hold the string (a quoted string, a literal
+        run), the text files' suffix arrays list them outright; otherwise the candidates with
+        every bigram are checked on their text, the sibling's documents without looking.
+        """
         if q.slop != 1 or q.fieldname != "exact" or any(len(w) != 2 for w in q.words[:-1]):
             raise Unsupported("phrase other than a bigram string")
         field = self.schema[q.fieldname]
         grams = [field.to_bytes(w) for w in q.words]
-        lists = [self.postings(q.fieldname, g) for g in grams]
-        if any(not len(ids) for ids, _ in lists):
-            return Scored.empty()
-        candidates = within if within is not None else None
-        for ids, _ in sorted(lists, key=lambda pair: len(pair[0])):
-            candidates = ids if candidates is None else candidates[common_positions(candidates, ids, self.size)[0]]
         string = phrase_string(q)
+        docs = self._holding(string) if known is None else None
+        if docs is not None:
+            if within is not None:
+                docs = docs[common_positions(docs, within, self.size)[0]]
+        else:
+            docs = self._checked_candidates(q.fieldname, grams, string, known, within)
+        scores = np.zeros(len(docs), dtype=np.float64)
+        for gram in grams:
+            scores += self._bm25(q.fieldname, gram, docs, self._weights_at(q.fieldname, gram, docs))
+        return Scored(docs, scores).boosted(q.boost)
+
+    def _holding(self, string: str) -> np.ndarray | None:
+        """The live documents whose normalized text holds ``string``, from the suffix arrays
+        (None without them)."""
+        if self.texts is None:
+            return None
+        docs = self.texts.holding(string.encode("utf-8"))
+        if docs is not None and self.live is not None:
+            docs = docs[self.live[docs]]
+        return docs
+
+    def _checked_candidates(self, fieldname: str, grams: list[bytes], string: str, known: np.ndarray | None,
+                            within: np.ndarray | None) -> np.ndarray:
+        """The documents with every bigram (within ``within``), kept where their text holds ``string``."""
+        lists = [self.postings(fieldname, g)[0] for g in grams]
+        if any(not len(ids) for ids in lists):
+            return np.zeros(0, dtype=np.int64)
+        candidates = within
+        for ids in sorted(lists, key=len):
+            candidates = ids if candidates is None else candidates[common_positions(candidates, ids, self.size)[0]]
         if known is None and len(string) > 2 and "text" in self.schema:
             # A paragraph with the string as one of its words holds it: no need to look at its text.
             known = self.postings("text", string)[0]
-        docs = self._containing(q.fieldname, grams, candidates, known, string)
-        scores = np.zeros(len(docs), dtype=np.float64)
-        for gram, (ids, weights) in zip(grams, lists):
-            at = np.searchsorted(ids, docs)
-            scores += self._bm25(q.fieldname, gram, docs, weights[at])
-        return Scored(docs, scores).boosted(q.boost)
+        return self._containing(fieldname, grams, candidates, known, string)
+
+    def _weights_at(self, fieldname: str, btext: bytes, docs: np.ndarray) -> np.ndarray:
+        """The term's weight in each of ``docs`` (sorted live document numbers that all hold it).
+
+        Looked up segment by segment in the posting files: a common bigram's whole list
+        (hundreds of thousands of postings at 1M) is not gathered to score a few thousand.
+        """
+        stores = self._segment_postings(fieldname)
+        if not len(docs) or (fieldname, btext) in self._postings or any(store is None for store in stores):
+            ids, weights = self.postings(fieldname, btext)
+            return weights[np.searchsorted(ids, docs)].astype(np.float64)
+        out = np.empty(len(docs), dtype=np.float64)
+        bounds = np.searchsorted(docs, [offset for _, offset in self.leaves] + [self.size]).tolist()
+        for (_, offset), store, lo, hi in zip(self.leaves, stores, bounds, bounds[1:]):
+            if lo < hi:
+                ids, weights = store.get(btext)
+                out[lo:hi] = weights[np.searchsorted(ids, (docs[lo:hi] - offset).astype(ids.dtype))]
+        return out
 
     def _containing(self, fieldname: str, grams: list[bytes], candidates: np.ndarray,
                     known: np.ndarray | None, string: str) -> np.ndarray:
