@@ -263,20 +263,23 @@ class FastPath:
                 return self.evaluate(sub, memo).docs
         return None
 
-    def _and(self, q: wq.And, memo: dict) -> Scored:
+    def _and(self, q: wq.And, memo: dict, within: np.ndarray | None = None) -> Scored:
+        """Each child over the documents still in the running (a phrase then checks only those),
+        and nothing more once none are left: an AND that finds nothing costs its first empty child."""
         subs = q.subqueries
         if not subs:
             return Scored.empty()
         if len(subs) == 1:
-            return self.evaluate(subs[0], memo)
-        parts = sorted((self.evaluate(s, memo) for s in subs), key=lambda p: len(p.docs))
-        result = parts[0]
-        for part in parts[1:]:
-            result = intersection(result, part, self.size)
+            return self.evaluate(subs[0], memo) if within is None else self._restricted(subs[0], within, memo)
+        result = self.evaluate(subs[0], memo) if within is None else self._restricted(subs[0], within, memo)
+        for sub in subs[1:]:
+            if not len(result.docs):
+                return Scored.empty()
+            result = intersection(result, self._restricted(sub, result.docs, memo), self.size)
         return result.boosted(q.boost)
 
-    def _and_maybe(self, q: wq.AndMaybe, memo: dict) -> Scored:
-        required = self.evaluate(q.a, memo)
+    def _and_maybe(self, q: wq.AndMaybe, memo: dict, within: np.ndarray | None = None) -> Scored:
+        required = self.evaluate(q.a, memo) if within is None else self._restricted(q.a, within, memo)
         if not len(required.docs):
             return required
         optional = self._restricted(q.b, required.docs, memo)
@@ -286,11 +289,17 @@ class FastPath:
         return Scored(required.docs, scores)
 
     def _restricted(self, q: wq.Query, within: np.ndarray, memo: dict) -> Scored:
-        """``q`` over the documents ``within`` only: a phrase then checks just those candidates."""
-        if type(q) is wq.Phrase:
+        """``q`` where it matters for the documents ``within``: every one of those it matches, with its
+        score, and maybe others (the caller intersects). A phrase then checks just those candidates."""
+        kind = type(q)
+        if kind is wq.Phrase:
             return self._phrase(q, None, within)
-        if type(q) is wq.Or and len(q.subqueries) > 1 and not (q.minmatch or q.scale):
+        if kind is wq.Or and len(q.subqueries) > 1 and not (q.minmatch or q.scale):
             return union([self._restricted(s, within, memo) for s in q.subqueries], self.size).boosted(q.boost)
+        if kind is wq.And:
+            return self._and(q, memo, within)
+        if kind is wq.AndMaybe:
+            return self._and_maybe(q, memo, within)
         return self.evaluate(q, memo)
 
     def _and_not(self, q: wq.AndNot, memo: dict) -> Scored:

@@ -42,6 +42,9 @@ SEVERAL_WORDS = [
     SearchRequest(q="行政复议 /s 案件"),
     SearchRequest(q="行政复议纠错"),
     SearchRequest(q="依法行政 法治 year:2020-2022"),
+    # Later words are evaluated only over the paragraphs the earlier ones left.
+    SearchRequest(q='"府建设" 法治 依法'),
+    SearchRequest(q='依法 "府建设"'),
 ]
 
 
