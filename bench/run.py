@@ -131,6 +131,7 @@ class BuildStats:
 @dataclass
 class Timings:
     ms: list[float] = field(default_factory=list)
+    found: list[int] = field(default_factory=list)  # paragraphs each query found
     note: str = ""
 
     def pct(self, q: float) -> float:
@@ -160,14 +161,20 @@ def time_queries(run: Callable[[dict], object], queries: list[dict], warmup: int
     timings = Timings()
     for q in queries:
         started = time.perf_counter()
-        run(q)
+        result = run(q)
         timings.ms.append((time.perf_counter() - started) * 1000)
+        timings.found.append(paragraphs_found(result))
     if label:  # partial results survive a run cut short
         print(f"  {label}: p50 {timings.p50:.1f} / p95 {timings.p95:.1f} / max {timings.max:.1f} ms", flush=True)
     return timings
 
 
 # --- corpus and queries -------------------------------------------------------
+
+def paragraphs_found(result) -> int:
+    """How many paragraphs a runner's answer matched: searchlib's Results, or a baseline's (total, …)."""
+    return result.total if hasattr(result, "total") else int(result[0])
+
 
 def corpus_for(work: Path, paragraphs: int, seed: int) -> Path:
     target = work / f"corpus-{paragraphs}-seed{seed}"
@@ -476,6 +483,18 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
         print(line)
     print("(baselines: exact string = phrase of jieba words; same sentence = AND of the two words; "
           f"facets = {', '.join(BASELINE_FACETS)}; searchlib computes all its UI facets)")
+    print()
+    # A fast answer that finds nothing is not the same answer: say how much each one found.
+    print("paragraphs found per query: median (mean), and how many queries found none")
+    print(f"{'class':<18}" + "".join(f"{s:>30}" for s in systems))
+    for cls in CLASSES:
+        line = f"{cls:<18}"
+        for s in systems:
+            t = times[s].get(cls)
+            cell = (f"{statistics.median(t.found):.0f} ({statistics.mean(t.found):.0f}), "
+                    f"{sum(1 for n in t.found if not n)} none") if t and t.found else "-"
+            line += f"{cell:>30}"
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -552,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({
             "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "paragraphs": args.paragraphs,
             "builds": {k: vars(v) for k, v in builds.items()},
-            "queries": {s: {c: {"p50": t.p50, "p95": t.p95, "max": t.max} for c, t in cls.items()}
+            "queries": {s: {c: {"p50": t.p50, "p95": t.p95, "max": t.max, "found_median": statistics.median(t.found),
+                                "found_none": sum(1 for n in t.found if not n)} for c, t in cls.items()}
                         for s, cls in times.items()},
         }, ensure_ascii=False, indent=2))
     return 0
