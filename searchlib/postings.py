@@ -271,6 +271,8 @@ class FastPath:
             return Scored.empty()
         if len(subs) == 1:
             return self.evaluate(subs[0], memo) if within is None else self._restricted(subs[0], within, memo)
+        # The smallest child first: every other one is then looked at only where it still matters.
+        subs = sorted(subs, key=self._estimated_size)
         result = self.evaluate(subs[0], memo) if within is None else self._restricted(subs[0], within, memo)
         for sub in subs[1:]:
             if not len(result.docs):
@@ -300,7 +302,66 @@ class FastPath:
             return self._and(q, memo, within)
         if kind is wq.AndMaybe:
             return self._and_maybe(q, memo, within)
+        if kind is wq.Term:
+            found = self._term_within(q, within)
+            if found is not None:
+                return found
         return self.evaluate(q, memo)
+
+    def _term_slices(self, q: wq.Term) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """Each segment's (local documents, weights) of the term, sliced from the posting files;
+        None when a segment has none."""
+        field = self.schema[q.fieldname] if q.fieldname in self.schema else None
+        if field is None:
+            return []
+        try:
+            btext = field.to_bytes(q.text)
+        except ValueError:
+            return []
+        stores = self._segment_postings(q.fieldname)
+        if any(store is None for store in stores):
+            return None
+        return [store.get(btext) for store in stores]
+
+    def _estimated_size(self, q: wq.Query) -> int:
+        """About how many documents ``q`` matches, from posting-list lengths (no list is read)."""
+        kind = type(q)
+        if kind is wq.Term:
+            slices = self._term_slices(q)
+            return self.size if slices is None else sum(len(ids) for ids, _ in slices)
+        if kind is wq.Or:
+            return min(self.size, sum(self._estimated_size(s) for s in q.subqueries))
+        if kind in (wq.And, wq.Phrase):
+            parts = q.subqueries if kind is wq.And else [wq.Term(q.fieldname, w) for w in q.words]
+            return min((self._estimated_size(s) for s in parts), default=0)
+        if kind in (wq.AndMaybe, wq.AndNot):
+            return self._estimated_size(q.a)
+        return self.size
+
+    def _term_within(self, q: wq.Term, within: np.ndarray) -> Scored | None:
+        """The term over the documents ``within`` only, each looked up in the segment's posting list;
+        None when reading the whole list is cheaper (or a segment has no posting files)."""
+        slices = self._term_slices(q)
+        if slices is None or len(within) * RESTRICTED_LOOKUP_SHARE >= sum(len(ids) for ids, _ in slices):
+            return None
+        docs_parts, weight_parts = [], []
+        bounds = np.searchsorted(within, [offset for _, offset in self.leaves] + [self.size]).tolist()
+        for (_, offset), (ids, weights), lo, hi in zip(self.leaves, slices, bounds, bounds[1:]):
+            if lo == hi or not len(ids):
+                continue
+            wanted = within[lo:hi]
+            local = (wanted - offset).astype(ids.dtype)
+            at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+            hit = ids[at] == local
+            docs_parts.append(wanted[hit])
+            weight_parts.append(weights[at[hit]])
+        if not docs_parts:
+            return Scored.empty()
+        docs = np.concatenate(docs_parts)
+        weights = np.concatenate(weight_parts).astype(np.float64)
+        field = self.schema[q.fieldname]
+        scores = self._bm25(q.fieldname, field.to_bytes(q.text), docs, weights) if field.scorable else weights
+        return Scored(docs, scores).boosted(q.boost)
 
     def _and_not(self, q: wq.AndNot, memo: dict) -> Scored:
         positive = self.evaluate(q.a, memo)
@@ -438,6 +499,9 @@ def phrase_string(q: wq.Phrase) -> str:
 # bincount or a mask: linear) instead of sorting (np.unique, np.intersect1d). At 1M paragraphs,
 # the union of two lists of 400k and 300k took 115 ms by sorting and 22 ms by bincount.
 DENSE_UNION_SHARE = 1 / 16
+# A term is looked up document by document (a binary search each) for a set this many times smaller
+# than its posting list; otherwise its whole list is read and intersected.
+RESTRICTED_LOOKUP_SHARE = 4
 DENSE_INTERSECTION_SHARE = 1 / 64
 
 
@@ -446,6 +510,9 @@ def union(parts: list[Scored], size: int) -> Scored:
     parts = [p for p in parts if len(p.docs)]
     if not parts:
         return Scored.empty()
+    if len(parts) == 1:
+        return parts[0]
+    parts = _folded_into_largest(parts)
     if len(parts) == 1:
         return parts[0]
     every = np.concatenate([p.docs for p in parts])
@@ -457,6 +524,24 @@ def union(parts: list[Scored], size: int) -> Scored:
         return Scored(docs, np.bincount(every, weights=weights, minlength=size)[docs])
     docs, inverse = np.unique(every, return_inverse=True)
     return Scored(docs, np.bincount(inverse, weights=weights, minlength=len(docs)))
+
+
+def _folded_into_largest(parts: list[Scored]) -> list[Scored]:
+    """The largest part with every part whose documents it holds added in (a binary search per
+    document, no sort), then the other parts. A word's own postings are a subset of its
+    characters' (the text field's 法治 of the exact field's 法治), so a word's OR is usually one part."""
+    parts = sorted(parts, key=lambda p: -len(p.docs))
+    base = parts[0]
+    scores = None
+    rest: list[Scored] = []
+    for part in parts[1:]:
+        at = np.searchsorted(base.docs, part.docs)
+        if np.array_equal(base.docs[np.minimum(at, len(base.docs) - 1)], part.docs):
+            scores = base.scores.copy() if scores is None else scores
+            scores[at] += part.scores
+        else:
+            rest.append(part)
+    return [base if scores is None else Scored(base.docs, scores)] + rest
 
 
 def intersection(a: Scored, b: Scored, size: int) -> Scored:

@@ -52,3 +52,22 @@ def test_intersection_keeps_common_documents_with_both_scores(way, a, b):
     assert got.scores.tolist() == pytest.approx([score_a[d] + score_b[d] for d in common], rel=1e-12)
     in_a, in_b = common_positions(left.docs, right.docs, SIZE)
     assert left.docs[in_a].tolist() == right.docs[in_b].tolist() == common
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc_sets, st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=4), st.data())
+def test_union_of_parts_inside_the_largest_sums_each_documents_scores(way, base, others, data):
+    """A word's OR: the word's postings lie inside its characters' (the folding shortcut), or not."""
+    pool = sorted(base) or [0]
+    sets = [base]
+    for share, outside in others:
+        inside = set(data.draw(st.lists(st.sampled_from(pool), max_size=max(1, int(len(pool) * share)))))
+        sets.append(inside | ({SIZE - 1} if outside else set()))
+    parts = [scored(s, i) for i, s in enumerate(sets)]
+    expected: dict[int, float] = {}
+    for part in parts:
+        for d, score in zip(part.docs.tolist(), part.scores.tolist()):
+            expected[d] = expected.get(d, 0.0) + score
+    got = union(parts, SIZE)
+    assert got.docs.tolist() == sorted(expected)
+    assert got.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)], rel=1e-12)

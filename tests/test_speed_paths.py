@@ -16,6 +16,7 @@ import time
 import pytest
 from whoosh import query as wq
 
+from searchlib import postings
 from searchlib.engine import Compiler
 from searchlib.query import QueryError, parse
 from searchlib.search import Library, SearchRequest
@@ -74,6 +75,16 @@ def test_several_words_same_matches_and_facets_as_whoosh(library, whoosh_library
     assert reference.total > 0
     assert (fast.total, fast.total_reports, fast.facets) == (reference.total, reference.total_reports,
                                                             reference.facets)
+
+
+@pytest.mark.parametrize("request_", SEVERAL_WORDS, ids=lambda r: r.q)
+def test_a_term_looked_up_document_by_document_scores_as_its_whole_list(library, request_, monkeypatch):
+    """Under an AND, a term is read whole or looked up for the remaining documents only
+    (RESTRICTED_LOOKUP_SHARE decides): the answers are the same either way."""
+    monkeypatch.setattr(postings, "RESTRICTED_LOOKUP_SHARE", 10**12)  # never look up
+    whole = _comparable(library.search(request_))
+    monkeypatch.setattr(postings, "RESTRICTED_LOOKUP_SHARE", 0)  # always look up
+    assert _comparable(library.search(request_)) == whole
 
 
 @pytest.mark.parametrize("q", ["行政执法 监督", "依法行政 法治", "法治 year:2019-2021", "依法行政 province:四川"])
