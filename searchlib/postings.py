@@ -49,6 +49,8 @@ from searchlib.textstore import Texts
 
 # Postings kept in memory per searcher (document number + weight: 8 bytes each).
 CACHE_POSTINGS = 16_000_000
+# Terms whose per-segment slices of the posting files are kept (a list of views each).
+CACHE_SLICED_TERMS = 4096
 # byte -> field length, as Whoosh decodes the length column (0: no such field in the document).
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 
@@ -96,6 +98,8 @@ class FastPath:
         self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lengths: dict[str, np.ndarray] = {}
+        self._norms: dict[str, np.ndarray] = {}
+        self._slice_cache: OrderedDict[tuple[str, bytes], list] = OrderedDict()
 
     # --- reading the index ----------------------------------------------------
 
@@ -133,13 +137,25 @@ class FastPath:
                                                 for leaf, _ in self.leaves]
         return stores
 
+    def _slices(self, fieldname: str, btext: bytes) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """Each segment's (local documents, weights) of the term, as views of its posting files
+        (None for a segment without them). Kept for the next few thousand terms: an AND sizes
+        its children with them before it evaluates them."""
+        key = (fieldname, btext)
+        found = self._slice_cache.get(key)
+        if found is None:
+            found = [None if store is None else store.get(btext) for store in self._segment_postings(fieldname)]
+            self._slice_cache[key] = found
+            if len(self._slice_cache) > CACHE_SLICED_TERMS:
+                self._slice_cache.popitem(last=False)
+        return found
+
     def _read_postings(self, fieldname: str, btext: bytes) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
         """The term's (ids, weights), and whether any segment's share was decoded from Whoosh's blocks."""
         ids_parts, weight_parts = [], []
         decoded = False
-        for (leaf, offset), store in zip(self.leaves, self._segment_postings(fieldname)):
-            if store is not None:
-                found = store.get(btext)
+        for (leaf, offset), found in zip(self.leaves, self._slices(fieldname, btext)):
+            if found is not None:
                 if len(found[0]):
                     ids_parts.append(found[0].astype(np.int64) + offset)
                     weight_parts.append(found[1].astype(np.float64))
@@ -231,12 +247,20 @@ class FastPath:
         """``whoosh.scoring.bm25`` over arrays, operation for operation."""
         idf = self.searcher.idf(fieldname, btext)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
-        w = self.weighting
-        B = w._field_B.get(fieldname, w.B)
-        K1 = w.K1
-        tf = weights.astype(np.float64)
-        fl = self.lengths(fieldname)[ids]
-        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        K1 = self.weighting.K1
+        tf = weights.astype(np.float64, copy=False)
+        return idf * ((tf * (K1 + 1)) / (tf + self._length_norms(fieldname, avgfl)[ids]))
+
+    def _length_norms(self, fieldname: str, avgfl: float) -> np.ndarray:
+        """Per document, bm25's ``K1 * ((1 - B) + B * fl / avgfl)``, the same operations in the same
+        order (so the same bits), computed once per field instead of per posting and query."""
+        found = self._norms.get(fieldname)
+        if found is None:
+            w = self.weighting
+            B = w._field_B.get(fieldname, w.B)
+            fl = self.lengths(fieldname)
+            found = self._norms[fieldname] = w.K1 * ((1 - B) + B * fl / avgfl)
+        return found
 
     def _or(self, q: wq.Or, memo: dict) -> Scored:
         if q.minmatch or q.scale:
@@ -318,10 +342,8 @@ class FastPath:
             btext = field.to_bytes(q.text)
         except ValueError:
             return []
-        stores = self._segment_postings(q.fieldname)
-        if any(store is None for store in stores):
-            return None
-        return [store.get(btext) for store in stores]
+        slices = self._slices(q.fieldname, btext)
+        return None if any(found is None for found in slices) else slices
 
     def _estimated_size(self, q: wq.Query) -> int:
         """About how many documents ``q`` matches, from posting-list lengths (no list is read)."""
@@ -422,15 +444,14 @@ class FastPath:
         Looked up segment by segment in the posting files: a common bigram's whole list
         (hundreds of thousands of postings at 1M) is not gathered to score a few thousand.
         """
-        stores = self._segment_postings(fieldname)
-        if not len(docs) or (fieldname, btext) in self._postings or any(store is None for store in stores):
+        slices = self._slices(fieldname, btext)
+        if not len(docs) or (fieldname, btext) in self._postings or any(found is None for found in slices):
             ids, weights = self.postings(fieldname, btext)
             return weights[np.searchsorted(ids, docs)].astype(np.float64)
         out = np.empty(len(docs), dtype=np.float64)
         bounds = np.searchsorted(docs, [offset for _, offset in self.leaves] + [self.size]).tolist()
-        for (_, offset), store, lo, hi in zip(self.leaves, stores, bounds, bounds[1:]):
+        for (_, offset), (ids, weights), lo, hi in zip(self.leaves, slices, bounds, bounds[1:]):
             if lo < hi:
-                ids, weights = store.get(btext)
                 out[lo:hi] = weights[np.searchsorted(ids, (docs[lo:hi] - offset).astype(ids.dtype))]
         return out
 
