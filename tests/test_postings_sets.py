@@ -18,6 +18,16 @@ def scored(docs: set[int], seed: int) -> Scored:
     return Scored(ordered, np.random.default_rng(seed).random(len(ordered)))
 
 
+def assert_union_sums_scores(parts: list[Scored]) -> None:
+    expected: dict[int, float] = {}
+    for part in parts:
+        for d, score in zip(part.docs.tolist(), part.scores.tolist()):
+            expected[d] = expected.get(d, 0.0) + score
+    got = union(parts, SIZE)
+    assert got.docs.tolist() == sorted(expected)
+    assert got.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)], rel=1e-12)
+
+
 # The fixture only sets two module constants, the same for every generated input.
 @pytest.fixture(params=["sorting", "dense"])
 def way(request, monkeypatch):
@@ -30,14 +40,7 @@ def way(request, monkeypatch):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(doc_sets, min_size=2, max_size=4))
 def test_union_sums_each_documents_scores(way, sets):
-    parts = [scored(s, i) for i, s in enumerate(sets)]
-    expected: dict[int, float] = {}
-    for part in parts:
-        for d, score in zip(part.docs.tolist(), part.scores.tolist()):
-            expected[d] = expected.get(d, 0.0) + score
-    got = union(parts, SIZE)
-    assert got.docs.tolist() == sorted(expected)
-    assert got.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)], rel=1e-12)
+    assert_union_sums_scores([scored(s, i) for i, s in enumerate(sets)])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -63,11 +66,4 @@ def test_union_of_parts_inside_the_largest_sums_each_documents_scores(way, base,
     for share, outside in others:
         inside = set(data.draw(st.lists(st.sampled_from(pool), max_size=max(1, int(len(pool) * share)))))
         sets.append(inside | ({SIZE - 1} if outside else set()))
-    parts = [scored(s, i) for i, s in enumerate(sets)]
-    expected: dict[int, float] = {}
-    for part in parts:
-        for d, score in zip(part.docs.tolist(), part.scores.tolist()):
-            expected[d] = expected.get(d, 0.0) + score
-    got = union(parts, SIZE)
-    assert got.docs.tolist() == sorted(expected)
-    assert got.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)], rel=1e-12)
+    assert_union_sums_scores([scored(s, i) for i, s in enumerate(sets)])
