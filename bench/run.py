@@ -495,6 +495,19 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
                     f"{sum(1 for n in t.found if not n)} none") if t and t.found else "-"
             line += f"{cell:>30}"
         print(line)
+    for s in systems[1:]:
+        print()
+        print(f"only the queries both searchlib and {s} found paragraphs for: how many, then ms p50 / p95 of each")
+        for cls in CLASSES:
+            ours, theirs = times[systems[0]][cls], times[s].get(cls)
+            if not theirs:
+                continue
+            both = [i for i, (a, b) in enumerate(zip(ours.found, theirs.found)) if a and b]
+            if not both:
+                print(f"{cls:<18}{0:>6}")
+                continue
+            mine, other = Timings([ours.ms[i] for i in both]), Timings([theirs.ms[i] for i in both])
+            print(f"{cls:<18}{len(both):>6}{f'{mine.p50:.1f} / {mine.p95:.1f}':>24}{f'{other.p50:.1f} / {other.p95:.1f}':>24}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -572,7 +585,8 @@ def main(argv: list[str] | None = None) -> int:
             "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "paragraphs": args.paragraphs,
             "builds": {k: vars(v) for k, v in builds.items()},
             "queries": {s: {c: {"p50": t.p50, "p95": t.p95, "max": t.max, "found_median": statistics.median(t.found),
-                                "found_none": sum(1 for n in t.found if not n)} for c, t in cls.items()}
+                                "found_none": sum(1 for n in t.found if not n), "ms": t.ms, "found": t.found}
+                    for c, t in cls.items()}
                         for s, cls in times.items()},
         }, ensure_ascii=False, indent=2))
     return 0
