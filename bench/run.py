@@ -471,7 +471,8 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
     print(f"queries, warm, {n_queries} per class, ms: p50 / p95 / max")
     print(f"{'class':<18}" + "".join(f"{s:>30}" for s in systems) +
           "".join(f"{'ours/' + s.split('+')[0] + ' p50,p95':>22}" for s in systems[1:]))
-    for cls in CLASSES:
+    classes = [cls for cls in CLASSES if cls in times[systems[0]]]
+    for cls in classes:
         line = f"{cls:<18}"
         for s in systems:
             t = times[s].get(cls)
@@ -487,7 +488,7 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
     # A fast answer that finds nothing is not the same answer: say how much each one found.
     print("paragraphs found per query: median (mean), and how many queries found none")
     print(f"{'class':<18}" + "".join(f"{s:>30}" for s in systems))
-    for cls in CLASSES:
+    for cls in classes:
         line = f"{cls:<18}"
         for s in systems:
             t = times[s].get(cls)
@@ -498,7 +499,7 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
     for s in systems[1:]:
         print()
         print(f"only the queries both searchlib and {s} found paragraphs for: how many, then ms p50 / p95 of each")
-        for cls in CLASSES:
+        for cls in classes:
             ours, theirs = times[systems[0]][cls], times[s].get(cls)
             if not theirs:
                 continue
@@ -528,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="reuse baseline indexes from an earlier run of the same corpus")
     parser.add_argument("--keep-index", action="store_true",
                         help="reuse searchlib's index (and its build figures) from an earlier run of this corpus")
+    parser.add_argument("--classes", default=",".join(CLASSES),
+                        help="comma-separated query classes to time (default all: " + ", ".join(CLASSES) + ")")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -552,6 +555,11 @@ def main(argv: list[str] | None = None) -> int:
 
     docs, parse_seconds = indexed_paragraphs(ours_dir) if args.docs_from_index else parsed_paragraphs(corpus)
     queries = make_queries(ours_dir, docs, args.queries, args.seed)
+    wanted = [c.strip() for c in args.classes.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in CLASSES]
+    if unknown:
+        parser.error(f"unknown query class(es) {', '.join(unknown)}: choose from {', '.join(CLASSES)}")
+    queries = {c: qs for c, qs in queries.items() if c in wanted}
 
     print("querying searchlib …", flush=True)
     s_run = searchlib_runner(ours_dir)
