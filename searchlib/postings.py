@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from math import log
 
 import numpy as np
 from whoosh import query as wq
@@ -245,11 +246,22 @@ class FastPath:
 
     def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """``whoosh.scoring.bm25`` over arrays, operation for operation."""
-        idf = self.searcher.idf(fieldname, btext)
+        idf = self.idf(fieldname, btext)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
         K1 = self.weighting.K1
         tf = weights.astype(np.float64, copy=False)
         return idf * ((tf * (K1 + 1)) / (tf + self._length_norms(fieldname, avgfl)[ids]))
+
+    def idf(self, fieldname: str, btext: bytes) -> float:
+        """Whoosh's idf (``WeightingModel.idf``: log(N / (df + 1)) + 1, deleted documents counted as
+        Whoosh counts them), with df from the posting files' lengths. Whoosh reads df from its term
+        dictionary inside each segment's big compound file: at 1M paragraphs, with the index
+        larger than the page cache, a new term cost disk reads in all 20 segments."""
+        slices = self._slices(fieldname, btext)
+        if any(found is None for found in slices):
+            return self.searcher.idf(fieldname, btext)
+        df = sum(len(ids) for ids, _ in slices)
+        return log(self.size / (df + 1)) + 1
 
     def _length_norms(self, fieldname: str, avgfl: float) -> np.ndarray:
         """Per document, bm25's ``K1 * ((1 - B) + B * fl / avgfl)``, the same operations in the same

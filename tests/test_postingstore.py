@@ -23,17 +23,21 @@ def _whoosh_postings(leaf, fieldname: str, btext: bytes) -> tuple[list[int], lis
 
 
 def _check_every_term(index) -> int:
-    """Compare every term of every segment's posting files with Whoosh's own postings."""
+    """Compare every term of every segment's posting files with Whoosh's own postings, and the
+    fast path's idf of it with Whoosh's."""
     library = Library(index)
     checked = 0
     try:
-        for leaf, _ in library.searcher().reader().leaf_readers():
+        searcher = library.searcher()
+        fast = library.fast_path(searcher)
+        for leaf, _ in searcher.reader().leaf_readers():
             for fieldname in POSTING_FIELDS:
                 store = SegmentPostings.open(leaf.storage(), leaf.segment(), fieldname)
                 assert store is not None, f"segment {leaf.segment().segment_id()} has no {fieldname} postings"
                 lexicon = list(leaf.lexicon(fieldname))
                 assert [bytes(t) for t in store.terms] == lexicon
                 for btext in lexicon:
+                    assert fast.idf(fieldname, btext) == searcher.idf(fieldname, btext)
                     docs, weights = store.get(btext)
                     expected_ids, expected_weights = _whoosh_postings(leaf, fieldname, btext)
                     # Whoosh's matcher skips deleted documents; the files keep them (the live mask drops them).
