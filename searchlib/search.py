@@ -44,6 +44,7 @@ import functools
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,8 @@ MAX_OFFSET = 10_000
 PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
 # Scores equal to this many decimals are ties (then the paragraph id decides).
 SCORE_DECIMALS = 6
+# Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).
+CACHE_STORED_DOCUMENTS = 4096
 # A paragraph is boilerplate when at least this many *other* reports hold its text
 # (so five reports in all): a phrase two neighbouring districts share is not a template.
 BOILERPLATE_MIN_OTHER_REPORTS = 4
@@ -244,6 +247,7 @@ class Library:
         self._columns: tuple[object, dict[str, Column]] | None = None
         self._fastpath: tuple[object, FastPath] | None = None
         self._texts: tuple[object, Texts] | None = None
+        self._stored: tuple[object, dict[int, dict]] = (None, {})
         # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
         self._reuse: tuple[object, reuse.ReuseStore | None, frozenset[int] | None] | None = None
         self._reuse_lock = threading.Lock()
@@ -470,7 +474,8 @@ class Library:
             except Unsupported:
                 pass
             else:
-                return _top_by_score(searcher, scored.docs, scored.scores, allowed, needed)
+                return _top_by_score(functools.partial(self._stored_fields, searcher), scored.docs,
+                                     scored.scores, allowed, needed)
         allowed = None if allowed is None else set(allowed.tolist())
         if sort != "relevance":
             facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
@@ -533,8 +538,21 @@ class Library:
             results = searcher.search(query, limit=None, sortedby=facet, filter=allowed)
         return [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
 
+    def _stored_fields(self, searcher, docnum: int) -> dict:
+        """A document's stored fields, kept for the last few thousand documents of this searcher:
+        the hits shown are often the ones whose pids broke a tie a moment before (~40 µs a read)."""
+        cache = self._stored
+        if cache[0] is not searcher:
+            cache = self._stored = (searcher, {})
+        found = cache[1].get(docnum)
+        if found is None:
+            if len(cache[1]) >= CACHE_STORED_DOCUMENTS:
+                cache[1].clear()
+            found = cache[1][docnum] = searcher.stored_fields(docnum)
+        return found
+
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
-        stored = searcher.stored_fields(docnum)
+        stored = self._stored_fields(searcher, docnum)
         text = stored.get("text", "")
         # Normalized once for both. (Reading it from the text file instead touches one more page
         # per hit: at 1M paragraphs, with the index bigger than the page cache, a disk read.)
@@ -625,8 +643,8 @@ def _current_link(index_dir: Path | str) -> str | None:
         return None
 
 
-def _top_by_score(searcher, docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None,
-                  needed: int) -> list[tuple[int, float]]:
+def _top_by_score(stored_fields: Callable[[int], dict], docs: np.ndarray, scores: np.ndarray,
+                  allowed: np.ndarray | None, needed: int) -> list[tuple[int, float]]:
     """The ``needed`` best (docnum, score) pairs, scores rounded to SCORE_DECIMALS, ties by pid.
 
     Only the documents that can be in the first ``needed`` once rounded are
@@ -649,7 +667,7 @@ def _top_by_score(searcher, docs: np.ndarray, scores: np.ndarray, allowed: np.nd
     # Only tied scores need their pids (a stored-fields read each, ~40 µs).
     seen: set[float] = set()
     tied = {score for _, score in contenders if score in seen or seen.add(score)}
-    pids = {docnum: searcher.stored_fields(docnum)["pid"] for docnum, score in contenders if score in tied}
+    pids = {docnum: stored_fields(docnum)["pid"] for docnum, score in contenders if score in tied}
     contenders.sort(key=lambda pair: (-pair[1], pids.get(pair[0], "")))
     return contenders[:needed]
 
