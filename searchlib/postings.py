@@ -305,11 +305,11 @@ class FastPath:
         subs = q.subqueries
         if not subs:
             return Scored.empty()
-        if len(subs) == 1:
-            return self.evaluate(subs[0], memo) if within is None else self._restricted(subs[0], within, memo)
+        if len(subs) == 1:  # (its boost ignored, as Whoosh does)
+            return self._over(subs[0], within, memo)
         # The smallest child first: every other one is then looked at only where it still matters.
         subs = sorted(subs, key=self._estimated_size)
-        result = self.evaluate(subs[0], memo) if within is None else self._restricted(subs[0], within, memo)
+        result = self._over(subs[0], within, memo)
         for sub in subs[1:]:
             if not len(result.docs):
                 return Scored.empty()
@@ -317,7 +317,7 @@ class FastPath:
         return result.boosted(q.boost)
 
     def _and_maybe(self, q: wq.AndMaybe, memo: dict, within: np.ndarray | None = None) -> Scored:
-        required = self.evaluate(q.a, memo) if within is None else self._restricted(q.a, within, memo)
+        required = self._over(q.a, within, memo)
         if not len(required.docs):
             return required
         optional = self._restricted(q.b, required.docs, memo)
@@ -325,6 +325,10 @@ class FastPath:
         scores = required.scores.copy()
         scores[in_required] += optional.scores[in_optional]
         return Scored(required.docs, scores)
+
+    def _over(self, q: wq.Query, within: np.ndarray | None, memo: dict) -> Scored:
+        """``q`` over every document, or restricted to ``within`` when given."""
+        return self.evaluate(q, memo) if within is None else self._restricted(q, within, memo)
 
     def _restricted(self, q: wq.Query, within: np.ndarray, memo: dict) -> Scored:
         """``q`` where it matters for the documents ``within``: every one of those it matches, with its
