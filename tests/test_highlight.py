@@ -140,3 +140,19 @@ def test_a_fragment_of_a_longer_sub_word_is_not_seen():
     norm = normalize("马克思主义法学读书会")
     assert "马克" not in _seen_spans(norm, {"马克", "马克思"})
     assert _seen_spans(norm, {"马克思"})["马克思"] == [(0, 3)]
+
+
+# Letters, digits, CJK, the segmenter's in-word symbols (+#&._%-) and the clause breaks, mixed.
+MIXED_TEXT = st.text(alphabet=st.sampled_from(list("法治政府建设行政执法复议应诉马克思主义一二三年度"
+                                                   "abcXYZ0123456789é+#&._%-，、：:,;；。！？“”\"'（）()《》【】 \n")),
+                     min_size=1, max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=MIXED_TEXT, data=st.data())
+def test_clauses_segmented_alone_give_the_whole_paragraphs_words_on_any_text(text, data):
+    norm = normalize(text)
+    candidates = [t.text for t in segment(norm)] or ["法治"]
+    strings = set(data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=4)))
+    found = {s: sorted(spans) for s, spans in _seen_spans(norm, strings).items()}
+    assert found == seen_in_whole_paragraph(norm, strings)

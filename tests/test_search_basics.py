@@ -3,7 +3,8 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.search import MAX_QUERY_CHARS, QueryError, SearchRequest
+from searchlib.indexing import build_index
+from searchlib.search import MAX_QUERY_CHARS, Library, QueryError, SearchRequest, StoredFields
 
 QUOTES = set('"“”＂「」')
 
@@ -87,3 +88,20 @@ def test_quoted_substring_always_finds_its_paragraph(library, reports, data):
     found = {h.pid for h in results.hits}
     assert pid in found
     assert all(normalize(piece) in normalize(h.text) for h in results.hits)
+
+
+def test_stored_fields_read_segment_by_segment_are_whooshs(tmp_path, corpus_dir):
+    files = sorted(corpus_dir.iterdir())
+    for start in range(0, len(files), 3):
+        build_index(files[start:start + 3], tmp_path, procs=1, reuse=False)
+    library = Library(tmp_path)
+    try:
+        searcher = library.searcher()
+        assert len(searcher.reader().leaf_readers()) > 1
+        stored = StoredFields(searcher)
+        live = list(searcher.reader().all_doc_ids())
+        assert len(live) > 80
+        for docnum in reversed(live):  # the last segment first: no answer can come from a neighbour
+            assert stored[docnum] == searcher.stored_fields(docnum)
+    finally:
+        library.close()
