@@ -128,10 +128,19 @@ def paragraphs_holding(blob, offsets: np.ndarray, suffixes: np.ndarray, paragrap
     paragraph = paragraph[inside]
     count = len(offsets) - 1
     if len(paragraph) * 16 < count:
-        return np.unique(paragraph)
+        return _distinct(paragraph)
     present = np.zeros(count, dtype=bool)  # many occurrences: a mask is linear where sorting is not
     present[paragraph] = True
     return np.flatnonzero(present)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for a short array, in a fraction of its fixed cost (~40 µs, by hashing)."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def occurrences(data: np.ndarray, needle: bytes) -> np.ndarray:

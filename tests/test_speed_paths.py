@@ -87,6 +87,28 @@ def test_a_term_looked_up_document_by_document_scores_as_its_whole_list(library,
     assert _comparable(library.search(request_)) == whole
 
 
+PHRASE_WAYS = {  # (TEXT_CHECK_PER_SEGMENT, CANDIDATE_POSTINGS_PER_SEGMENT)
+    "suffix arrays only": (-10**12, 0),
+    "texts read for a restricted phrase": (10**12, 0),
+    "bigram candidates beside a sibling word": (-10**12, 10**12),
+}
+
+
+@pytest.mark.parametrize("q", ["行政复议纠错", "合法性审查 法治", '"府建设" 法治 依法', '依法 "府建设"',
+                               "依法行政 法治政府建设", "行政执法 监督 year:2019-2021", "法治政府 /s 合法性审查"])
+def test_a_phrase_is_found_the_same_every_way(library, q, monkeypatch):
+    """A phrase's documents come from the suffix arrays, from reading the texts of the documents
+    still in the running, or from its bigrams' candidates (constants decide): the answers agree."""
+    answers = {}
+    for way, (texts, candidates) in PHRASE_WAYS.items():
+        monkeypatch.setattr(postings, "TEXT_CHECK_PER_SEGMENT", texts)
+        monkeypatch.setattr(postings, "CANDIDATE_POSTINGS_PER_SEGMENT", candidates)
+        answers[way] = _comparable(library.search(SearchRequest(q=q, limit=50)))
+    first = answers.pop("suffix arrays only")
+    assert first["total"] > 0
+    assert answers == {way: first for way in answers}
+
+
 @pytest.mark.parametrize("q", ["行政执法 监督", "依法行政 法治", "法治 year:2019-2021", "依法行政 province:四川"])
 def test_several_clauses_score_is_the_sum_of_each_clauses_whoosh_score(library, q):
     searcher = library.searcher()
