@@ -61,6 +61,7 @@ from searchlib.reuse import FILE_NAME as REUSE_FILE
 from searchlib.source import SUPPORTED_SUFFIXES, SourceError
 from searchlib.storage import read_compound_files_in_place
 from searchlib.postingstore import PostingCapture
+from searchlib.fieldstore import write_segment_fields
 from searchlib.textstore import write_segment_texts
 
 read_compound_files_in_place()  # before any index is opened: see searchlib.storage
@@ -544,8 +545,8 @@ class _LengthsInMemory:
 
 def _finalize_segment(writer: SegmentWriter):
     """``SegmentWriter._finalize_segment`` (Whoosh 3.54) with lengths read from memory,
-    plus the segment's facet, text and posting files (:mod:`searchlib.facetstore`,
-    :mod:`searchlib.textstore`, :mod:`searchlib.postingstore`)."""
+    plus the segment's facet, text, field and posting files (:mod:`searchlib.facetstore`,
+    :mod:`searchlib.textstore`, :mod:`searchlib.fieldstore`, :mod:`searchlib.postingstore`)."""
     writer.perdocwriter.close()
     reader = writer.per_document_reader() if writer.codec.length_stats else None
     lengths = _LengthsInMemory(reader, writer.docnum) if reader is not None else None
@@ -561,6 +562,7 @@ def _finalize_segment(writer: SegmentWriter):
     rows = segment_rows(writer.storage, writer.schema, segment)
     write_segment_facets(writer.storage, writer.schema, segment, rows)
     write_segment_texts(writer.storage.folder, segment, rows)
+    write_segment_fields(writer.storage.folder, segment, rows)
     capture.write(writer.storage.folder, segment, segment.doc_count_all())
     return segment
 

@@ -1,10 +1,13 @@
 """What a researcher expects from the seeds: the Foundation's query basics."""
+import shutil
+
 import pytest
 from hypothesis import assume, given, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.indexing import build_index
-from searchlib.search import MAX_QUERY_CHARS, Library, QueryError, SearchRequest, StoredFields
+from searchlib.fieldstore import FIELD_OFFSETS_SUFFIX
+from searchlib.indexing import build_index, resolve_index_dir
+from searchlib.search import MAX_QUERY_CHARS, Library, QueryError, SearchRequest
 
 QUOTES = set('"“”＂「」')
 
@@ -90,18 +93,45 @@ def test_quoted_substring_always_finds_its_paragraph(library, reports, data):
     assert all(normalize(piece) in normalize(h.text) for h in results.hits)
 
 
-def test_stored_fields_read_segment_by_segment_are_whooshs(tmp_path, corpus_dir):
-    files = sorted(corpus_dir.iterdir())
-    for start in range(0, len(files), 3):
-        build_index(files[start:start + 3], tmp_path, procs=1, reuse=False)
-    library = Library(tmp_path)
+def _stored_fields_agree_with_whoosh(index) -> tuple[int, int]:
+    """(documents checked, of which with a text that normalizing changes)."""
+    library = Library(index)
     try:
         searcher = library.searcher()
-        assert len(searcher.reader().leaf_readers()) > 1
-        stored = StoredFields(searcher)
+        stored = library.stored_fields(searcher)
         live = list(searcher.reader().all_doc_ids())
-        assert len(live) > 80
+        changed = 0
         for docnum in reversed(live):  # the last segment first: no answer can come from a neighbour
-            assert stored[docnum] == searcher.stored_fields(docnum)
+            expected = searcher.stored_fields(docnum)
+            assert stored[docnum] == expected
+            if normalize(expected["text"]) != expected["text"]:
+                changed += 1
+                assert not stored.normalized(docnum)
+        return len(live), changed
     finally:
         library.close()
+
+
+@pytest.fixture(scope="module")
+def several_segments(tmp_path_factory, corpus_dir):
+    index = tmp_path_factory.mktemp("segments")
+    files = sorted(corpus_dir.iterdir())
+    for start in range(0, len(files), 3):
+        build_index(files[start:start + 3], index, procs=1, reuse=False)
+    return index
+
+
+def test_stored_fields_read_from_the_field_files_are_whooshs(several_segments):
+    folder = resolve_index_dir(several_segments)
+    assert len(list(folder.glob(f"*{FIELD_OFFSETS_SUFFIX}"))) > 1
+    checked, changed = _stored_fields_agree_with_whoosh(several_segments)
+    assert checked > 80 and changed > 0  # (a text normalizing changes is kept as it was)
+
+
+def test_stored_fields_without_field_files_are_read_through_whoosh(several_segments, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(several_segments, copy, symlinks=True)
+    for path in resolve_index_dir(copy).glob("*.fields.*"):
+        path.unlink()
+    checked, _ = _stored_fields_agree_with_whoosh(copy)
+    assert checked > 80
