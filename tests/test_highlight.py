@@ -1,10 +1,11 @@
 """Snippets: escaped, whole words marked, cut at sentence boundaries."""
 import re
+from html import unescape
 
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize, segment, words
-from searchlib.highlight import _seen_spans, match_spans, snippet
+from searchlib.highlight import _seen_spans, match_spans, render, snippet
 from searchlib.query import parse, positive_terms
 from searchlib.search import SearchRequest
 
@@ -156,3 +157,14 @@ def test_clauses_segmented_alone_give_the_whole_paragraphs_words_on_any_text(tex
     strings = set(data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=4)))
     found = {s: sorted(spans) for s, spans in _seen_spans(norm, strings).items()}
     assert found == seen_in_whole_paragraph(norm, strings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("法治ab<>&\"' 。")), max_size=40), data=st.data())
+def test_render_escapes_everything_but_its_marks(text, data):
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=6)))
+    spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if a < b]
+    start = data.draw(st.integers(0, len(text)))
+    html = render(text, spans, start)
+    bare = html.replace("<mark>", "").replace("</mark>", "")
+    assert not set(bare) & set("<>\"'") and unescape(bare) == text[start:]
