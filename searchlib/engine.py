@@ -471,5 +471,9 @@ class Column:
     codes: np.ndarray
 
     def counts(self, docnums: np.ndarray) -> list[tuple[object, int]]:
-        tally = np.bincount(self.codes[docnums], minlength=len(self.values)) if len(docnums) else []
-        return [(self.values[code], int(n)) for code, n in enumerate(tally) if n]
+        if not len(docnums):
+            return []
+        tally = np.bincount(self.codes[docnums], minlength=len(self.values))
+        # Only the values present are looked at in Python (a county column has thousands).
+        present = np.flatnonzero(tally)
+        return [(self.values[code], n) for code, n in zip(present.tolist(), tally[present].tolist())]
