@@ -7,7 +7,9 @@ highlighted. Beside each segment the indexer therefore writes:
 
 * ``<segment id>.fields.ctx``: the distinct report-level field sets of the
   segment (title, places, year ...: everything but the paragraph's own fields),
-  one marshalled list, read once per searcher;
+  each marshalled, one after another, and ``<segment id>.fields.ctx-off.npy``
+  their byte offsets (decoded when a hit needs one: held as dicts, a 1M index's
+  33k sets took 79 MB of the server's memory);
 * ``<segment id>.fields.bin``: per paragraph, one marshalled tuple
   ``(context number, own fields)``, one after another;
 * ``<segment id>.fields.off.npy``: the byte offsets of those records (one more
@@ -15,8 +17,8 @@ highlighted. Beside each segment the indexer therefore writes:
 
 A paragraph's text is left out of its record when normalizing does not change it
 (the great majority): it is then the text file's copy (:mod:`searchlib.textstore`),
-and already normalized. A document is then a slice, a ``marshal.loads`` and a
-dict merge (~3 µs). Like the other per-segment files they live and die with
+and already normalized. A document is then two slices, two ``marshal.loads`` and a
+dict merge (~4 µs). Like the other per-segment files they live and die with
 their segment; a segment without them (an index written before this module) is
 read through Whoosh.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import marshal
 import mmap
+import os
 from pathlib import Path
 
 import numpy as np
@@ -32,37 +35,41 @@ from searchlib.analysis import normalize
 
 FIELDS_SUFFIX = ".fields.bin"
 CONTEXTS_SUFFIX = ".fields.ctx"
+CONTEXT_OFFSETS_SUFFIX = ".fields.ctx-off.npy"
 FIELD_OFFSETS_SUFFIX = ".fields.off.npy"
 # A paragraph's own fields; the rest are the same for every paragraph of a report.
 PARAGRAPH_FIELDS = frozenset({"pid", "position", "heading", "section_kind", "text"})
 
 
-def field_files(folder: Path | str, segment) -> tuple[Path, Path, Path]:
+def field_files(folder: Path | str, segment) -> tuple[Path, Path, Path, Path]:
     base = Path(folder) / segment.segment_id()
     return tuple(base.with_name(base.name + suffix) for suffix in
-                 (FIELDS_SUFFIX, CONTEXTS_SUFFIX, FIELD_OFFSETS_SUFFIX))
+                 (FIELDS_SUFFIX, CONTEXTS_SUFFIX, CONTEXT_OFFSETS_SUFFIX, FIELD_OFFSETS_SUFFIX))
 
 
 def write_segment_fields(folder: Path | str, segment, rows: list[dict]) -> None:
     """Write the field files of a finished segment from its stored rows (segment order)."""
-    records_path, contexts_path, offsets_path = field_files(folder, segment)
+    records_path, contexts_path, context_offsets_path, offsets_path = field_files(folder, segment)
     contexts: dict[bytes, int] = {}
     records: list[bytes] = []
     for row in rows:
-        context = marshal.dumps({k: v for k, v in row.items() if k not in PARAGRAPH_FIELDS})
+        context = contexts.setdefault(
+            marshal.dumps({k: v for k, v in row.items() if k not in PARAGRAPH_FIELDS}), len(contexts))
         own = {k: v for k, v in row.items() if k in PARAGRAPH_FIELDS}
-        if isinstance(own.get("text"), str) and normalize(own["text"]) == own["text"]:
+        normalized = isinstance(own.get("text"), str) and normalize(own["text"]) == own["text"]
+        if normalized:
             del own["text"]
-            own_record = (contexts.setdefault(context, len(contexts)), own, True)
-        else:
-            own_record = (contexts.setdefault(context, len(contexts)), own, False)
-        records.append(marshal.dumps(own_record))
-    offsets = np.zeros(len(records) + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in records], out=offsets[1:])
-    context_list = [marshal.loads(c) for c in contexts]
-    for path, content in ((records_path, b"".join(records)), (contexts_path, marshal.dumps(context_list))):
-        _write_whole(path, lambda handle, content=content: handle.write(content))
-    _write_whole(offsets_path, lambda handle: np.save(handle, offsets))  # last: marks the set complete
+        records.append(marshal.dumps((context, own, normalized)))
+    _write_whole(records_path, lambda handle: handle.write(b"".join(records)))
+    _write_whole(contexts_path, lambda handle: handle.write(b"".join(contexts)))
+    _write_whole(context_offsets_path, lambda handle: np.save(handle, _offsets(contexts)))
+    _write_whole(offsets_path, lambda handle: np.save(handle, _offsets(records)))  # last: marks the set complete
+
+
+def _offsets(pieces) -> np.ndarray:
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
+    return offsets
 
 
 def _write_whole(path: Path, write) -> None:
@@ -75,12 +82,12 @@ def _write_whole(path: Path, write) -> None:
 class SegmentFields:
     """One segment's field files, memory-mapped."""
 
-    def __init__(self, records_path: Path, contexts_path: Path, offsets_path: Path):
+    def __init__(self, records_path: Path, contexts_path: Path, context_offsets_path: Path, offsets_path: Path):
         self.offsets = np.asarray(np.load(offsets_path, mmap_mode="r"))  # a plain view: see postingstore
-        self.contexts: list[dict] = marshal.loads(contexts_path.read_bytes())
-        self._file = open(records_path, "rb")
-        size = records_path.stat().st_size
-        self._records = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self.context_offsets = np.asarray(np.load(context_offsets_path, mmap_mode="r"))
+        self._files = [open(path, "rb") for path in (records_path, contexts_path)]
+        self._records, self._contexts = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                                         if os.fstat(f.fileno()).st_size else b"" for f in self._files)
 
     @staticmethod
     def open(folder: Path | str, segment) -> "SegmentFields | None":
@@ -97,9 +104,14 @@ class SegmentFields:
         because it is already normalized (the caller takes it from the text file)."""
         start, end = int(self.offsets[local]), int(self.offsets[local + 1])
         context, own, normalized = marshal.loads(self._records[start:end])
-        return {**self.contexts[context], **own}, normalized
+        start, end = int(self.context_offsets[context]), int(self.context_offsets[context + 1])
+        fields = marshal.loads(self._contexts[start:end])
+        fields.update(own)
+        return fields, normalized
 
     def close(self) -> None:
-        if isinstance(self._records, mmap.mmap):
-            self._records.close()
-        self._file.close()
+        for mapped in (self._records, self._contexts):
+            if isinstance(mapped, mmap.mmap):
+                mapped.close()
+        for handle in self._files:
+            handle.close()
