@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         p95 = everything[min(len(everything) - 1, int(len(everything) * 0.95))]
         print(f"\nall {len(everything)} requests: p50 {statistics.median(everything):.1f} ms, p95 {p95:.1f} ms, "
               f"max {everything[-1]:.1f} ms")
-        print(f"server RSS: peak {human_bytes(memory.peak)}, at the end {human_bytes(settled)}")
+        # In MB too: a 1.5 GB target cannot be judged from one decimal of GB.
+        print(f"server RSS: peak {human_bytes(memory.peak)} ({memory.peak / 2**20:,.0f} MB), "
+              f"at the end {human_bytes(settled)}")
         print(f"server private memory (RSS less memory-mapped file pages): peak "
               f"{human_bytes(memory.peak_private)}, at the end {human_bytes(settled_private)}")
     finally:

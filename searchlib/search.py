@@ -479,7 +479,7 @@ class Library:
             except Unsupported:
                 pass
             else:
-                return _top_by_score(functools.partial(self._stored_fields, searcher), scored.docs,
+                return _top_by_score(self.stored_fields(searcher).pid, scored.docs,
                                      scored.scores, allowed, needed)
         allowed = None if allowed is None else set(allowed.tolist())
         if sort != "relevance":
@@ -554,9 +554,6 @@ class Library:
                     store = self._stored = StoredFields(searcher, texts)
         return store
 
-    def _stored_fields(self, searcher, docnum: int) -> dict:
-        return self.stored_fields(searcher)[docnum]
-
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
         store = self.stored_fields(searcher)
         stored = store[docnum]
@@ -621,7 +618,12 @@ class StoredFields:
         self._kept: dict[int, tuple[dict, bool]] = {}
 
     def __getitem__(self, docnum: int) -> dict:
-        return self._get(docnum)[0]
+        fields, normalized = self._get(docnum)
+        # The text is read only for the documents shown, not for every pid a tie-break reads.
+        return {**fields, "text": self._texts.get(docnum)} if normalized else fields
+
+    def pid(self, docnum: int) -> str:
+        return self._get(docnum)[0]["pid"]
 
     def normalized(self, docnum: int) -> bool:
         """Whether the document's text is already in normalized form (normalizing it changes nothing)."""
@@ -642,10 +644,7 @@ class StoredFields:
         local = docnum - self._starts[segment]
         fields = self._fields[segment]
         if fields is not None:
-            found, normalized = fields.get(local)
-            if normalized:
-                found["text"] = self._texts.get(docnum)
-            return found, normalized
+            return fields.get(local)
         store = self._stores[segment]
         if store is None:
             return self.searcher.stored_fields(docnum), False
@@ -705,7 +704,7 @@ def _current_link(index_dir: Path | str) -> str | None:
         return None
 
 
-def _top_by_score(stored_fields: Callable[[int], dict], docs: np.ndarray, scores: np.ndarray,
+def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.ndarray,
                   allowed: np.ndarray | None, needed: int) -> list[tuple[int, float]]:
     """The ``needed`` best (docnum, score) pairs, scores rounded to SCORE_DECIMALS, ties by pid.
 
@@ -729,7 +728,7 @@ def _top_by_score(stored_fields: Callable[[int], dict], docs: np.ndarray, scores
     # Only tied scores need their pids (a stored-fields read each, ~40 µs).
     seen: set[float] = set()
     tied = {score for _, score in contenders if score in seen or seen.add(score)}
-    pids = {docnum: stored_fields(docnum)["pid"] for docnum, score in contenders if score in tied}
+    pids = {docnum: pid_of(docnum) for docnum, score in contenders if score in tied}
     contenders.sort(key=lambda pair: (-pair[1], pids.get(pair[0], "")))
     return contenders[:needed]
 

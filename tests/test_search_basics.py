@@ -103,7 +103,7 @@ def _stored_fields_agree_with_whoosh(index) -> tuple[int, int]:
         changed = 0
         for docnum in reversed(live):  # the last segment first: no answer can come from a neighbour
             expected = searcher.stored_fields(docnum)
-            assert stored[docnum] == expected
+            assert stored[docnum] == expected and stored.pid(docnum) == expected["pid"]
             if normalize(expected["text"]) != expected["text"]:
                 changed += 1
                 assert not stored.normalized(docnum)
