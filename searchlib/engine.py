@@ -158,6 +158,10 @@ class Compiler:
     def __init__(self, searcher):
         self.searcher = searcher
         self._lexicons: dict[str, list[str]] = {}
+        # Each node's query, by node identity: a request compiles its tree for the matches, again
+        # for the ranking and once more per filtered facet, and the evaluator's memo goes by query
+        # identity (see postings.FastPath.evaluate). The node is kept so its id is not reused.
+        self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def field_values(self, fieldname: str) -> list[str]:
         if fieldname not in self._lexicons:
@@ -173,6 +177,12 @@ class Compiler:
         return self._compile(node) or wq.NullQuery
 
     def _compile(self, node: Node) -> wq.Query | None:
+        found = self._compiled.get(id(node))
+        if found is None or found[0] is not node:
+            found = self._compiled[id(node)] = (node, self._compile_node(node))
+        return found[1]
+
+    def _compile_node(self, node: Node) -> wq.Query | None:
         if isinstance(node, Words):
             return words_query(node.text)
         if isinstance(node, Exact):

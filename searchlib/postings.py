@@ -194,13 +194,13 @@ class FastPath:
     def evaluate(self, query: wq.Query, memo: dict | None = None) -> Scored:
         """The documents ``query`` matches and Whoosh's score for each; Unsupported for other query types."""
         memo = {} if memo is None else memo
-        try:
-            found = memo.get(query)
-        except TypeError:  # an unhashable query: no memo
-            return self._evaluate(query, memo)
-        if found is None:
-            found = memo[query] = self._evaluate(query, memo)
-        return found
+        # Keyed by identity, not equality: hashing a Whoosh query walks its whole tree, on every
+        # lookup of every node. The compiler hands out the same object for the same part of a
+        # request (see engine.Compiler), and the memo keeps each query alive, so an id is not reused.
+        found = memo.get(id(query))
+        if found is None or found[0] is not query:
+            found = memo[id(query)] = (query, self._evaluate(query, memo))
+        return found[1]
 
     def _evaluate(self, q: wq.Query, memo: dict) -> Scored:
         kind = type(q)
@@ -238,6 +238,8 @@ class FastPath:
         except ValueError:
             return Scored.empty()
         ids, weights = self.postings(q.fieldname, btext)
+        if not len(ids):  # (a rare word is in no title or heading: skip the arithmetic on nothing)
+            return Scored.empty()
         if not field.scorable:
             scores = weights.astype(np.float64)
         else:
@@ -322,6 +324,8 @@ class FastPath:
         if not len(required.docs):
             return required
         optional = self._restricted(q.b, required.docs, memo)
+        if not len(optional.docs):
+            return required
         in_required, in_optional = common_positions(required.docs, optional.docs, self.size)
         scores = required.scores.copy()
         scores[in_required] += optional.scores[in_optional]
@@ -338,7 +342,8 @@ class FastPath:
         if kind is wq.Phrase:
             return self._phrase(q, None, within)
         if kind is wq.Or and len(q.subqueries) > 1 and not (q.minmatch or q.scale):
-            return union([self._restricted(s, within, memo) for s in q.subqueries], self.size).boosted(q.boost)
+            found = union([self._restricted(s, within, memo) for s in q.subqueries], self.size)
+            return found.boosted(q.boost) if len(found.docs) else found
         if kind is wq.And:
             return self._and(q, memo, within)
         if kind is wq.AndMaybe:
@@ -381,7 +386,12 @@ class FastPath:
         """The term over the documents ``within`` only, each looked up in the segment's posting list;
         None when reading the whole list is cheaper (or a segment has no posting files)."""
         slices = self._term_slices(q)
-        if slices is None or len(within) * RESTRICTED_LOOKUP_SHARE >= sum(len(ids) for ids, _ in slices):
+        if slices is None:
+            return None
+        postings = sum(len(ids) for ids, _ in slices)
+        if not postings:
+            return Scored.empty()
+        if len(within) * RESTRICTED_LOOKUP_SHARE >= postings:
             return None
         docs_parts, weight_parts = [], []
         bounds = np.searchsorted(within, [offset for _, offset in self.leaves] + [self.size]).tolist()
