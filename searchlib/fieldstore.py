@@ -17,10 +17,10 @@ highlighted. Beside each segment the indexer therefore writes:
 
 A paragraph's text is left out of its record when normalizing does not change it
 (the great majority): it is then the text file's copy (:mod:`searchlib.textstore`),
-and already normalized. A document is then two ``pread`` calls, two ``marshal.loads`` and a
-dict merge (~5 µs). Like the other per-segment files they live and die with
-their segment; a segment without them (an index written before this module) is
-read through Whoosh.
+and already normalized. A document is then a ``pread`` and a ``marshal.loads``, its
+report's set (read the same way, unless it is one of the last few hundred), and a dict
+merge (~3 µs). Like the other per-segment files they live and die with their segment; a
+segment without them (an index written before this module) is read through Whoosh.
 """
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ CONTEXT_OFFSETS_SUFFIX = ".fields.ctx-off.npy"
 FIELD_OFFSETS_SUFFIX = ".fields.off.npy"
 # A paragraph's own fields; the rest are the same for every paragraph of a report.
 PARAGRAPH_FIELDS = frozenset({"pid", "position", "heading", "section_kind", "text"})
+# Report-level field sets kept per segment once read (each a dict of ~1 KB).
+RECENT_CONTEXTS = 256
 
 
 def field_files(folder: Path | str, segment) -> tuple[Path, Path, Path, Path]:
@@ -88,6 +90,9 @@ class SegmentFields:
         # (2 MB here for one record), which a 1M server then counts as ~100 MB of its RSS.
         self._records = os.open(records_path, os.O_RDONLY)
         self._contexts = os.open(contexts_path, os.O_RDONLY)
+        # The last few hundred report-level sets read: a page's hits often share reports, and a
+        # set read again costs a pread and a marshal.loads (~2.5 µs of a hit's ~5).
+        self._recent_contexts: dict[int, dict] = {}
 
     @staticmethod
     def open(folder: Path | str, segment) -> "SegmentFields | None":
@@ -104,10 +109,17 @@ class SegmentFields:
         because it is already normalized (the caller takes it from the text file)."""
         start, end = int(self.offsets[local]), int(self.offsets[local + 1])
         context, own, normalized = marshal.loads(os.pread(self._records, end - start, start))
-        start, end = int(self.context_offsets[context]), int(self.context_offsets[context + 1])
-        fields = marshal.loads(os.pread(self._contexts, end - start, start))
-        fields.update(own)
+        fields = {**self._context(context), **own}
         return fields, normalized
+
+    def _context(self, context: int) -> dict:
+        found = self._recent_contexts.get(context)
+        if found is None:
+            if len(self._recent_contexts) >= RECENT_CONTEXTS:
+                self._recent_contexts.clear()
+            start, end = int(self.context_offsets[context]), int(self.context_offsets[context + 1])
+            found = self._recent_contexts[context] = marshal.loads(os.pread(self._contexts, end - start, start))
+        return found
 
     def close(self) -> None:
         for descriptor in (self._records, self._contexts):
