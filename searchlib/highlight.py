@@ -32,6 +32,7 @@ from searchlib.engine import components, is_literal_run, query_words
 from searchlib.query import Exact, Words
 
 SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")
+SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 CLAUSE_END = re.compile(r"[，,、：:]")
 # What html.escape replaces.
 _ESCAPED = re.compile(r"[&<>\"']")
@@ -205,41 +206,54 @@ def snippet(text: str, spans: list[tuple[int, int]], norm: str | None = None) ->
     The best sentence holds the most different marked strings (then the most
     marks, then comes first); a short one is joined by the next sentence when
     that one has marks too or keeps the snippet short.
+
+    Only the sentences around the marks are found (from the sentence ends on either side),
+    not every sentence of the paragraph: they are what :func:`sentences` gives there.
     """
-    parts = sentences(text)
-    if not parts:
+    if not text:
         return ""
     if not spans:
-        start, end = _trimmed(text, parts[0], [])
+        start, end = _trimmed(text, (0, _sentence_end(text, 0)), [])
         return _with_ellipses(text, start, end, [])
     norm = normalize(text) if norm is None else norm
-    marks = _marks_by_sentence(parts, spans)
+    backwards = text[::-1]
+    # sentence start -> (its end, the spans overlapping it)
+    marks: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+    for s, e in spans:
+        start, end = _sentence_start(backwards, s), _sentence_end(text, s)
+        while True:
+            found = marks.get(start)
+            if found is None:
+                found = marks[start] = (end, [])
+            found[1].append((s, e))
+            if end >= e:
+                break
+            start, end = end, _sentence_end(text, end)
 
-    def quality(i: int) -> tuple[int, int]:
-        inside = marks.get(i, ())
-        return len({norm[s:e] for s, e in inside}), len(inside)
+    def quality(start: int) -> tuple[int, int, int]:
+        inside = marks[start][1]
+        return len({norm[s:e] for s, e in inside}), len(inside), -start
 
-    # A sentence without marks has quality (0, 0): it can only be best when none has marks.
-    best = max(marks or [0], key=lambda i: (quality(i), -i))
-    start, end = parts[best]
-    if end - start < SNIPPET_TARGET_CHARS and best + 1 < len(parts):
-        nxt = parts[best + 1]
-        if best + 1 in marks or (nxt[1] - start) <= SNIPPET_TARGET_CHARS * 1.5:
-            end = nxt[1]
+    start = max(marks, key=quality)
+    end = marks[start][0]
+    if end - start < SNIPPET_TARGET_CHARS and end < len(text):
+        next_end = marks[end][0] if end in marks else _sentence_end(text, end)
+        if end in marks or (next_end - start) <= SNIPPET_TARGET_CHARS * 1.5:
+            end = next_end
     start, end = _trimmed(text, (start, end), spans)
     return _with_ellipses(text, start, end, spans)
 
 
-def _marks_by_sentence(parts: list[tuple[int, int]], spans: list[tuple[int, int]]) -> dict[int, list[tuple[int, int]]]:
-    """The spans overlapping each sentence, by sentence number (sentences without any left out)."""
-    ends = [end for _, end in parts]
-    found: dict[int, list[tuple[int, int]]] = {}
-    for s, e in spans:
-        i = bisect_right(ends, s)
-        while i < len(parts) and parts[i][0] < e:
-            found.setdefault(i, []).append((s, e))
-            i += 1
-    return found
+def _sentence_start(backwards: str, at: int) -> int:
+    """Where the sentence holding character ``at`` starts (``backwards``: the text reversed)."""
+    before = SENTENCE_END.search(backwards, len(backwards) - at)
+    return len(backwards) - before.start() if before else 0
+
+
+def _sentence_end(text: str, at: int) -> int:
+    """Where the sentence holding character ``at`` ends (after its end mark, if it has one)."""
+    after = SENTENCE_END.search(text, at)
+    return after.end() if after else len(text)
 
 
 def _trimmed(text: str, bounds: tuple[int, int], spans) -> tuple[int, int]:

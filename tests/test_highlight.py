@@ -5,7 +5,8 @@ from html import unescape
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize, segment, words
-from searchlib.highlight import _seen_spans, match_spans, render, snippet
+from searchlib.highlight import (SNIPPET_TARGET_CHARS, _seen_spans, _trimmed, _with_ellipses, match_spans, render,
+                                 sentences, snippet)
 from searchlib.query import parse, positive_terms
 from searchlib.search import SearchRequest
 
@@ -168,3 +169,33 @@ def test_render_escapes_everything_but_its_marks(text, data):
     html = render(text, spans, start)
     bare = html.replace("<mark>", "").replace("</mark>", "")
     assert not set(bare) & set("<>\"'") and unescape(bare) == text[start:]
+
+
+def snippet_from_every_sentence(text, spans, norm):
+    """The snippet rule of highlight.snippet, read straight off the paragraph's whole sentence split."""
+    parts = sentences(text)
+    if not parts:
+        return ""
+    if not spans:
+        return _with_ellipses(text, *_trimmed(text, parts[0], []), [])
+    marks = {i: [(s, e) for s, e in spans if s < end and e > start] for i, (start, end) in enumerate(parts)}
+    marks = {i: inside for i, inside in marks.items() if inside}
+    best = max(marks, key=lambda i: (len({norm[s:e] for s, e in marks[i]}), len(marks[i]), -i))
+    start, end = parts[best]
+    if end - start < SNIPPET_TARGET_CHARS and best + 1 < len(parts):
+        if best + 1 in marks or parts[best + 1][1] - start <= SNIPPET_TARGET_CHARS * 1.5:
+            end = parts[best + 1][1]
+    return _with_ellipses(text, *_trimmed(text, (start, end), spans), spans)
+
+
+# Sentence ends (and a lot of them together), clause marks and words, so marks fall on every kind of edge.
+SENTENCE_TEXT = st.text(alphabet=st.sampled_from(list("法治政府行政复议纠错ab，。！？；!?;\n")), max_size=400)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=SENTENCE_TEXT, data=st.data())
+def test_the_snippet_reads_the_sentences_around_the_marks_as_the_whole_split_gives_them(text, data):
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=8))))
+    spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if a < b]
+    norm = normalize(text)
+    assert snippet(text, spans, norm) == snippet_from_every_sentence(text, spans, norm)
