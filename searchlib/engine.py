@@ -473,6 +473,10 @@ def _word_in_sentence(word: str, sentence: str, cache: dict) -> bool:
 
 # --- facet columns ------------------------------------------------------------------
 
+# Facet codes of fewer matches than a column's values over this are sorted rather than counted.
+SORT_CODES_SHARE = 8
+
+
 @dataclass(frozen=True)
 class Column:
     """One stored value per document number: ``values[codes[docnum]]`` (code 0 is "no value")."""
@@ -481,9 +485,26 @@ class Column:
     codes: np.ndarray
 
     def counts(self, docnums: np.ndarray) -> list[tuple[object, int]]:
+        """(value, how many of ``docnums`` have it) for each value present, in code order."""
         if not len(docnums):
             return []
-        tally = np.bincount(self.codes[docnums], minlength=len(self.values))
-        # Only the values present are looked at in Python (a county column has thousands).
-        present = np.flatnonzero(tally)
-        return [(self.values[code], n) for code, n in zip(present.tolist(), tally[present].tolist())]
+        codes = self.codes[docnums]
+        if self._few(codes):
+            present, tally = np.unique(codes, return_counts=True)
+        else:
+            tally = np.bincount(codes, minlength=len(self.values))
+            # Only the values present are looked at in Python (a county column has thousands).
+            present = np.flatnonzero(tally)
+            tally = tally[present]
+        return [(self.values[code], n) for code, n in zip(present.tolist(), tally.tolist())]
+
+    def distinct(self, docnums: np.ndarray) -> int:
+        """How many different codes ``docnums`` have (no value counts as one)."""
+        if not len(docnums):
+            return 0
+        codes = self.codes[docnums]
+        return len(np.unique(codes)) if self._few(codes) else int(np.count_nonzero(np.bincount(codes)))
+
+    def _few(self, codes: np.ndarray) -> bool:
+        # Sorting a few codes beats counting over every value (33k reports at 1M paragraphs).
+        return len(codes) * SORT_CODES_SHARE < len(self.values)

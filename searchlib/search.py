@@ -394,8 +394,7 @@ class Library:
         columns = self.columns(searcher)
         facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template)
         facets.update(self._boilerplate_facet(searcher, unfiltered))
-        doc_ids = columns["doc_id"]
-        total_reports = int(np.count_nonzero(np.bincount(doc_ids.codes[docnums]))) if len(docnums) else 0
+        total_reports = columns["doc_id"].distinct(docnums)
 
         ranking_query = compiler.compile(tree)
         # Whoosh's own query matches more than the tree when a 同句 clause is in it,
@@ -596,7 +595,7 @@ class Library:
         searcher = self.searcher()
         doc_ids = self.columns(searcher)["doc_id"]
         live = _as_array(searcher.docs_for_query(wq.Every()))
-        reports = int(np.count_nonzero(np.bincount(doc_ids.codes[live]))) if len(live) else 0
+        reports = doc_ids.distinct(live)
         return {"paragraphs": searcher.doc_count(), "reports": reports}
 
 

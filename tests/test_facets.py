@@ -1,9 +1,12 @@
 """Facet counts, checked against a brute-force count over the parsed reports."""
 from collections import Counter
 
+import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
+from searchlib.engine import Column
 from searchlib.search import SearchRequest
 
 FIELD_OF = {"report_year": lambda r, s: r.report_year, "province": lambda r, s: r.province,
@@ -94,3 +97,15 @@ def test_total_reports_counts_distinct_reports(library, reports):
 def test_stats_count_paragraphs_and_reports(library, reports):
     assert library.stats() == {"paragraphs": sum(1 for r in reports for _ in r.paragraphs()),
                                "reports": len(reports)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(codes=st.lists(st.integers(0, 40), min_size=1, max_size=300), data=st.data())
+def test_a_column_counts_any_set_of_documents_as_a_tally_would(codes, data):
+    # Few documents are sorted, many are counted over every value: both must give the tally.
+    column = Column(values=[None] + [f"v{i}" for i in range(40)], codes=np.array(codes, dtype=np.int32))
+    docnums = np.array(sorted(set(data.draw(st.lists(st.integers(0, len(codes) - 1), max_size=len(codes))))),
+                       dtype=np.int64)
+    tally = Counter(codes[d] for d in docnums.tolist())
+    assert column.counts(docnums) == [(column.values[code], n) for code, n in sorted(tally.items())]
+    assert column.distinct(docnums) == len(tally)
