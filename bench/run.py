@@ -428,14 +428,20 @@ def fts5_runner(db_path: Path) -> Callable[[dict], object]:
         if "province" in q:
             where += " AND m.province = ?"
             params.append(q["province"])
-        base = f"FROM p JOIN m ON m.id = p.rowid WHERE {where}"
-        total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
-        facets = {name: con.execute(f"SELECT m.{name}, count(*) {base} GROUP BY 1 ORDER BY 2 DESC",
-                                    params).fetchall() for name in BASELINE_FACETS}
-        hits = con.execute(f"SELECT m.pid, snippet(p, 0, '<mark>', '</mark>', '…', 24) {base} "
-                           "ORDER BY p.rank LIMIT 10", params).fetchall()
-        return total, facets, hits
+        return fts5_answer(con, "p", where, params)
     return run
+
+
+def fts5_answer(con: sqlite3.Connection, table: str, where: str, params: list) -> tuple:
+    """What the UI asks, from an FTS5 ``table`` joined to the paragraphs' ``m``: the total, the
+    year and province counts, and the ten best paragraphs with ``snippet()``."""
+    base = f"FROM {table} JOIN m ON m.id = {table}.rowid WHERE {where}"
+    total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+    facets = {name: con.execute(f"SELECT m.{name}, count(*) {base} GROUP BY 1 ORDER BY 2 DESC",
+                                params).fetchall() for name in BASELINE_FACETS}
+    hits = con.execute(f"SELECT m.pid, snippet({table}, 0, '<mark>', '</mark>', '…', 24) {base} "
+                       f"ORDER BY {table}.rank LIMIT 10", params).fetchall()
+    return total, facets, hits
 
 
 # --- baseline: FTS5's own substring index, for exact strings -----------------------------
@@ -471,14 +477,7 @@ def fts5_trigram_runner(db_path: Path) -> Callable[[dict], object]:
     con = sqlite3.connect(db_path, check_same_thread=False)
 
     def run(q: dict):
-        params = ['"' + q["exact"].replace('"', '""') + '"']
-        base = "FROM t JOIN m ON m.id = t.rowid WHERE t MATCH ?"
-        total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
-        facets = {name: con.execute(f"SELECT m.{name}, count(*) {base} GROUP BY 1 ORDER BY 2 DESC",
-                                    params).fetchall() for name in BASELINE_FACETS}
-        hits = con.execute(f"SELECT m.pid, snippet(t, 0, '<mark>', '</mark>', '…', 24) {base} "
-                           "ORDER BY t.rank LIMIT 10", params).fetchall()
-        return total, facets, hits
+        return fts5_answer(con, "t", "t MATCH ?", ['"' + q["exact"].replace('"', '""') + '"'])
     return run
 
 
