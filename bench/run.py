@@ -118,6 +118,23 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+class BaselineBuild:
+    """Times a baseline's build in this process and samples how much its memory grows."""
+
+    def __enter__(self) -> "BaselineBuild":
+        self._before = psutil.Process().memory_info().rss
+        self._memory = PeakMemory(os.getpid()).__enter__()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self._started
+        self._memory.__exit__(*exc)
+
+    def stats(self, paragraphs: int, size: int, note: str = "peak = growth of the bench process") -> "BuildStats":
+        return BuildStats(self.seconds, paragraphs, size, self._memory.peak - self._before, note=note)
+
+
 @dataclass
 class BuildStats:
     seconds: float
@@ -333,18 +350,13 @@ def build_whoosh_baseline(docs: list[dict], index_dir: Path) -> BuildStats:
     schema = Schema(pid=ID(stored=True, unique=True), text=TEXT(analyzer=ChineseAnalyzer(), stored=True),
                     title=STORED(), report_year=NUMERIC(int, stored=True), province=ID(stored=True))
     ix = whoosh_index.create_in(str(index_dir), schema)
-    me = psutil.Process()
-    before = me.memory_info().rss
-    with PeakMemory(os.getpid()) as memory:
-        started = time.perf_counter()
+    with BaselineBuild() as build:
         writer = ix.writer()
         for d in docs:
             writer.add_document(pid=d["pid"], text=d["text"], title=d.get("title"),
                                 report_year=d.get("report_year"), province=d.get("province"))
         writer.commit()
-        seconds = time.perf_counter() - started
-    return BuildStats(seconds, len(docs), dir_size(index_dir), memory.peak - before,
-                      note="peak = growth of the bench process")
+    return build.stats(len(docs), dir_size(index_dir))
 
 
 def whoosh_runner(index_dir: Path) -> Callable[[dict], object]:
@@ -384,10 +396,7 @@ def build_fts5_baseline(docs: list[dict], db_path: Path) -> BuildStats:
     import jieba
 
     db_path.unlink(missing_ok=True)
-    me = psutil.Process()
-    before = me.memory_info().rss
-    with PeakMemory(os.getpid()) as memory:
-        started = time.perf_counter()
+    with BaselineBuild() as build:
         con = sqlite3.connect(db_path)
         con.execute("CREATE VIRTUAL TABLE p USING fts5(words)")
         con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, pid TEXT, report_year INT, province TEXT, text TEXT)")
@@ -401,9 +410,7 @@ def build_fts5_baseline(docs: list[dict], db_path: Path) -> BuildStats:
         con.execute("CREATE INDEX m_province ON m(province)")
         con.commit()
         con.close()
-        seconds = time.perf_counter() - started
-    return BuildStats(seconds, len(docs), db_path.stat().st_size, memory.peak - before,
-                      note="peak = growth of the bench process")
+    return build.stats(len(docs), db_path.stat().st_size)
 
 
 def fts5_runner(db_path: Path) -> Callable[[dict], object]:
@@ -453,10 +460,7 @@ def build_fts5_trigram(source_db: Path, db_path: Path) -> BuildStats:
     exact strings here): this is the FTS5 that can, so the exact-string class can also be set
     against an FTS5 that gives the same answers."""
     db_path.unlink(missing_ok=True)
-    me = psutil.Process()
-    before = me.memory_info().rss
-    with PeakMemory(os.getpid()) as memory:
-        started = time.perf_counter()
+    with BaselineBuild() as build:
         con = sqlite3.connect(db_path)
         con.create_function("normalize", 1, normalize, deterministic=True)
         con.execute("ATTACH DATABASE ? AS j", (str(source_db),))
@@ -467,10 +471,9 @@ def build_fts5_trigram(source_db: Path, db_path: Path) -> BuildStats:
             con.execute("INSERT INTO m SELECT id, pid, report_year, province FROM j.m")
         con.execute("DETACH DATABASE j")
         con.close()
-        seconds = time.perf_counter() - started
     count = sqlite3.connect(db_path).execute("SELECT count(*) FROM m").fetchone()[0]
-    return BuildStats(seconds, count, db_path.stat().st_size, memory.peak - before,
-                      note="built from the jieba baseline's paragraphs, normalized as searchlib does")
+    return build.stats(count, db_path.stat().st_size,
+                       note="built from the jieba baseline's paragraphs, normalized as searchlib does")
 
 
 def fts5_trigram_runner(db_path: Path) -> Callable[[dict], object]:
