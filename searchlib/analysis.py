@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from array import array
 import threading
 import unicodedata
 from pathlib import Path
@@ -156,6 +157,22 @@ def main_words(normalized: str) -> list[tuple[str, int, int]]:
     """The segmenter's own (word, start, end) cut of ``normalized``, white space and punctuation included."""
     _ensure_dictionary()
     return rjieba.tokenize(normalized, "default", True)
+
+
+def _ends_typecode(length: int) -> str:
+    return "B" if length < 1 << 8 else "H" if length < 1 << 16 else "I"
+
+
+def packed_word_ends(normalized: str) -> bytes:
+    """Where each of :func:`main_words` ends in ``normalized``, packed as the smallest unsigned
+    integers that hold its length (one byte a word for most paragraphs): kept per paragraph
+    so a highlight can find the word around a match without segmenting again."""
+    return array(_ends_typecode(len(normalized)), [end for _, _, end in main_words(normalized)]).tobytes()
+
+
+def word_ends(normalized: str, packed: bytes) -> memoryview:
+    """The word ends :func:`packed_word_ends` packed for ``normalized``, as a sorted sequence of ints."""
+    return memoryview(packed).cast(_ends_typecode(len(normalized)))
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -26,6 +26,7 @@ import functools
 import re
 from bisect import bisect_right
 from html import escape
+from typing import Sequence
 
 from searchlib.analysis import is_word, main_words, normalize, outer_sub_words
 from searchlib.engine import components, is_literal_run, query_words
@@ -44,16 +45,18 @@ SNIPPET_TARGET_CHARS = 120
 SNIPPET_MAX_CHARS = 240
 
 
-def match_spans(text: str, terms: list[Words | Exact], norm: str | None = None) -> list[tuple[int, int]]:
+def match_spans(text: str, terms: list[Words | Exact], norm: str | None = None,
+                ends: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """Sorted, non-overlapping (start, end) character spans to mark in ``text``.
 
-    ``norm`` is ``normalize(text)`` when the caller has it already (the index stores it).
+    ``norm`` is ``normalize(text)`` and ``ends`` where the segmenter's words end in it, when the
+    caller has them already (the index stores both).
     """
     norm = normalize(text) if norm is None else norm
     wanted, strings, literals = _plan(tuple(terms))
     spans: list[tuple[int, int]] = []
     if wanted:
-        seen = _seen_spans(norm, strings)
+        seen = _seen_spans(norm, strings) if ends is None else _seen_spans_in_cut(norm, strings, ends)
         for word in wanted:
             spans.extend(_word_spans(word, seen, norm))
     for literal in literals:
@@ -121,6 +124,24 @@ def _seen_spans(norm: str, strings: frozenset[str]) -> dict[str, list[tuple[int,
                 word, word_start, word_end = cut[bisect_right(starts, at - start) - 1]
                 if at - start + len(string) <= word_end and _marks(string, at - start - word_start, word):
                     seen.setdefault(string, []).append((at, at + len(string)))
+            at = norm.find(string, at + 1)
+    return seen
+
+
+def _seen_spans_in_cut(norm: str, strings: frozenset[str],
+                       ends: Sequence[int]) -> dict[str, list[tuple[int, int]]]:
+    """:func:`_seen_spans`, with the segmenter's cut of the whole paragraph given as its word
+    ends (the same cut as clause by clause: see there)."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for string in strings:
+        at = norm.find(string)
+        size = len(string)
+        while at >= 0:
+            word = bisect_right(ends, at)  # the word holding character ``at``
+            start = ends[word - 1] if word else 0
+            end = ends[word]
+            if at + size <= end and _marks(string, at - start, norm[start:end]):
+                seen.setdefault(string, []).append((at, at + size))
             at = norm.find(string, at + 1)
     return seen
 

@@ -54,7 +54,7 @@ from whoosh import sorting
 from whoosh import query as wq
 
 from searchlib import reuse
-from searchlib.analysis import normalize
+from searchlib.analysis import normalize, word_ends
 from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words
 from searchlib.facetstore import load_facets, storage_folder
 from searchlib.fieldstore import SegmentFields
@@ -561,7 +561,9 @@ class Library:
         text = stored.get("text", "")
         # Normalized once for both, and not at all when the text came normalized from the text file.
         norm = text if store.normalized(docnum) else normalize(text)
-        spans = match_spans(text, terms, norm) if terms else []
+        packed = store.packed_word_ends(docnum)
+        ends = word_ends(norm, packed) if packed is not None else None
+        spans = match_spans(text, terms, norm, ends) if terms else []
         return Hit(
             pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
             province=stored.get("province"), city=stored.get("city"), county=stored.get("county"),
@@ -616,10 +618,10 @@ class StoredFields:
         self._fields = [SegmentFields.open(storage_folder(reader.storage()), reader.segment())
                         for reader, _ in leaves]
         self._stores = [getattr(reader, "_perdoc", None) for reader, _ in leaves]
-        self._kept: dict[int, tuple[dict, bool]] = {}
+        self._kept: dict[int, tuple[dict, bool, bytes | None]] = {}
 
     def __getitem__(self, docnum: int) -> dict:
-        fields, normalized = self._get(docnum)
+        fields, normalized, _ = self._get(docnum)
         # The text is read only for the documents shown, not for every pid a tie-break reads.
         return {**fields, "text": self._texts.get(docnum)} if normalized else fields
 
@@ -630,7 +632,12 @@ class StoredFields:
         """Whether the document's text is already in normalized form (normalizing it changes nothing)."""
         return self._get(docnum)[1]
 
-    def _get(self, docnum: int) -> tuple[dict, bool]:
+    def packed_word_ends(self, docnum: int) -> bytes | None:
+        """The segmenter's word ends in the normalized text, as the indexer packed them
+        (:func:`searchlib.analysis.packed_word_ends`); None when the index has none."""
+        return self._get(docnum)[2]
+
+    def _get(self, docnum: int) -> tuple[dict, bool, bytes | None]:
         found = self._kept.get(docnum)
         if found is None:
             if len(self._kept) >= CACHE_STORED_DOCUMENTS:
@@ -638,18 +645,18 @@ class StoredFields:
             found = self._kept[docnum] = self._read(docnum)
         return found
 
-    def _read(self, docnum: int) -> tuple[dict, bool]:
+    def _read(self, docnum: int) -> tuple[dict, bool, bytes | None]:
         segment = bisect_right(self._starts, docnum) - 1
         if segment < 0:
-            return self.searcher.stored_fields(docnum), False
+            return self.searcher.stored_fields(docnum), False, None
         local = docnum - self._starts[segment]
         fields = self._fields[segment]
         if fields is not None:
             return fields.get(local)
         store = self._stores[segment]
         if store is None:
-            return self.searcher.stored_fields(docnum), False
-        return store.stored_fields(local) or {}, False
+            return self.searcher.stored_fields(docnum), False, None
+        return store.stored_fields(local) or {}, False, None
 
     def close(self) -> None:
         for fields in self._fields:

@@ -2,11 +2,12 @@
 import re
 from html import unescape
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from searchlib.analysis import normalize, segment, words
-from searchlib.highlight import (SNIPPET_TARGET_CHARS, _seen_spans, _trimmed, _with_ellipses, match_spans, render,
-                                 sentences, snippet)
+from searchlib.analysis import main_words, normalize, packed_word_ends, segment, word_ends, words
+from searchlib.highlight import (SNIPPET_TARGET_CHARS, _seen_spans, _seen_spans_in_cut, _trimmed, _with_ellipses,
+                                 match_spans, render, sentences, snippet)
 from searchlib.query import parse, positive_terms
 from searchlib.search import SearchRequest
 
@@ -136,6 +137,13 @@ def test_the_words_seen_in_matching_sentences_are_those_seen_in_the_whole_paragr
                                      min_size=1, max_size=4)))
     found = {s: sorted(spans) for s, spans in _seen_spans(norm, strings).items()}
     assert found == seen_in_whole_paragraph(norm, strings)
+    assert seen_in_stored_cut(norm, strings) == found
+
+
+def seen_in_stored_cut(norm, strings):
+    """What the highlighter sees from the word ends the index keeps for the paragraph."""
+    found = _seen_spans_in_cut(norm, frozenset(strings), word_ends(norm, packed_word_ends(norm)))
+    return {s: sorted(spans) for s, spans in found.items()}
 
 
 def test_a_fragment_of_a_longer_sub_word_is_not_seen():
@@ -158,6 +166,21 @@ def test_clauses_segmented_alone_give_the_whole_paragraphs_words_on_any_text(tex
     strings = set(data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=4)))
     found = {s: sorted(spans) for s, spans in _seen_spans(norm, strings).items()}
     assert found == seen_in_whole_paragraph(norm, strings)
+    assert seen_in_stored_cut(norm, strings) == found
+
+
+@pytest.mark.parametrize("length", [1, 255, 256, 65_535, 65_536])
+def test_packed_word_ends_give_back_the_segmenters_cut_at_any_paragraph_length(length):
+    norm = normalize(("法治政府建设，" * length)[:length])
+    assert list(word_ends(norm, packed_word_ends(norm))) == [end for _, _, end in main_words(norm)]
+
+
+def test_the_index_keeps_each_paragraphs_word_ends(library):
+    searcher = library.searcher()
+    store = library.stored_fields(searcher)
+    for docnum in range(searcher.doc_count_all()):
+        text = store[docnum]["text"]
+        assert store.packed_word_ends(docnum) == packed_word_ends(normalize(text)), docnum
 
 
 @settings(max_examples=300, deadline=None)
