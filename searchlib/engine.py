@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -475,6 +476,9 @@ def _word_in_sentence(word: str, sentence: str, cache: dict) -> bool:
 
 # Facet codes of fewer matches than a column's values over this are sorted rather than counted.
 SORT_CODES_SHARE = 8
+# Up to this many matches, a column is tallied in Python: for ten matches a Counter took 2.7 µs
+# against 8.6 for np.unique (sort, diff, counts), and a rare term counts six columns.
+COUNT_IN_PYTHON = 64
 
 
 @dataclass(frozen=True)
@@ -489,6 +493,9 @@ class Column:
         if not len(docnums):
             return []
         codes = self.codes[docnums]
+        if len(codes) <= COUNT_IN_PYTHON:
+            tallies = Counter(codes.tolist())
+            return [(self.values[code], tallies[code]) for code in sorted(tallies)]
         if self._few(codes):
             present, tally = np.unique(codes, return_counts=True)
         else:
@@ -503,6 +510,8 @@ class Column:
         if not len(docnums):
             return 0
         codes = self.codes[docnums]
+        if len(codes) <= COUNT_IN_PYTHON:
+            return len(set(codes.tolist()))
         return len(np.unique(codes)) if self._few(codes) else int(np.count_nonzero(np.bincount(codes)))
 
     def _few(self, codes: np.ndarray) -> bool:
