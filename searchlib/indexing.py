@@ -60,7 +60,7 @@ from searchlib.report import Report, parse_file
 from searchlib.reuse import FILE_NAME as REUSE_FILE
 from searchlib.source import SUPPORTED_SUFFIXES, SourceError
 from searchlib.storage import read_compound_files_in_place
-from searchlib.postingstore import PostingCapture
+from searchlib.postingstore import PostingCapture, write_lexicon
 from searchlib.fieldstore import write_segment_fields
 from searchlib.textstore import write_segment_texts
 
@@ -583,6 +583,7 @@ def _commit(writer: SegmentWriter, extra_segments: list, optimize: bool = False)
             final.append(_finalize_segment(writer))
         else:
             writer._close_segment()
+        write_lexicon(writer.storage, final)
         writer._commit_toc(final)
     except BaseException:
         writer._cleanup_on_error()

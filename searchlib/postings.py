@@ -44,7 +44,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from searchlib.postingstore import SegmentPostings
+from searchlib.postingstore import Lexicon, SegmentPostings
 from searchlib.textstore import Texts
 
 
@@ -101,6 +101,7 @@ class FastPath:
         self._lengths: dict[str, np.ndarray] = {}
         self._norms: dict[str, np.ndarray] = {}
         self._slice_cache: OrderedDict[tuple[str, bytes], list] = OrderedDict()
+        self._lexicons: dict[str, Lexicon | None] = {}
 
     # --- reading the index ----------------------------------------------------
 
@@ -138,6 +139,15 @@ class FastPath:
                                                 for leaf, _ in self.leaves]
         return stores
 
+    def _lexicon(self, fieldname: str) -> Lexicon | None:
+        """The index's lexicon of ``fieldname``, when it was written for these segments (and every
+        one has posting files)."""
+        if fieldname not in self._lexicons:
+            stores = self._segment_postings(fieldname)
+            self._lexicons[fieldname] = None if not self.leaves or any(s is None for s in stores) else \
+                Lexicon.open(self.leaves[0][0].storage(), [leaf.segment() for leaf, _ in self.leaves], fieldname)
+        return self._lexicons[fieldname]
+
     def _slices(self, fieldname: str, btext: bytes) -> list[tuple[np.ndarray, np.ndarray] | None]:
         """Each segment's (local documents, weights) of the term, as views of its posting files
         (None for a segment without them). Kept for the next few thousand terms: an AND sizes
@@ -145,7 +155,14 @@ class FastPath:
         key = (fieldname, btext)
         found = self._slice_cache.get(key)
         if found is None:
-            found = [None if store is None else store.get(btext) for store in self._segment_postings(fieldname)]
+            stores = self._segment_postings(fieldname)
+            lexicon = self._lexicon(fieldname)
+            if lexicon is None:
+                found = [None if store is None else store.get(btext) for store in stores]
+            else:
+                spans = lexicon.spans_of(btext)
+                found = [store.empty for store in stores] if spans is None else \
+                    [(store.docs[begin:end], store.weights[begin:end]) for store, (begin, end) in zip(stores, spans)]
             self._slice_cache[key] = found
             if len(self._slice_cache) > CACHE_SLICED_TERMS:
                 self._slice_cache.popitem(last=False)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from searchlib.indexing import build_index, delete_reports, resolve_index_dir
-from searchlib.postingstore import POSTING_FIELDS, PostingCapture, SegmentPostings, posting_files
+from searchlib.postingstore import POSTING_FIELDS, Lexicon, PostingCapture, SegmentPostings, posting_files
 from searchlib.search import Library, SearchRequest
 
 QUERIES = ["法治", "行政复议", '"合法性审查"', "行政复议 /s 案件", "法治 -复议", "复议 OR 诉讼", "依法行政 year:2019-2021"]
@@ -46,9 +46,43 @@ def _check_every_term(index) -> int:
                     assert [float(w) for d, w in zip(docs.tolist(), weights.tolist())
                             if not leaf.is_deleted(d)] == expected_weights
                     checked += 1
+        _check_lexicons(searcher)
     finally:
         library.close()
     return checked
+
+
+def _check_lexicons(searcher) -> None:
+    """Each field's lexicon of the whole index finds every term's postings in every segment."""
+    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    for fieldname in POSTING_FIELDS:
+        lexicon = Lexicon.open(leaves[0].storage(), [leaf.segment() for leaf in leaves], fieldname)
+        assert lexicon is not None, fieldname
+        stores = [SegmentPostings.open(leaf.storage(), leaf.segment(), fieldname) for leaf in leaves]
+        every = sorted({bytes(t) for store in stores for t in store.terms})
+        assert [bytes(t) for t in lexicon.terms] == every
+        for btext in every:
+            for store, (begin, end) in zip(stores, lexicon.spans_of(btext)):
+                docs, weights = store.get(btext)
+                assert store.docs[begin:end].tolist() == docs.tolist()
+                assert store.weights[begin:end].tolist() == weights.tolist()
+        assert lexicon.spans_of("不在词表里的词".encode()) is None
+
+
+def test_a_lexicon_written_for_other_segments_is_not_used(tmp_path, corpus_dir):
+    files = sorted(corpus_dir.iterdir())
+    build_index(files[:2], tmp_path, procs=1, reuse=False)
+    build_index(files[2:4], tmp_path, procs=1, reuse=False)
+    library = Library(tmp_path)
+    try:
+        leaves = [leaf for leaf, _ in library.searcher().reader().leaf_readers()]
+        assert len(leaves) == 2
+        storage, segments = leaves[0].storage(), [leaf.segment() for leaf in leaves]
+        assert Lexicon.open(storage, segments, "text") is not None
+        assert Lexicon.open(storage, segments[:1], "text") is None
+        assert Lexicon.open(storage, segments[::-1], "text") is None
+    finally:
+        library.close()
 
 
 def test_every_segment_has_every_terms_postings(index_dir):
