@@ -50,6 +50,10 @@ from searchlib.textstore import Texts
 
 # Postings kept in memory per searcher (document number + weight: 8 bytes each).
 CACHE_POSTINGS = 16_000_000
+# A list sliced from the posting files is kept (within CACHE_POSTINGS) when it is this short: a
+# request asks for a rare word's list two or three times, at ~10 µs of converting and joining its
+# segments' slices each time.
+KEEP_SLICED_POSTINGS = 4096
 # Terms whose per-segment slices of the posting files are kept (a list of views each).
 CACHE_SLICED_TERMS = 4096
 # byte -> field length, as Whoosh decodes the length column (0: no such field in the document).
@@ -102,6 +106,8 @@ class FastPath:
         self._norms: dict[str, np.ndarray] = {}
         self._slice_cache: OrderedDict[tuple[str, bytes], list] = OrderedDict()
         self._lexicons: dict[str, Lexicon | None] = {}
+        # A term is scored several times a request (its documents, then a phrase's candidates ...).
+        self._idfs: dict[tuple[str, bytes], float] = {}
 
     # --- reading the index ----------------------------------------------------
 
@@ -123,8 +129,8 @@ class FastPath:
             self._postings.move_to_end(key)
             return found
         found, decoded = self._read_postings(*key)
-        if not decoded:  # sliced from the posting files: cheaper to slice again than to keep
-            return found
+        if not decoded and len(found[0]) > KEEP_SLICED_POSTINGS:
+            return found  # sliced from the posting files: cheaper to slice again than to keep
         self._postings[key] = found
         self._cached += len(found[0])
         while self._cached > CACHE_POSTINGS and len(self._postings) > 1:
@@ -275,11 +281,18 @@ class FastPath:
         Whoosh counts them), with df from the posting files' lengths. Whoosh reads df from its term
         dictionary inside each segment's big compound file: at 1M paragraphs, with the index
         larger than the page cache, a new term cost disk reads in all 20 segments."""
-        slices = self._slices(fieldname, btext)
-        if any(found is None for found in slices):
-            return self.searcher.idf(fieldname, btext)
-        df = sum(len(ids) for ids, _ in slices)
-        return log(self.size / (df + 1)) + 1
+        key = (fieldname, btext)
+        found = self._idfs.get(key)
+        if found is None:
+            if len(self._idfs) >= CACHE_SLICED_TERMS:
+                self._idfs.clear()
+            slices = self._slices(fieldname, btext)
+            if any(part is None for part in slices):
+                found = self.searcher.idf(fieldname, btext)
+            else:
+                found = log(self.size / (sum(len(ids) for ids, _ in slices) + 1)) + 1
+            self._idfs[key] = found
+        return found
 
     def _length_norms(self, fieldname: str) -> np.ndarray:
         """Per document, bm25's ``K1 * ((1 - B) + B * fl / avgfl)``, the same operations in the same
@@ -432,7 +445,7 @@ class FastPath:
     def _and_not(self, q: wq.AndNot, memo: dict) -> Scored:
         positive = self.evaluate(q.a, memo)
         negative = self.evaluate(q.b, memo)
-        keep = ~np.isin(positive.docs, negative.docs, assume_unique=True)
+        keep = ~held_in(positive.docs, negative.docs)
         return Scored(positive.docs[keep], positive.scores[keep])
 
     def _phrase(self, q: wq.Phrase, known: np.ndarray | None, within: np.ndarray | None = None) -> Scored:
@@ -529,7 +542,7 @@ class FastPath:
         from their posting blocks (~2 µs per bigram and candidate, unpickled).
         """
         if known is not None and len(known):
-            certain = np.isin(candidates, known, assume_unique=True)
+            certain = held_in(candidates, known)
         else:
             certain = np.zeros(len(candidates), dtype=bool)
         unsure = candidates[~certain]
@@ -651,8 +664,24 @@ def common_positions(a: np.ndarray, b: np.ndarray, size: int) -> tuple[np.ndarra
         in_a = np.zeros(size, dtype=bool)
         in_a[a] = True
         return in_b[a], in_a[b]
-    _, ia, ib = np.intersect1d(a, b, assume_unique=True, return_indices=True)
-    return ia, ib
+    # Each document of the shorter looked up in the longer (no sort of both, as np.intersect1d
+    # does: ~3 times slower for a rare word's few documents).
+    if len(a) > len(b):
+        ib, ia = common_positions(b, a, size)
+        return ia, ib
+    if not len(a):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    at = np.searchsorted(b, a)
+    found = np.flatnonzero(b[np.minimum(at, len(b) - 1)] == a)
+    return found, at[found]
+
+
+def held_in(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which documents of sorted ``a`` the sorted array ``b`` holds, as a boolean mask over ``a``
+    (``np.isin`` without its sort)."""
+    if not len(b):
+        return np.zeros(len(a), dtype=bool)
+    return b[np.minimum(np.searchsorted(b, a), len(b) - 1)] == a
 
 
 def _leaf_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,5 @@
 """The fast path's set operations give the same documents and scores whichever way they run:
-sorting (small lists) or index-long arrays (lists that are a large share of the index)."""
+sorting or binary search (small lists) or index-long arrays (lists that are a large share of the index)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from searchlib import postings
-from searchlib.postings import Scored, common_positions, intersection, union
+from searchlib.postings import Scored, common_positions, held_in, intersection, union
 
 SIZE = 400
 doc_sets = st.sets(st.integers(0, SIZE - 1), max_size=120)
@@ -67,3 +67,10 @@ def test_union_of_parts_inside_the_largest_sums_each_documents_scores(way, base,
         inside = set(data.draw(st.lists(st.sampled_from(pool), max_size=max(1, int(len(pool) * share)))))
         sets.append(inside | ({SIZE - 1} if outside else set()))
     assert_union_sums_scores([scored(s, i) for i, s in enumerate(sets)])
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc_sets, doc_sets)
+def test_held_in_marks_the_documents_the_other_list_holds(a, b):
+    left, right = (np.array(sorted(docs), dtype=np.int64) for docs in (a, b))
+    assert held_in(left, right).tolist() == [d in b for d in sorted(a)]
