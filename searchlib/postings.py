@@ -669,19 +669,23 @@ def common_positions(a: np.ndarray, b: np.ndarray, size: int) -> tuple[np.ndarra
     if len(a) > len(b):
         ib, ia = common_positions(b, a, size)
         return ia, ib
-    if not len(a):
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    at = np.searchsorted(b, a)
-    found = np.flatnonzero(b[np.minimum(at, len(b) - 1)] == a)
+    at, held = _looked_up(a, b)
+    found = np.flatnonzero(held)
     return found, at[found]
 
 
 def held_in(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Which documents of sorted ``a`` the sorted array ``b`` holds, as a boolean mask over ``a``
     (``np.isin`` without its sort)."""
+    return _looked_up(a, b)[1]
+
+
+def _looked_up(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each document of sorted ``a`` would sit in sorted ``b``, and whether it is there."""
     if not len(b):
-        return np.zeros(len(a), dtype=bool)
-    return b[np.minimum(np.searchsorted(b, a), len(b) - 1)] == a
+        return np.zeros(len(a), dtype=np.intp), np.zeros(len(a), dtype=bool)
+    at = np.searchsorted(b, a)
+    return at, b[np.minimum(at, len(b) - 1)] == a
 
 
 def _leaf_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
