@@ -26,6 +26,18 @@ paragraphs an exact string in 17k paragraphs had 18k candidates to check one
 by one. A segment past :data:`SUFFIX_ARRAY_MAX_BYTES` of text gets none
 (sorting needs ~5 bytes of memory a byte) and is checked the old way.
 
+Another, ``<segment id>.text.sa-top256.npy``, is the top of that binary search:
+the first 24 bytes of every 256th suffix, held in memory once read. A string's
+run is then found in a window of a few hundred entries, and the suffix array
+and the text file are read there with ``pread``, never mapped. On a big index
+this is what keeps the server's memory bounded and its first answer quick:
+probing mapped files maps a whole folio a probe (the kernel keeps files just
+written, or read in sequence, in folios of up to megabytes), and a cold probe
+is a disk read; twenty segments times 44 probes were 0.95 s of a 1M-paragraph
+server's first answer. For the same reason single texts are read with
+``pread``, and scans over the mapped text file let go of the pages they mapped
+(``madvise(MADV_DONTNEED)``: the page cache keeps them, the process does not).
+
 Like the facet files, they live and die with their segment; a segment without
 them (an index built before this module) is read from stored fields.
 """
@@ -50,21 +62,27 @@ OFFSETS_SUFFIX = ".text.off.npy"
 CUTS_SUFFIX = ".text.cut.npy"
 SUFFIX_ARRAY_SUFFIX = ".text.sa.npy"
 SUFFIX_PARAGRAPHS_SUFFIX = ".text.sa-par.npy"
+# Every TOP_STRIDE-th suffix's first TOP_PREFIX_BYTES are the in-memory top of the binary search:
+# at 1M paragraphs ~1M of them, 24 MB. (The stride is in the file name: another stride is another file.)
+TOP_STRIDE = 256
+TOP_PREFIX_BYTES = 24
+SUFFIX_TOP_SUFFIX = f".text.sa-top{TOP_STRIDE}.npy"
 # ~5 bytes of memory a byte of text while sorting: a 50k-paragraph segment has ~40 MB.
 SUFFIX_ARRAY_MAX_BYTES = 1 << 28
 # Paragraphs gathered per step of in_one_sentence: bounds its copy of their text (~750 bytes each).
 GATHER_PARAGRAPHS = 16_384
 
 
-def text_files(folder: Path | str, segment) -> tuple[Path, Path, Path, Path, Path]:
+def text_files(folder: Path | str, segment) -> tuple[Path, Path, Path, Path, Path, Path]:
     base = Path(folder) / segment.segment_id()
     return tuple(base.with_name(base.name + suffix) for suffix in
-                 (TEXT_SUFFIX, OFFSETS_SUFFIX, CUTS_SUFFIX, SUFFIX_PARAGRAPHS_SUFFIX, SUFFIX_ARRAY_SUFFIX))
+                 (TEXT_SUFFIX, OFFSETS_SUFFIX, CUTS_SUFFIX, SUFFIX_PARAGRAPHS_SUFFIX, SUFFIX_TOP_SUFFIX,
+                  SUFFIX_ARRAY_SUFFIX))
 
 
 def write_segment_texts(folder: Path | str, segment, rows: list[dict]) -> None:
     """Write the text files of a finished segment from its stored rows (segment order)."""
-    blob_path, offsets_path, cuts_path, paragraphs_path, suffixes_path = text_files(folder, segment)
+    blob_path, offsets_path, cuts_path, paragraphs_path, top_path, suffixes_path = text_files(folder, segment)
     encoded = [normalize(row.get("text") or "").encode("utf-8") for row in rows]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
@@ -76,9 +94,11 @@ def write_segment_texts(folder: Path | str, segment, rows: list[dict]) -> None:
     if len(blob) <= SUFFIX_ARRAY_MAX_BYTES:
         suffixes = suffix_array(blob)
         paragraphs = paragraph_of_each(offsets, suffixes)
-        files += [(paragraphs_path, lambda h: np.save(h, paragraphs)), (suffixes_path, lambda h: np.save(h, suffixes))]
+        top = suffix_array_top(blob, suffixes)
+        files += [(paragraphs_path, lambda h: np.save(h, paragraphs)), (top_path, lambda h: np.save(h, top)),
+                  (suffixes_path, lambda h: np.save(h, suffixes))]
     # The optional files come last: a reader takes the text files as present when the first two are,
-    # and the suffix array when it is there (its paragraphs are written before it).
+    # and the suffix array when it is there (its paragraphs and top are written before it).
     for path, write in files:
         tmp = path.with_name(path.name + ".part")
         with open(tmp, "wb") as handle:
@@ -98,6 +118,16 @@ def suffix_array(blob: bytes) -> np.ndarray:
     order = divsufsort(data.copy())  # (it refuses a read-only array)
     starts = order[(data[order] & 0xC0) != 0x80]  # not a continuation byte
     return starts.astype(np.uint32)
+
+
+def suffix_array_top(blob: bytes, suffixes: np.ndarray, stride: int = TOP_STRIDE,
+                     width: int = TOP_PREFIX_BYTES) -> np.ndarray:
+    """The first ``width`` bytes of every ``stride``-th suffix (NumPy ``S`` strings: zero-padded where
+    the text ends, and compared as zero-padded), sorted as the suffixes are."""
+    picked = np.asarray(suffixes[::stride], dtype=np.int64)
+    data = np.frombuffer(bytes(blob) + bytes(width), dtype=np.uint8)
+    rows = data[picked[:, None] + np.arange(width)]
+    return np.ascontiguousarray(rows).view(f"S{width}").ravel()
 
 
 def paragraph_of_each(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -120,11 +150,17 @@ def paragraphs_holding(blob, offsets: np.ndarray, suffixes: np.ndarray, paragrap
         return blob[int(at):int(at) + size]
     lo = bisect.bisect_left(suffixes, needle, key=prefix)
     hi = bisect.bisect_right(suffixes, needle, lo=lo, key=prefix)
-    if lo == hi:
+    return paragraphs_of(offsets, suffixes[lo:hi], paragraphs[lo:hi], size)
+
+
+def paragraphs_of(offsets: np.ndarray, positions: np.ndarray, paragraph: np.ndarray, size: int) -> np.ndarray:
+    """The distinct, sorted paragraphs of occurrences of a ``size``-byte string at byte ``positions``
+    (in ``paragraph``), leaving out those that run on into the next paragraph."""
+    if not len(positions):
         return np.zeros(0, dtype=np.int64)
-    paragraph = paragraphs[lo:hi].astype(np.int64)
+    paragraph = paragraph.astype(np.int64)
     # The file is the paragraphs one after another: an occurrence may run on into the next one.
-    inside = suffixes[lo:hi] + size <= offsets[paragraph + 1]
+    inside = positions + size <= offsets[paragraph + 1]
     paragraph = paragraph[inside]
     count = len(offsets) - 1
     if len(paragraph) * 16 < count:
@@ -192,11 +228,14 @@ def in_one_sentence(blob, offsets: np.ndarray, cuts: np.ndarray, local: np.ndarr
             if lo < hi:
                 locate = _in_place(blob, offsets, window, min(window + GATHER_PARAGRAPHS, last))
                 found[lo:hi] = _in_one_sentence(offsets, cuts, local[lo:hi], alternatives, locate)
-        return found
-    for start in range(0, len(local), GATHER_PARAGRAPHS):
-        part = local[start:start + GATHER_PARAGRAPHS]
-        found[start:start + len(part)] = _in_one_sentence(offsets, cuts, part, alternatives,
-                                                          _side_by_side(blob, offsets, part))
+    else:
+        for start in range(0, len(local), GATHER_PARAGRAPHS):
+            part = local[start:start + GATHER_PARAGRAPHS]
+            found[start:start + len(part)] = _in_one_sentence(offsets, cuts, part, alternatives,
+                                                              _side_by_side(blob, offsets, part))
+    # The whole file, not just the bytes read: a touch maps the whole folio around it (up to megabytes
+    # in a file just written or read in sequence).
+    _release(blob, 0, len(blob))
     return found
 
 
@@ -268,19 +307,112 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
+class NpyFile:
+    """A one-dimensional .npy file read with ``pread``: nothing of it is mapped into the process."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, self.dtype = read_header(handle)
+            self._start = handle.tell()
+        if len(shape) != 1:
+            raise ValueError(f"{path.name}: {len(shape)} dimensions, expected 1")
+        self.length = shape[0]
+        self._file = open(path, "rb", buffering=0)  # (a file object: closed when collected, as the maps are)
+        self._fd = self._file.fileno()
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        """Values ``lo`` to ``hi`` (not included)."""
+        size = self.dtype.itemsize
+        return np.frombuffer(os.pread(self._fd, (hi - lo) * size, self._start + lo * size), dtype=self.dtype)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class SuffixSearch:
+    """A segment's suffix array searched from its in-memory top (``.text.sa-top256.npy``), the
+    array and the text read with ``pread`` in the one window the top leaves."""
+
+    def __init__(self, suffixes_path: Path, paragraphs_path: Path, top_path: Path, text_fd: int,
+                 stride: int = TOP_STRIDE):
+        self.stride = stride  # the top holds suffixes 0, stride, 2 * stride ...
+        self.suffixes = NpyFile(suffixes_path)
+        self.paragraphs = NpyFile(paragraphs_path)
+        self._top_path = top_path
+        self._top: np.ndarray | None = None
+        self._text_fd = text_fd
+
+    def occurrences(self, needle: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The byte positions of every occurrence of ``needle`` (non-empty), and the paragraph of each."""
+        top = self._read_top()
+        width = top.dtype.itemsize
+        head = needle[:width]
+        # With p(s) the zero-padded first W bytes of a string s (monotone in s): a sampled suffix with
+        # p below p(needle) is below the needle; one with p above p(needle) followed by W bytes of
+        # 0xFF (never in UTF-8) is past every string starting with the needle. Sampled suffixes in
+        # between start with the needle's first W bytes: with the needle, when it is that short.
+        below = int(np.searchsorted(top, head, side="left"))
+        through = int(np.searchsorted(top, head + b"\xff" * (width - len(head)), side="right"))
+        stride, count = self.stride, self.suffixes.length
+        lo, hi = max(0, (below - 1) * stride + 1), min(count, through * stride)
+        if lo >= hi:
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
+        window = self.suffixes.read(lo, hi)
+        fd, size = self._text_fd, len(needle)
+
+        def prefix(at) -> bytes:
+            return os.pread(fd, size, int(at))
+        if size <= width:  # each end is within one stride of a sampled suffix
+            first = bisect.bisect_left(window, needle, hi=min(len(window), below * stride + 1 - lo), key=prefix)
+            last = bisect.bisect_right(window, needle, lo=max(first, (through - 1) * stride + 1 - lo), key=prefix)
+        else:
+            first = bisect.bisect_left(window, needle, key=prefix)
+            last = bisect.bisect_right(window, needle, lo=first, key=prefix)
+        return window[first:last], self.paragraphs.read(lo + first, lo + last)
+
+    def _read_top(self) -> np.ndarray:
+        if self._top is None:
+            self._top = np.load(self._top_path)
+        return self._top
+
+    def close(self) -> None:
+        self.suffixes.close()
+        self.paragraphs.close()
+
+
+def _release(blob, start: int, end: int) -> None:
+    """Let go of the pages of ``blob[start:end]`` this process has mapped: the page cache keeps them,
+    and the next touch maps them again. A scan over a big text file would otherwise leave all of it
+    counted in the server's memory (at 1M paragraphs, 664 MB after the server bench's queries)."""
+    if not isinstance(blob, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    start -= start % mmap.PAGESIZE
+    end = min(end, len(blob))
+    if end > start:
+        blob.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+
 class _SegmentTexts:
     def __init__(self, blob_path: Path, offsets_path: Path, cuts_path: Path, paragraphs_path: Path,
-                 suffixes_path: Path):
+                 top_path: Path, suffixes_path: Path):
         self.offsets = np.asarray(np.load(offsets_path, mmap_mode="r"))  # a plain view: see postingstore
         size = blob_path.stat().st_size
         self._file = open(blob_path, "rb")
-        self.blob = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._fd = self._file.fileno()
+        self.blob = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ) if size else b""
         self._cuts_path = cuts_path
         self._cuts: np.ndarray | None = None
-        self.suffixes = self.paragraphs = None
+        self.search: SuffixSearch | None = None
+        self.suffixes = self.paragraphs = None  # an index written before the top files: mapped
         if suffixes_path.exists() and paragraphs_path.exists():
-            self.suffixes = np.asarray(np.load(suffixes_path, mmap_mode="r"))
-            self.paragraphs = np.asarray(np.load(paragraphs_path, mmap_mode="r"))
+            if top_path.exists():
+                self.search = SuffixSearch(suffixes_path, paragraphs_path, top_path, self._fd)
+            else:
+                self.suffixes = np.asarray(np.load(suffixes_path, mmap_mode="r"))
+                self.paragraphs = np.asarray(np.load(paragraphs_path, mmap_mode="r"))
 
     @property
     def cuts(self) -> np.ndarray:
@@ -292,10 +424,29 @@ class _SegmentTexts:
         return self._cuts
 
     def get(self, local: int) -> str:
+        return self.raw(local).decode("utf-8")
+
+    def raw(self, local: int) -> bytes:
         start, end = int(self.offsets[local]), int(self.offsets[local + 1])
-        return self.blob[start:end].decode("utf-8")
+        return os.pread(self._fd, end - start, start)
+
+    @property
+    def searchable(self) -> bool:
+        """Whether it has a suffix array."""
+        return self.search is not None or self.suffixes is not None
+
+    def holding(self, needle: bytes) -> np.ndarray:
+        """The local numbers (sorted, distinct) of the paragraphs holding ``needle``; needs a suffix array."""
+        if self.search is None:
+            return paragraphs_holding(self.blob, self.offsets, self.suffixes, self.paragraphs, needle)
+        if not needle:
+            return np.zeros(0, dtype=np.int64)
+        positions, paragraphs = self.search.occurrences(needle)
+        return paragraphs_of(self.offsets, positions, paragraphs, len(needle))
 
     def close(self) -> None:
+        if self.search is not None:
+            self.search.close()
         if isinstance(self.blob, mmap.mmap):
             self.blob.close()
         self._file.close()
@@ -327,30 +478,26 @@ class Texts:
     def containing(self, docs: np.ndarray, needle: bytes) -> np.ndarray | None:
         """Which of ``docs`` (sorted document numbers) hold ``needle`` (UTF-8) in their normalized text.
 
-        Each paragraph is searched in place in the memory-mapped file
-        (``mmap.find`` between its offsets): nothing is decoded or copied, about
-        half a microsecond a paragraph, where reading and splitting a text costs
-        ten. None when a segment of ``docs`` has no text files (an older index):
-        the caller checks another way.
+        Each paragraph's bytes are read (``pread``) and searched: nothing is
+        decoded, about a microsecond a paragraph, where reading and splitting a
+        text costs ten. None when a segment of ``docs`` has no text files (an
+        older index): the caller checks another way.
         """
         mask = np.zeros(len(docs), dtype=bool)
         for index, segment, lo, hi in self._spans(docs):
             if segment is None:
                 return None
             local = docs[lo:hi] - self._starts[index]
-            find = segment.blob.find
-            where = [find(needle, b, e) for b, e in zip(segment.offsets[local].tolist(),
-                                                        segment.offsets[local + 1].tolist())]
-            mask[lo:hi] = np.asarray(where, dtype=np.int64) >= 0
+            raw = segment.raw
+            mask[lo:hi] = [needle in raw(at) for at in local.tolist()]
         return mask
 
     def holding(self, needle: bytes) -> np.ndarray | None:
         """Every document number (sorted; deleted ones included) whose normalized text holds ``needle``
         (UTF-8), from the suffix arrays; None when a segment has none (the caller checks another way)."""
-        if any(segment is None or segment.suffixes is None for segment in self._segments):
+        if any(segment is None or not segment.searchable for segment in self._segments):
             return None
-        found = [paragraphs_holding(segment.blob, segment.offsets, segment.suffixes, segment.paragraphs, needle) + start
-                 for start, segment in zip(self._starts, self._segments)]
+        found = [segment.holding(needle) + start for start, segment in zip(self._starts, self._segments)]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
     def in_one_sentence(self, docs: np.ndarray, alternatives: Sequence[Sequence[bytes]]) -> np.ndarray | None:

@@ -1,14 +1,20 @@
 """The indexer's flat text files give every paragraph's normalized text, faster than stored fields."""
 from __future__ import annotations
 
+import mmap
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
 from searchlib.indexing import build_index, resolve_index_dir
 from searchlib.search import Library, SearchRequest
-from searchlib.textstore import (OFFSETS_SUFFIX, SUFFIX_ARRAY_SUFFIX, TEXT_SUFFIX, Texts, paragraph_of_each,
-                                 paragraphs_holding, suffix_array)
+from searchlib.textstore import (OFFSETS_SUFFIX, SUFFIX_ARRAY_SUFFIX, SUFFIX_TOP_SUFFIX, TEXT_SUFFIX,
+                                 SuffixSearch, Texts, in_one_sentence, paragraph_of_each, paragraphs_holding,
+                                 paragraphs_of, sentence_cuts, suffix_array, suffix_array_top)
 
 
 def _all_texts_agree(index) -> int:
@@ -89,15 +95,107 @@ def test_a_string_running_on_into_the_next_paragraph_is_not_found():
     assert found.tolist() == [2]
 
 
+def _searched_from_the_top(paragraphs: list[str], needle: str, stride: int, width: int) -> list[int]:
+    """The paragraphs holding ``needle`` as a SuffixSearch finds them, its files written as the indexer
+    writes them but with the given top stride and prefix width."""
+    blob, offsets = _texts_file(paragraphs)
+    suffixes = suffix_array(blob)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {name: Path(folder) / name for name in ("text", "sa", "par", "top")}
+        paths["text"].write_bytes(blob)
+        np.save(paths["sa"].with_suffix(".npy"), suffixes)
+        np.save(paths["par"].with_suffix(".npy"), paragraph_of_each(offsets, suffixes))
+        np.save(paths["top"].with_suffix(".npy"), suffix_array_top(blob, suffixes, stride, width))
+        fd = os.open(paths["text"], os.O_RDONLY)
+        search = SuffixSearch(*(paths[n].with_suffix(".npy") for n in ("sa", "par", "top")), fd, stride=stride)
+        try:
+            encoded = needle.encode("utf-8")
+            return paragraphs_of(offsets, *search.occurrences(encoded), len(encoded)).tolist()
+        finally:
+            search.close()
+            os.close(fd)
+
+
+@settings(max_examples=300, deadline=None)
+@given(paragraphs=st.lists(st.text(alphabet="法治政府建设。a1é\x00", max_size=12), min_size=1, max_size=40),
+       needle=st.text(alphabet="法治政府建设。a1é\x00", min_size=1, max_size=5),
+       stride=st.sampled_from([1, 2, 3, 7, 256]), width=st.sampled_from([1, 2, 3, 5, 24]))
+def test_the_suffix_array_top_finds_exactly_the_paragraphs_holding_a_string(paragraphs, needle, stride, width):
+    # Widths shorter than the needle, ties among sampled prefixes, NUL bytes (the top's padding):
+    # the window the top leaves must still hold every occurrence.
+    assert _searched_from_the_top(paragraphs, needle, stride, width) == \
+        [i for i, p in enumerate(paragraphs) if needle in p]
+
+
+def test_the_top_narrows_a_search_to_a_window_of_the_suffix_array():
+    paragraphs = [f"第{i}条 依法行政{i % 7} 法治政府建设" for i in range(400)]
+    assert _searched_from_the_top(paragraphs, "依法行政3", 16, 24) == [i for i in range(400) if i % 7 == 3]
+    assert _searched_from_the_top(paragraphs, "不在这里", 16, 24) == []
+
+
 def test_holding_agrees_with_checking_every_paragraph(library):
     texts = Texts(library.searcher())
     try:
+        assert all(segment.search is not None for segment in texts._segments)  # the top files are there
         docs = np.arange(library.searcher().doc_count_all(), dtype=np.int64)
         for string in ("法治", "行政复议", "府建设", "。", "不在任何段落里的字符串"):
             assert texts.holding(string.encode()).tolist() == \
                 docs[texts.containing(docs, string.encode())].tolist()
     finally:
         texts.close()
+
+
+def test_without_top_files_the_mapped_suffix_arrays_find_the_same_paragraphs(tmp_path, corpus_dir):
+    build_index([corpus_dir], tmp_path, rebuild=True, procs=1, reuse=False)
+    strings = ["法治", "行政复议", "府建设", "。", "法治政府建设", "不在任何段落里的字符串"]
+    with_top = Texts(Library(tmp_path).searcher())
+    before = {string: with_top.holding(string.encode()).tolist() for string in strings}
+    with_top.close()
+    tops = list(resolve_index_dir(tmp_path).glob(f"*{SUFFIX_TOP_SUFFIX}"))
+    assert tops
+    for path in tops:
+        path.unlink()
+    without = Texts(Library(tmp_path).searcher())
+    try:
+        assert all(segment.search is None and segment.suffixes is not None for segment in without._segments)
+        assert {string: without.holding(string.encode()).tolist() for string in strings} == before
+        assert before["法治"] and not before["不在任何段落里的字符串"]
+    finally:
+        without.close()
+
+
+def _mapped_kb(path: Path) -> int:
+    """How much of ``path`` this process has mapped (its Rss in /proc/self/smaps)."""
+    total, current = 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            if line[0] in "0123456789abcdef" and "-" in line.split()[0]:
+                current = line.rstrip().endswith(str(path))
+            elif current and line.startswith("Rss:"):
+                total += int(line.split()[1])
+    return total
+
+
+def test_a_scan_over_the_mapped_text_lets_go_of_its_pages(tmp_path):
+    paragraphs = [f"第{i}段：推进依法行政，建设法治政府。" for i in range(20_000)]
+    blob, offsets = _texts_file(paragraphs)
+    path = tmp_path / "texts.bin"
+    path.write_bytes(blob)
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            local = np.arange(len(paragraphs), dtype=np.int64)
+            cuts = sentence_cuts(mapped, offsets)
+            for candidates in (local, local[::50]):  # scanned in place, then copied side by side
+                apart = [["依法行政".encode(), "第1".encode()], ["无此词".encode()]]
+                assert in_one_sentence(mapped, offsets, cuts, candidates, apart).tolist() == \
+                    [p.startswith("第1") for p in np.array(paragraphs)[candidates].tolist()]
+                together = [["建设".encode(), "法治政府".encode()]]
+                assert in_one_sentence(mapped, offsets, cuts, candidates, together).all()
+                assert _mapped_kb(path) <= 2 * mmap.PAGESIZE // 1024, _mapped_kb(path)
+            assert len(blob) > 1 << 20  # without letting go, the first scan leaves all of it mapped
+        finally:
+            mapped.close()
 
 
 def test_without_suffix_arrays_exact_strings_find_the_same_paragraphs(tmp_path, corpus_dir):
