@@ -45,6 +45,11 @@ def test_texts_stay_right_after_updates_merge_segments(tmp_path, corpus_dir):
     for start in range(0, len(files), 3):
         build_index(files[start:start + 3], tmp_path, procs=1, reuse=False)
     assert _all_texts_agree(tmp_path) > 80
+    texts = Texts(Library(tmp_path).searcher())
+    try:  # every segment, merged or added, has its suffix array's top
+        assert texts._segments and all(segment.search is not None for segment in texts._segments)
+    finally:
+        texts.close()
 
 
 def test_without_text_files_the_stored_text_is_used(tmp_path, corpus_dir):
