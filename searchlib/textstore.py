@@ -35,7 +35,7 @@ probing mapped files maps a whole folio a probe (the kernel keeps files just
 written, or read in sequence, in folios of up to megabytes), and a cold probe
 is a disk read; twenty segments times 44 probes were 0.95 s of a 1M-paragraph
 server's first answer. For the same reason single texts are read with
-``pread``, and scans over the mapped text file let go of the pages they mapped
+``pread``, and the text files scans map are let go of past a budget
 (``madvise(MADV_DONTNEED)``: the page cache keeps them, the process does not).
 
 Like the facet files, they live and die with their segment; a segment without
@@ -47,6 +47,7 @@ import bisect
 import functools
 import mmap
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
@@ -233,9 +234,6 @@ def in_one_sentence(blob, offsets: np.ndarray, cuts: np.ndarray, local: np.ndarr
             part = local[start:start + GATHER_PARAGRAPHS]
             found[start:start + len(part)] = _in_one_sentence(offsets, cuts, part, alternatives,
                                                               _side_by_side(blob, offsets, part))
-    # The whole file, not just the bytes read: a touch maps the whole folio around it (up to megabytes
-    # in a file just written or read in sequence).
-    _release(blob, 0, len(blob))
     return found
 
 
@@ -383,16 +381,11 @@ class SuffixSearch:
         self.paragraphs.close()
 
 
-def _release(blob, start: int, end: int) -> None:
-    """Let go of the pages of ``blob[start:end]`` this process has mapped: the page cache keeps them,
-    and the next touch maps them again. A scan over a big text file would otherwise leave all of it
-    counted in the server's memory (at 1M paragraphs, 664 MB after the server bench's queries)."""
-    if not isinstance(blob, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
-        return
-    start -= start % mmap.PAGESIZE
-    end = min(end, len(blob))
-    if end > start:
-        blob.madvise(mmap.MADV_DONTNEED, start, end - start)
+def _release(blob) -> None:
+    """Let go of the pages of the mapped file ``blob`` this process has mapped: the page cache keeps
+    them, and the next touch maps them again."""
+    if isinstance(blob, mmap.mmap) and len(blob) and hasattr(mmap, "MADV_DONTNEED"):
+        blob.madvise(mmap.MADV_DONTNEED)
 
 
 class _SegmentTexts:
@@ -444,6 +437,10 @@ class _SegmentTexts:
         positions, paragraphs = self.search.occurrences(needle)
         return paragraphs_of(self.offsets, positions, paragraphs, len(needle))
 
+    def release(self) -> None:
+        """Let go of the text file's pages mapped by scans (see :data:`MAPPED_TEXT_BUDGET`)."""
+        _release(self.blob)
+
     def close(self) -> None:
         if self.search is not None:
             self.search.close()
@@ -452,10 +449,22 @@ class _SegmentTexts:
         self._file.close()
 
 
+# How much of the text files same-sentence scans may leave mapped (all of a scanned file is counted:
+# a touch maps the whole folio around it, up to megabytes in a file just written or read in sequence).
+# Past it, the scanned files are let go of. At 100k paragraphs (74 MB of text) it is never reached, so
+# a scan finds the pages of the last one mapped (let go of after every scan, 同句 took 13.8 ms p50
+# instead of 8.0); at 1M (735 MB) it is what keeps the server's memory bounded (664 MB of text file
+# mapped after the server bench's queries, without it).
+MAPPED_TEXT_BUDGET = 256 << 20
+
+
 class Texts:
     """The normalized text of every document number of one searcher."""
 
     def __init__(self, searcher):
+        self.mapped_budget = MAPPED_TEXT_BUDGET
+        self._mapped: set[int] = set()  # segments scans have touched since they were last let go of
+        self._mapped_lock = threading.Lock()
         self._searcher = searcher
         self._starts: list[int] = []
         self._segments: list[_SegmentTexts | None] = []
@@ -512,9 +521,20 @@ class Texts:
             index, segment, lo, hi = span
             local = docs[lo:hi] - self._starts[index]
             found[lo:hi] = in_one_sentence(segment.blob, segment.offsets, segment.cuts, local, alternatives)
+            self._count_mapped(index)
         # NumPy lets go of the GIL while it scans: segments side by side use every core.
         list(_segment_pool().map(decide, spans))
         return found
+
+    def _count_mapped(self, scanned: int) -> None:
+        """Count the ``scanned`` segment as mapped whole, and let go of every mapped one past the budget."""
+        with self._mapped_lock:
+            self._mapped.add(scanned)
+            if sum(len(self._segments[index].blob) for index in self._mapped) <= self.mapped_budget:
+                return
+            released, self._mapped = self._mapped, set()
+        for index in released:
+            self._segments[index].release()
 
     def _spans(self, docs: np.ndarray):
         """(segment number, its texts, lo, hi) for each segment holding ``docs[lo:hi]``."""

@@ -1,8 +1,8 @@
 """The indexer's flat text files give every paragraph's normalized text, faster than stored fields."""
 from __future__ import annotations
 
-import mmap
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -10,11 +10,12 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
+from searchlib.facetstore import storage_folder
 from searchlib.indexing import build_index, resolve_index_dir
 from searchlib.search import Library, SearchRequest
 from searchlib.textstore import (OFFSETS_SUFFIX, SUFFIX_ARRAY_SUFFIX, SUFFIX_TOP_SUFFIX, TEXT_SUFFIX,
-                                 SuffixSearch, Texts, in_one_sentence, paragraph_of_each, paragraphs_holding,
-                                 paragraphs_of, sentence_cuts, suffix_array, suffix_array_top)
+                                 SuffixSearch, Texts, paragraph_of_each, paragraphs_holding, paragraphs_of,
+                                 suffix_array, suffix_array_top, text_files)
 
 
 def _all_texts_agree(index) -> int:
@@ -181,26 +182,26 @@ def _mapped_kb(path: Path) -> int:
     return total
 
 
-def test_a_scan_over_the_mapped_text_lets_go_of_its_pages(tmp_path):
-    paragraphs = [f"第{i}段：推进依法行政，建设法治政府。" for i in range(20_000)]
-    blob, offsets = _texts_file(paragraphs)
-    path = tmp_path / "texts.bin"
-    path.write_bytes(blob)
-    with open(path, "rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        try:
-            local = np.arange(len(paragraphs), dtype=np.int64)
-            cuts = sentence_cuts(mapped, offsets)
-            for candidates in (local, local[::50]):  # scanned in place, then copied side by side
-                apart = [["依法行政".encode(), "第1".encode()], ["无此词".encode()]]
-                assert in_one_sentence(mapped, offsets, cuts, candidates, apart).tolist() == \
-                    [p.startswith("第1") for p in np.array(paragraphs)[candidates].tolist()]
-                together = [["建设".encode(), "法治政府".encode()]]
-                assert in_one_sentence(mapped, offsets, cuts, candidates, together).all()
-                assert _mapped_kb(path) <= 2 * mmap.PAGESIZE // 1024, _mapped_kb(path)
-            assert len(blob) > 1 << 20  # without letting go, the first scan leaves all of it mapped
-        finally:
-            mapped.close()
+def test_scans_past_the_budget_let_go_of_the_mapped_text(library):
+    searcher = library.searcher()
+    texts = Texts(searcher)
+    try:
+        files = [text_files(storage_folder(leaf.storage()), leaf.segment())[0]
+                 for leaf, _ in searcher.reader().leaf_readers()]
+        docs = np.arange(searcher.doc_count_all(), dtype=np.int64)
+        together = [["法治".encode(), "政府".encode()]]
+        expected = [any("法治" in s and "政府" in s for s in re.split("[。！？；!?;\n]", texts.get(d)))
+                    for d in docs.tolist()]
+        assert any(expected) and not all(expected)
+
+        texts.mapped_budget = 1 << 40
+        assert texts.in_one_sentence(docs, together).tolist() == expected
+        assert sum(_mapped_kb(path) for path in files) > 0  # within the budget: left mapped
+        texts.mapped_budget = 0
+        assert texts.in_one_sentence(docs, together).tolist() == expected
+        assert sum(_mapped_kb(path) for path in files) == 0  # past it: let go of
+    finally:
+        texts.close()
 
 
 def test_without_suffix_arrays_exact_strings_find_the_same_paragraphs(tmp_path, corpus_dir):
