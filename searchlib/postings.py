@@ -167,8 +167,10 @@ class FastPath:
                 found = [None if store is None else store.get(btext) for store in stores]
             else:
                 spans = lexicon.spans_of(btext)
+                # A rare word is in a few of the segments: the rest share their empty views.
                 found = [store.empty for store in stores] if spans is None else \
-                    [(store.docs[begin:end], store.weights[begin:end]) for store, (begin, end) in zip(stores, spans)]
+                    [(store.docs[begin:end], store.weights[begin:end]) if end > begin else store.empty
+                     for store, (begin, end) in zip(stores, spans)]
             self._slice_cache[key] = found
             if len(self._slice_cache) > CACHE_SLICED_TERMS:
                 self._slice_cache.popitem(last=False)
