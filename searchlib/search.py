@@ -70,6 +70,8 @@ FACETS = ("report_year", "province", "city", "county", "level", "body", "section
 # A facet shown only once its parent is chosen: field -> the filter that must be present.
 NESTED_FACETS = {"city": "province", "county": "city"}
 SORTS = ("relevance", "newest", "oldest")
+# The parts of a search timed in Results.stages_ms, in order (grouped results: "hits" is in "rank").
+STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
@@ -160,6 +162,9 @@ class Results:
     total_reports: int = 0             # distinct reports among the matching paragraphs
     groups: list[ReportGroup] | None = None  # set when the request asked for group=True
     boilerplate: str | None = None     # the boilerplate filter applied ("hide" | "only"), if any
+    # Where took_ms went: "match" (parse and find the paragraphs), "facets" (their counts),
+    # "rank" (the page's best, or its report groups) and "hits" (records and snippets).
+    stages_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -391,10 +396,12 @@ class Library:
         template = self._template_docnums(searcher, request.boilerplate)
         unfiltered = matcher.docarray(tree)
         docnums = _restricted_array(unfiltered, request.boilerplate, template)
+        clock = [started, time.perf_counter()]
         columns = self.columns(searcher)
         facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template)
         facets.update(self._boilerplate_facet(searcher, unfiltered))
         total_reports = columns["doc_id"].distinct(docnums)
+        clock.append(time.perf_counter())
 
         ranking_query = compiler.compile(tree)
         # Whoosh's own query matches more than the tree when a 同句 clause is in it,
@@ -406,16 +413,21 @@ class Library:
             groups = self._groups(searcher, ranking_query, request.sort, allowed, columns, docnums,
                                   offset, limit, terms)
             hits = [g.best for g in groups]
+            clock.append(time.perf_counter())
         else:
             # An empty set given to Whoosh as a filter means "no filter": nothing matches, so rank nothing.
             ranked = self._rank(searcher, ranking_query, request.sort, allowed, offset + limit, matcher) \
                 if limit and len(docnums) else []
+            clock.append(time.perf_counter())
             hits = [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
-        took = (time.perf_counter() - started) * 1000
+        clock.append(time.perf_counter())
+        took = (clock[-1] - started) * 1000
+        stages = {name: round((b - a) * 1000, 3) for name, a, b in zip(STAGES, clock, clock[1:])}
         return Results(query=request.q or "", understood=understood(tree), total=len(docnums),
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(), problems=parsed.problems,
-                       total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None)
+                       total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None,
+                       stages_ms=stages)
 
     def matching(self, request: SearchRequest) -> "Matching":
         """Every paragraph the request matches, unranked: the same reading as :meth:`search`.

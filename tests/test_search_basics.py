@@ -7,7 +7,7 @@ from hypothesis import assume, given, strategies as st
 from searchlib.analysis import normalize
 from searchlib.fieldstore import FIELD_OFFSETS_SUFFIX
 from searchlib.indexing import build_index, resolve_index_dir
-from searchlib.search import MAX_QUERY_CHARS, Library, QueryError, SearchRequest
+from searchlib.search import MAX_QUERY_CHARS, STAGES, Library, QueryError, SearchRequest
 
 QUOTES = set('"“”＂「」')
 
@@ -62,6 +62,17 @@ def test_snippets_are_escaped_and_marked(library):
     hit = search(library, "行政复议").hits[0]
     assert "<mark>行政复议</mark>" in hit.snippet
     assert hit.url == f"/p/{hit.pid}"
+
+
+@pytest.mark.parametrize("group", [False, True])
+def test_a_search_says_where_its_time_went(library, group):
+    results = library.search(SearchRequest(q="行政复议", group=group))
+    assert results.hits
+    assert list(results.stages_ms) == list(STAGES)
+    assert all(ms >= 0 for ms in results.stages_ms.values())
+    # Each stage is rounded to a microsecond, the total to 10 µs.
+    assert abs(sum(results.stages_ms.values()) - results.took_ms) <= 0.01
+    assert "stages_ms" not in results.to_json()  # timing detail for profiling, not the public shape
 
 
 def test_unbalanced_quote_is_a_clear_error(library):

@@ -59,6 +59,7 @@ def whoosh_library(index_dir):
 def _comparable(results) -> dict:
     data = results.to_dict()
     data.pop("took_ms")
+    data.pop("stages_ms")
     return data
 
 
