@@ -547,17 +547,21 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
         print(line)
     for s in systems[1:]:
         print()
-        print(f"only the queries both searchlib and {s} found paragraphs for: how many, then ms p50 / p95 of each")
+        print(f"only the queries both searchlib and {s} found paragraphs for (left), and those both found "
+              f"the same number of paragraphs for (right, the like-for-like answers): how many, then ms "
+              f"p50 / p95 of searchlib, then of {s}")
         for cls in classes:
             ours, theirs = times[systems[0]][cls], times[s].get(cls)
             if not theirs:
                 continue
-            both = [i for i, (a, b) in enumerate(zip(ours.found, theirs.found)) if a and b]
-            if not both:
-                print(f"{cls:<18}{0:>6}")
-                continue
-            mine, other = Timings([ours.ms[i] for i in both]), Timings([theirs.ms[i] for i in both])
-            print(f"{cls:<18}{len(both):>6}{f'{mine.p50:.1f} / {mine.p95:.1f}':>24}{f'{other.p50:.1f} / {other.p95:.1f}':>24}")
+            pairs = list(zip(ours.found, theirs.found))
+            line = f"{cls:<18}"
+            for chosen in ([i for i, (a, b) in enumerate(pairs) if a and b],
+                           [i for i, (a, b) in enumerate(pairs) if a and a == b]):
+                line += f"{len(chosen):>6}" + "".join(
+                    f"{f'{t.p50:.1f} / {t.p95:.1f}':>15}" for t in (Timings([ours.ms[i] for i in chosen]),
+                                                                  Timings([theirs.ms[i] for i in chosen])))
+            print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
