@@ -559,7 +559,7 @@ def print_table(n_queries: int, builds: dict[str, BuildStats], times: dict[str, 
             for chosen in ([i for i, (a, b) in enumerate(pairs) if a and b],
                            [i for i, (a, b) in enumerate(pairs) if a and a == b]):
                 line += f"{len(chosen):>6}" + "".join(
-                    f"{f'{t.p50:.1f} / {t.p95:.1f}':>15}" for t in (Timings([ours.ms[i] for i in chosen]),
+                    f"{f'{t.p50:.1f} / {t.p95:.1f}':>17}" for t in (Timings([ours.ms[i] for i in chosen]),
                                                                   Timings([theirs.ms[i] for i in chosen])))
             print(line)
 
