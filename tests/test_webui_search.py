@@ -219,12 +219,13 @@ def test_grouping_by_report_puts_each_hit_under_its_report(page, library):
 
 # --- when nothing matches, or the request is wrong ---------------------------------------------
 
-def test_an_empty_result_explains_itself_and_suggests_the_exact_form(page):
+def test_an_empty_result_explains_itself_and_offers_no_dead_end(page):
     _, dom = page("/search?q=复议枫桥")
     empty = dom.css_first(".empty")
     assert "复议 枫桥" in empty.css_first("code").text(), "it says what was required: both words"
-    suggestions = [a.text() for a in dom.css("[data-suggestion]")]
-    assert '"复议枫桥"' in suggestions
+    # The exact form "复议枫桥" holds both words, so it finds nothing either: not offered.
+    assert dom.css("[data-suggestion]") == []
+    assert "近义词" in empty.text(), "the general advice stays"
 
 
 def test_an_empty_exact_search_suggests_the_word_form(page):

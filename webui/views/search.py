@@ -69,14 +69,16 @@ def check_boilerplate(state: SearchState) -> None:
 
 
 def _counted(suggestions: list[tuple[str, str]], state: SearchState) -> list[tuple[str, str, int | None]]:
-    """Each suggested query with how many paragraphs it would find, so the researcher can pick."""
+    """Each suggested query with how many paragraphs it would find, so the researcher can pick;
+    one that would find nothing either is a dead end, and left out."""
     out = []
     for q, why in suggestions:
         try:
             total = library().search(SearchRequest(q=q, limit=0, **state.filters)).total
         except QueryError:
             continue
-        out.append((q, why, total))
+        if total:
+            out.append((q, why, total))
     return out
 
 
