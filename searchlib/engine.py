@@ -37,7 +37,7 @@ from whoosh import query as wq
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize, segment
 from searchlib.postings import FastPath, Unsupported
-from searchlib.query import And, Exact, Filter, Node, Not, Or, SameSentence, Words
+from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
 from searchlib.textstore import Texts
 
 # An unquoted run of several words, this long, found as typed (the words side
@@ -102,14 +102,14 @@ def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:
     return wq.Phrase(fieldname, grams)
 
 
-def components(word: str) -> list[str]:
+def components(word: str, min_chars: int = COMPOUND_MIN_CHARS) -> list[str]:
     """The parts of a long compound: its longest dictionary sub-words, left to right.
 
     行政执法三项制度 -> 行政执法 三项制度; 一村一法律顾问 -> 一村 一 法律顾问 (a
     character no sub-word covers is a part of its own). Empty for words
-    shorter than COMPOUND_MIN_CHARS or without sub-words.
+    shorter than ``min_chars`` or without sub-words.
     """
-    if len(word) < COMPOUND_MIN_CHARS:
+    if len(word) < min_chars:
         return []
     longest_at: dict[int, str] = {}
     for tok in segment(word):  # (segment loads the domain dictionary the sub-words come from)
@@ -192,7 +192,8 @@ class Compiler:
             return self.filter_query(node)
         if isinstance(node, (And, SameSentence)):
             return self._and(node.children)
-        if isinstance(node, Or):
+        if isinstance(node, (Or, SameReport)):
+            # Of a 同篇 clause this is its necessary condition; the Matcher keeps the reports with all members.
             parts = [q for c in node.children if (q := self._compile(c)) is not None]
             return wq.Or(parts) if parts else None
         if isinstance(node, Not):
@@ -247,7 +248,8 @@ def _any_term(fieldname: str, values: list[str]) -> wq.Query | None:
 # --- exact matching, 同句 included ------------------------------------------------
 
 def has_sentence_clause(node: Node | None) -> bool:
-    if isinstance(node, SameSentence):
+    """Whether the compiled query matches more than the tree (a 同句 or 同篇 clause): then the Matcher decides."""
+    if isinstance(node, (SameSentence, SameReport)):
         return True
     if isinstance(node, Not):
         return has_sentence_clause(node.child)
@@ -265,8 +267,10 @@ class Matcher:
     """
 
     def __init__(self, searcher, compiler: Compiler, texts: Texts, fast: FastPath | None = None,
-                 memo: dict | None = None):
+                 memo: dict | None = None, report_of: np.ndarray | None = None):
         self.searcher = searcher
+        # Document number -> a code of its report (for 同篇); None: a 同篇 clause cannot be decided.
+        self.report_of = report_of
         self.compiler = compiler
         self.texts = texts  # document number -> its NORMALIZED text (see searchlib.textstore)
         # The NumPy evaluator (see searchlib.postings) and its per-request memo of evaluated subqueries;
@@ -313,6 +317,8 @@ class Matcher:
             return self._query_docs(node, within)
         if isinstance(node, SameSentence):
             return self._in_one_sentence(node, self._query_docs(node, within))
+        if isinstance(node, SameReport):
+            return self._in_one_report(node, within)
         if isinstance(node, And):
             plain = [c for c in node.children if not has_sentence_clause(c)]
             docs = self._query_docs(And(tuple(plain)) if plain else None, within)
@@ -329,6 +335,14 @@ class Matcher:
             base = self._query_docs(None, within)
             return base - self._docs(node.child, base)
         raise TypeError(f"unknown query node {node!r}")
+
+    def _in_one_report(self, clause: SameReport, within: set[int] | None) -> set[int]:
+        """The paragraphs matching any member, in reports where every member matches some paragraph."""
+        if self.report_of is None:
+            raise TypeError("a 同篇 clause needs the report of each document")
+        members = [self._docs(child, within) for child in clause.children]
+        reports = set.intersection(*({int(self.report_of[d]) for d in docs} for docs in members))
+        return {d for docs in members for d in docs if int(self.report_of[d]) in reports}
 
     def _in_one_sentence(self, clause: SameSentence, candidates: set[int]) -> set[int]:
         """The candidates with one sentence that holds the whole clause."""
@@ -414,7 +428,7 @@ def _alternatives(node: Node) -> Alternatives | None:
         if not words:
             return (frozenset([normalized_query(node.text).strip()]),)
         return _all_of([_word_alternatives(w) for w in words])
-    if isinstance(node, (And, SameSentence)):
+    if isinstance(node, (And, SameSentence, SameReport)):
         return _all_of([_alternatives(c) for c in node.children])
     if isinstance(node, Or):
         parts = [_alternatives(c) for c in node.children]
@@ -449,7 +463,7 @@ def _holds_in(node: Node, sentence: str, cache: dict) -> bool:
         if not words:
             return normalized_query(node.text).strip() in sentence
         return all(_word_in_sentence(w, sentence, cache) for w in words)
-    if isinstance(node, (And, SameSentence)):
+    if isinstance(node, (And, SameSentence, SameReport)):
         return all(_holds_in(c, sentence, cache) for c in node.children)
     if isinstance(node, Or):
         return any(_holds_in(c, sentence, cache) for c in node.children)

@@ -10,6 +10,8 @@ Syntax (full-width forms of every operator work the same)::
     -(诉讼 | 复议)            without any of them
     行政复议 /s 纠错          both within one sentence (同句), also inside brackets
     行政复议 /p 纠错          both within one paragraph (同段): the default, same as AND
+    行政复议 /d 纠错          both within one report (同篇): paragraphs with either, in reports with both
+    +纠错                     required: the default search shows no report without it (see searchlib.tiers)
     year:2021  year:2019-2021  province:四川  level:county|township  section:problems
     年份:2021  省份:四川  章节:存在问题  title:"法治政府"   (Chinese aliases, quoted values)
 
@@ -73,6 +75,7 @@ GENRE_ALIASES = {"report": "report", "报告": "report", "other": "other", "其�
 class Words:
     """Typed words: segmented by the analyzer, all must match."""
     text: str
+    required: bool = False   # typed +word: a report without it is never shown
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,13 @@ class SameSentence:
     children: tuple["Node", ...]
 
 
-Node = Union[Words, Exact, Filter, And, Or, Not, SameSentence]
+@dataclass(frozen=True)
+class SameReport:
+    """All children occur within one report (同篇); the paragraphs matched are those of any child."""
+    children: tuple["Node", ...]
+
+
+Node = Union[Words, Exact, Filter, And, Or, Not, SameSentence, SameReport]
 
 
 @dataclass
@@ -135,7 +144,7 @@ _TOKEN = re.compile(
     r'|"[^"]*"?'
     r'|-(?=[("])'           # a minus directly before a bracket or a quote negates it
     r'|\(|\)|\|'
-    r'|/[sSpP](?![A-Za-z])'
+    r'|/[sSpPdD](?![A-Za-z])'
     r'|[^\s()|"]+'
 )
 
@@ -191,11 +200,15 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
             toks.append(_Tok(_OPERATORS[raw]))
         elif raw.lower() == "/s":
             toks.append(_Tok("SENT"))
+        elif raw.lower() == "/d":
+            toks.append(_Tok("DOC"))
         elif raw.lower() == "/p":
             toks.append(_Tok("AND"))  # paragraph scope is what AND already means
         elif raw.startswith("-") and raw.strip("-"):
             toks.append(_Tok("MINUS"))
             toks.append(_Tok("WORD", raw.lstrip("-")))
+        elif raw.startswith("+") and raw.strip("+"):
+            toks.append(_Tok("WORD", raw.lstrip("+"), field="+"))
         elif raw.strip("-"):
             toks.append(_Tok("WORD", raw))
     return toks, fatal
@@ -235,10 +248,10 @@ class _Parser:
         return node
 
     def or_expr(self) -> Node | None:
-        parts = [self.and_expr()]
+        parts = [self.report_expr()]
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
-            parts.append(self.and_expr())
+            parts.append(self.report_expr())
         kept = [p for p in parts if p is not None]
         if len(parts) > 1 and len(kept) < len(parts):
             self.note("ignored an OR with nothing on one side")
@@ -249,9 +262,33 @@ class _Parser:
             flat.extend(p.children if isinstance(p, Or) else (p,))
         return flat[0] if len(flat) == 1 else Or(tuple(flat))
 
+    def report_expr(self) -> Node | None:
+        """``A /d B``: both in one report. Filters in a member apply to the whole clause."""
+        members = [self.and_expr()]
+        while (tok := self.peek()) is not None and tok.kind == "DOC":
+            self.take()
+            members.append(self.and_expr())
+        kept = [m for m in members if m is not None]
+        if len(members) > 1 and len(kept) < len(members):
+            self.note("ignored a /d with nothing on one side")
+        if len(kept) < 2:
+            return kept[0] if kept else None
+        filters: list[Node] = []
+        words: list[Node] = []
+        for m in kept:
+            parts = m.children if isinstance(m, And) else (m,)
+            found = [p for p in parts if isinstance(p, Filter)]
+            filters.extend(found)
+            rest = [p for p in parts if not isinstance(p, Filter)]
+            if rest:
+                words.append(_and(rest))
+        if len(words) < 2:
+            return _and(words + filters)
+        return _and([SameReport(tuple(words)), *filters])
+
     def and_expr(self) -> Node | None:
         parts: list[Node] = []
-        while (tok := self.peek()) is not None and tok.kind not in ("OR", "RP"):
+        while (tok := self.peek()) is not None and tok.kind not in ("OR", "RP", "DOC"):
             if tok.kind == "AND":
                 self.take()
                 continue
@@ -293,7 +330,7 @@ class _Parser:
                 self.note(f"ignored a dangling {'NOT' if tok.kind == 'NOT' else '-'}")
                 return None
             return child.child if isinstance(child, Not) else Not(child)  # NOT NOT x is x
-        if tok.kind in ("OR", "RP"):
+        if tok.kind in ("OR", "RP", "DOC"):
             return None
         return self.atom()
 
@@ -303,6 +340,8 @@ class _Parser:
             return self.group()
         if tok.kind == "SENT":
             self.note("ignored a /s with nothing on one side")
+            return None
+        if tok.kind == "DOC":
             return None
         if tok.kind == "AND":
             return None
@@ -318,7 +357,7 @@ class _Parser:
                 self.note(f"unknown value {tok.value!r} for {tok.field}: searched as words")
                 return Words(tok.value)
             return Filter(tok.field, value)
-        return Words(tok.value)
+        return Words(tok.value, required=tok.field == "+")
 
     def group(self) -> Node | None:
         if self.depth >= MAX_DEPTH:
@@ -342,7 +381,7 @@ def _has_filter(node: Node) -> bool:
         return True
     if isinstance(node, Not):
         return _has_filter(node.child)
-    if isinstance(node, (And, Or, SameSentence)):
+    if isinstance(node, (And, Or, SameSentence, SameReport)):
         return any(_has_filter(c) for c in node.children)
     return False
 

@@ -37,6 +37,12 @@ Grouping
     With ``group=True`` the results are reports: each with its best paragraph
     and the number of its paragraphs that match; ``offset``/``limit`` page
     through reports, ``hits`` holds the best paragraphs of the page in order.
+    In the default ``mode="fuzzy"`` the reports come in tiers (see
+    :mod:`searchlib.tiers`): those with a paragraph holding every concept,
+    then those holding every concept somewhere (or through its parts or a
+    thesaurus entry), then those holding some; each with its best paragraphs.
+    ``mode="strict"`` gives the first tier alone, ordered by best paragraph.
+    Paragraph results, facets and totals are always strict.
 """
 from __future__ import annotations
 
@@ -59,10 +65,11 @@ from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sen
 from searchlib.facetstore import load_facets, storage_folder
 from searchlib.fieldstore import SegmentFields
 from searchlib.textstore import Texts
+from searchlib.tiers import TierRanker
 from searchlib.highlight import match_spans, render, snippet
 from searchlib.indexing import CURRENT, open_index, resolve_index_dir
 from searchlib.postings import FastPath, Unsupported
-from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError,
+from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
 
@@ -70,6 +77,10 @@ FACETS = ("report_year", "province", "city", "county", "level", "body", "section
 # A facet shown only once its parent is chosen: field -> the filter that must be present.
 NESTED_FACETS = {"city": "province", "county": "city"}
 SORTS = ("relevance", "newest", "oldest")
+# "fuzzy": reports in tiers (the default for people); "strict": every concept in one paragraph, as typed.
+MODES = ("fuzzy", "strict")
+# Paragraphs shown under each report of grouped results.
+BEST_PARAGRAPHS_PER_REPORT = 3
 # The parts of a search timed in Results.stages_ms, in order (grouped results: "hits" is in "rank").
 STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
@@ -101,6 +112,7 @@ class SearchRequest:
     limit: int = 10
     offset: int = 0
     group: bool = False  # one entry per report (see ReportGroup)
+    mode: str = "fuzzy"  # with group: "fuzzy" reports in tiers, "strict" the first tier (see MODES)
     boilerplate: str | None = None  # "hide" | "only" template paragraphs (see the module docstring)
 
     def filters(self) -> dict[str, str]:
@@ -142,8 +154,11 @@ class ReportGroup:
     township: str | None
     level: str | None
     body: str | None
-    matches: int
+    matches: int                 # its paragraphs that match strictly (every concept, as typed)
     best: Hit
+    tier: int = 1                # 1 同段含全部, 2 同篇含全部, 3 部分匹配 (see searchlib.tiers)
+    concepts: int = 0            # how many of the query's concepts it holds (fuzzy mode)
+    paragraphs: list[Hit] = field(default_factory=list)   # its best paragraphs, best first
 
 
 @dataclass
@@ -165,6 +180,14 @@ class Results:
     # Where took_ms went: "match" (parse and find the paragraphs), "facets" (their counts),
     # "rank" (the page's best, or its report groups) and "hits" (records and snippets).
     stages_ms: dict[str, float] = field(default_factory=dict)
+    mode: str = "strict"
+    tiers: dict[int, int] | None = None      # grouped fuzzy results: reports per tier
+    concepts: list[dict] = field(default_factory=list)   # how each concept was looked for (fuzzy)
+
+    @property
+    def total_groups(self) -> int:
+        """Reports a grouped result pages through."""
+        return sum(self.tiers.values()) if self.tiers is not None else self.total_reports
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -179,12 +202,15 @@ class Results:
         """
         data = self.to_dict()
         shaped = {key: data[key] for key in ("query", "understood", "total", "took_ms", "offset", "limit", "sort",
-                                             "filters", "boilerplate", "problems", "total_reports")}
+                                             "filters", "boilerplate", "problems", "total_reports", "mode",
+                                             "tiers", "concepts")}
         shaped["hits"] = [{k: h[k] for k in HIT_JSON_KEYS} for h in data["hits"]]
         shaped["facets"] = data["facets"]
         if data["groups"] is not None:
-            shaped["groups"] = [{**{k: v for k, v in g.items() if k != "best"},
-                                 "best": {k: g["best"][k] for k in HIT_JSON_KEYS}} for g in data["groups"]]
+            shaped["groups"] = [{**{k: v for k, v in g.items() if k not in ("best", "paragraphs")},
+                                 "best": {k: g["best"][k] for k in HIT_JSON_KEYS},
+                                 "paragraphs": [{k: h[k] for k in HIT_JSON_KEYS} for h in g["paragraphs"]]}
+                                for g in data["groups"]]
         shaped["reuse_available"] = reuse_store is not None
         if reuse_store is not None:
             for hit in shaped["hits"]:
@@ -209,7 +235,7 @@ def understood(node: Node | None) -> str:
     if node is None:
         return ""
     if isinstance(node, Words):
-        return " ".join(query_words(node.text)) or normalize(node.text)
+        return ("+" if node.required else "") + (" ".join(query_words(node.text)) or normalize(node.text))
     if isinstance(node, Exact):
         return f'"{normalize(node.text)}"'
     if isinstance(node, Filter):
@@ -222,12 +248,14 @@ def understood(node: Node | None) -> str:
         return "NOT " + _grouped(node.child)
     if isinstance(node, SameSentence):
         return " /s ".join(_grouped(c) for c in node.children)
+    if isinstance(node, SameReport):
+        return " /d ".join(_grouped(c) for c in node.children)
     raise TypeError(f"unknown query node {node!r}")
 
 
 def _grouped(node: Node) -> str:
     text = understood(node)
-    return f"({text})" if isinstance(node, (And, Or, SameSentence)) else text
+    return f"({text})" if isinstance(node, (And, Or, SameSentence, SameReport)) else text
 
 
 def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
@@ -258,6 +286,8 @@ class Library:
         # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
         self._reuse: tuple[object, reuse.ReuseStore | None, frozenset[int] | None] | None = None
         self._reuse_lock = threading.Lock()
+        # Facts derived from one searcher's index (report count, doc_id order), renewed with it.
+        self._derived: tuple[object, dict] | None = None
         self._open()
 
     def _open(self) -> None:
@@ -409,7 +439,14 @@ class Library:
         allowed = docnums if has_sentence_clause(tree) or request.boilerplate else None
         terms = positive_terms(tree)
         groups = None
-        if request.group:
+        tiers = None
+        concepts: list[dict] = []
+        if request.group and request.mode == "fuzzy":
+            groups, tiers, concepts = self._tiered_groups(searcher, matcher, tree, docnums, request, offset, limit,
+                                                          terms)
+            hits = [g.best for g in groups]
+            clock.append(time.perf_counter())
+        elif request.group:
             groups = self._groups(searcher, ranking_query, request.sort, allowed, columns, docnums,
                                   offset, limit, terms)
             hits = [g.best for g in groups]
@@ -427,7 +464,7 @@ class Library:
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(), problems=parsed.problems,
                        total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None,
-                       stages_ms=stages)
+                       stages_ms=stages, mode=request.mode, tiers=tiers, concepts=concepts)
 
     def matching(self, request: SearchRequest) -> "Matching":
         """Every paragraph the request matches, unranked: the same reading as :meth:`search`.
@@ -466,7 +503,8 @@ class Library:
             return texts
 
     def _matcher(self, searcher, compiler: Compiler) -> Matcher:
-        return Matcher(searcher, compiler, self.texts(searcher), fast=self.fast_path(searcher))
+        return Matcher(searcher, compiler, self.texts(searcher), fast=self.fast_path(searcher),
+                       report_of=self.columns(searcher)["doc_id"].codes)
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
         extra: list[Node] = []
@@ -512,6 +550,76 @@ class Library:
             fetch *= 2
         scored.sort(key=lambda pair: (-pair[1], searcher.stored_fields(pair[0])["pid"]))
         return scored[:needed]
+
+    def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
+                       request: SearchRequest, offset: int, limit: int,
+                       terms: list[Words | Exact]) -> tuple[list[ReportGroup], dict[int, int], list[dict]]:
+        """Reports in tiers (see searchlib.tiers), the page's with their best paragraphs."""
+        columns = self.columns(searcher)
+        doc_ids = columns["doc_id"]
+        fast = matcher.fast
+        ranker = TierRanker(matcher, doc_ids.codes, len(doc_ids.values), self.report_total(searcher),
+                            fast.year_of if fast is not None else None)
+        tiered = ranker.rank(tree, docnums, self._concept_scope(searcher, matcher, tree, request),
+                             request.sort, report_rank=self.report_rank(searcher))
+        page = [int(c) for c in tiered.order[offset:offset + limit]]
+        best = ranker.best_paragraphs(tiered, page, docnums, BEST_PARAGRAPHS_PER_REPORT, tree)
+        strict_count = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values)) if len(docnums) \
+            else np.zeros(len(doc_ids.values), dtype=np.int64)
+        marked = list(dict.fromkeys([*terms, *tiered.terms()]))
+        groups = []
+        for code in page:
+            shown = [self._hit(searcher, d, s, marked) for d, s in best.get(code, [])]
+            if not shown:
+                continue
+            hit = shown[0]
+            groups.append(ReportGroup(doc_id=hit.doc_id, title=hit.title, report_year=hit.report_year,
+                                      province=hit.province, city=hit.city, county=hit.county,
+                                      township=hit.township, level=hit.level, body=hit.body,
+                                      matches=int(strict_count[code]), best=hit, tier=int(tiered.tier[code]),
+                                      concepts=int(tiered.concepts_in[code]), paragraphs=shown))
+        return groups, tiered.counts(), tiered.used()
+
+    def _concept_scope(self, searcher, matcher: Matcher, tree: Node | None,
+                       request: SearchRequest) -> np.ndarray | None:
+        """Where a concept may be found: the paragraphs every filter, NOT and the boilerplate choice allow,
+        as a mask by document number (None: everywhere)."""
+        restrictions = [c for c in (tree.children if isinstance(tree, And) else (tree,))
+                        if isinstance(c, (Filter, Not))] if tree is not None else []
+        if not restrictions and not request.boilerplate:
+            return None
+        node = And(tuple(restrictions)) if len(restrictions) > 1 else (restrictions[0] if restrictions else None)
+        docs = matcher.docarray(node)
+        docs = _restricted_array(docs, request.boilerplate, self._template_docnums(searcher, request.boilerplate))
+        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+        mask[docs] = True
+        return mask
+
+    def report_total(self, searcher) -> int:
+        """How many reports the index holds (live ones)."""
+        return self._per_searcher(searcher, "report_total", lambda: self.stats()["reports"])
+
+    def report_rank(self, searcher) -> np.ndarray:
+        """Per report code, its doc_id's place in sorted order (the tie-break of report results)."""
+        def build():
+            values = self.columns(searcher)["doc_id"].values
+            order = sorted(range(len(values)), key=lambda i: str(values[i]))
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[order] = np.arange(len(values))
+            return rank
+        return self._per_searcher(searcher, "report_rank", build)
+
+    def _per_searcher(self, searcher, name: str, build: Callable[[], object]):
+        with self._lock:
+            cached = self._derived
+            if cached is None or cached[0] is not searcher:
+                cached = self._derived = (searcher, {})
+            if name in cached[1]:
+                return cached[1][name]
+        value = build()
+        with self._lock:
+            cached[1][name] = value
+        return value
 
     def _groups(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
                 columns: dict[str, Column], docnums: np.ndarray, offset: int, limit: int,
@@ -687,6 +795,8 @@ def _checked_page(request: SearchRequest) -> tuple[int, int]:
         raise QueryError(f"offset {offset} is too deep (the limit is {MAX_OFFSET}); narrow the query instead")
     if request.sort not in SORTS:
         raise QueryError(f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
+    if request.mode not in MODES:
+        raise QueryError(f"unknown mode {request.mode!r}; use one of {', '.join(MODES)}")
     return min(limit, MAX_LIMIT), offset
 
 

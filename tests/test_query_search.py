@@ -194,7 +194,7 @@ def test_results_are_deterministic(library):
 
 def test_group_by_report_gives_best_paragraph_and_match_count(library):
     flat = search(library, "法律顾问")
-    grouped = search(library, "法律顾问", group=True)
+    grouped = search(library, "法律顾问", group=True, mode="strict")
     per_report = {}
     for h in flat.hits:
         per_report.setdefault(h.doc_id, []).append(h)

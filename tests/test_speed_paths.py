@@ -147,7 +147,7 @@ def test_field_lengths_are_the_ones_whoosh_scores_with(library):
 
 
 def test_grouped_results_agree(library, whoosh_library):
-    request = SearchRequest(q="法治", group=True, limit=5)
+    request = SearchRequest(q="法治", group=True, limit=5, mode="strict")
     assert _comparable(library.search(request)) == _comparable(whoosh_library.search(request))
 
 

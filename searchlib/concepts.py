@@ -1,0 +1,247 @@
+"""What a researcher typed, as concepts, and the ways each concept may be found.
+
+A query's concepts are what the researcher typed between spaces and operators:
+``行政规范性文件 备案`` is two concepts, ``法治宣传教育`` one, however the
+segmenter cuts it. Each concept can be found at levels, strongest first:
+
+``typed``
+    the concept under the strict rule of :mod:`searchlib.engine` (its words in
+    one paragraph, each as a word or as characters side by side);
+``parts``
+    all its parts, in one paragraph: the longest dictionary words inside each
+    of its words (法治宣传教育 -> 法治宣传 + 教育, so 法治宣传和教育 is found;
+    出庭应诉率 -> 出庭应诉);
+``thesaurus``
+    a member of its group in ``data/thesaurus.txt`` (普法 for 法治宣传教育), or
+    for an English phrase its entry in ``data/glossary_en.txt``;
+``piece``
+    one distinctive part alone (规范性文件 for 行政规范性文件); which parts are
+    distinctive depends on the index (a part in most reports is not), so the
+    plan lists the candidates and :mod:`searchlib.tiers` keeps the rare ones.
+
+A quoted string, an OR group or a 同句 clause is a concept with the typed
+level only: quoting a word is how a researcher switches its expansions off.
+A concept written ``+word`` is required: a report without it is not shown.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from searchlib.analysis import normalize
+from searchlib.config import DATA_DIR
+from searchlib.engine import components, query_words
+from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+
+THESAURUS = DATA_DIR / "thesaurus.txt"
+GLOSSARY_EN = DATA_DIR / "glossary_en.txt"
+# A word this long is split into its longest dictionary words for the "parts" level.
+PARTS_MIN_CHARS = 3
+LATIN_WORD = re.compile(r"^[a-z0-9'\-]+$")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the researcher typed, and the nodes that find it at each level."""
+
+    typed: str                       # as typed (normalized)
+    node: Node                       # the typed level: the strict node of the query tree
+    parts: tuple[str, ...] = ()      # the parts level: all of these in one paragraph
+    synonyms: tuple[str, ...] = ()   # the thesaurus level: any one of these
+    pieces: tuple[str, ...] = ()     # candidates for the piece level: any one (if distinctive)
+    required: bool = False
+
+    @property
+    def expandable(self) -> bool:
+        return bool(self.parts or self.synonyms or self.pieces)
+
+    def level_nodes(self) -> dict[str, Node]:
+        """The node of each level this concept has (pieces excepted: see tiers)."""
+        levels: dict[str, Node] = {"typed": self.node}
+        if self.parts:
+            levels["parts"] = And(tuple(Words(p) for p in self.parts)) if len(self.parts) > 1 else Words(self.parts[0])
+        if self.synonyms:
+            levels["thesaurus"] = Or(tuple(Words(s) for s in self.synonyms)) if len(self.synonyms) > 1 \
+                else Words(self.synonyms[0])
+        return levels
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query tree read as concepts, plus what restricts every concept (filters, NOT clauses)."""
+
+    concepts: tuple[Concept, ...]
+    restrictions: tuple[Node, ...]
+    same_report: bool = False        # /d between concepts: all of them in one report is required
+
+
+def plan(tree: Node | None, expand: bool = True) -> Plan:
+    """The concepts of a (parsed) query tree; with ``expand`` False, every concept has its typed level only."""
+    if tree is None:
+        return Plan((), ())
+    children = tree.children if isinstance(tree, And) else (tree,)
+    restrictions = tuple(c for c in children if isinstance(c, (Filter, Not)))
+    concepts: list[Concept] = []
+    same_report = False
+    for node in _english_phrases([c for c in children if not isinstance(c, (Filter, Not))]):
+        if isinstance(node, SameReport):
+            # Each member of a 同篇 clause is required in the report.
+            same_report = True
+            concepts.extend(_required(concept_of(member, expand)) for member in _english_phrases(list(node.children)))
+        else:
+            concepts.append(concept_of(node, expand))
+    if expand:
+        concepts = _joined_compounds(concepts)
+    return Plan(tuple(concepts), restrictions, same_report)
+
+
+def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
+    """Two neighbouring concepts that together spell a thesaurus entry (法治文化 阵地 -> 法治文化阵地)
+    are one concept: typed, both in one paragraph; or any member of the entry's group."""
+    groups = thesaurus()
+    out: list[Concept] = []
+    i = 0
+    while i < len(concepts):
+        a = concepts[i]
+        b = concepts[i + 1] if i + 1 < len(concepts) else None
+        if (b is not None and isinstance(a.node, Words) and isinstance(b.node, Words)
+                and a.required == b.required and a.typed + b.typed in groups):
+            joined = a.typed + b.typed
+            out.append(Concept(f"{a.typed} {b.typed}", And((a.node, b.node)), parts=(),
+                               synonyms=tuple(m for m in groups[joined]),
+                               pieces=tuple(dict.fromkeys(p for p in (a.typed, b.typed, *a.pieces, *b.pieces)
+                                                          if len(p) >= 2)),
+                               required=a.required))
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _required(concept: Concept) -> Concept:
+    return Concept(concept.typed, concept.node, concept.parts, concept.synonyms, concept.pieces, required=True)
+
+
+def concept_of(node: Node, expand: bool = True) -> Concept:
+    required = isinstance(node, Words) and node.required
+    if isinstance(node, Words):
+        typed = normalize(node.text).strip()
+        if not expand:
+            return Concept(typed, node, required=required)
+        english = glossary().get(typed.lower())
+        if english:
+            return Concept(typed, node, synonyms=_with_synonyms(english), required=required)
+        words = query_words(node.text)
+        parts = _parts(words)
+        pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts])
+                       if len(p) >= 2 and p != typed)
+        synonyms = tuple(s for s in _synonyms_of(typed, words) if s != typed)
+        return Concept(typed, node, parts=parts if parts != tuple(words) else (), synonyms=synonyms,
+                       pieces=pieces, required=required)
+    if isinstance(node, Exact):
+        return Concept(f'"{normalize(node.text).strip()}"', node)
+    from searchlib.search import understood  # the one way a clause is spelled out
+    return Concept(understood(node), node)
+
+
+def _parts(words: list[str]) -> tuple[str, ...]:
+    """Each word's longest dictionary sub-words (single characters dropped), in order."""
+    out: list[str] = []
+    for word in words:
+        pieces = [p for p in components(word, PARTS_MIN_CHARS) if len(p) > 1]
+        out.extend(pieces or [word])
+    return tuple(dict.fromkeys(out))
+
+
+def _synonyms_of(typed: str, words: list[str]) -> list[str]:
+    """The run's own group members; for a run of several words, each word swapped for a member of its group."""
+    groups = thesaurus()
+    found = list(groups.get(typed, ()))
+    if len(words) > 1:
+        for i, word in enumerate(words):
+            for member in groups.get(word, ()):
+                if member != word:
+                    found.append(" ".join(words[:i] + [member] + words[i + 1:]))
+    return list(dict.fromkeys(found))
+
+
+def _with_synonyms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    groups = thesaurus()
+    return tuple(dict.fromkeys([t for term in terms for t in (term, *groups.get(term, ()))]))
+
+
+def _english_phrases(nodes: list[Node]) -> list[Node]:
+    """Consecutive Latin words that spell a glossary phrase become one typed run (rule of law government)."""
+    entries = glossary()
+    longest = max((len(k.split()) for k in entries), default=1)
+    out: list[Node] = []
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if isinstance(node, Words) and _latin(node.text):
+            for size in range(min(longest, len(nodes) - i), 1, -1):
+                run = nodes[i:i + size]
+                if all(isinstance(n, Words) and _latin(n.text) for n in run):
+                    phrase = " ".join(normalize(n.text).strip().lower() for n in run)
+                    if phrase in entries:
+                        out.append(Words(phrase))
+                        i += size
+                        break
+            else:
+                out.append(node)
+                i += 1
+            continue
+        out.append(node)
+        i += 1
+    return out
+
+
+def _latin(text: str) -> bool:
+    return bool(LATIN_WORD.match(normalize(text).strip().lower()))
+
+
+@functools.lru_cache(maxsize=1)
+def thesaurus(path: Path = THESAURUS) -> dict[str, tuple[str, ...]]:
+    """member -> every member of its groups (itself included), in the file's order."""
+    groups: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        members = list(dict.fromkeys(normalize(m) for m in line.split()))
+        for member in members:
+            groups.setdefault(member, [])
+            groups[member].extend(m for m in members if m not in groups[member])
+    return {k: tuple(v) for k, v in groups.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def glossary(path: Path = GLOSSARY_EN) -> dict[str, tuple[str, ...]]:
+    """lower-case English phrase -> its Chinese terms."""
+    entries: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        english, _, chinese = line.partition("=")
+        key = " ".join(normalize(english).lower().split())
+        entries[key] = tuple(normalize(t).strip() for t in chinese.split("|") if t.strip())
+    return entries
+
+
+def explain(concept: Concept) -> str:
+    """How one concept is looked for, in the page's language (for "understood as")."""
+    out = concept.typed
+    ways = []
+    if concept.parts:
+        ways.append("拆分：" + " + ".join(concept.parts))
+    if concept.synonyms:
+        ways.append("同义：" + "、".join(concept.synonyms[:6]) + ("等" if len(concept.synonyms) > 6 else ""))
+    if concept.pieces:
+        ways.append("部分：" + "、".join(concept.pieces))
+    if concept.required:
+        out = "+" + out
+    return out + (f"（{'；'.join(ways)}）" if ways else "")

@@ -1,0 +1,343 @@
+"""Reports in tiers: the default answer to a query (see :mod:`searchlib.concepts`).
+
+A report is placed in the first tier it qualifies for:
+
+1. some paragraph holds every concept as typed: the strict match, the same
+   paragraphs the paragraph view, the facets and the research views count;
+2. every concept is somewhere in the report, as typed or through its parts or
+   a thesaurus entry; a section heading or the report title counts as text of
+   the report here;
+3. some concepts, or a distinctive part of one (a part found in fewer than
+   half of the reports).
+
+Within a tier, reports with more concepts come first, then the higher score:
+per concept, the BM25F score of its best paragraph in the report (a weaker
+level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further
+paragraph that has it; summed over the concepts. Ties go by doc_id, so the
+order is the same on every rebuild. ``+word`` concepts are required: reports
+without them are left out of every tier.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from whoosh import query as wq
+
+from searchlib.concepts import Concept, Plan, plan
+from searchlib.engine import Matcher, has_sentence_clause, query_words
+from searchlib.postings import Unsupported
+from searchlib.query import And, Exact, Node, Words
+
+# What a paragraph found at a level is worth, against the typed level.
+LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3}
+# A concept in the report's title adds this share of the title match's score.
+TITLE_WEIGHT = 0.5
+# Each further paragraph with a concept adds this, times log(1 + further paragraphs).
+REPEAT_BONUS = 0.5
+# A part in at least this share of reports is not distinctive: alone it does not stand for its concept.
+PIECE_MAX_REPORT_SHARE = 0.5
+TIERS = (1, 2, 3)
+TIER_LABELS = {1: "同段含全部检索词", 2: "同篇含全部检索词", 3: "部分匹配"}
+
+
+@dataclass
+class Found:
+    """Where one concept was found: paragraphs (weighted scores), and reports by title."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+    levels: dict[str, int] = field(default_factory=dict)   # level -> paragraphs found at it
+    piece_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    piece_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pieces: tuple[str, ...] = ()                           # the distinctive pieces used
+    title_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    title_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass
+class Tiered:
+    """Every result report in order, with its tier and per-concept presence."""
+
+    plan: Plan
+    found: list[Found]
+    order: np.ndarray          # report codes, result order
+    tier: np.ndarray           # by report code: 1, 2, 3 (0: not a result)
+    concepts_in: np.ndarray    # by report code: how many concepts it holds (typed, parts, thesaurus)
+    score: np.ndarray          # by report code
+
+    def counts(self) -> dict[int, int]:
+        return {t: int(np.count_nonzero(self.tier == t)) for t in TIERS}
+
+    def terms(self) -> list[Words | Exact]:
+        """What to mark in a shown paragraph: every concept at every level that found something."""
+        out: list[Words | Exact] = []
+        for concept, found in zip(self.plan.concepts, self.found):
+            if found.levels.get("parts"):
+                out.extend(Words(p) for p in concept.parts)
+            if found.levels.get("thesaurus"):
+                out.extend(Words(s) for s in concept.synonyms)
+            out.extend(Words(p) for p in found.pieces)
+        return list(dict.fromkeys(out))
+
+    def used(self) -> list[dict]:
+        """Per concept, the levels that found paragraphs (for "understood as")."""
+        return [{"concept": c.typed, "parts": list(c.parts) if f.levels.get("parts") else [],
+                 "synonyms": [s for s in c.synonyms] if f.levels.get("thesaurus") else [],
+                 "pieces": list(f.pieces), "required": c.required,
+                 "levels": {k: v for k, v in f.levels.items() if v}}
+                for c, f in zip(self.plan.concepts, self.found)]
+
+
+class TierRanker:
+    """Places the reports of one request in tiers (one searcher, one request)."""
+
+    def __init__(self, matcher: Matcher, report_of: np.ndarray, report_count: int, live_reports: int,
+                 year_of: np.ndarray | None):
+        self.matcher = matcher
+        self.compiler = matcher.compiler
+        self.report_of = report_of          # document number -> report code
+        self.report_count = report_count    # report codes (the column's values)
+        self.live_reports = live_reports    # reports in the index
+        self.year_of = year_of              # document number -> report year (NaN: unknown)
+
+    # --- finding ------------------------------------------------------------
+
+    def scored(self, node: Node) -> tuple[np.ndarray, np.ndarray]:
+        """The documents ``node`` matches and their BM25F scores (1.0 where none can be had)."""
+        fast = self.matcher.fast
+        if fast is not None and not has_sentence_clause(node):
+            try:
+                found = fast.evaluate(self.compiler.compile(node), self.matcher.memo)
+                return found.docs, found.scores
+            except Unsupported:
+                pass
+        docs = self.matcher.docarray(node)
+        scores = np.ones(len(docs))
+        if fast is not None and len(docs):
+            try:
+                found = fast.evaluate(self.compiler.compile(node), self.matcher.memo)
+            except Unsupported:
+                return docs, scores
+            at = np.minimum(np.searchsorted(found.docs, docs), max(len(found.docs) - 1, 0))
+            hit = found.docs[at] == docs if len(found.docs) else np.zeros(len(docs), dtype=bool)
+            scores = np.where(hit, found.scores[at] if len(found.docs) else 0.0, 1.0)
+        return docs, scores
+
+    def _field_scored(self, fieldname: str, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
+        """Documents whose ``fieldname`` (title, heading) holds the concept: every word of it as typed,
+        of all its parts, or of one thesaurus member."""
+        if self.matcher.fast is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        typed = concept.node.text if isinstance(concept.node, (Words, Exact)) else None
+        spellings = [typed] if typed else []
+        if concept.parts:
+            spellings.append(" ".join(concept.parts))
+        spellings.extend(concept.synonyms)
+        alternatives = []
+        for spelling in dict.fromkeys(spellings):
+            words = query_words(spelling)
+            if words:
+                terms = [wq.Term(fieldname, w) for w in words]
+                alternatives.append(wq.And(terms) if len(terms) > 1 else terms[0])
+        if not alternatives:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        query = wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
+        try:
+            found = self.matcher.fast.evaluate(query, self.matcher.memo)
+        except Unsupported:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return found.docs, found.scores
+
+    def find(self, concept: Concept, allowed: np.ndarray | None) -> Found:
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        levels: dict[str, int] = {}
+        for level, node in concept.level_nodes().items():
+            docs, scores = _within(*self.scored(node), allowed)
+            levels[level] = len(docs)
+            parts.append((docs, scores * LEVEL_WEIGHTS[level]))
+        # Headings and titles are text of their section and report here (the typed level only ranks by them).
+        docs, scores = _within(*self._field_scored("heading", concept), allowed)
+        levels["heading"] = len(docs)
+        parts.append((docs, scores * LEVEL_WEIGHTS["heading"]))
+        docs, scores = best_of(parts)
+        found = Found(docs, scores, levels)
+        found.title_docs, found.title_scores = _within(*self._field_scored("title", concept), allowed)
+        levels["title"] = len(found.title_docs)
+        pieces = [p for p in concept.pieces if self._distinctive(p)]
+        if pieces:
+            found.pieces = tuple(pieces)
+            piece_parts = [_within(*self.scored(Words(p)), allowed) for p in pieces]
+            found.piece_docs, piece_scores = best_of(piece_parts)
+            found.piece_scores = piece_scores * LEVEL_WEIGHTS["piece"]
+            levels["piece"] = len(found.piece_docs)
+        return found
+
+    def _distinctive(self, piece: str) -> bool:
+        docs = self.matcher.docarray(Words(piece))
+        if not len(docs):
+            return False
+        reports = len(np.unique(self.report_of[docs])) if len(docs) < self.report_count else \
+            int(np.count_nonzero(np.bincount(self.report_of[docs], minlength=self.report_count)))
+        return reports < PIECE_MAX_REPORT_SHARE * max(self.live_reports, 1)
+
+    # --- placing ------------------------------------------------------------
+
+    def rank(self, tree: Node | None, strict_docs: np.ndarray, allowed: np.ndarray | None,
+             sort: str = "relevance", expand: bool = True, report_rank: np.ndarray | None = None) -> Tiered:
+        """Every report of the request in tiers. ``strict_docs``: the paragraphs the request matches
+        strictly (after every filter); ``allowed``: the paragraphs any concept may be found in."""
+        the_plan = plan(tree, expand)
+        n = self.report_count
+        tier = np.zeros(n, dtype=np.int8)
+        tier[self.report_of[strict_docs]] = 1
+        found = [self.find(c, allowed) for c in the_plan.concepts] if expand else []
+        concepts_in = np.zeros(n, dtype=np.int32)
+        pieces_in = np.zeros(n, dtype=np.int32)
+        score = np.zeros(n)
+        for concept, f in zip(the_plan.concepts, found):
+            present, best = self._per_report(f.docs, f.scores)
+            if len(f.title_docs):
+                title_present, title_best = self._per_report(f.title_docs, f.title_scores * TITLE_WEIGHT,
+                                                             repeat=False)
+                present |= title_present
+                best += title_best
+            piece_present, piece_best = self._per_report(f.piece_docs, f.piece_scores)
+            piece_only = piece_present & ~present
+            concepts_in += present
+            pieces_in += piece_only
+            score += best + np.where(piece_only, piece_best, 0.0)
+            if concept.required:
+                tier[~present] = -1   # never shown, whatever else it holds
+        if found:
+            everything = concepts_in == len(found)
+            tier[(tier == 0) & everything] = 2
+            tier[(tier == 0) & ((concepts_in + pieces_in) > 0)] = 3
+        tier[tier < 0] = 0
+        if not found:   # filters only, or strict: the strict reports, scored by their paragraphs
+            _, score = self._per_report(strict_docs, self._strict_scores(tree, strict_docs))
+        results = np.flatnonzero(tier > 0)
+        order = self._ordered(results, tier, concepts_in, pieces_in, score, sort, strict_docs, found,
+                              report_rank)
+        return Tiered(the_plan, found, order, tier, concepts_in, score)
+
+    def _strict_scores(self, tree: Node | None, docs: np.ndarray) -> np.ndarray:
+        if tree is None or not len(docs):
+            return np.ones(len(docs))
+        all_docs, scores = self.scored(tree)
+        at = np.minimum(np.searchsorted(all_docs, docs), max(len(all_docs) - 1, 0))
+        if not len(all_docs):
+            return np.ones(len(docs))
+        return np.where(all_docs[at] == docs, scores[at], 1.0)
+
+    def _per_report(self, docs: np.ndarray, scores: np.ndarray,
+                    repeat: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Per report code: whether any of ``docs`` is in it, and its concept score."""
+        n = self.report_count
+        present = np.zeros(n, dtype=bool)
+        best = np.zeros(n)
+        if not len(docs):
+            return present, best
+        codes = self.report_of[docs]
+        np.maximum.at(best, codes, scores)
+        present[codes] = True
+        if repeat:
+            further = np.bincount(codes, minlength=n) - 1
+            best += REPEAT_BONUS * np.log1p(np.maximum(further, 0))
+        return present, best
+
+    def _ordered(self, results: np.ndarray, tier: np.ndarray, concepts_in: np.ndarray, pieces_in: np.ndarray,
+                 score: np.ndarray, sort: str, strict_docs: np.ndarray, found: list[Found],
+                 report_rank: np.ndarray | None) -> np.ndarray:
+        if not len(results):
+            return results
+        rank = report_rank[results] if report_rank is not None else results
+        keys = [rank, -np.round(score[results], 6), -pieces_in[results], -concepts_in[results]]
+        if sort in ("newest", "oldest") and self.year_of is not None:
+            year = self._report_years(strict_docs, found)[results]
+            unknown = np.isnan(year)
+            signed = np.where(unknown, 0.0, -year if sort == "newest" else year)
+            keys += [signed, unknown]
+        keys.append(tier[results])
+        return results[np.lexsort(keys)]
+
+    def _report_years(self, strict_docs: np.ndarray, found: list[Found]) -> np.ndarray:
+        year = np.full(self.report_count, np.nan)
+        for docs in [strict_docs] + [d for f in found for d in (f.docs, f.piece_docs, f.title_docs)]:
+            if len(docs):
+                year[self.report_of[docs]] = self.year_of[docs]
+        return year
+
+    # --- showing --------------------------------------------------------------
+
+    def best_paragraphs(self, tiered: Tiered, codes: list[int], strict_docs: np.ndarray,
+                        per_report: int, tree: Node | None) -> dict[int, list[tuple[int, float]]]:
+        """For each report code, its best paragraphs: strict matches first, then those with more
+        concepts, then the higher summed score; ties in reading order (document number)."""
+        wanted = np.zeros(self.report_count, dtype=bool)
+        wanted[codes] = True
+        rows: dict[int, list] = {}   # docnum -> [strict, concepts, score]
+        for i, f in enumerate(tiered.found):
+            seen_here: set[int] = set()
+            for docs, scores, counts in ((f.docs, f.scores, True), (f.piece_docs, f.piece_scores, False)):
+                keep = wanted[self.report_of[docs]] if len(docs) else np.zeros(0, dtype=bool)
+                for d, s in zip(docs[keep].tolist(), scores[keep].tolist()):
+                    row = rows.setdefault(d, [0, 0, 0.0])
+                    if d in seen_here:
+                        continue
+                    seen_here.add(d)
+                    row[1] += 1 if counts else 0
+                    row[2] += s
+        keep = wanted[self.report_of[strict_docs]] if len(strict_docs) else np.zeros(0, dtype=bool)
+        strict_here = strict_docs[keep]
+        strict_scores = self._strict_scores(tree, strict_here) if not tiered.found else None
+        for j, d in enumerate(strict_here.tolist()):
+            row = rows.setdefault(d, [0, 0, 0.0])
+            row[0] = 1
+            if strict_scores is not None:
+                row[2] = float(strict_scores[j])
+        by_report: dict[int, list[tuple[tuple, int, float]]] = {}
+        for d, (strict, count, s) in rows.items():
+            key = (-strict, -count, -round(s, 6), d)
+            by_report.setdefault(int(self.report_of[d]), []).append((key, d, s))
+        out: dict[int, list[tuple[int, float]]] = {}
+        for code in codes:
+            ranked = sorted(by_report.get(code, []))[:per_report]
+            out[code] = [(d, s) for _, d, s in ranked]
+        return out
+
+
+def best_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The union of several (docs, scores), each document with its highest score."""
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    order = np.lexsort((-scores, docs))
+    docs, scores = docs[order], scores[order]
+    first = np.ones(len(docs), dtype=bool)
+    first[1:] = docs[1:] != docs[:-1]
+    return docs[first], scores[first]
+
+
+def _within(docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    if allowed is None or not len(docs):
+        return docs, scores
+    keep = allowed[docs] if allowed.dtype == bool else np.isin(docs, allowed, assume_unique=True)
+    return docs[keep], scores[keep]
+
+
+def describe(counts: dict[int, int]) -> str:
+    """The tier line of a results page: N 份报告同段含全部检索词，另 M 份同篇含全部，K 份部分匹配."""
+    parts = [f"{counts.get(1, 0)} 份报告同段含全部检索词"]
+    if counts.get(2):
+        parts.append(f"另 {counts[2]} 份同篇含全部")
+    if counts.get(3):
+        parts.append(f"{counts[3]} 份部分匹配")
+    return "，".join(parts)
+
+
+__all__ = ["TierRanker", "Tiered", "TIERS", "TIER_LABELS", "describe", "best_of"]

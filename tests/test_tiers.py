@@ -1,0 +1,144 @@
+"""The default search: reports in tiers, each concept found as typed, by its parts, by the thesaurus.
+
+A small corpus written for the purpose (one report per case), and a
+brute-force statement of what each tier means checked against the engine.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from searchlib.analysis import normalize
+from searchlib.concepts import plan
+from searchlib.indexing import build_index
+from searchlib.query import parse
+from searchlib.search import Library, SearchRequest
+
+REPORTS = {
+    # both concepts in one paragraph, as typed: tier 1 for 法治宣传教育 备案
+    "a_typed.txt": ("关于甲县2023年法治政府建设情况的报告", "2024-02-01",
+                    ["一、主要做法", "全面落实法治宣传教育责任，规范性文件一律报送备案。", "二、存在的问题", "基层力量薄弱。"]),
+    # both concepts in the report but in different paragraphs; one of them only in a heading
+    "b_report.txt": ("关于乙县2023年法治政府建设情况的报告", "2024-02-02",
+                     ["一、深入开展法治宣传教育", "组织送法下乡活动十二场。", "二、加强备案审查",
+                      "全年审查文件三十件。"]),
+    # the compound written with a word inserted (法治宣传和教育), and the thesaurus's 报备
+    "c_parts.txt": ("关于丙县2023年法治政府建设情况的报告", "2024-02-03",
+                    ["一、主要做法", "加强法治宣传和教育，重大事项及时报备。", "二、下一步工作安排", "继续努力。"]),
+    # only the synonym 普法 of one concept: some concepts, tier 3
+    "d_some.txt": ("关于丁县2023年法治政府建设情况的报告", "2024-02-04",
+                   ["一、主要做法", "深入开展普法工作，建设法治文化广场。", "二、存在的问题", "经费不足。"]),
+    # nothing of the query
+    "e_none.txt": ("关于戊县2023年法治政府建设情况的报告", "2024-02-05",
+                   ["一、主要做法", "推进综合执法改革。", "二、存在的问题", "人员不足。"]),
+    # a long compound kept whole by the dictionary, written as its distinctive part only
+    "f_piece.txt": ("关于己县2023年法治政府建设情况的报告", "2024-02-06",
+                    ["一、主要做法", "清理规范性文件十五件。", "二、存在的问题", "审查力量不足。"]),
+}
+
+
+def _text(title: str, date: str, lines: list[str]) -> str:
+    return "\n".join([title, f"发布日期:{date}", *lines]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def tier_library(tmp_path_factory) -> Library:
+    corpus = tmp_path_factory.mktemp("tier_corpus")
+    for name, (title, date, lines) in REPORTS.items():
+        (corpus / name).write_text(_text(title, date, lines), encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("tier_index")
+    build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
+    library = Library(index_dir)
+    yield library
+    library.close()
+
+
+def tiers_of(library: Library, q: str, **kw) -> dict[str, int]:
+    results = library.search(SearchRequest(q=q, group=True, limit=100, **kw))
+    return {Path(_source(library, g.doc_id)).name: g.tier for g in results.groups}
+
+
+def _source(library: Library, doc_id: str) -> str:
+    return library.report(doc_id)[0]["source"]
+
+
+def test_a_report_is_placed_in_the_first_tier_it_qualifies_for(tier_library):
+    assert tiers_of(tier_library, "法治宣传教育 备案") == {
+        "a_typed.txt": 1, "b_report.txt": 2, "c_parts.txt": 2, "d_some.txt": 3}
+
+
+def test_the_tiers_come_in_order_and_are_counted(tier_library):
+    results = tier_library.search(SearchRequest(q="法治宣传教育 备案", group=True, limit=100))
+    assert [g.tier for g in results.groups] == sorted(g.tier for g in results.groups)
+    assert results.tiers == {1: 1, 2: 2, 3: 1}
+    assert results.total_groups == 4
+    # Counts stay strict: the paragraphs and reports with every concept in one paragraph.
+    assert (results.total, results.total_reports) == (1, 1)
+
+
+def test_strict_mode_is_the_first_tier_alone(tier_library):
+    strict = tier_library.search(SearchRequest(q="法治宣传教育 备案", group=True, mode="strict", limit=100))
+    assert [g.tier for g in strict.groups] == [1] and strict.tiers is None
+
+
+def test_a_compound_is_found_by_its_distinctive_part(tier_library):
+    found = tiers_of(tier_library, "行政规范性文件")
+    assert found["f_piece.txt"] in (2, 3) and "e_none.txt" not in found
+
+
+def test_quoting_a_concept_switches_its_expansions_off(tier_library):
+    # b has it only in a section heading: text of its section for the report tiers.
+    assert tiers_of(tier_library, '"法治宣传教育"') == {"a_typed.txt": 1, "b_report.txt": 2}
+
+
+def test_a_required_concept_leaves_out_reports_without_it(tier_library):
+    found = tiers_of(tier_library, "法治宣传教育 +备案")
+    assert "d_some.txt" not in found and found["a_typed.txt"] == 1
+
+
+def test_same_report_finds_concepts_in_different_paragraphs(tier_library):
+    results = tier_library.search(SearchRequest(q="送法下乡 /d 审查文件", limit=100))
+    assert {h.doc_id for h in results.hits} == {tier_library.search(
+        SearchRequest(q="送法下乡", limit=1)).hits[0].doc_id}
+    assert results.total == 2  # a paragraph with either, in the one report with both
+
+
+def test_an_english_phrase_finds_its_chinese_term(tier_library):
+    found = tiers_of(tier_library, "legal publicity")
+    assert {"a_typed.txt", "b_report.txt", "d_some.txt"} <= set(found)
+
+
+def test_the_best_paragraphs_mark_what_was_found(tier_library):
+    results = tier_library.search(SearchRequest(q="法治宣传教育 备案", group=True, limit=100))
+    by_file = {Path(_source(tier_library, g.doc_id)).name: g for g in results.groups}
+    snippets = " ".join(h.snippet for h in by_file["c_parts.txt"].paragraphs)
+    assert re.search("<mark>[^<]*法治宣传[^<]*</mark>", snippets) and "<mark>报备</mark>" in snippets
+
+
+def test_tiers_agree_with_a_brute_force_reading_of_the_reports(tier_library):
+    """Tier 2/3 restated in plain Python: a concept is in a report when a paragraph, heading or the title
+    holds it as typed, all of its parts, or a thesaurus member (all words here are 2-5 characters, where
+    "matches" means "is a substring of")."""
+    for q in ("法治宣传教育 备案", "普法 报备", "法治文化 审查"):
+        the_plan = plan(parse(q).tree)
+        expected: dict[str, int] = {}
+        for name, (title, _, lines) in REPORTS.items():
+            texts = [normalize(line) for line in [title, *lines]]
+
+            def holds(words: tuple[str, ...]) -> bool:
+                return any(all(w in t for w in words) for t in texts)
+
+            present = [holds((c.typed,)) or (bool(c.parts) and holds(c.parts))
+                       or any(holds(tuple(s.split())) for s in c.synonyms) for c in the_plan.concepts]
+            strict = any(all(c.typed in t for c in the_plan.concepts) for t in texts[1:])
+            if strict:
+                expected[name] = 1
+            elif all(present):
+                expected[name] = 2
+            elif any(present):
+                expected[name] = 3
+        found = tiers_of(tier_library, q)
+        assert {k: v for k, v in found.items() if v < 3} == {k: v for k, v in expected.items() if v < 3}, q
+        assert set(expected) <= set(found), q
