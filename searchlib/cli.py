@@ -103,7 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     _index_arg(p)
 
     p = sub.add_parser("search", help="search the index",
-                       description="Search the paragraphs of the indexed reports.", epilog=QUERY_HELP,
+                       description="Search the indexed reports. By default the answer is reports in tiers: "
+                                   "those with a paragraph holding every concept as typed, then those holding "
+                                   "every concept somewhere (also through its parts or a thesaurus entry), then "
+                                   "those holding some; each with its best paragraphs. --strict keeps the first "
+                                   "tier; --paragraphs lists matching paragraphs instead.", epilog=QUERY_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("query", metavar="QUERY", help="the query (see syntax below)")
     _index_arg(p)
@@ -112,9 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--boilerplate", choices=["hide", "only"],
                    help="hide paragraphs that 5 or more reports share (templates), or show only them; "
                         "needs `searchlib reuse --build`")
+    p.add_argument("--paragraphs", action="store_true",
+                   help="list matching paragraphs (every concept in one paragraph) instead of reports")
     p.add_argument("--group", action="store_true",
-                   help="one entry per report: its best paragraph and how many of its paragraphs match")
-    p.add_argument("--limit", type=int, default=10, help="hits (or reports, with --group) to show (default 10)")
+                   help="one entry per report (the default; kept for scripts that ask for it)")
+    p.add_argument("--strict", action="store_true",
+                   help="only reports with a paragraph holding every concept as typed: no parts, no thesaurus, "
+                        "no partial matches (the search before tiers)")
+    p.add_argument("--limit", type=int, default=10, help="reports (or paragraphs) to show (default 10)")
     p.add_argument("--offset", type=int, default=0, help="hits to skip (for paging)")
     p.add_argument("--json", action="store_true", help="print the result set as JSON")
 
@@ -272,7 +281,8 @@ def cmd_search(args) -> int:
     try:
         request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
                                 county=args.county, level=args.level, body=args.body, section=args.section,
-                                sort=args.sort, limit=args.limit, offset=args.offset, group=args.group,
+                                sort=args.sort, limit=args.limit, offset=args.offset,
+                                group=not args.paragraphs, mode="strict" if args.strict else "fuzzy",
                                 boilerplate=args.boilerplate)
         results = library.search(request)
         data = results.to_json(library.reuse_store()) if args.json else None
@@ -435,6 +445,9 @@ def _terminal_snippet(html_snippet: str, color: bool) -> str:
 
 
 def _print_results(results) -> None:
+    if results.groups is not None:
+        _print_reports(results)
+        return
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     shown = len(results.hits)
     first = results.offset + 1 if shown else 0
@@ -455,6 +468,35 @@ def _print_results(results) -> None:
         print(f"    {hit.url}")
     if results.total == 0:
         print("no paragraph matches. Try fewer words, the exact form in quotes, or drop a filter.")
+
+
+def _print_reports(results) -> None:
+    from searchlib.tiers import TIER_LABELS, describe
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    first = results.offset + 1 if results.groups else 0
+    counts = describe(results.tiers) if results.tiers is not None else f"{results.total_reports} 份报告同段含全部检索词"
+    print(f"{counts} (query {results.query!r}, read as: {results.understood or '-'}); "
+          f"{results.total} paragraphs match strictly; showing reports {first}-{results.offset + len(results.groups)}, "
+          f"{results.took_ms:.0f} ms")
+    for used in results.concepts:
+        ways = [w for w in (" + ".join(used["parts"]), "、".join(used["synonyms"][:6]), "、".join(used["pieces"])) if w]
+        if ways:
+            print(f"  {used['concept']}: also as {' / '.join(ways)} (quote it to switch this off)")
+    tier = None
+    for i, group in enumerate(results.groups, start=first):
+        if group.tier != tier:
+            tier = group.tier
+            print(f"\n== tier {tier}: {TIER_LABELS[tier]}")
+        hit = group.best
+        place = " ".join(dict.fromkeys(p for p in (hit.province, hit.city, hit.county, hit.township) if p)) or "地区不详"
+        print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '(无标题)'}"
+              f" · {group.matches} matching paragraphs")
+        for paragraph in group.paragraphs:
+            print("    " + _terminal_snippet(paragraph.snippet, color))
+            print(f"    {paragraph.url}")
+    if not results.groups:
+        print("no report matches. Try fewer words, another word for the same thing, or drop a filter.")
 
 
 def _warn(message: str) -> None:

@@ -76,7 +76,9 @@ class Tiered:
             if found.levels.get("parts"):
                 out.extend(Words(p) for p in concept.parts)
             if found.levels.get("thesaurus"):
-                out.extend(Words(s) for s in concept.synonyms)
+                # A member of several words is marked where it stands as written, not word by word
+                # (法治宣传和教育 must not mark every 和).
+                out.extend(Words(s) if len(query_words(s)) == 1 else Exact(s) for s in concept.synonyms)
             out.extend(Words(p) for p in found.pieces)
         return list(dict.fromkeys(out))
 

@@ -6,16 +6,18 @@ so that links stay short and every distinct page has one canonical URL.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SORTS, SearchRequest
+from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, SearchRequest
 
 FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
-GROUPS = ("report",)
+# Results are reports (in tiers, the default) or paragraphs; "report" is the default and left out of URLs.
+GROUPS = ("report", "paragraph")
+DEFAULT_GROUP = "report"
+DEFAULT_MODE = MODES[0]
 MAX_PARAM_CHARS = 100        # a place name or a year range is never longer
 MAX_API_LIMIT = 100          # hits per page (HTML or /api/search); /export.* is for more
 
@@ -23,7 +25,6 @@ MAX_API_LIMIT = 100          # hits per page (HTML or /api/search); /export.* is
 PLACE_CHILDREN = {"province": ("city", "county", "township"), "city": ("county", "township"),
                   "county": ("township",), "township": ()}
 
-_REQUEST_FIELDS = {f.name for f in dataclasses.fields(SearchRequest)}
 
 
 class ParamError(ValueError):
@@ -35,7 +36,8 @@ class SearchState:
     q: str = ""
     filters: dict[str, str] = field(default_factory=dict)
     sort: str = "relevance"
-    group: str = ""
+    group: str = DEFAULT_GROUP   # "report" (in tiers) | "paragraph"
+    mode: str = DEFAULT_MODE     # "fuzzy" | "strict" (every concept in one paragraph, as typed)
     page: int = 1
     limit: int = 20
     boilerplate: str = ""     # "hide" | "only" template paragraphs (see searchlib.search)
@@ -50,25 +52,22 @@ class SearchState:
         return bool(self.q.strip() or self.filters)
 
     def search_request(self, *, limit: int | None = None, offset: int | None = None) -> SearchRequest:
-        kwargs = dict(q=self.q, sort=self.sort, limit=self.limit if limit is None else limit,
-                      offset=self.offset if offset is None else offset, boilerplate=self.boilerplate or None,
-                      **self.filters)
-        # The query layer is gaining report grouping; pass it along once it understands it.
-        if self.group and "group" in _REQUEST_FIELDS:
-            kwargs["group"] = self.group
-        return SearchRequest(**kwargs)
+        return SearchRequest(q=self.q, sort=self.sort, limit=self.limit if limit is None else limit,
+                             offset=self.offset if offset is None else offset, boilerplate=self.boilerplate or None,
+                             group=self.group == "report", mode=self.mode, **self.filters)
 
     # --- links to neighbouring states ------------------------------------------------
 
     def args(self, **changes) -> dict[str, str]:
         """URL arguments of this state with ``changes`` applied (None removes); page resets unless given."""
         values: dict[str, object] = {"q": self.q, **self.filters, "boilerplate": self.boilerplate,
-                                     "sort": self.sort, "group": self.group, "limit": self.limit}
+                                     "sort": self.sort, "group": self.group, "mode": self.mode, "limit": self.limit}
         values["page"] = changes.pop("page", 1)
         values.update(changes)
-        defaults = {"sort": "relevance", "page": 1, "limit": current_app.config["PAGE_SIZE"]}
+        defaults = {"sort": "relevance", "page": 1, "limit": current_app.config["PAGE_SIZE"],
+                    "group": DEFAULT_GROUP, "mode": DEFAULT_MODE}
         out: dict[str, str] = {}
-        for name in ("q",) + FILTER_PARAMS + ("boilerplate", "sort", "group", "page", "limit"):
+        for name in ("q",) + FILTER_PARAMS + ("boilerplate", "sort", "group", "mode", "page", "limit"):
             value = values.get(name)
             if value in (None, "") or defaults.get(name) == value:
                 continue
@@ -124,9 +123,12 @@ def read_state(args: MultiDict) -> SearchState:
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise ParamError(f"未知的排序方式 sort={sort}；可用：{'、'.join(SORTS)}。")
-    group = args.get("group", "")
-    if group and group not in GROUPS:
-        raise ParamError(f"未知的分组方式 group={group}；可用：{'、'.join(GROUPS)}。")
+    group = args.get("group", "") or DEFAULT_GROUP
+    if group not in GROUPS:
+        raise ParamError(f"未知的分组方式 group={group[:20]}；可用：{'、'.join(GROUPS)}。")
+    mode = args.get("mode", "") or DEFAULT_MODE
+    if mode not in MODES:
+        raise ParamError(f"未知的匹配方式 mode={mode[:20]}；可用：{'、'.join(MODES)}（模糊、精确）。")
     page_size = current_app.config["PAGE_SIZE"]
     page = whole_number(args.get("page"), 1, "page")
     limit = whole_number(args.get("limit"), page_size, "limit")
@@ -138,7 +140,7 @@ def read_state(args: MultiDict) -> SearchState:
         raise ParamError("页码 page 须从 1 开始。")
     if page > max_page or (page - 1) * limit > MAX_OFFSET:
         raise ParamError(f"翻页过深：最多翻到第 {max_page} 页。请增加筛选条件缩小范围，或导出全部结果（CSV）。")
-    return SearchState(q=q, filters=filters, sort=sort, group=group, page=page, limit=limit,
+    return SearchState(q=q, filters=filters, sort=sort, group=group, mode=mode, page=page, limit=limit,
                        boilerplate=boilerplate)
 
 

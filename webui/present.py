@@ -15,6 +15,7 @@ from searchlib.query import canonical_filter_value
 from searchlib.reuse import ReuseStore, paragraph_summary
 from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Hit, Results
 from searchlib.stats import METRIC_LABELS
+from searchlib.tiers import TIER_LABELS, describe
 
 from webui.params import KWIC_MAX_WIDTH, SearchState
 
@@ -194,21 +195,29 @@ def similarity_label(jaccard: float) -> str:
     return "相同" if jaccard >= 1.0 else f"{jaccard:.0%} 相似"
 
 
-@dataclass
-class ReportGroup:
-    doc_id: str
-    title: str | None
-    meta: Hit
-    hits: list[Hit] = field(default_factory=list)
+def tier_line(results) -> str:
+    """The line that says how the reports of a tiered result divide (empty for other results)."""
+    return describe(results.tiers) if results.tiers is not None else ""
 
 
-def group_by_report(hits: list[Hit]) -> list[ReportGroup]:
-    """This page's hits under their reports, in the order each report first appears."""
-    groups: dict[str, ReportGroup] = {}
-    for hit in hits:
-        group = groups.setdefault(hit.doc_id, ReportGroup(hit.doc_id, hit.title, hit))
-        group.hits.append(hit)
-    return list(groups.values())
+def concept_notes(results, state: SearchState) -> list[dict]:
+    """Per concept of a tiered result: how it was looked for, and a link that searches it as typed only
+    (quoted: no parts, no thesaurus), so every expansion can be switched off per word."""
+    notes = []
+    for used in results.concepts:
+        ways = []
+        if used["parts"]:
+            ways.append("拆分 " + " + ".join(used["parts"]))
+        if used["synonyms"]:
+            ways.append("同义 " + "、".join(used["synonyms"][:8]) + ("等" if len(used["synonyms"]) > 8 else ""))
+        if used["pieces"]:
+            ways.append("部分 " + "、".join(used["pieces"]))
+        concept = used["concept"]
+        off = None
+        if ways and " " not in concept and not concept.startswith('"') and concept in state.q:
+            off = state.args(q=state.q.replace(concept, f'"{concept}"', 1))
+        notes.append({"concept": ("+" if used["required"] else "") + concept, "ways": ways, "off": off})
+    return notes
 
 
 def suggestions(state: SearchState) -> list[tuple[str, str]]:
@@ -384,7 +393,8 @@ def rate(value) -> str:
 
 GLOBALS = {"SORT_LABELS": SORT_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
-           "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label}
+           "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
+           "TIER_LABELS": TIER_LABELS}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
            "genre_label": lambda v: value_label("genre", v), "similarity": similarity_label,

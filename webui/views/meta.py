@@ -1,7 +1,7 @@
 """The query-language help (with its JSON twin) and the health check for monitoring."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from searchlib.query import BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES
 
@@ -13,7 +13,12 @@ bp = Blueprint("meta", __name__)
 
 # (what it is, example query, what it finds): every example is a link to its search.
 SYNTAX = (
-    ("多个词", "行政复议 纠错", "两个词都出现在同一段中（默认为 AND）。"),
+    ("多个词", "行政复议 纠错", "默认按报告分层列出：同一段含两个词的报告在前，同一报告含两个词的其次，只含其一的最后；"
+     "每个词还按其拆分词、同义词查找（“理解为”下方逐一列出，可逐词关闭）。"),
+    ("精确模式", "行政复议 纠错", "把“匹配”选为“精确”（URL 加 mode=strict，命令行 --strict）：只要同一段含全部检索词的报告。"),
+    ("必含 +", "法律顾问 +村居", "加号开头的词必须出现，不含它的报告不列出。"),
+    ("同篇 /d", "行政复议 /d 法律顾问", "两个词出现在同一份报告中（可在不同段落）。"),
+    ("英文", "administrative reconsideration", "常用英文术语按中文词检索（如 行政复议）。"),
     ("精确字符串", '"出庭应诉率"', "段落原文包含这串字，不受分词影响；全角引号“”也可以。"),
     ("跨词精确", '"治政"', "即使“治政”跨越了分词边界（法治/政府），也能找到。"),
     ("同句 /s", "行政复议 /s 纠错", "两个词出现在同一句话中（按 。！？； 断句）。"),
@@ -80,6 +85,44 @@ def _grouped(table: dict[str, str]) -> dict[str, list[str]]:
 @bp.get("/help")
 def help_page():
     return render_template("help.html", help=help_content())
+
+
+# The advanced form's scopes: how its "all of these words" are joined.
+SCOPES = {"p": ("同段", " "), "d": ("同篇", " /d "), "s": ("同句", " /s ")}
+
+
+def advanced_query(form) -> str:
+    """The query string the advanced form describes, in the query language a researcher can read and edit."""
+    words = form.get("all", "").split()
+    joiner = SCOPES.get(form.get("scope", "p"), SCOPES["p"])[1]
+    parts = [joiner.join(words)] if words else []
+    if form.get("phrase", "").strip():
+        parts.append('"' + form["phrase"].strip().replace('"', "") + '"')
+    anyof = form.get("any", "").split()
+    if anyof:
+        parts.append("(" + " OR ".join(anyof) + ")" if len(anyof) > 1 else anyof[0])
+    parts.extend("-" + w for w in form.get("none", "").split())
+    lo, hi = form.get("year_from", "").strip(), form.get("year_to", "").strip()
+    if lo or hi:
+        parts.append(f"year:{lo or hi}-{hi or lo}" if lo != hi else f"year:{lo}")
+    return " ".join(p for p in parts if p)
+
+
+@bp.get("/advanced")
+def advanced_page():
+    """高级检索: a form that writes an ordinary query string and sends the researcher to its search URL."""
+    args = request.args
+    if args.get("go"):
+        query = advanced_query(args)
+        target = {"q": query or None}
+        for name in ("province", "level", "section"):
+            if args.get(name, "").strip():
+                target[name] = args[name].strip()
+        if args.get("mode") == "strict":
+            target["mode"] = "strict"
+        return redirect(url_for("search.search_page", **{k: v for k, v in target.items() if v}))
+    return render_template("advanced.html", q=args.get("q", ""), scopes=SCOPES,
+                           levels=LEVEL_ALIASES, sections=SECTION_ALIASES)
 
 
 @bp.get("/api/help")

@@ -15,8 +15,9 @@ from webui.store import library
 bp = Blueprint("search", __name__)
 
 
-def page_count(total: int, state: SearchState) -> int:
-    """Pages a researcher can reach: all of them, up to the page-depth limit."""
+def page_count(results, state: SearchState) -> int:
+    """Pages a researcher can reach: all of them (reports, or paragraphs), up to the page-depth limit."""
+    total = results.total_groups if results.groups is not None else results.total
     return max(1, min(math.ceil(total / state.limit), current_app.config["MAX_PAGE"]))
 
 
@@ -47,12 +48,13 @@ def search_page():
         return _search_error(str(exc), state)
     except QueryError as exc:
         return _search_error(f"无法执行该检索：{exc}", state)
-    pages = page_count(results.total, state)
+    pages = page_count(results, state)
     return render_template(
         "search.html", state=state, results=results, facets=present.facets(results, state),
         reuse=present.reuse_of(library().reuse_store(), [h.pid for h in results.hits],
                                current_app.config["REUSE_HIT_LIMIT"]),
-        chips=present.chips(state), groups=present.group_by_report(results.hits) if state.group else None,
+        chips=present.chips(state), groups=results.groups, tier_line=present.tier_line(results),
+        concepts=present.concept_notes(results, state),
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
         suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
         export_limit=current_app.config["EXPORT_LIMIT"])
@@ -93,6 +95,7 @@ def _search_error(message: str, state: SearchState | None = None):
     state = state or SearchState(q=request.args.get("q", "")[:500])
     return render_template("search.html", state=state, results=None, error=message, facets=[], reuse={},
                            chips=present.chips(state), groups=None, pages=1, window=[], suggestions=[],
+                           tier_line="", concepts=[],
                            export_args={}, export_limit=current_app.config["EXPORT_LIMIT"]), 400
 
 
@@ -112,7 +115,7 @@ def api_search():
     check_boilerplate(state)
     results = library().search(state.search_request())
     data = present.search_json(results, library().reuse_store(), current_app.config["REUSE_HIT_LIMIT"])
-    pages = page_count(results.total, state)
+    pages = page_count(results, state)
     data["page"], data["pages"] = state.page, pages
     data["links"] = {
         "html": url_for("search.search_page", **state.args(page=state.page)),
@@ -147,7 +150,7 @@ def export_rows(state: SearchState) -> tuple[list[dict], object]:
 
 def _export_args(state: SearchState) -> dict[str, str]:
     """An export covers the whole result set: no page, page size or grouping in its URL."""
-    return {k: v for k, v in state.args().items() if k not in ("page", "limit", "group")}
+    return {k: v for k, v in state.args().items() if k not in ("page", "limit", "group", "mode")}
 
 
 def _export_state() -> SearchState:
