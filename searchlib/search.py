@@ -213,7 +213,8 @@ class Results:
                                 for g in data["groups"]]
         shaped["reuse_available"] = reuse_store is not None
         if reuse_store is not None:
-            for hit in shaped["hits"]:
+            shown = shaped["hits"] + [h for g in shaped.get("groups", []) for h in g["paragraphs"]]
+            for hit in shown:
                 hit["reuse"] = reuse.paragraph_summary(reuse_store, hit["pid"], reuse_limit)
         return shaped
 

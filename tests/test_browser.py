@@ -104,8 +104,42 @@ def test_typing_a_query_shows_highlighted_results(tab):
     tab.shot("search-phone", full_page=False)
 
 
+def test_a_multi_word_query_shows_reports_in_tiers_with_its_expansions(tab):
+    page = tab.open("/search?q=法治宣传教育+备案")
+    assert re.search(r"\d+ 份报告同段含全部检索词", page.inner_text("[data-tiers]"))
+    heads = page.locator("[data-tier-head]").all_inner_texts()
+    assert heads and heads == sorted(heads, key=["同段含全部检索词", "同篇含全部检索词", "部分匹配"].index)
+    tiers = [int(t) for t in page.locator("li.group").evaluate_all("els => els.map(e => e.dataset.tier)")]
+    assert tiers == sorted(tiers) and 2 in tiers
+    assert "普法" in page.inner_text("[data-concepts]")
+    assert page.locator("li.group .snippet mark").count() > 0
+    tab.shot("search-tiers")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    tab.shot("search-tiers-phone", full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.locator("[data-concepts] a", has_text="不扩展此词").first.click()
+    page.wait_for_url(re.compile(r"q=%22"))
+    assert page.input_value("[data-search-box]").startswith('"法治宣传教育"')
+    assert "普法" not in (page.locator("[data-concepts]").all_inner_texts() or [""])[0]
+
+
+def test_the_advanced_form_writes_a_query_string(tab):
+    page = tab.open("/advanced")
+    page.fill("input[name=all]", "行政复议 纠错")
+    page.select_option("select[name=scope]", "d")
+    page.fill("input[name=year_from]", "2019")
+    page.fill("input[name=year_to]", "2023")
+    page.select_option("select[name=mode]", "strict")
+    tab.shot("advanced")
+    page.click(".advanced-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/search\?"))
+    assert page.input_value("[data-search-box]") == "行政复议 /d 纠错 year:2019-2023"
+    assert page.locator("select[name=mode]").input_value() == "strict"
+
+
 def test_clicking_facets_filters_and_a_chip_removes_the_filter(tab):
-    page = tab.open("/search?q=行政复议")
+    page = tab.open("/search?q=行政复议&group=paragraph")
     everything = page.inner_text("[data-total]")
     page.locator('[data-facet="province"] a', has_text="四川省").click()
     page.wait_for_url(re.compile(r"province="))
@@ -115,8 +149,8 @@ def test_clicking_facets_filters_and_a_chip_removes_the_filter(tab):
     page.wait_for_url(re.compile(r"city="))
     assert page.locator('[data-facet="county"] .label').all_inner_texts() == ["武侯区"]
     tab.shot("search-filtered")
-    page.click("input[name=group]")   # JavaScript re-runs the search when the box is ticked
-    page.wait_for_url(re.compile(r"group=report"))
+    page.select_option("select[name=group]", "report")   # JavaScript re-runs the search on a change
+    page.wait_for_url(lambda url: "group=paragraph" not in url)
     assert page.locator("li.group").count() == 1
     tab.shot("search-grouped")
     page.locator(".chip", has_text="省份").click()
@@ -127,7 +161,7 @@ def test_clicking_facets_filters_and_a_chip_removes_the_filter(tab):
 
 def test_following_a_permalink_and_copying_its_citation(tab):
     page = tab.open("/search?q=行政复议")
-    title = page.locator(".hit-title a").first
+    title = page.locator("[data-hit-link]").first
     title.click()
     page.wait_for_url(re.compile(r"/p/[0-9a-f]+-[0-9a-f]+\?q="))
     assert page.locator("[data-focus] mark").count() >= 1
@@ -141,7 +175,7 @@ def test_following_a_permalink_and_copying_its_citation(tab):
 def test_reading_the_whole_report_at_the_paragraph(tab):
     page = tab.open("/search?q=纠错率")
     pid = page.locator("a.permalink").first.inner_text().rsplit("/", 1)[1]
-    page.locator(".hit-title a").first.click()
+    page.locator("[data-hit-link]").first.click()
     page.click("[data-read-report]")
     page.wait_for_url(re.compile(rf"/d/[0-9a-f]+\?q=.*#{pid}$"))
     target = page.locator(f"[id='{pid}']")
@@ -180,7 +214,7 @@ def test_search_and_reading_work_without_javascript(tab_without_js):
     assert int(page.inner_text("[data-total]")) > 0
     page.locator('[data-facet="year"] a').first.click()
     page.wait_for_url(re.compile(r"year="))
-    page.locator(".hit-title a").first.click()
+    page.locator("[data-hit-link]").first.click()
     page.wait_for_url(re.compile(r"/p/"))
     assert "[EB/OL]" in page.inner_text("#citation")
     assert not page.locator("button[data-copy-target]").is_visible(), "no dead copy button without JavaScript"
@@ -253,7 +287,7 @@ def test_a_permalink_page_says_also_in_n_other_reports(reuse_tab):
     page.locator("[data-reuse] summary").first.click()
     assert page.locator("[data-reuse] .also-in li").first.is_visible()
     reuse_tab.shot("search-reuse")
-    page.locator(".hit-title a").first.click()
+    page.locator("[data-hit-link]").first.click()
     page.wait_for_url(re.compile(r"/p/"))
     box = page.locator("[data-reuse-box]")
     assert "也见于 4 份其他报告" in box.inner_text()

@@ -49,7 +49,7 @@ def test_hits_of_the_reports_own_words_say_nothing_about_reuse(reuse_page):
 
 
 def test_api_search_hits_carry_their_reuse(reuse_client):
-    data = reuse_client.get("/api/search?q=行政复议 体制&county=锦江").get_json()
+    data = reuse_client.get("/api/search?q=行政复议 体制&county=锦江&group=paragraph").get_json()
     assert data["reuse_available"] is True
     by_pid = {h["pid"]: h["reuse"] for h in data["hits"]}
     near = by_pid[NEAR_B]

@@ -67,7 +67,7 @@ def test_root_and_search_serve_the_same_results(client):
 
 def test_each_hit_shows_title_locality_year_section_snippet_and_permalink(page, library):
     hits = library.search(SearchRequest(q=QUERY, limit=20)).hits
-    _, dom = page(f"/search?q={QUERY}")
+    _, dom = page(f"/search?q={QUERY}&group=paragraph")
     items = dom.css("li.hit")
     assert len(items) == len(hits)
     for item, hit in zip(items, hits):
@@ -85,9 +85,10 @@ def test_each_hit_shows_title_locality_year_section_snippet_and_permalink(page, 
 
 
 def test_hit_links_carry_the_query_so_the_paragraph_page_can_highlight_it(page):
-    _, dom = page(f"/search?q={QUERY}")
-    href = dom.css_first(".hit-title a").attributes["href"]
-    assert args_of(href) == {"q": QUERY}
+    for view in ("paragraph", "report"):
+        _, dom = page(f"/search?q={QUERY}&group={view}")
+        href = dom.css_first("[data-hit-link]").attributes["href"]
+        assert args_of(href) == {"q": QUERY}
 
 
 # --- facets and chips ------------------------------------------------------------------------
@@ -197,30 +198,41 @@ def test_sorting_by_year(page, sort, ordered):
 
 def test_pages_show_the_next_hits_and_link_to_each_other(page, library):
     expected = library.search(SearchRequest(q="法治", limit=3, offset=3)).hits
-    _, dom = page("/search?q=法治&limit=3&page=2")
+    _, dom = page("/search?q=法治&limit=3&page=2&group=paragraph")
     assert [n.attributes["href"] for n in dom.css("a.permalink")] == [h.url for h in expected]
     assert dom.css_first("ol.hits").attributes["start"] == "4"
-    assert args_of(dom.css_first("a[rel=prev]").attributes["href"]) == {"q": "法治", "limit": "3"}
-    assert args_of(dom.css_first("a[rel=next]").attributes["href"]) == {"q": "法治", "limit": "3", "page": "3"}
+    assert args_of(dom.css_first("a[rel=prev]").attributes["href"]) == {"q": "法治", "limit": "3", "group": "paragraph"}
+    assert args_of(dom.css_first("a[rel=next]").attributes["href"]) == {"q": "法治", "limit": "3", "page": "3",
+                                                                         "group": "paragraph"}
     assert dom.css_first(".pager [aria-current=page]").text() == "2"
 
 
 def test_grouping_by_report_puts_each_hit_under_its_report(page, library):
-    hits = library.search(SearchRequest(q=QUERY, limit=20)).hits
+    groups = library.search(SearchRequest(q=QUERY, limit=20, group=True)).groups
     _, dom = page(f"/search?q={QUERY}&group=report")
-    groups = dom.css("li.group")
-    assert len(groups) == len({h.doc_id for h in hits})
-    for group in groups:
-        doc_id = group.css_first(".group-title a").attributes["href"].split("?")[0].rsplit("/", 1)[1]
-        pids = [a.attributes["href"][3:] for a in group.css("a.permalink")]
-        assert pids and all(pid.startswith(doc_id) for pid in pids)
-    assert "checked" in dom.css_first("input[name=group]").attributes
+    shown = dom.css("li.group")
+    assert len(shown) == len(groups)
+    for item, group in zip(shown, groups):
+        doc_id = item.css_first(".group-title a").attributes["href"].split("?")[0].rsplit("/", 1)[1]
+        assert doc_id == group.doc_id and item.attributes["data-tier"] == str(group.tier)
+        pids = [a.attributes["href"][3:] for a in item.css("a.permalink")]
+        assert pids == [h.pid for h in group.paragraphs] and all(pid.startswith(doc_id) for pid in pids)
+        # The count is the library's: every paragraph of the report that matches, not this page's.
+        assert item.css_first("[data-matches]").attributes["data-matches"] == str(group.matches)
+    assert "selected" in dom.css_first("select[name=group] option[value=report]").attributes
+
+
+def test_reports_are_the_default_and_paragraphs_one_click_away(page, library):
+    _, dom = page(f"/search?q={QUERY}")
+    assert dom.css("li.group") and dom.css_first("[data-tiers]") is not None
+    link = next(a for a in dom.css(".summary a") if a.text() == "按段落查看")
+    assert args_of(link.attributes["href"]) == {"q": QUERY, "group": "paragraph"}
 
 
 # --- when nothing matches, or the request is wrong ---------------------------------------------
 
 def test_an_empty_result_explains_itself_and_offers_no_dead_end(page):
-    _, dom = page("/search?q=复议枫桥")
+    _, dom = page("/search?q=复议枫桥&group=paragraph")
     empty = dom.css_first(".empty")
     assert "复议 枫桥" in empty.css_first("code").text(), "it says what was required: both words"
     # The exact form "复议枫桥" holds both words, so it finds nothing either: not offered.

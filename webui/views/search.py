@@ -156,7 +156,9 @@ def _export_args(state: SearchState) -> dict[str, str]:
 def _export_state() -> SearchState:
     state = read_state(request.args)
     check_boilerplate(state)
-    return SearchState(q=state.q, filters=state.filters, sort=state.sort, boilerplate=state.boilerplate)
+    # An export is of paragraphs: every one that matches strictly, whatever view the page showed.
+    return SearchState(q=state.q, filters=state.filters, sort=state.sort, boilerplate=state.boilerplate,
+                       group="paragraph")
 
 
 def _export_headers(first, rows: list[dict], suffix: str) -> dict[str, str]:

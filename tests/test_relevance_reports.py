@@ -1,0 +1,54 @@
+"""Report-level relevance of the default search on the judged set written before the engine ran on it.
+
+``tests/relevance/reports.jsonl``: 64 queries typed as researchers type them, with the
+reports (dev set pages and the bundled seeds) a researcher would want, graded by reading
+them (see ``tests/relevance/reports.md``). The floors are the level reached when they were
+set, a little under; ``python bench/relevance.py -v`` prints the table against the BM25-OR
+and FTS5-OR baselines. Without the dev set (``../shared/devset``) these tests skip.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+
+from searchlib.config import PROJECT_ROOT
+
+FLOORS = {"recall": 0.94, "ndcg@10": 0.86, "p@r": 0.80}
+# The strict search (every word in one paragraph) stays what it was: the tiers add, they never take away.
+STRICT_FLOORS = {"recall": 0.47}
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("relevance_bench", PROJECT_ROOT / "bench" / "relevance.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    bench = _load_bench()
+    if not bench.DEVSET.exists():
+        pytest.skip(f"dev set not found at {bench.DEVSET}")
+    out = tmp_path_factory.mktemp("relevance") / "table.json"
+    assert bench.main(["--engines", "searchlib,searchlib-strict", "--json", str(out)]) == 0
+    import json
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _mean(rows: list[dict], measure: str) -> float:
+    return sum(r[measure] for r in rows) / len(rows)
+
+
+@pytest.mark.parametrize("measure", sorted(FLOORS))
+def test_the_default_search_stays_at_or_above_its_floor(table, measure):
+    assert _mean(table["searchlib"], measure) >= FLOORS[measure]
+
+
+def test_tiers_find_every_report_the_strict_search_finds(table):
+    for tiered, strict in zip(table["searchlib"], table["searchlib-strict"]):
+        assert set(tiered["missed"]) <= set(strict["missed"]), tiered["query"]
+    assert _mean(table["searchlib-strict"], "recall") >= STRICT_FLOORS["recall"]
