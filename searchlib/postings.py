@@ -33,6 +33,7 @@ caller's rounding to six decimals absorbs.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from math import log
@@ -101,6 +102,7 @@ class FastPath:
         # Per field, each segment's flat posting files (None: that segment is read through Whoosh).
         self._stores: dict[str, list[SegmentPostings | None]] = {}
         self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._cached = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._norms: dict[str, np.ndarray] = {}
@@ -124,18 +126,21 @@ class FastPath:
     def postings(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, weights) of a term over the live documents; empty arrays for an unknown term."""
         key = (fieldname, text if isinstance(text, bytes) else self.schema[fieldname].to_bytes(text))
-        found = self._postings.get(key)
-        if found is not None:
-            self._postings.move_to_end(key)
-            return found
+        with self._cache_lock:  # request threads share the cache (an evicted key made move_to_end raise)
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
         found, decoded = self._read_postings(*key)
         if not decoded and len(found[0]) > KEEP_SLICED_POSTINGS:
             return found  # sliced from the posting files: cheaper to slice again than to keep
-        self._postings[key] = found
-        self._cached += len(found[0])
-        while self._cached > CACHE_POSTINGS and len(self._postings) > 1:
-            _, (ids, _) = self._postings.popitem(last=False)
-            self._cached -= len(ids)
+        with self._cache_lock:
+            if key not in self._postings:
+                self._postings[key] = found
+                self._cached += len(found[0])
+            while self._cached > CACHE_POSTINGS and len(self._postings) > 1:
+                _, (ids, _) = self._postings.popitem(last=False)
+                self._cached -= len(ids)
         return found
 
     def _segment_postings(self, fieldname: str) -> list[SegmentPostings | None]:

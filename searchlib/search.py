@@ -40,6 +40,7 @@ Grouping
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -240,88 +241,202 @@ def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
     return node
 
 
+class _Generation:
+    """One opened index generation, and how many requests hold it.
+
+    A swap retires the generation it replaces; a retired generation is closed
+    when the last request holding it lets go (at once when none does), so a
+    request never finds its reader closed under it.
+    """
+
+    def __init__(self, index, link: str | None, live: Path):
+        self.index = index
+        self.searcher = index.searcher()
+        self.link = link
+        self.live = live
+        self.holders = 0
+        self.retired = False
+        self.closed = False
+        self.kept: dict[str, object] = {}  # what the library built on this searcher (facet columns, texts …)
+        self._resources: list = []  # what of it has files open: closed with the searcher
+
+    def adopt(self, resource) -> None:
+        self._resources.append(resource)
+
+    def close(self) -> None:
+        self.closed = True
+        self.searcher.close()
+        for resource in self._resources:
+            resource.close()
+        self._resources.clear()
+        self.kept.clear()
+
+
+def _in_one_generation(method):
+    """The Library method, reading one generation of the index from start to end (see Library.pinned)."""
+    @functools.wraps(method)
+    def in_one_generation(self, *args, **kwargs):
+        with self.pinned():
+            return method(self, *args, **kwargs)
+    return in_one_generation
+
+
+@dataclass(frozen=True)
+class _Reuse:
+    """A generation's text reuse store (None before the pass) and its template paragraphs."""
+    store: "reuse.ReuseStore | None"
+    template: frozenset[int] | None
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
 class Library:
-    """An open index: search it, fetch paragraphs and reports from it."""
+    """An open index: search it, fetch paragraphs and reports from it.
+
+    Safe to share between threads. Each public call reads one generation of
+    the index from start to end; :meth:`pinned` holds one generation across
+    several calls (the web app holds one per HTTP request), and an index job's
+    swap closes the old generation only once nothing holds it.
+    """
 
     def __init__(self, index_dir: Path | str, fast: bool = True):
         self.index_dir = Path(index_dir)
         # fast=False answers every query through Whoosh's own matchers (the reference the fast path is tested against).
         self.fast = fast
         self._lock = threading.Lock()
-        self._live: Path | None = None
-        self._index = None
-        self._searcher = None
-        self._columns: tuple[object, dict[str, Column]] | None = None
-        self._fastpath: tuple[object, FastPath] | None = None
-        self._texts: tuple[object, Texts] | None = None
-        self._stored: StoredFields | None = None
+        self._generation: _Generation | None = None
+        self._generations: list[_Generation] = []  # the current one and retired ones still held
+        self._pins = threading.local()
         # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
-        self._reuse: tuple[object, reuse.ReuseStore | None, frozenset[int] | None] | None = None
         self._reuse_lock = threading.Lock()
+        # A str, not a Path: read on every query, and joining a Path costs more than the readlink.
+        self._link_path = os.path.join(self.index_dir, CURRENT)
         self._open()
 
     def _open(self) -> None:
-        # A str, not a Path: read on every query, and joining a Path costs more than the readlink.
-        self._link_path = os.path.join(self.index_dir, CURRENT)
-        self._link = _current_link(self._link_path)
-        self._live = resolve_index_dir(self.index_dir)
-        self._index = open_index(self.index_dir)
-        self._searcher = self._index.searcher()
-        self._columns = None
-        self._fastpath = None
-        self._texts = None
+        link = _current_link(self._link_path)
+        live = resolve_index_dir(self.index_dir)
+        self._generation = _Generation(open_index(live), link, live)
+        self._generations.append(self._generation)
 
     def searcher(self):
-        """The current searcher, reopened if the index changed on disk."""
+        """The searcher of the generation this thread has pinned, else of the live index (reopened if
+        an index job swapped in a new generation). Unpinned, it may be closed by a later swap: hold it
+        only within :meth:`pinned` when other threads use the library."""
+        pinned = getattr(self._pins, "generation", None)
+        if pinned is not None:
+            return pinned.searcher
+        return self._latest(hold=False).searcher
+
+    @contextlib.contextmanager
+    def pinned(self):
+        """Hold one generation of the index for this thread until the block ends (nested blocks share it):
+        every call inside reads that generation, and no swap closes it meanwhile."""
+        pins = self._pins
+        if getattr(pins, "generation", None) is not None:
+            yield pins.generation.searcher
+            return
+        generation = self._latest(hold=True)
+        pins.generation = generation
+        try:
+            yield generation.searcher
+        finally:
+            pins.generation = None
+            self._let_go(generation)
+
+    def _latest(self, hold: bool) -> _Generation:
+        retired = None
         with self._lock:
             # Every index job writes a new generation and swaps the link to it (see
             # searchlib.indexing), so an unchanged link is an unchanged index: one readlink, where
             # resolving the path took ~0.1 ms and Whoosh's up_to_date() lists the folder (0.24 ms
             # at 1M). A plain Whoosh folder (no link) is asked the slow way.
+            current = self._generation
             link = _current_link(self._link_path)
-            if link is not None and link == self._link:
-                return self._searcher
-            live = resolve_index_dir(self.index_dir)
-            # Reopen rather than Searcher.refresh(): Whoosh 3.54's refresh keeps old
-            # deletions and can bring back segments that a merge removed.
-            if live != self._live or (link is None and not self._searcher.up_to_date()):
-                old, old_texts = self._searcher, self._texts
-                self._open()
-                old.close()
-                if old_texts is not None:
-                    old_texts[1].close()
-            return self._searcher
+            if link is None or link != current.link:
+                live = resolve_index_dir(self.index_dir)
+                # Reopen rather than Searcher.refresh(): Whoosh 3.54's refresh keeps old
+                # deletions and can bring back segments that a merge removed.
+                if live != current.live or (link is None and not current.searcher.up_to_date()):
+                    self._open()
+                    current.retired = True
+                    retired = self._closable(current)
+                else:
+                    current.link = link  # swapped while it was being opened: it is the same generation
+            generation = self._generation
+            if hold:
+                generation.holders += 1
+        if retired is not None:
+            retired.close()
+        return generation
+
+    def _let_go(self, generation: _Generation) -> None:
+        with self._lock:
+            generation.holders -= 1
+            closable = self._closable(generation)
+        if closable is not None:
+            closable.close()
+
+    def _closable(self, generation: _Generation) -> _Generation | None:
+        """The generation, taken off the open list, when it is retired and nothing holds it (lock held)."""
+        if not generation.retired or generation.holders or generation.closed:
+            return None
+        generation.closed = True
+        self._generations.remove(generation)
+        return generation
+
+    def _per_generation(self, searcher, name: str, make: Callable[[], object]):
+        """What ``make`` builds for ``searcher``, built once per generation and closed with it."""
+        generation = self._generation
+        if generation.searcher is not searcher:
+            with self._lock:
+                generation = next((g for g in self._generations if g.searcher is searcher), None)
+            if generation is None:  # not a searcher of this library's open generations
+                return make()
+        found = generation.kept.get(name)
+        if found is not None:
+            return found
+        made = make()  # outside the lock: reading the facet columns takes a while
+        with self._lock:
+            found = generation.kept.setdefault(name, made)
+            if found is made and hasattr(made, "close"):
+                generation.adopt(made)
+        if found is not made and hasattr(made, "close"):
+            made.close()  # another thread built it first
+        return found
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-        if self._texts is not None:
-            self._texts[1].close()
-            self._texts = None
-        if self._stored is not None:
-            self._stored.close()
-            self._stored = None
+        with self._lock:
+            generations, self._generations = self._generations, []
+        for generation in generations:
+            if not generation.closed:
+                generation.close()
 
     # --- text reuse ---------------------------------------------------------
 
+    @_in_one_generation
     def reuse_store(self) -> reuse.ReuseStore | None:
         """The text reuse store of the live index; None when the reuse pass has not run on it (or is stale)."""
-        return self._reuse_for(self.searcher())[1]
+        return self._reuse_for(self.searcher()).store
 
     def boilerplate_docnums(self, searcher) -> frozenset[int] | None:
         """Document numbers of template paragraphs (see BOILERPLATE_MIN_OTHER_REPORTS); None without reuse data."""
-        return self._reuse_for(searcher)[2]
+        return self._reuse_for(searcher).template
 
-    def _reuse_for(self, searcher) -> tuple[object, reuse.ReuseStore | None, frozenset[int] | None]:
+    def _reuse_for(self, searcher) -> "_Reuse":
+        # Built once per generation (one thread builds it; the others wait for it rather than build it too).
         with self._reuse_lock:
-            cached = self._reuse
-            if cached is None or cached[0] is not searcher:
-                # The old store is not closed here: another thread may still be reading it.
-                store = reuse.open_store(self.index_dir)
-                template = None if store is None else frozenset(
-                    reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
-                cached = self._reuse = (searcher, store, template)
-            return cached
+            return self._per_generation(searcher, "reuse", lambda: self._open_reuse(searcher))
+
+    def _open_reuse(self, searcher) -> "_Reuse":
+        with self._lock:
+            live = next((g.live for g in self._generations if g.searcher is searcher), self.index_dir)
+        store = reuse.open_store(live)
+        template = None if store is None else frozenset(
+            reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
+        return _Reuse(store, template)
 
     def _template_docnums(self, searcher, mode: str | None) -> frozenset[int] | None:
         """The template set a boilerplate filter needs; QueryError when it cannot be had."""
@@ -339,31 +454,18 @@ class Library:
 
     def columns(self, searcher) -> dict[str, Column]:
         """Per document number, the value of each facet field and of doc_id (built once per index version)."""
-        with self._lock:
-            cached = self._columns
-            if cached is not None and cached[0] is searcher:
-                return cached[1]
-        # The indexer's per-segment code arrays (searchlib.facetstore): no posting list is walked in Python.
-        stored = load_facets(searcher, FACETS + ("doc_id",))
-        columns = {name: Column(stored.values[name], stored.codes[name]) for name in stored.codes}
-        with self._lock:
-            self._columns = (searcher, columns)
-        return columns
+        return self._per_generation(searcher, "columns", lambda: _facet_columns(searcher))
 
     def fast_path(self, searcher) -> FastPath | None:
         """The NumPy query evaluator of this searcher (its posting cache lives as long as the searcher)."""
         if not self.fast:
             return None
-        with self._lock:
-            cached = self._fastpath
-            if cached is not None and cached[0] is searcher:
-                return cached[1]
+        return self._per_generation(searcher, "fast_path", lambda: self._new_fast_path(searcher))
+
+    def _new_fast_path(self, searcher) -> FastPath:
         years = self.columns(searcher)["report_year"]
         year_values = np.array([np.nan if v is None else float(v) for v in years.values])
-        fast = FastPath(searcher, year_values[years.codes], self.texts(searcher))
-        with self._lock:
-            self._fastpath = (searcher, fast)
-        return fast
+        return FastPath(searcher, year_values[years.codes], self.texts(searcher))
 
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                      boilerplate: str | None = None,
@@ -386,6 +488,7 @@ class Library:
 
     # --- search -------------------------------------------------------------
 
+    @_in_one_generation
     def search(self, request: SearchRequest) -> Results:
         started = time.perf_counter()
         limit, offset = _checked_page(request)
@@ -429,6 +532,7 @@ class Library:
                        total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None,
                        stages_ms=stages)
 
+    @_in_one_generation
     def matching(self, request: SearchRequest) -> "Matching":
         """Every paragraph the request matches, unranked: the same reading as :meth:`search`.
 
@@ -457,13 +561,7 @@ class Library:
 
     def texts(self, searcher) -> Texts:
         """Paragraph texts by document number, from the indexer's flat text files (one per version)."""
-        with self._lock:
-            cached = self._texts
-            if cached is not None and cached[0] is searcher:
-                return cached[1]
-            texts = Texts(searcher)
-            self._texts = (searcher, texts)
-            return texts
+        return self._per_generation(searcher, "texts", lambda: Texts(searcher))
 
     def _matcher(self, searcher, compiler: Compiler) -> Matcher:
         return Matcher(searcher, compiler, self.texts(searcher), fast=self.fast_path(searcher))
@@ -558,14 +656,8 @@ class Library:
 
     def stored_fields(self, searcher) -> StoredFields:
         """The searcher's stored fields (see :class:`StoredFields`)."""
-        store = self._stored
-        if store is None or store.searcher is not searcher:
-            texts = self.texts(searcher)
-            with self._lock:
-                store = self._stored
-                if store is None or store.searcher is not searcher:
-                    store = self._stored = StoredFields(searcher, texts)
-        return store
+        return self._per_generation(searcher, "stored_fields",
+                                    lambda: StoredFields(searcher, self.texts(searcher)))
 
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
         store = self.stored_fields(searcher)
@@ -588,11 +680,13 @@ class Library:
 
     # --- paragraphs and reports -------------------------------------------
 
+    @_in_one_generation
     def paragraph(self, pid: str) -> dict | None:
         searcher = self.searcher()
         docnum = searcher.document_number(pid=pid)
         return None if docnum is None else dict(searcher.stored_fields(docnum))
 
+    @_in_one_generation
     def report(self, doc_id: str) -> list[dict]:
         """All paragraphs of a report, in reading order."""
         searcher = self.searcher()
@@ -605,6 +699,7 @@ class Library:
         terms = positive_terms(parsed.tree) if not parsed.fatal else []
         return render(text, match_spans(text, terms) if terms else [])
 
+    @_in_one_generation
     def stats(self) -> dict:
         searcher = self.searcher()
         doc_ids = self.columns(searcher)["doc_id"]
@@ -714,6 +809,12 @@ def _template_mask(template: frozenset[int]) -> np.ndarray:
     mask[np.fromiter(template, dtype=np.int64, count=len(template))] = True
     mask.flags.writeable = False
     return mask
+
+
+def _facet_columns(searcher) -> dict[str, Column]:
+    # The indexer's per-segment code arrays (searchlib.facetstore): no posting list is walked in Python.
+    stored = load_facets(searcher, FACETS + ("doc_id",))
+    return {name: Column(stored.values[name], stored.codes[name]) for name in stored.codes}
 
 
 def _current_link(link_path: str) -> str | None:
