@@ -248,6 +248,8 @@ class FastPath:
             return self._phrase(q, None)
         if kind is wq.NumericRange:
             return self._numeric_range(q)
+        if kind is wq.Prefix:
+            return self._prefix(q)
         if kind is wq.Every and q.fieldname in (None, "", "*"):
             docs = self._all_docs()
             return Scored(docs, np.full(len(docs), float(q.boost)))
@@ -275,6 +277,23 @@ class FastPath:
         else:
             scores = self._bm25(q.fieldname, btext, ids, weights)
         return Scored(ids, scores).boosted(q.boost)
+
+    def _prefix(self, q: wq.Prefix) -> Scored:
+        """Whoosh's Prefix (a one-character exact string is one: every bigram it starts): an Or of
+        the terms it expands to, each match scoring the boost (constantscore, Whoosh's default).
+        Through Whoosh, "法" at 20k paragraphs took 1.9 s to match and 7 s to rank."""
+        if q.fieldname not in self.schema:
+            return Scored.empty()
+        words = [w for w in self.reader.expand_prefix(q.fieldname, q.text) if w]
+        if len(words) == 1:
+            return self._term(wq.Term(q.fieldname, words[0], boost=q.boost))
+        if not words:
+            return Scored.empty()
+        if not q.constantscore or q.boost != 1.0:
+            raise Unsupported("Prefix with scores")
+        btexts = [self.schema[q.fieldname].to_bytes(w) for w in words]
+        docs = np.unique(np.concatenate([self._read_postings(q.fieldname, b)[0][0] for b in btexts]))
+        return Scored(docs, np.ones(len(docs)))
 
     def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """``whoosh.scoring.bm25`` over arrays, operation for operation."""
