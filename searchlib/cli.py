@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import json
 import os
 import re
@@ -502,11 +503,69 @@ COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optim
             "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse}
 
 
+# What to do about a fault of the machine rather than of the request, by errno.
+_FAULT_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space (an index job needs room for a whole new generation "
+                  "beside the live one) and run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
+    errno.EROFS: "the file system is read-only: give --index a writable folder (or remount it read-write)",
+    errno.EACCES: "permission denied: check the owner and mode of the folder, or give --index another folder",
+    errno.EPERM: "operation not permitted: check the owner and mode of the folder, or give --index another folder",
+    errno.ENOTDIR: "a file stands where a folder is expected: give --index a folder",
+    errno.EISDIR: "a folder stands where a file is expected",
+    errno.ENOENT: "it does not exist",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n) and run the command again",
+    errno.ENFILE: "too many open files on this machine: close some programs and run the command again",
+    errno.EIO: "the disk reported an input/output error: check the disk",
+    errno.ENAMETOOLONG: "a file name is too long for this file system",
+}
+# SQLite says the same things in words.
+_SQLITE_FAULTS = {"database or disk is full": errno.ENOSPC, "readonly database": errno.EROFS,
+                  "unable to open database file": errno.EACCES, "disk i/o error": errno.EIO}
+
+
+def environment_fault(exc: BaseException, where: Path | str | None = None) -> str | None:
+    """One line saying what failed and what to do, for a fault of the machine (full disk, read-only
+    or forbidden folder …); None for anything else."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):
+        code = next((c for words, c in _SQLITE_FAULTS.items() if words in str(exc).lower()), None)
+        path = None
+    elif isinstance(exc, OSError):
+        code, path = exc.errno, exc.filename
+    else:
+        return None
+    advice = _FAULT_ADVICE.get(code)
+    if advice is None:
+        return None
+    place = path or where
+    return f"cannot {'write' if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else 'use'} " \
+           f"{place if place is not None else 'a file'}: {advice}"
+
+
+def _undecodable_argument(argv: list[str]) -> str | None:
+    """Arguments the terminal gave in another encoding than UTF-8 arrive with surrogates in them."""
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = arg.encode("utf-8", "surrogateescape")
+            return (f"argument {position} is not UTF-8 text ({raw[:16]!r}): set a UTF-8 locale "
+                    "(e.g. LANG=C.UTF-8) or convert it, e.g. with iconv -f GBK -t UTF-8")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     from searchlib.indexing import IndexError_
     from searchlib.query import QueryError
     from searchlib.source import SourceError
 
+    argv = sys.argv[1:] if argv is None else argv
+    undecodable = _undecodable_argument(argv)
+    if undecodable:
+        _warn(undecodable)
+        return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -526,6 +585,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last resort: one line, not a traceback
+        fault = environment_fault(exc, getattr(args, "index", None) or default_index_dir())
+        if fault is not None:
+            _warn(fault)
+            return EXIT_USAGE
         if os.environ.get("SEARCHLIB_DEBUG"):
             raise
         _warn(f"internal error: {type(exc).__name__}: {exc} (set SEARCHLIB_DEBUG=1 for details)")
