@@ -593,7 +593,7 @@ class Library:
                 if sort == "relevance":
                     ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
                     return _top_by_score(self.stored_fields(searcher).pid, scored.docs, scored.scores,
-                                         allowed, needed, lambda docnum: ranks[codes[docnum]])
+                                         allowed, needed, lambda docnums: ranks[codes[docnums]])
                 ranked = _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
                                       self._report_ranks(searcher), scored, allowed, sort, needed)
                 if ranked is not None:
@@ -847,7 +847,7 @@ def _current_link(link_path: str) -> str | None:
 
 def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.ndarray,
                   allowed: np.ndarray | None, needed: int,
-                  report_of: Callable[[int], int] | None = None) -> list[tuple[int, float]]:
+                  report_of: Callable[[np.ndarray], np.ndarray] | None = None) -> list[tuple[int, float]]:
     """The ``needed`` best (docnum, score) pairs, scores rounded to SCORE_DECIMALS, ties by pid.
 
     Only the documents that can be in the first ``needed`` once rounded are
@@ -871,10 +871,12 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
         # A big tie (every match of a one-character exact string scores 1): a pid starts with its
         # report's doc_id, so the report's place in doc_id order decides first, and only the pids of
         # the first ``needed`` and of their last report are read (all 19,837 took 0.3 s at 20k).
-        contenders.sort(key=lambda pair: (-pair[1], report_of(pair[0])))
-        last = contenders[needed - 1]
-        last_key = (-last[1], report_of(last[0]))
-        contenders = [pair for pair in contenders if (-pair[1], report_of(pair[0])) <= last_key]
+        tied_docs = np.fromiter((d for d, _ in contenders), dtype=np.int64, count=len(contenders))
+        tied_scores = np.fromiter((s for _, s in contenders), dtype=np.float64, count=len(contenders))
+        reports = report_of(tied_docs)
+        last = np.lexsort((reports, -tied_scores))[needed - 1]
+        keep = (tied_scores > tied_scores[last]) | ((tied_scores == tied_scores[last]) & (reports <= reports[last]))
+        contenders = [pair for pair, kept in zip(contenders, keep.tolist()) if kept]
     # Only tied scores need their pids (a stored-fields read each, ~40 µs).
     seen: set[float] = set()
     tied = {score for _, score in contenders if score in seen or seen.add(score)}
