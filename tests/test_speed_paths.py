@@ -213,3 +213,13 @@ def test_hostile_query_gets_an_error_or_an_answer_within_two_seconds(library, q)
 def test_a_very_long_query_is_refused_with_a_message(library):
     with pytest.raises(QueryError, match="too long"):
         library.search(SearchRequest(q="法" * 10_000))
+
+
+@pytest.mark.parametrize("character", list("法的治，。（）1a府"))
+def test_a_one_character_exact_string_finds_what_whoosh_finds(library, character):
+    """A Prefix of the bigram field: the fast path reads the suffix arrays instead of every bigram's list."""
+    from searchlib.engine import exact_query
+
+    searcher = library.searcher()
+    query = exact_query(character)
+    assert library.fast_path(searcher).evaluate(query).docs.tolist() == sorted(searcher.docs_for_query(query))
