@@ -6,6 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# gunicorn worker processes (empty: one per core) and the public address for permalinks (empty: http://HOST:PORT/)
+WORKERS ?=
+BASE_URL ?=
 
 .PHONY: serve test install install-test browser clean-index
 
@@ -25,8 +28,9 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The production set-up: gunicorn's worker processes (see `searchlib serve --help`).
 serve: install
-	$(BIN)/searchlib serve --host $(HOST) --port $(PORT)
+	$(BIN)/searchlib serve --host $(HOST) --port $(PORT) --server gunicorn $(if $(WORKERS),--workers $(WORKERS)) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 # Debian's chromium drives the end-to-end browser tests; installing it needs root
 # (CI runs as root). Without it those tests are skipped with a reason, never faked.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from searchlib import __version__
 from searchlib.config import CORPUS_DIR, default_index_dir
+from searchlib.serving import SERVERS, THREADS_PER_WORKER, default_server, default_workers, run_gunicorn, run_waitress
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1      # the command ran, but some inputs were skipped
@@ -128,8 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result set as JSON")
 
     p = sub.add_parser("serve", help="serve the web UI (builds the index first if there is none)",
-                       description="Serve the web UI with a production WSGI server (waitress). If the index "
-                                   "does not exist yet it is built from the bundled corpus first.")
+                       description="Serve the web UI with a production WSGI server: gunicorn's worker processes "
+                                   "(one per core by default; they share the index's pages through the page "
+                                   "cache), or waitress's threads in one process where gunicorn cannot run "
+                                   "(--server waitress). If the index does not exist yet it is built from the "
+                                   "bundled corpus first.")
     _index_arg(p)
     p.add_argument("--host", default=os.environ.get("SEARCHLIB_HOST", "127.0.0.1"),
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
@@ -137,7 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="port (default 8000)")
     p.add_argument("--corpus", type=Path, default=CORPUS_DIR,
                    help=f"reports to index when there is no index yet (default: {CORPUS_DIR})")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help="the site's public address, used in permalinks, citations and exports (default: "
+                        "$SEARCHLIB_BASE_URL, else http://HOST:PORT/); never taken from a request's Host header")
+    p.add_argument("--server", choices=SERVERS, default=None,
+                   help=f"gunicorn (worker processes; the default where it runs) or waitress (threads in one "
+                        f"process); default here: {default_server()}")
+    p.add_argument("--workers", type=int, default=None,
+                   help="gunicorn worker processes (default: one per core, here "
+                        f"{default_workers()}; each holds its own caches, ~0.4 GB at 1M paragraphs)")
+    p.add_argument("--threads", type=int, default=None,
+                   help=f"threads per gunicorn worker (default {THREADS_PER_WORKER}), or waitress's threads "
+                        "(default 8)")
     _add_research_commands(sub)
     return parser
 
@@ -316,7 +332,16 @@ def _limit_malloc_arenas(count: int) -> None:
 def cmd_serve(args) -> int:
     from searchlib.indexing import IndexMissing, build_index, resolve_index_dir
 
+    from webui.public import BaseUrlError, checked_base_url, default_base_url
+
     _limit_malloc_arenas(SERVE_MALLOC_ARENAS)
+    for name in ("workers", "threads"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise CliError(f"--{name} must be at least 1")
+    try:
+        base_url = checked_base_url(args.base_url or default_base_url(args.host, args.port))
+    except BaseUrlError as exc:
+        raise CliError(str(exc)) from None
 
     index_dir = args.index or default_index_dir()
     try:
@@ -327,14 +352,18 @@ def cmd_serve(args) -> int:
         for path, reason in summary.skipped:
             _warn(f"skipped {path}: {reason}")
         print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs", file=sys.stderr)
-    import waitress
-
     from webui import create_app
 
-    app = create_app({"INDEX_DIR": str(index_dir)})
-    print(f"searchlib {__version__} serving {index_dir} on http://{args.host}:{args.port}/ (Ctrl-C stops)",
-          file=sys.stderr, flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="searchlib")
+    config = {"INDEX_DIR": str(index_dir), "BASE_URL": base_url}
+    create_app(config)  # opened once here: an index that cannot be read is one line now, not one per worker
+    server = args.server or default_server()
+    print(f"searchlib {__version__} serving {index_dir} on http://{args.host}:{args.port}/ as {base_url} "
+          f"with {server} (Ctrl-C stops)", file=sys.stderr, flush=True)
+    if server == "gunicorn":
+        workers = args.workers or default_workers()
+        run_gunicorn(config, args.host, args.port, workers=workers, threads=args.threads or THREADS_PER_WORKER)
+    else:
+        run_waitress(config, args.host, args.port, threads=args.threads or 8)
     return EXIT_OK
 
 
@@ -516,11 +545,69 @@ COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optim
             "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse}
 
 
+# What to do about a fault of the machine rather than of the request, by errno.
+_FAULT_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space (an index job needs room for a whole new generation "
+                  "beside the live one) and run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
+    errno.EROFS: "the file system is read-only: give --index a writable folder (or remount it read-write)",
+    errno.EACCES: "permission denied: check the owner and mode of the folder, or give --index another folder",
+    errno.EPERM: "operation not permitted: check the owner and mode of the folder, or give --index another folder",
+    errno.ENOTDIR: "a file stands where a folder is expected: give --index a folder",
+    errno.EISDIR: "a folder stands where a file is expected",
+    errno.ENOENT: "it does not exist",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n) and run the command again",
+    errno.ENFILE: "too many open files on this machine: close some programs and run the command again",
+    errno.EIO: "the disk reported an input/output error: check the disk",
+    errno.ENAMETOOLONG: "a file name is too long for this file system",
+}
+# SQLite says the same things in words.
+_SQLITE_FAULTS = {"database or disk is full": errno.ENOSPC, "readonly database": errno.EROFS,
+                  "unable to open database file": errno.EACCES, "disk i/o error": errno.EIO}
+
+
+def environment_fault(exc: BaseException, where: Path | str | None = None) -> str | None:
+    """One line saying what failed and what to do, for a fault of the machine (full disk, read-only
+    or forbidden folder …); None for anything else."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):
+        code = next((c for words, c in _SQLITE_FAULTS.items() if words in str(exc).lower()), None)
+        path = None
+    elif isinstance(exc, OSError):
+        code, path = exc.errno, exc.filename
+    else:
+        return None
+    advice = _FAULT_ADVICE.get(code)
+    if advice is None:
+        return None
+    place = path or where
+    return f"cannot {'write' if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else 'use'} " \
+           f"{place if place is not None else 'a file'}: {advice}"
+
+
+def _undecodable_argument(argv: list[str]) -> str | None:
+    """Arguments the terminal gave in another encoding than UTF-8 arrive with surrogates in them."""
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = arg.encode("utf-8", "surrogateescape")
+            return (f"argument {position} is not UTF-8 text ({raw[:16]!r}): set a UTF-8 locale "
+                    "(e.g. LANG=C.UTF-8) or convert it, e.g. with iconv -f GBK -t UTF-8")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     from searchlib.indexing import IndexError_
     from searchlib.query import QueryError
     from searchlib.source import SourceError
 
+    argv = sys.argv[1:] if argv is None else argv
+    undecodable = _undecodable_argument(argv)
+    if undecodable:
+        _warn(undecodable)
+        return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -540,6 +627,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last resort: one line, not a traceback
+        fault = environment_fault(exc, getattr(args, "index", None) or default_index_dir())
+        if fault is not None:
+            _warn(fault)
+            return EXIT_USAGE
         if os.environ.get("SEARCHLIB_DEBUG"):
             raise
         _warn(f"internal error: {type(exc).__name__}: {exc} (set SEARCHLIB_DEBUG=1 for details)")

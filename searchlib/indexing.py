@@ -42,6 +42,7 @@ import pickle
 import queue
 import shutil
 import signal
+import sys
 import time
 import traceback
 from contextlib import contextmanager
@@ -226,7 +227,8 @@ def _clone_generation(root: Path, live: Path) -> Path:
     for item in live.iterdir():
         # The lock file is per folder, and Whoosh's temp folders are per job.
         # The reuse file describes the old generation only; the pass writes a new one.
-        if item.is_file() and not item.name.endswith("WRITELOCK") and item.name != REUSE_FILE:
+        if item.is_file() and not item.name.endswith("WRITELOCK") and item.name != REUSE_FILE \
+                and not _is_reuse_leftover(item.name):
             os.link(item, gen / item.name)
     return gen
 
@@ -267,7 +269,15 @@ def remove_leftovers(root: Path) -> list[str]:
             if child.is_dir() and child.name.endswith(TEMP_SUFFIX):
                 shutil.rmtree(child, ignore_errors=True)
                 removed.append(f"{folder.name}/{child.name}")
+            elif _is_reuse_leftover(child.name) and child.is_file():
+                child.unlink(missing_ok=True)
+                removed.append(f"{folder.name}/{child.name}")
     return removed
+
+
+def _is_reuse_leftover(name: str) -> bool:
+    """The temporary file (and SQLite journal) of a reuse pass that was killed before it replaced reuse.sqlite."""
+    return name.startswith(f".{REUSE_FILE}.") and (name.endswith(".tmp") or name.endswith(".tmp-journal"))
 
 
 ProgressFactory = Callable[[int], "Progress"]
@@ -379,6 +389,8 @@ def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results) -> 
             segment = None
         results.put(("segment", (worker, part), segment))
         results.put(("done", worker))
+    except OSError as exc:  # a fault of the machine (full disk, read-only folder): the parent says it in one line
+        results.put(("oserror", worker, exc.errno, exc.strerror, exc.filename))
     except BaseException:
         results.put(("error", worker, traceback.format_exc()))
 
@@ -424,8 +436,13 @@ def _run_workers(gen_dir: Path, files: list[Path], procs: int,
                 segments[message[1]] = message[2]
             elif kind == "done":
                 done += 1
+            elif kind == "oserror":
+                raise OSError(*message[2:])
             else:
-                raise _WorkerFailed(f"an indexing worker failed:\n{message[2]}")
+                if os.environ.get("SEARCHLIB_DEBUG"):
+                    print(message[2], file=sys.stderr)
+                last = message[2].strip().splitlines()[-1]
+                raise _WorkerFailed(f"an indexing worker failed: {last} (set SEARCHLIB_DEBUG=1 for its traceback)")
         for w in workers:
             w.join()
         return segments

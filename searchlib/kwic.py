@@ -101,7 +101,8 @@ def concordance(library, request, width: int = DEFAULT_WIDTH, sort: str = "left"
     only of filters has no terms to show, so it yields no rows.
     """
     _check(width, sort)
-    return concordance_of(matching_docnums(library, request), width, sort, limit)
+    with library.pinned():  # the matches are read from the generation they were found in
+        return concordance_of(matching_docnums(library, request), width, sort, limit)
 
 
 def _check(width: int, sort: str) -> None:

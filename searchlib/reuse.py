@@ -341,10 +341,18 @@ def build_for_generation(live_dir: Path | str) -> dict:
 
 
 def build(index_dir: Path | str) -> dict:
-    """The pass over the live index under ``index_dir`` (for ``searchlib reuse --build``)."""
-    from searchlib.indexing import resolve_index_dir
+    """The pass over the live index under ``index_dir`` (for ``searchlib reuse --build``).
 
-    return build_for_generation(resolve_index_dir(index_dir))
+    It takes the index's writer lock (an index job beside it would clone the live generation
+    with the pass's temporary file in it) and first removes what killed jobs left, its own
+    temporary files included.
+    """
+    from searchlib.indexing import remove_leftovers, resolve_index_dir, writer_lock
+
+    resolve_index_dir(index_dir)  # no index: IndexMissing, before a lock file is made
+    with writer_lock(index_dir):
+        remove_leftovers(Path(index_dir))
+        return build_for_generation(resolve_index_dir(index_dir))
 
 
 def records_from_reports(reports) -> Iterator[ParagraphRecord]:

@@ -172,6 +172,13 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
     if not 1 <= len(queries) <= MAX_QUERIES:
         raise QueryError(f"compare 1 to {MAX_QUERIES} queries")
     filters = {k: v for k, v in (filters or {}).items() if v}
+    with library.pinned():  # the population and every query counted in one generation of the index
+        return _distribution(library, queries, by, filters)
+
+
+def _distribution(library, queries: list[str], by: str, filters: dict[str, str]) -> Distribution:
+    from searchlib.search import SearchRequest
+
     searcher, population, canonical = _request_filters(library, SearchRequest(q="", **filters))
     columns = paragraph_columns(searcher)
     column = columns[_COLUMN[by]]

@@ -33,6 +33,21 @@ SINGLE_CLAUSE = [
     SearchRequest(q="复议 OR 诉讼"),
     SearchRequest(q="依法行政", limit=50, offset=20),
     SearchRequest(q="", province="四川"),
+    # Orders other than relevance, and report groups: NumPy on the fast path, Whoosh's sorting as reference.
+    SearchRequest(q="法治", sort="newest", limit=30),
+    SearchRequest(q="行政复议", sort="oldest", limit=20, offset=5),
+    SearchRequest(q='"法"', limit=15, offset=30),  # every match ties at 1.0: the pid decides
+    SearchRequest(q='"的"', limit=50),
+    SearchRequest(q="法治", group=True, limit=8, mode="strict"),
+    SearchRequest(q="行政复议", group=True, sort="newest", mode="strict"),
+    SearchRequest(q="依法行政", group=True, province="四川", mode="strict"),
+]
+# A one-character exact string is Whoosh's Prefix query, which Whoosh scores as a constant 1 in a
+# relevance search but, sorted by year, as the sum of the bigrams it expands to. The fast path
+# scores it 1 in both: sorted by year, ties are then in pid order (year groups: in doc_id order).
+ONE_CHARACTER_SORTED = [
+    SearchRequest(q='"法"', sort="newest", limit=40),
+    SearchRequest(q='"法"', group=True, sort="oldest", limit=5, offset=2, mode="strict"),
 ]
 # A word's clause (with its title/heading bonus) under an And: see the module docstring.
 SEVERAL_WORDS = [
@@ -68,6 +83,20 @@ def test_fast_path_returns_what_whoosh_returns(library, whoosh_library, request_
     fast, reference = library.search(request_), whoosh_library.search(request_)
     assert reference.total > 0 or request_.q == '"法"'
     assert _comparable(fast) == _comparable(reference)
+
+
+@pytest.mark.parametrize("request_", ONE_CHARACTER_SORTED, ids=lambda r: f"{r.q}|{r.sort}|{r.group}")
+def test_a_sorted_one_character_string_matches_as_whoosh_and_orders_by_year_then_id(
+        library, whoosh_library, request_):
+    fast, reference = library.search(request_), whoosh_library.search(request_)
+    assert fast.total == reference.total > 0 and fast.facets == reference.facets
+    assert all(hit.score == 1.0 for hit in fast.hits)
+    every = library.search(SearchRequest(q=request_.q, sort=request_.sort, group=request_.group, limit=1000,
+                                         mode=request_.mode))
+    keyed = [(-(h.report_year or 0) if request_.sort == "newest" else h.report_year,
+              h.doc_id if request_.group else h.pid) for h in every.hits]
+    assert keyed == sorted(keyed)
+    assert [h.pid for h in fast.hits] == [h.pid for h in every.hits[request_.offset:][:request_.limit]]
 
 
 @pytest.mark.parametrize("request_", SEVERAL_WORDS, ids=lambda r: r.q)
@@ -185,3 +214,13 @@ def test_hostile_query_gets_an_error_or_an_answer_within_two_seconds(library, q)
 def test_a_very_long_query_is_refused_with_a_message(library):
     with pytest.raises(QueryError, match="too long"):
         library.search(SearchRequest(q="法" * 10_000))
+
+
+@pytest.mark.parametrize("character", list("法的治，。（）1a府"))
+def test_a_one_character_exact_string_finds_what_whoosh_finds(library, character):
+    """A Prefix of the bigram field: the fast path reads the suffix arrays instead of every bigram's list."""
+    from searchlib.engine import exact_query
+
+    searcher = library.searcher()
+    query = exact_query(character)
+    assert library.fast_path(searcher).evaluate(query).docs.tolist() == sorted(searcher.docs_for_query(query))

@@ -35,7 +35,7 @@ def test_csv_rows_carry_permalink_report_metadata_section_and_text(client, libra
     rows = read_csv(client.get("/export.csv?q=１２３４５热线"))
     assert list(rows[0]) == list(EXPORT_COLUMNS)
     row = rows[0]
-    assert row["permalink"] == f"http://localhost/p/{hit.pid}"
+    assert row["permalink"] == f"http://127.0.0.1:8000/p/{hit.pid}"
     assert (row["title"], row["province"], row["county"], row["report_year"]) == \
         (hit.title, "四川省", "武侯区", "2023")
     assert (row["section_kind"], row["section_heading"]) == (hit.section_kind, hit.section_heading)

@@ -62,7 +62,7 @@ def test_permalink_offers_a_gbt_7714_citation_with_a_paragraph_locator(page, hot
     text = dom.css_first("#citation").text()
     today = dt.date.today().isoformat()
     assert text == (f"成都市武侯区人民政府. 关于成都市武侯区2023年法治政府建设情况的报告[EB/OL]. "
-                    f"2024: 第2段(2024-02-20)[{today}]. http://localhost/p/{pid}.")
+                    f"2024: 第2段(2024-02-20)[{today}]. http://127.0.0.1:8000/p/{pid}.")
     button = dom.css_first("button[data-copy-target=citation]")
     assert button is not None and "hidden" in button.attributes, "the copy button appears only with JavaScript"
 

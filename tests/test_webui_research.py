@@ -114,7 +114,7 @@ def test_kwic_csv_is_every_row_with_absolute_permalinks(reuse_client):
     assert len(rows) == 24 == int(response.headers["X-Total-Rows"])
     assert list(rows[0]) == ["pid", "doc_id", "title", "year", "province", "city", "county", "left", "match",
                              "right", "start", "url"]
-    assert rows[0]["year"] == "2019" and rows[0]["url"] == f"http://localhost/p/{rows[0]['pid']}"
+    assert rows[0]["year"] == "2019" and rows[0]["url"] == f"http://127.0.0.1:8000/p/{rows[0]['pid']}"
 
 
 def test_kwic_rows_stop_at_the_page_limit_and_say_so(small_limits_client):

@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from searchlib.indexing import build_index
 from webui import create_app
 
@@ -31,24 +33,34 @@ def wait_for(url: str, deadline: float):
             time.sleep(0.05)
 
 
-def test_searchlib_serve_answers_within_seconds_with_waitress(index_dir, tmp_path):
+@pytest.mark.parametrize("server, banner", [("gunicorn", "gunicorn"), ("waitress", "searchlib")])
+def test_searchlib_serve_answers_within_seconds_with_a_production_server(index_dir, tmp_path, server, banner):
     port = free_port()
     started = time.monotonic()
-    server = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index", str(index_dir),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index", str(index_dir),
+                                "--host", "127.0.0.1", "--port", str(port), "--server", server, "--workers", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         response = wait_for(f"http://127.0.0.1:{port}/healthz", started + START_BUDGET_S)
         elapsed = time.monotonic() - started
         assert json.load(response)["status"] == "ok"
-        assert response.headers["Server"] == "searchlib", "waitress (ident=searchlib), not a development server"
+        assert response.headers["Server"] == banner, "a production server, not a development server"
         assert elapsed < START_BUDGET_S
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q=%E6%B3%95%E6%B2%BB", timeout=5)
         assert page.status == 200 and b"data-total" in page.read()
+        cited = urllib.request.urlopen(f"http://127.0.0.1:{port}/export.csv?q=%E6%B3%95%E6%B2%BB", timeout=5)
+        assert f"http://127.0.0.1:{port}/p/".encode() in cited.read(), "the base URL defaults to the address served"
     finally:
-        server.terminate()
-        _, err = server.communicate(timeout=5)
+        process.terminate()
+        _, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err.decode(errors="replace")[-2000:]
     assert b"Traceback" not in err
+
+
+def test_make_serve_starts_gunicorn():
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    serve = makefile.split("\nserve:", 1)[1].split("\n\n", 1)[0]
+    assert "searchlib serve" in serve and "--server gunicorn" in serve
 
 
 def test_an_app_started_before_its_index_exists_answers_once_it_is_built(tmp_path, corpus_dir):

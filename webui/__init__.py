@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from searchlib.config import default_index_dir
+from webui.public import checked_base_url, default_base_url
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,9 +29,12 @@ def create_app(config: dict | None = None) -> Flask:
         # Open the index and read its facet columns when the app is created, so the first
         # researcher does not wait for it; a missing index is logged, and pages answer 503.
         OPEN_INDEX_EAGERLY=True,
+        # The site's public address, for permalinks, citations and exports (see webui.public).
+        BASE_URL=default_base_url(),
     )
     if config:
         app.config.update(config)
+    app.config["BASE_URL"] = checked_base_url(app.config["BASE_URL"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

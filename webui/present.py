@@ -326,9 +326,9 @@ EXPORT_COLUMNS = ("pid", "permalink", "doc_id", "title", "publisher", "report_ye
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_row(hit: Hit, stored: dict, root_url: str) -> dict:
+def export_row(hit: Hit, stored: dict, permalink: str) -> dict:
     return {
-        "pid": hit.pid, "permalink": root_url + hit.url.lstrip("/"), "doc_id": hit.doc_id, "title": hit.title,
+        "pid": hit.pid, "permalink": permalink, "doc_id": hit.doc_id, "title": hit.title,
         "publisher": stored.get("publisher"), "report_year": hit.report_year, "publish_date": hit.publish_date,
         "province": hit.province, "city": hit.city, "county": hit.county, "township": hit.township,
         "level": hit.level, "body": hit.body, "genre": stored.get("genre"), "section_kind": hit.section_kind,
@@ -338,10 +338,20 @@ def export_row(hit: Hit, stored: dict, root_url: str) -> dict:
 
 def csv_bytes(columns, records) -> bytes:
     """CSV for Excel: a UTF-8 BOM (else Chinese turns to mojibake) and no cell that runs as a formula."""
+    return csv_head(columns) + csv_rows(columns, records)
+
+
+def csv_head(columns) -> bytes:
+    """The start of a CSV file: the BOM and the header line (an export streams its rows after it)."""
     out = io.StringIO()
     out.write("\ufeff")
+    csv.DictWriter(out, fieldnames=list(columns)).writeheader()
+    return out.getvalue().encode("utf-8")
+
+
+def csv_rows(columns, records) -> bytes:
+    out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
     for record in records:
         writer.writerow({k: spreadsheet_safe(record.get(k)) for k in columns})
     return out.getvalue().encode("utf-8")

@@ -1,22 +1,27 @@
-"""The one open index of an app, shared by waitress's request threads.
+"""The one open index of an app, shared by the server's request threads.
 
 The app only reads: it calls Library.search/paragraph/report/stats and never
 anything that writes. The Library itself notices a rebuilt index and reopens.
+A request holds one generation of the index from its first use of the library
+until its response is sent (a streamed export included): every part of the page
+comes from that generation, and an index job's swap does not close it meanwhile.
 """
 from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from searchlib.indexing import IndexError_
 from searchlib.search import Library
 
 _EXTENSION = "searchlib_library"
+_PIN = "searchlib_pinned_generation"
 
 
 def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = {"library": None, "lock": threading.Lock()}
+    app.teardown_appcontext(_let_go)
     if app.config.get("OPEN_INDEX_EAGERLY"):
         warm_up(app)
 
@@ -39,4 +44,14 @@ def library() -> Library:
             if slot["library"] is None:
                 slot["library"] = Library(current_app.config["INDEX_DIR"])
             lib = slot["library"]
+    if _PIN not in g:
+        pin = lib.pinned()
+        pin.__enter__()
+        setattr(g, _PIN, pin)
     return lib
+
+
+def _let_go(exc: BaseException | None) -> None:
+    pin = g.pop(_PIN, None)
+    if pin is not None:
+        pin.__exit__(None, None, None)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
+from searchlib.search import MAX_LIMIT, MAX_OFFSET
 from searchlib.query import BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES
 
 from webui import present
-from webui.params import STATS_MAX_QUERIES
+from webui.params import MAX_API_LIMIT, STATS_MAX_QUERIES
 from webui.store import library
 
 bp = Blueprint("meta", __name__)
@@ -67,8 +68,10 @@ def help_content() -> dict:
         "views": [{"path": p, "name": n, "meaning": m, "example": e} for p, n, m, e in VIEWS],
         "boilerplate": {"param": "boilerplate", "values": present.BOILERPLATE_LABELS,
                         "meaning": present.BOILERPLATE_MEANING},
+        # Every request is bounded by these (a request past one gets a 400 that says what to do instead).
         "limits": {"query_chars": MAX_QUERY_CHARS, "pages": current_app.config["MAX_PAGE"],
-                   "export_rows": current_app.config["EXPORT_LIMIT"],
+                   "page_size": current_app.config["PAGE_SIZE"], "api_limit": min(MAX_API_LIMIT, MAX_LIMIT),
+                   "api_offset": MAX_OFFSET, "export_rows": current_app.config["EXPORT_LIMIT"],
                    "kwic_paragraphs": current_app.config["KWIC_MAX_PARAGRAPHS"],
                    "kwic_rows": current_app.config["KWIC_MAX_ROWS"], "stats_queries": STATS_MAX_QUERIES},
     }

@@ -9,6 +9,7 @@ from searchlib.reuse import paragraph_summary
 from searchlib.search import MAX_QUERY_CHARS
 
 from webui import present
+from webui.public import public_url
 from webui.store import library
 
 bp = Blueprint("reading", __name__)
@@ -36,7 +37,7 @@ def paragraph_context(pid: str) -> dict:
     index = next(i for i, p in enumerate(paragraphs) if p["pid"] == pid)
     meta = present.report_meta(stored)
     record = present.paragraph_record(stored)
-    permalink = request.host_url + f"p/{pid}"
+    permalink = public_url(f"/p/{pid}")
     return {
         "paragraph": record, "report": meta, "paragraph_total": len(paragraphs),
         "previous": present.paragraph_record(paragraphs[index - 1]) if index > 0 else None,
@@ -74,7 +75,7 @@ def report_context(doc_id: str) -> dict:
         raise NotFound(f"没有编号为 {doc_id} 的报告。")
     meta = present.report_meta(paragraphs[0])
     return {"report": meta, "paragraph_total": len(paragraphs), "sections": present.outline(paragraphs),
-            "citation": present.citation(meta, None, request.host_url + f"d/{doc_id}"),
+            "citation": present.citation(meta, None, public_url(f"/d/{doc_id}")),
             "reuse": report_reuse(doc_id)}
 
 

@@ -18,6 +18,7 @@ from searchlib.search import SearchRequest, understood
 from webui import present
 from webui.errors import error_response
 from webui.params import KwicState, ParamError, StatsState, read_kwic_state, read_stats_state
+from webui.public import public_url
 from webui.store import library
 from webui.views.search import check_boilerplate
 
@@ -96,8 +97,7 @@ def kwic_csv():
     table = concordance(state, current_app.config["EXPORT_LIMIT"])
     if table.refused:
         return error_response(400, _refusal(table))
-    root = request.host_url.rstrip("/")
-    records = [{**r.to_dict(), "url": root + r.url} for r in table.rows]
+    records = [{**r.to_dict(), "url": public_url(r.url)} for r in table.rows]
     return Response(present.csv_bytes(kwic.CSV_COLUMNS, records), content_type="text/csv; charset=utf-8",
                     headers={**_attachment("kwic", "csv"), "X-Total-Rows": str(table.total),
                              "X-Exported-Rows": str(len(records)),

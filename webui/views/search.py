@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
 
 from webui import present
 from webui.params import ParamError, SearchState, read_state
+from webui.public import public_url
 from webui.store import library
 
 bp = Blueprint("search", __name__)
@@ -127,25 +129,33 @@ def api_search():
     return jsonify(data)
 
 
-def export_rows(state: SearchState) -> tuple[list[dict], object]:
-    """Every hit of the query, in result order, up to EXPORT_LIMIT rows; and the first Results (for totals)."""
+def export_chunks(state: SearchState) -> tuple[object, Iterator[list[dict]]]:
+    """The first Results of the query (for totals; a bad query raises here, before any byte is sent),
+    and every hit in result order as export rows, up to EXPORT_LIMIT, a chunk of MAX_LIMIT at a time.
+
+    The rows are produced while the response is sent: the first bytes leave after one chunk
+    (at 20k paragraphs, 5,000 rows of "法" took 2.3 s to build before the first byte).
+    """
     cap = current_app.config["EXPORT_LIMIT"]
     lib = library()
-    rows: list[dict] = []
-    reports: dict[str, dict] = {}   # doc_id -> one stored paragraph, for report-level fields hits lack
-    first = None
-    root = request.host_url
-    while len(rows) < cap:
-        chunk = min(MAX_LIMIT, cap - len(rows))
-        results = lib.search(state.search_request(limit=chunk, offset=len(rows)))
-        first = first or results
-        for hit in results.hits:
-            if hit.doc_id not in reports:
-                reports[hit.doc_id] = lib.paragraph(hit.pid) or {}
-            rows.append(present.export_row(hit, reports[hit.doc_id], root))
-        if len(results.hits) < chunk:
-            break
-    return rows, first
+    first = lib.search(state.search_request(limit=min(MAX_LIMIT, cap), offset=0))
+
+    def chunks() -> Iterator[list[dict]]:
+        reports: dict[str, dict] = {}   # doc_id -> one stored paragraph, for report-level fields hits lack
+        results, done = first, 0
+        while True:
+            rows = []
+            for hit in results.hits:
+                if hit.doc_id not in reports:
+                    reports[hit.doc_id] = lib.paragraph(hit.pid) or {}
+                rows.append(present.export_row(hit, reports[hit.doc_id], public_url(hit.url)))
+            yield rows
+            done += len(rows)
+            if len(rows) < results.limit or done >= cap:
+                return
+            results = lib.search(state.search_request(limit=min(MAX_LIMIT, cap - done), offset=done))
+
+    return first, chunks()
 
 
 def _export_args(state: SearchState) -> dict[str, str]:
@@ -161,28 +171,49 @@ def _export_state() -> SearchState:
                        group="paragraph")
 
 
-def _export_headers(first, rows: list[dict], suffix: str) -> dict[str, str]:
+def _exported(first) -> int:
+    """How many rows an export of these results holds (sent before the rows are made)."""
+    return min(first.total, current_app.config["EXPORT_LIMIT"])
+
+
+def _export_headers(first, suffix: str) -> dict[str, str]:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return {"Content-Disposition": f'attachment; filename="searchlib-{stamp}.{suffix}"',
-            "X-Total-Hits": str(first.total), "X-Exported-Rows": str(len(rows)),
+            "X-Total-Hits": str(first.total), "X-Exported-Rows": str(_exported(first)),
             "X-Export-Limit": str(current_app.config["EXPORT_LIMIT"])}
 
 
 @bp.get("/export.csv")
 def export_csv():
-    rows, first = export_rows(_export_state())
-    return Response(present.csv_bytes(present.EXPORT_COLUMNS, rows), headers=_export_headers(first, rows, "csv"),
+    first, chunks = export_chunks(_export_state())
+
+    def body() -> Iterator[bytes]:
+        yield present.csv_head(present.EXPORT_COLUMNS)
+        for rows in chunks:
+            yield present.csv_rows(present.EXPORT_COLUMNS, rows)
+
+    return Response(stream_with_context(body()), headers=_export_headers(first, "csv"),
                     content_type="text/csv; charset=utf-8")
 
 
 @bp.get("/export.json")
 def export_json():
-    state = _export_state()
-    rows, first = export_rows(state)
+    first, chunks = export_chunks(_export_state())
     cap = current_app.config["EXPORT_LIMIT"]
-    body = {"query": first.query, "understood": first.understood, "filters": first.filters, "sort": first.sort,
-            "total": first.total, "exported": len(rows), "export_limit": cap, "truncated": first.total > len(rows),
-            "columns": list(present.EXPORT_COLUMNS), "rows": rows}
-    response = jsonify(body)
-    response.headers.update(_export_headers(first, rows, "json"))
-    return response
+    head = {"query": first.query, "understood": first.understood, "filters": first.filters, "sort": first.sort,
+            "total": first.total, "exported": _exported(first), "export_limit": cap,
+            "truncated": first.total > _exported(first), "columns": list(present.EXPORT_COLUMNS)}
+    dumps = current_app.json.dumps
+
+    def body() -> Iterator[bytes]:
+        # One JSON object, written as it is made: the head, then the rows.
+        yield (dumps(head)[:-1] + ', "rows": [').encode("utf-8")
+        separator = ""
+        for rows in chunks:
+            for row in rows:
+                yield (separator + dumps(row)).encode("utf-8")
+                separator = ", "
+        yield b"]}"
+
+    return Response(stream_with_context(body()), headers=_export_headers(first, "json"),
+                    content_type="application/json")
