@@ -15,7 +15,8 @@ segmenter cuts it. Each concept can be found at levels, strongest first:
     a member of its group in ``data/thesaurus.txt`` (普法 for 法治宣传教育), or
     for an English phrase its entry in ``data/glossary_en.txt``;
 ``piece``
-    one distinctive part alone (规范性文件 for 行政规范性文件); which parts are
+    one distinctive part alone (规范性文件 for 行政规范性文件, 出庭应诉 for
+    出庭应诉率); which parts are
     distinctive depends on the index (a part in most reports is not), so the
     plan lists the candidates and :mod:`searchlib.tiers` keeps the rare ones.
 
@@ -61,7 +62,9 @@ class Concept:
         """The node of each level this concept has (pieces excepted: see tiers)."""
         levels: dict[str, Node] = {"typed": self.node}
         if self.parts:
-            levels["parts"] = And(tuple(Words(p) for p in self.parts)) if len(self.parts) > 1 else Words(self.parts[0])
+            # A one-character part is found as a character (as a word it would rarely be one).
+            nodes = tuple(Exact(p) if len(p) == 1 else Words(p) for p in self.parts)
+            levels["parts"] = And(nodes) if len(nodes) > 1 else nodes[0]
         if self.synonyms:
             levels["thesaurus"] = Or(tuple(Words(s) for s in self.synonyms)) if len(self.synonyms) > 1 \
                 else Words(self.synonyms[0])
@@ -136,7 +139,7 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
             return Concept(typed, node, synonyms=_with_synonyms(english), required=required)
         words = query_words(node.text)
         parts = _parts(words)
-        pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts])
+        pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts, *_sub_words(words)])
                        if len(p) >= 2 and p != typed)
         synonyms = tuple(s for s in _synonyms_of(typed, words) if s != typed)
         return Concept(typed, node, parts=parts if parts != tuple(words) else (), synonyms=synonyms,
@@ -148,12 +151,17 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
 
 
 def _parts(words: list[str]) -> tuple[str, ...]:
-    """Each word's longest dictionary sub-words (single characters dropped), in order."""
+    """Each word's longest dictionary sub-words, in order, with the characters no sub-word covers as
+    parts of their own (依法治镇 -> 依法 治 镇: all of them, not 依法 alone, stand for it)."""
     out: list[str] = []
     for word in words:
-        pieces = [p for p in components(word, PARTS_MIN_CHARS) if len(p) > 1]
-        out.extend(pieces or [word])
+        out.extend(components(word, PARTS_MIN_CHARS) or [word])
     return tuple(dict.fromkeys(out))
+
+
+def _sub_words(words: list[str]) -> list[str]:
+    """Every word's longest dictionary sub-words of two characters or more (candidates for a piece)."""
+    return [p for word in words for p in components(word, PARTS_MIN_CHARS) if len(p) > 1]
 
 
 def _synonyms_of(typed: str, words: list[str]) -> list[str]:

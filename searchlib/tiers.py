@@ -126,6 +126,27 @@ class TierRanker:
             scores = np.where(hit, found.scores[at] if len(found.docs) else 0.0, 1.0)
         return docs, scores
 
+    def plainly_scored(self, node: Node) -> tuple[np.ndarray, np.ndarray]:
+        """The documents ``node`` matches, scored as the plain BM25F of its words in the text (a word found
+        only as characters counts as a tenth of the weakest word). The typed level's query adds bonuses
+        for a literal run (the sum of its bigrams' scores) that would let a long thesaurus entry outscore
+        the word the researcher typed."""
+        docs = self.matcher.docarray(node)
+        words = sorted({w for leaf in _words_in(node) for w in query_words(leaf)})
+        fast = self.matcher.fast
+        if fast is None or not words or not len(docs):
+            return docs, np.ones(len(docs))
+        query = wq.Or([wq.Term("text", w) for w in words]) if len(words) > 1 else wq.Term("text", words[0])
+        try:
+            found = fast.evaluate(query, self.matcher.memo)
+        except Unsupported:
+            return docs, np.ones(len(docs))
+        if not len(found.docs):
+            return docs, np.full(len(docs), 0.1)
+        at = np.minimum(np.searchsorted(found.docs, docs), len(found.docs) - 1)
+        floor = 0.1 * float(found.scores.min())
+        return docs, np.where(found.docs[at] == docs, found.scores[at], floor)
+
     def _field_scored(self, fieldname: str, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
         """Documents whose ``fieldname`` (title, heading) holds the concept: every word of it as typed,
         of all its parts, or of one thesaurus member."""
@@ -155,7 +176,8 @@ class TierRanker:
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         levels: dict[str, int] = {}
         for level, node in concept.level_nodes().items():
-            docs, scores = _within(*self.scored(node), allowed)
+            found_here = self.scored(node) if level == "typed" else self.plainly_scored(node)
+            docs, scores = _within(*found_here, allowed)
             levels[level] = len(docs)
             parts.append((docs, scores * LEVEL_WEIGHTS[level]))
         # Headings and titles are text of their section and report here (the typed level only ranks by them).
@@ -169,7 +191,7 @@ class TierRanker:
         pieces = [p for p in concept.pieces if self._distinctive(p)]
         if pieces:
             found.pieces = tuple(pieces)
-            piece_parts = [_within(*self.scored(Words(p)), allowed) for p in pieces]
+            piece_parts = [_within(*self.plainly_scored(Words(p)), allowed) for p in pieces]
             found.piece_docs, piece_scores = best_of(piece_parts)
             found.piece_scores = piece_scores * LEVEL_WEIGHTS["piece"]
             levels["piece"] = len(found.piece_docs)
@@ -307,6 +329,13 @@ class TierRanker:
             ranked = sorted(by_report.get(code, []))[:per_report]
             out[code] = [(d, s) for _, d, s in ranked]
         return out
+
+
+def _words_in(node: Node) -> list[str]:
+    """The typed texts of every Words node in a tree."""
+    if isinstance(node, Words):
+        return [node.text]
+    return [t for child in getattr(node, "children", ()) for t in _words_in(child)]
 
 
 def best_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
