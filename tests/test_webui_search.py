@@ -205,16 +205,31 @@ def test_pages_show_the_next_hits_and_link_to_each_other(page, library):
     assert dom.css_first(".pager [aria-current=page]").text() == "2"
 
 
-def test_grouping_by_report_puts_each_hit_under_its_report(page, library):
-    hits = library.search(SearchRequest(q=QUERY, limit=20)).hits
+def test_grouping_by_report_shows_the_librarys_groups_with_their_match_counts(page, library):
+    # Grouping happens once, in the library: a page is reports, each with how many of its paragraphs match
+    # (not the hits of one page of paragraphs regrouped, which said "1 段" for a report with five).
+    grouped = library.search(SearchRequest(q=QUERY, limit=20, group=True))
     _, dom = page(f"/search?q={QUERY}&group=report")
     groups = dom.css("li.group")
-    assert len(groups) == len({h.doc_id for h in hits})
-    for group in groups:
-        doc_id = group.css_first(".group-title a").attributes["href"].split("?")[0].rsplit("/", 1)[1]
-        pids = [a.attributes["href"][3:] for a in group.css("a.permalink")]
-        assert pids and all(pid.startswith(doc_id) for pid in pids)
+    assert len(groups) == len(grouped.groups) == grouped.total_reports
+    for node, group in zip(groups, grouped.groups):
+        doc_id = node.css_first(".group-title a").attributes["href"].split("?")[0].rsplit("/", 1)[1]
+        assert doc_id == group.doc_id
+        assert node.css_first("[data-matches]").text() == f"{group.matches} 段"
+        assert [a.attributes["href"] for a in node.css("a.permalink")] == [group.best.url]
+    assert sum(g.matches for g in grouped.groups) == grouped.total
+    assert any(g.matches > 1 for g in grouped.groups), "a report with several matches is in the test"
+    assert dom.css_first("[data-total-reports]").text() == str(grouped.total_reports)
     assert "checked" in dom.css_first("input[name=group]").attributes
+
+
+def test_grouped_pages_count_reports(page, library):
+    grouped = library.search(SearchRequest(q="法治", limit=2, offset=2, group=True))
+    _, dom = page("/search?q=法治&group=report&limit=2&page=2")
+    assert [n.css_first("[data-matches]").text() for n in dom.css("li.group")] == \
+        [f"{g.matches} 段" for g in grouped.groups]
+    pages = [a.text() for a in dom.css(".pager a, .pager [aria-current=page]") if a.text().isdigit()]
+    assert max(map(int, pages)) == -(-grouped.total_reports // 2)
 
 
 # --- when nothing matches, or the request is wrong ---------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from searchlib.query import canonical_filter_value
@@ -192,23 +192,6 @@ def reuse_of(store: ReuseStore | None, pids, limit: int) -> dict[str, dict]:
 
 def similarity_label(jaccard: float) -> str:
     return "相同" if jaccard >= 1.0 else f"{jaccard:.0%} 相似"
-
-
-@dataclass
-class ReportGroup:
-    doc_id: str
-    title: str | None
-    meta: Hit
-    hits: list[Hit] = field(default_factory=list)
-
-
-def group_by_report(hits: list[Hit]) -> list[ReportGroup]:
-    """This page's hits under their reports, in the order each report first appears."""
-    groups: dict[str, ReportGroup] = {}
-    for hit in hits:
-        group = groups.setdefault(hit.doc_id, ReportGroup(hit.doc_id, hit.title, hit))
-        group.hits.append(hit)
-    return list(groups.values())
 
 
 def suggestions(state: SearchState) -> list[tuple[str, str]]:

@@ -47,12 +47,13 @@ def search_page():
         return _search_error(str(exc), state)
     except QueryError as exc:
         return _search_error(f"无法执行该检索：{exc}", state)
-    pages = page_count(results.total, state)
+    # Grouped results page through reports, not paragraphs.
+    pages = page_count(results.total_reports if state.group else results.total, state)
     return render_template(
         "search.html", state=state, results=results, facets=present.facets(results, state),
         reuse=present.reuse_of(library().reuse_store(), [h.pid for h in results.hits],
                                current_app.config["REUSE_HIT_LIMIT"]),
-        chips=present.chips(state), groups=present.group_by_report(results.hits) if state.group else None,
+        chips=present.chips(state), groups=results.groups if state.group else None,
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
         suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
         export_limit=current_app.config["EXPORT_LIMIT"])
