@@ -1,6 +1,7 @@
 """Search: the results page, its JSON twin and the CSV/JSON export of a whole result set."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -71,11 +72,12 @@ def check_boilerplate(state: SearchState) -> None:
 
 def _counted(suggestions: list[tuple[str, str]], state: SearchState) -> list[tuple[str, str, int | None]]:
     """Each suggested query with how many paragraphs it would find, so the researcher can pick;
-    one that would find nothing either is a dead end, and left out."""
+    one that would find nothing either is a dead end, and left out. Counted under everything the
+    link keeps (filters and the boilerplate choice), so the number is what the link will show."""
     out = []
     for q, why in suggestions:
         try:
-            total = library().search(SearchRequest(q=q, limit=0, **state.filters)).total
+            total = library().search(dataclasses.replace(state, q=q).search_request(limit=0, offset=0)).total
         except QueryError:
             continue
         if total:
