@@ -277,6 +277,22 @@ def test_requests_that_cannot_be_run_get_a_clear_400_and_keep_the_search_box(pag
     assert dom.css_first("form.searchbar input[name=q]") is not None
 
 
+@pytest.mark.parametrize("path", ["/", "/search?q=法治", "/kwic?q=法治", "/stats?q=法治", "/help", "/p/nothing"])
+def test_no_search_box_cuts_what_is_pasted_into_it(client, path):
+    # A maxlength cut a pasted 3,000-character query at 500, mid-word, without a word; the server
+    # refuses a query that is too long with a message instead (issue 21, item 4).
+    html = client.get(path).get_data(as_text=True)
+    assert "maxlength" not in html
+
+
+def test_a_query_too_long_is_refused_saying_how_long_and_stays_whole_in_the_box(page):
+    pasted = "行政复议纠错率" * 430
+    _, dom = page("/search?q=" + pasted, status=400)
+    notice = dom.css_first(".notice").text()
+    assert "检索式过长" in notice and f"共 {len(pasted)} 字" in notice and "上限 500 字" in notice
+    assert dom.css_first("form.searchbar input[name=q]").attributes["value"] == pasted
+
+
 # --- the JSON twin ---------------------------------------------------------------------------
 
 def test_api_search_is_the_clis_json_shape_for_the_same_query(client, index_dir, capsys):

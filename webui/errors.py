@@ -25,7 +25,7 @@ def error_response(status: int, message: str):
             body["status"] = "error"
         return jsonify(body), status
     return render_template("error.html", status=status, title=TITLES.get(status, "出错了"), message=message,
-                           q=request.args.get("q", "")[:500]), status
+                           q=request.args.get("q", "")), status
 
 
 def init_app(app: Flask) -> None:

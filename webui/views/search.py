@@ -93,7 +93,7 @@ def _home(state: SearchState):
 
 
 def _search_error(message: str, state: SearchState | None = None):
-    state = state or SearchState(q=request.args.get("q", "")[:500])
+    state = state or SearchState(q=request.args.get("q", ""))
     return render_template("search.html", state=state, results=None, error=message, facets=[], reuse={},
                            chips=present.chips(state), groups=None, pages=1, window=[], suggestions=[],
                            export_args={}, export_limit=current_app.config["EXPORT_LIMIT"]), 400
