@@ -16,6 +16,7 @@ from searchlib.reuse import ReuseStore, paragraph_summary
 from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Hit, Results
 from searchlib.stats import METRIC_LABELS
 
+from webui.messages import zh
 from webui.params import KWIC_MAX_WIDTH, SearchState
 
 UNKNOWN = "unknown"   # what the query layer's facets call a missing value
@@ -371,4 +372,4 @@ GLOBALS = {"SORT_LABELS": SORT_LABELS, "view_links": view_links, "KWIC_SORT_LABE
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
            "genre_label": lambda v: value_label("genre", v), "similarity": similarity_label,
-           "rate": rate}
+           "rate": rate, "zh": zh}

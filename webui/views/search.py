@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
 
 from webui import present
+from webui.messages import zh
 from webui.params import ParamError, SearchState, read_state
 from webui.store import library
 
@@ -47,7 +48,7 @@ def search_page():
     except ParamError as exc:
         return _search_error(str(exc), state)
     except QueryError as exc:
-        return _search_error(f"无法执行该检索：{exc}", state)
+        return _search_error(zh(exc), state)   # the notice's heading already says 无法执行该检索
     # Grouped results page through reports, not paragraphs.
     pages = page_count(results.total_reports if state.group else results.total, state)
     return render_template(
