@@ -116,7 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one entry per report: its best paragraph and how many of its paragraphs match")
     p.add_argument("--limit", type=int, default=10, help="hits (or reports, with --group) to show (default 10)")
     p.add_argument("--offset", type=int, default=0, help="hits to skip (for paging)")
-    p.add_argument("--json", action="store_true", help="print the result set as JSON")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the result set as JSON")
+    out.add_argument("--csv", action="store_true",
+                     help="print the hits as CSV for a spreadsheet (UTF-8 with BOM, CRLF): one row per paragraph, "
+                          "or per report with --group; the same columns as the web's export")
+    p.add_argument("--base-url", default="", metavar="URL",
+                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
 
     p = sub.add_parser("serve", help="serve the web UI (builds the index first if there is none)",
                        description="Serve the web UI with a production WSGI server (waitress). If the index "
@@ -163,8 +169,10 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"])
     p.add_argument("--limit", type=int, default=None, help="at most this many rows (default: all)")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV (for a spreadsheet)")
+    out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
     out.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--base-url", default="", metavar="URL",
+                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
 
     p = sub.add_parser("stats", help="distribution of hits by year or place, against coverage",
                        description="Matching paragraphs and reports per year (or province, city, county), "
@@ -178,7 +186,7 @@ def _add_research_commands(sub) -> None:
                    choices=["per_100_reports", "per_10k_chars", "reports", "paragraphs"],
                    help="the number shown in the table's last column and in the chart")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV")
+    out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
     out.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
@@ -276,15 +284,38 @@ def cmd_search(args) -> int:
                                 boilerplate=args.boilerplate)
         results = library.search(request)
         data = results.to_json(library.reuse_store()) if args.json else None
+        table = _search_csv(library, results, args.base_url) if args.csv else None
     finally:
         library.close()
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.csv:
+        _write_csv(table)
     else:
         _print_results(results)
     for problem in results.problems:
         _warn(f"note: {problem}")
     return EXIT_OK
+
+
+def _search_csv(library, results, base_url: str) -> str:
+    """The hits as the web exports them: a paragraph a row, or (grouped) a report a row."""
+    from searchlib import export
+
+    reports: dict[str, dict] = {}
+    if results.groups is not None:
+        return export.csv_text(export.REPORT_COLUMNS, [
+            export.report_row(g, library.paragraph(g.best.pid) or {}, base_url) for g in results.groups])
+    rows = [export.paragraph_row(hit, reports.setdefault(hit.doc_id, library.paragraph(hit.pid) or {}), base_url)
+            for hit in results.hits]
+    return export.csv_text(export.PARAGRAPH_COLUMNS, rows)
+
+
+def _write_csv(text: str) -> None:
+    """A CSV as bytes: its BOM and CRLF line ends reach the file whatever the terminal's encoding."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 # glibc gives each thread that allocates under contention its own malloc arena (up to 8 per
@@ -342,7 +373,7 @@ def cmd_kwic(args) -> int:
         library.close()
     shown = rows if args.limit is None else rows[:args.limit]
     if args.csv:
-        kwic.write_csv(shown, sys.stdout)
+        _write_csv(kwic.to_csv(shown, base_url=args.base_url))
     elif args.json:
         print(json.dumps({"query": args.query, "total": len(rows), "width": args.width, "sort": args.sort,
                           "rows": [r.to_dict() for r in shown]}, ensure_ascii=False, indent=2))
@@ -368,7 +399,7 @@ def cmd_stats(args) -> int:
     if args.svg:
         args.svg.write_text(stats.to_svg(table, metric=args.metric), encoding="utf-8")
     if args.csv:
-        sys.stdout.write(stats.to_csv(table))
+        _write_csv(stats.to_csv(table))
     elif args.json:
         print(stats.to_json(table))
     else:
@@ -378,6 +409,7 @@ def cmd_stats(args) -> int:
 
 def cmd_reuse(args) -> int:
     from searchlib import reuse
+    from searchlib.export import paragraph_number
     from searchlib.search import Library
 
     index_dir = args.index or default_index_dir()
@@ -402,7 +434,8 @@ def cmd_reuse(args) -> int:
         store.close()
     if args.json:
         print(json.dumps({"doc_id": args.doc_id, "paragraphs": [
-            {"pid": r.pid, "position": r.position, "text": texts[r.pid], "shared_count": r.shared_count,
+            {"pid": r.pid, "position": r.position, "paragraph_number": paragraph_number(r.position),
+             "text": texts[r.pid], "shared_count": r.shared_count,
              "earliest": r.earliest.to_dict(), "also_in": [o.to_dict() for o in r.also_in]} for r in found]},
             ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -411,7 +444,8 @@ def cmd_reuse(args) -> int:
         text = texts[r.pid]
         first = r.earliest
         origin = "this report" if first.doc_id == args.doc_id else f"{first.year or '年份不详'} {first.locality}"
-        print(f"\n§{r.position} /p/{r.pid}  also in {r.shared_count} other report(s); earliest: {origin}")
+        print(f"\n¶{paragraph_number(r.position)} /p/{r.pid}  also in {r.shared_count} other report(s); "
+              f"earliest: {origin}")
         print("    " + (text[:70] + "…" if len(text) > 70 else text))
         for o in r.also_in:
             same = "identical" if o.jaccard == 1.0 else f"{o.jaccard:.0%} alike"

@@ -23,8 +23,6 @@ in one table must therefore share their filters; a filter inside OR, NOT or
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import threading
 from dataclasses import asdict, dataclass, field
@@ -32,6 +30,7 @@ from html import escape
 
 from searchlib.analysis import normalize
 from searchlib.engine import Compiler
+from searchlib.export import csv_text
 from searchlib.kwic import matching_docnums, pad_right
 from searchlib.places import MUNICIPALITIES, gazetteer
 from searchlib.query import And, Filter, Not, QueryError, filters_in
@@ -292,13 +291,8 @@ def rows(table: Distribution, include_totals: bool = True) -> list[dict]:
 
 
 def to_csv(table: Distribution) -> str:
-    """Long-format CSV; a gap is an empty field, never 0."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for record in rows(table):
-        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
-    return buffer.getvalue()
+    """Long-format CSV (see :mod:`searchlib.export`); a gap is an empty field, never 0."""
+    return csv_text(CSV_COLUMNS, rows(table))
 
 
 def to_json(table: Distribution) -> str:

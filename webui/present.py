@@ -5,15 +5,15 @@ and JSON twins show.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import PurePath
 
+# The one CSV writer (searchlib.export), under the names the web's views and tests use.
+from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
 from searchlib.query import canonical_filter_value
 from searchlib.reuse import ReuseStore, paragraph_summary
-from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Hit, Results
+from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
 from searchlib.stats import METRIC_LABELS
 
 from webui.messages import zh
@@ -228,7 +228,7 @@ def report_meta(stored: dict) -> dict:
 
 def paragraph_record(stored: dict) -> dict:
     return {"pid": stored["pid"], "doc_id": stored["doc_id"], "position": stored.get("position", 0),
-            "paragraph_number": stored.get("position", 0) + 1, "section_kind": stored.get("section_kind"),
+            "paragraph_number": paragraph_number(stored.get("position", 0)), "section_kind": stored.get("section_kind"),
             "section_heading": stored.get("heading"), "text": stored.get("text", ""),
             "url": f"/p/{stored['pid']}"}
 
@@ -295,39 +295,7 @@ def search_json(results: Results, reuse_store: ReuseStore | None = None, reuse_l
     return results.to_json(reuse_store, reuse_limit)
 
 
-EXPORT_COLUMNS = ("pid", "permalink", "doc_id", "title", "publisher", "report_year", "publish_date", "province",
-                  "city", "county", "township", "level", "body", "genre", "section_kind", "section_heading",
-                  "paragraph_number", "text")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def export_row(hit: Hit, stored: dict, root_url: str) -> dict:
-    return {
-        "pid": hit.pid, "permalink": root_url + hit.url.lstrip("/"), "doc_id": hit.doc_id, "title": hit.title,
-        "publisher": stored.get("publisher"), "report_year": hit.report_year, "publish_date": hit.publish_date,
-        "province": hit.province, "city": hit.city, "county": hit.county, "township": hit.township,
-        "level": hit.level, "body": hit.body, "genre": stored.get("genre"), "section_kind": hit.section_kind,
-        "section_heading": hit.section_heading, "paragraph_number": hit.position + 1, "text": hit.text,
-    }
-
-
-def csv_bytes(columns, records) -> bytes:
-    """CSV for Excel: a UTF-8 BOM (else Chinese turns to mojibake) and no cell that runs as a formula."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({k: spreadsheet_safe(record.get(k)) for k in columns})
-    return out.getvalue().encode("utf-8")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell Excel shows as text: a leading = + - @ would otherwise be run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+EXPORT_COLUMNS = PARAGRAPH_COLUMNS
 
 
 # --- moving between the views of one query ----------------------------------------------

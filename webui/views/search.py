@@ -7,6 +7,7 @@ import math
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from searchlib.export import paragraph_row
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
 
 from webui import present
@@ -143,7 +144,7 @@ def export_rows(state: SearchState) -> tuple[list[dict], object]:
         for hit in results.hits:
             if hit.doc_id not in reports:
                 reports[hit.doc_id] = lib.paragraph(hit.pid) or {}
-            rows.append(present.export_row(hit, reports[hit.doc_id], root))
+            rows.append(paragraph_row(hit, reports[hit.doc_id], root))
         if len(results.hits) < chunk:
             break
     return rows, first
