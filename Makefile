@@ -35,6 +35,7 @@ serve: install
 browser:
 	@{ command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; } || { \
 	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium and CJK fonts for the browser tests (apt-get, once; about a minute and a half) ..."; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "warning: chromium or CJK fonts missing and not root; browser tests will be skipped or show boxes"; fi; }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import json
 import os
 import re
@@ -335,11 +336,23 @@ def _limit_malloc_arenas(count: int) -> None:
 
 
 def cmd_serve(args) -> int:
+    import waitress
+
     from searchlib.indexing import IndexMissing, build_index, resolve_index_dir
+    from webui import create_app
+    from webui.store import warm_up
 
     _limit_malloc_arenas(SERVE_MALLOC_ARENAS)
 
     index_dir = args.index or default_index_dir()
+    app = create_app({"INDEX_DIR": str(index_dir), "OPEN_INDEX_EAGERLY": False})   # warmed up below
+    # Take the port before anything is built or announced: a busy port is one line with the way
+    # out, not a server that says it is serving and then fails.
+    try:
+        server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads,
+                                        ident="searchlib")
+    except OSError as exc:
+        raise CliError(_listen_problem(args.host, args.port, exc)) from None
     try:
         resolve_index_dir(index_dir)
     except IndexMissing:
@@ -348,15 +361,21 @@ def cmd_serve(args) -> int:
         for path, reason in summary.skipped:
             _warn(f"skipped {path}: {reason}")
         print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs", file=sys.stderr)
-    import waitress
-
-    from webui import create_app
-
-    app = create_app({"INDEX_DIR": str(index_dir)})
+    warm_up(app)   # the first researcher does not wait for the index to open
     print(f"searchlib {__version__} serving {index_dir} on http://{args.host}:{args.port}/ (Ctrl-C stops)",
           file=sys.stderr, flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="searchlib")
+    try:
+        server.run()
+    finally:
+        server.close()
     return EXIT_OK
+
+
+def _listen_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use (is searchlib already running there?); "
+                f"serve on another port: make serve PORT={port + 1}")
+    return f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another: make serve PORT={port + 1}"
 
 
 def cmd_kwic(args) -> int:
