@@ -43,6 +43,7 @@ def test_the_writer_gives_bom_crlf_and_formula_safe_cells():
      "/kwic.csv?q=行政复议&year=2020&sort=right"),
     (["search", "行政复议", "--limit", "1000", "--base-url", WEB_ROOT], "/export.csv?q=行政复议"),
     (["search", "-出庭应诉 行政复议", "--limit", "1000", "--base-url", WEB_ROOT], "/export.csv?q=-出庭应诉 行政复议"),
+    (["search", "行政复议", "--group", "--limit", "1000", "--base-url", WEB_ROOT], "/export-reports.csv?q=行政复议"),
 ])
 def test_the_cli_csv_is_the_webs_byte_for_byte(reuse_index_dir, reuse_client, capsysbinary, command, web):
     printed = cli_bytes(capsysbinary, *command, "--csv", "--index", str(reuse_index_dir))

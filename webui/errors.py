@@ -16,7 +16,7 @@ TITLES = {400: "无法执行该请求", 404: "找不到该页面", 405: "不支�
 
 def wants_json() -> bool:
     path = request.path
-    return path.startswith("/api/") or path in ("/healthz", "/export.json")
+    return path.startswith("/api/") or path in ("/healthz", "/export.json", "/export-reports.json")
 
 
 def error_response(status: int, message: str, detail: str | None = None):
