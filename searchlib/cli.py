@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", metavar="QUERY", help="the query (see syntax below)")
     _index_arg(p)
     _filter_args(p)
-    p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest"])
+    p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest", "published"],
+                   help="relevance; report year (newest, oldest); or publication date, latest first (published)")
     p.add_argument("--boilerplate", choices=["hide", "only"],
                    help="hide paragraphs that 5 or more reports share (templates), or show only them; "
                         "needs `searchlib reuse --build`")
@@ -151,10 +152,12 @@ def _filter_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", help="province | city | county | township (several with |)")
     parser.add_argument("--body", help="government | department")
     parser.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
+    parser.add_argument("--publisher", help="the publishing body, as the report names it (苏州市吴江区人民政府)")
+    parser.add_argument("--published", metavar="YEAR", help="publication year, or a range: 2021-2022")
 
 
 def _research_filters(args) -> dict[str, str]:
-    names = ("year", "province", "city", "county", "level", "body", "section")
+    names = ("year", "province", "city", "county", "level", "body", "section", "publisher", "published")
     return {n: getattr(args, n) for n in names if getattr(args, n)}
 
 
@@ -281,8 +284,8 @@ def cmd_search(args) -> int:
     try:
         request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
                                 county=args.county, level=args.level, body=args.body, section=args.section,
-                                sort=args.sort, limit=args.limit, offset=args.offset, group=args.group,
-                                boilerplate=args.boilerplate)
+                                publisher=args.publisher, published=args.published, sort=args.sort,
+                                limit=args.limit, offset=args.offset, group=args.group, boilerplate=args.boilerplate)
         results = library.search(request)
         data = results.to_json(library.reuse_store()) if args.json else None
         table = _search_csv(library, results, args.base_url) if args.csv else None

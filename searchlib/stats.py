@@ -28,12 +28,15 @@ import threading
 from dataclasses import asdict, dataclass, field
 from html import escape
 
+import numpy as np
+
 from searchlib.analysis import normalize
 from searchlib.engine import Compiler
 from searchlib.export import csv_text
 from searchlib.kwic import matching_docnums, pad_right
 from searchlib.places import MUNICIPALITIES, gazetteer
 from searchlib.query import And, Filter, Not, QueryError, filters_in
+from searchlib.search import COLUMN_FILTERS, column_filtered
 
 BY = ("year", "province", "city", "county")
 MAX_QUERIES = 4
@@ -209,7 +212,12 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
     searcher = found[0].searcher
     tree = And(tuple(shared)) if len(shared) > 1 else (shared[0] if shared else None)
     population = sorted(searcher.docs_for_query(Compiler(searcher).compile(tree)))
-    canonical = {f.field: f.value for f in shared}
+    # Filters on report fields outside the query language (publisher, publication year) narrow it too.
+    by_column = {k: v for k, v in filters.items() if k in COLUMN_FILTERS}
+    if by_column:
+        population = column_filtered(library.columns(searcher), np.asarray(population, dtype=np.int64),
+                                     by_column).tolist()
+    canonical = {f.field: f.value for f in shared} | by_column
     columns = paragraph_columns(searcher)
     column = columns[_COLUMN[by]]
 

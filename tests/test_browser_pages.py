@@ -184,3 +184,33 @@ def test_on_a_desktop_the_facets_stay_beside_the_results(desk):
     assert page.locator('[data-facet="province"]').is_visible()
     assert not page.locator("[data-facets-toggle]").is_visible()
     desk.shot("i21-desktop-search", full_page=False)
+
+
+# --- 9. report-level export, publisher and publication-year facets, publication order -----------
+
+def test_a_result_page_orders_by_publication_narrows_by_publisher_and_exports_a_report_a_row(desk, tmp_path):
+    page = desk.open("/search?q=法律顾问")
+    page.select_option("select[name=sort]", "published")     # JavaScript re-runs the search
+    page.wait_for_url(re.compile(r"sort=published"))
+    dates = [t.split()[0] for t in page.locator(".hit-meta .published").all_inner_texts()]
+    assert len(dates) > 2 and dates == sorted(dates, reverse=True)
+    assert page.locator('[data-facet="published"]').is_visible()
+    desk.shot("i21-published-order")
+    page.locator('[data-facet="publisher"] a').first.click()
+    page.wait_for_url(re.compile(r"publisher="))
+    assert "发布机关" in page.locator(".chip").first.inner_text()
+    page.click("input[name=group]")
+    page.wait_for_url(re.compile(r"group=report"))
+    reports = int(page.inner_text("[data-total-reports]"))
+    with page.expect_download() as download:
+        page.locator("[data-report-export] a[data-format=csv]").click()
+    saved = tmp_path / "reports.csv"
+    download.value.save_as(saved)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert len(rows) == reports == len({r["doc_id"] for r in rows})
+    assert all(r["best_permalink"].startswith(desk.base + "/p/") and int(r["matches"]) >= 1 for r in rows)
+    desk.shot("i21-publisher-grouped")

@@ -14,7 +14,8 @@ from werkzeug.datastructures import MultiDict
 
 from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SORTS, SearchRequest
 
-FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
+FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre", "publisher",
+                 "published")
 GROUPS = ("report",)
 MAX_PARAM_CHARS = 100        # a place name or a year range is never longer
 MAX_API_LIMIT = 100          # hits per page (HTML or /api/search); /export.* is for more

@@ -26,7 +26,7 @@ BODY_LABELS = {"government": "政府", "department": "部门"}
 SECTION_LABELS = {"achievements": "做法与成效", "problems": "存在问题", "plans": "下一步安排",
                   "leadership": "负责人履职", "other": "其他"}
 GENRE_LABELS = {"report": "法治政府建设报告", "other": "其他文件"}
-SORT_LABELS = {"relevance": "相关度", "newest": "年份从新到旧", "oldest": "年份从旧到新"}
+SORT_LABELS = {"relevance": "相关度", "newest": "年份从新到旧", "oldest": "年份从旧到新", "published": "发布日期从新到旧"}
 
 # (URL parameter, facet key in Results.facets, Chinese title, what it means)
 FACETS = (
@@ -38,6 +38,8 @@ FACETS = (
     ("body", "body", "主体", "由一级政府还是由政府部门出具。"),
     ("section", "section_kind", "章节", "段落所在的章节类型：做法与成效、存在问题、下一步安排、负责人履职、其他。"),
     ("genre", "genre", "文种", "法治政府建设报告，或混入语料的其他文件。"),
+    ("publisher", "publisher", "发布机关", "报告署名的发布机关（按报告原文）。"),
+    ("published", "publish_year", "发布年份", "报告发布日期所在的年份（报告所总结的年度见“年份”）。"),
 )
 FACET_TITLES = {param: title for param, _, title, _ in FACETS}
 PLACE_PARAMS = ("province", "city", "county", "township")
@@ -104,6 +106,8 @@ def _is_selected(param: str, value, current: str | None) -> bool:
         return str(value) == current or str(value).startswith(current)
     if param == "year":
         return str(value) == canonical_filter_value("year", current)
+    if param in ("publisher", "published"):
+        return str(value) == current
     canonical = canonical_filter_value(param, current) or current
     return str(value) in canonical.split("|")
 
