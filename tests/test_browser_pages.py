@@ -85,7 +85,7 @@ def test_grouped_results_say_how_many_paragraphs_of_each_report_match(desk):
     shown = {}
     for group in page.locator("li.group").all():
         doc_id = group.locator(".group-title a").get_attribute("href").split("?")[0].rsplit("/", 1)[1]
-        shown[doc_id] = int(group.locator("[data-matches]").inner_text().split()[0])
+        shown[doc_id] = int(group.locator(".group-title .n").inner_text().split()[0])
     assert shown == per_report
     assert max(shown.values()) > 1, "a report with several matching paragraphs is in the test"
 
@@ -117,6 +117,8 @@ def test_a_pasted_long_query_is_refused_with_its_length_not_cut(desk):
     page.press("[data-search-box]", "Enter")
     page.wait_for_url(re.compile(r"/search\?q="))
     desk.shot("i21-long-query", full_page=False)
+    assert page.locator("[role=alert]").count() == 1, \
+        f"no notice; the page answered {page.locator('[data-total]').all_inner_texts()} for a cut query"
     notice = page.locator("[role=alert]").inner_text()
     assert "检索式过长" in notice and f"共 {len(pasted)} 字" in notice
     assert len(page.input_value("[data-search-box]")) == len(pasted)
