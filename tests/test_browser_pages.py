@@ -17,33 +17,28 @@ OWN_STATUS = re.compile(r"^Failed to load resource: the server responded with a 
 DESKTOP = {"width": 1280, "height": 860}
 
 
-def new_tab(browser, base: str, viewport: dict) -> tuple[Tab, object]:  # noqa: F811
+def open_tab(browser, base: str, viewport: dict):  # noqa: F811
+    """A tab at ``viewport`` that fails its test on a console error (other than a page's own 400/404)."""
     context = browser.new_context(viewport=viewport, locale="zh-CN")
-    return Tab(context.new_page(), base), context
+    tab = Tab(context.new_page(), base)
+    yield tab
+    context.close()
+    assert not [e for e in tab.errors if not OWN_STATUS.match(e)], f"console errors: {tab.errors}"
 
 
 @pytest.fixture
 def desk(browser, live_server):  # noqa: F811
-    tab, context = new_tab(browser, live_server, DESKTOP)
-    yield tab
-    context.close()
-    assert not [e for e in tab.errors if not OWN_STATUS.match(e)], f"console errors: {tab.errors}"
+    yield from open_tab(browser, live_server, DESKTOP)
 
 
 @pytest.fixture
 def phone(browser, live_server):  # noqa: F811
-    tab, context = new_tab(browser, live_server, PHONE)
-    yield tab
-    context.close()
-    assert not [e for e in tab.errors if not OWN_STATUS.match(e)], f"console errors: {tab.errors}"
+    yield from open_tab(browser, live_server, PHONE)
 
 
 @pytest.fixture
 def reuse_desk(browser, reuse_live_server):  # noqa: F811
-    tab, context = new_tab(browser, reuse_live_server, DESKTOP)
-    yield tab
-    context.close()
-    assert not [e for e in tab.errors if not OWN_STATUS.match(e)], f"console errors: {tab.errors}"
+    yield from open_tab(browser, reuse_live_server, DESKTOP)
 
 
 def table_rows(page) -> list[list[str]]:
