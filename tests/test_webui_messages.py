@@ -69,3 +69,14 @@ def test_the_json_api_keeps_the_librarys_english_as_detail(client):
 
 def test_an_unknown_message_is_shown_rather_than_lost():
     assert zh("something new") == f"{UNKNOWN_LEAD}（something new）"
+
+
+@pytest.mark.parametrize("url, notes", [
+    ("/kwic?q=(行政复议", ["注意：自动补上了缺少的右括号 )（unmatched bracket）。"]),
+    ("/stats?q=行政复议&q=(法治 OR", ["注意：Q2：OR（或）的一侧没有内容，已忽略这个 OR。",
+                                     "注意：Q2：自动补上了缺少的右括号 )（unmatched bracket）。"]),
+])
+def test_the_concordance_and_the_distribution_say_what_they_changed_in_a_query(page, url, notes):
+    # An auto-closed bracket was silent there; now it is said, in Chinese, as on the search page.
+    _, dom = page(url)
+    assert [li.text() for li in dom.css("ul.problems li")] == notes

@@ -11,7 +11,7 @@ from pathlib import PurePath
 
 # The one CSV writer (searchlib.export), under the names the web's views and tests use.
 from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
-from searchlib.query import canonical_filter_value
+from searchlib.query import canonical_filter_value, parse
 from searchlib.reuse import ReuseStore, paragraph_summary
 from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
 from searchlib.stats import METRIC_LABELS
@@ -331,6 +331,11 @@ def filter_title(param: str) -> str:
     return FACET_TITLES.get(param, "乡镇" if param == "township" else param)
 
 
+def query_notes(q: str) -> list[str]:
+    """What the parser noted about a query (an auto-closed bracket, an ignored OR …), in Chinese."""
+    return [zh(note) for note in parse(q or "").problems]
+
+
 def rate(value) -> str:
     """A rate as a table shows it: at most two decimals, no trailing zeros."""
     if value is None:
@@ -340,7 +345,8 @@ def rate(value) -> str:
 
 GLOBALS = {"SORT_LABELS": SORT_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
-           "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label}
+           "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
+           "query_notes": query_notes}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
            "genre_label": lambda v: value_label("genre", v), "similarity": similarity_label,
