@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test install install-test browser clean-index
+.PHONY: serve test install install-test browser clean-index port-free
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-serve: install
+serve: install port-free
 	$(BIN)/searchlib serve --host $(HOST) --port $(PORT)
+
+# A busy port is one line with the PORT= hint, before anything is built or announced.
+port-free: install
+	@$(BIN)/searchlib serve --check-port --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the end-to-end browser tests; installing it needs root
 # (CI runs as root). Without it those tests are skipped with a reason, never faked.

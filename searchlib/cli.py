@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, default=CORPUS_DIR,
                    help=f"reports to index when there is no index yet (default: {CORPUS_DIR})")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--check-port", action="store_true",
+                   help="only check that HOST:PORT can be listened on, then exit (0 if so; make serve does "
+                        "this first, whichever server it then runs)")
     _add_research_commands(sub)
     return parser
 
@@ -356,6 +359,9 @@ def cmd_serve(args) -> int:
                                         ident="searchlib")
     except OSError as exc:
         raise CliError(_listen_problem(args.host, args.port, exc)) from None
+    if args.check_port:
+        server.close()
+        return EXIT_OK
     try:
         resolve_index_dir(index_dir)
     except IndexMissing:

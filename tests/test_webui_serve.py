@@ -74,3 +74,16 @@ def test_a_busy_port_is_one_line_with_the_port_hint_and_nothing_is_announced(ind
     assert len(lines) == 1, out.stderr
     assert f"port {port} on 127.0.0.1 is already in use" in lines[0] and f"PORT={port + 1}" in lines[0]
     assert "serving" not in out.stderr and "http://" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_check_port_says_nothing_when_the_port_is_free_and_the_same_line_when_busy(index_dir):
+    port = free_port()
+    command = [sys.executable, "-m", "searchlib", "serve", "--check-port", "--index", str(index_dir),
+               "--host", "127.0.0.1", "--port", str(port)]
+    free = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert (free.returncode, free.stdout, free.stderr) == (0, "", "")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen(1)
+        busy = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 2 and f"make serve PORT={port + 1}" in busy.stderr
