@@ -156,6 +156,11 @@ def find_sources(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[st
         path = Path(raw)
         if path.is_dir():
             for p in path.rglob("*"):
+                if p.is_symlink() and p.is_dir() and not p.name.startswith("."):
+                    # rglob does not walk into it (a link can loop back): say so rather than drop it
+                    problems.append((str(p), "symbolic link to a folder, not followed (index that folder "
+                                             "by its own path to include it)"))
+                    continue
                 if p.suffix.lower() not in SUPPORTED_SUFFIXES or p.name.startswith("."):
                     continue
                 if p.is_file():

@@ -110,6 +110,10 @@ def test_a_dangling_symlink_is_named_as_skipped_like_any_other_file(tmp_path, co
     assert out.returncode == 1
     assert "moved.txt" in out.stderr and "broken symbolic link" in out.stderr
     assert "indexed 1 reports" in out.stdout and "1 file(s) skipped" in out.stdout
+    (folder / "linked").symlink_to(tmp_path / "elsewhere-folder")
+    (tmp_path / "elsewhere-folder").mkdir()
+    linked = run("index", folder, "--index", tmp_path / "ix3", "--quiet", "--no-reuse")
+    assert "linked: symbolic link to a folder, not followed" in linked.stderr
     named = run("index", folder / "moved.txt", "--index", tmp_path / "ix2", "--quiet", "--no-reuse")
     assert "broken symbolic link" in named.stderr and named.returncode != 0
 
