@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?=
 BASE_URL ?=
 
-.PHONY: serve test install install-test browser clean-index
+.PHONY: serve test install install-test browser clean-index port-free
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # The production set-up: gunicorn's worker processes (see `searchlib serve --help`).
-serve: install
+serve: install port-free
 	$(BIN)/searchlib serve --host $(HOST) --port $(PORT) --server gunicorn $(if $(WORKERS),--workers $(WORKERS)) $(if $(BASE_URL),--base-url $(BASE_URL))
+
+# A busy port is one line with the PORT= hint, before anything is built or announced.
+port-free: install
+	@$(BIN)/searchlib serve --check-port --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the end-to-end browser tests; installing it needs root
 # (CI runs as root). Without it those tests are skipped with a reason, never faked.
@@ -39,6 +43,7 @@ serve: install
 browser:
 	@{ command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; } || { \
 	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium and CJK fonts for the browser tests (apt-get, once; about a minute and a half) ..."; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "warning: chromium or CJK fonts missing and not root; browser tests will be skipped or show boxes"; fi; }

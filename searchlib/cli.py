@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", metavar="QUERY", help="the query (see syntax below)")
     _index_arg(p)
     _filter_args(p)
-    p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest"])
+    p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest", "published"],
+                   help="relevance; report year (newest, oldest); or publication date, latest first (published)")
     p.add_argument("--boilerplate", choices=["hide", "only"],
                    help="hide paragraphs that 5 or more reports share (templates), or show only them; "
                         "needs `searchlib reuse --build`")
@@ -127,7 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "no partial matches (the search before tiers)")
     p.add_argument("--limit", type=int, default=10, help="reports (or paragraphs) to show (default 10)")
     p.add_argument("--offset", type=int, default=0, help="hits to skip (for paging)")
-    p.add_argument("--json", action="store_true", help="print the result set as JSON")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the result set as JSON")
+    out.add_argument("--csv", action="store_true",
+                     help="print the results as CSV for a spreadsheet (UTF-8 with BOM, CRLF): one row per report, "
+                          "or per paragraph with --paragraphs; the same columns as the web's exports")
+    p.add_argument("--base-url", default="", metavar="URL",
+                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
 
     p = sub.add_parser("serve", help="serve the web UI (builds the index first if there is none)",
                        description="Serve the web UI with a production WSGI server: gunicorn's worker processes "
@@ -154,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None,
                    help=f"threads per gunicorn worker (default {THREADS_PER_WORKER}), or waitress's threads "
                         "(default 8)")
+    p.add_argument("--check-port", action="store_true",
+                   help="only check that HOST:PORT can be listened on, then exit (0 if so; make serve does "
+                        "this first, whichever server it then runs)")
     _add_research_commands(sub)
     return parser
 
@@ -169,10 +179,12 @@ def _filter_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", help="province | city | county | township (several with |)")
     parser.add_argument("--body", help="government | department")
     parser.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
+    parser.add_argument("--publisher", help="the publishing body, as the report names it (苏州市吴江区人民政府)")
+    parser.add_argument("--published", metavar="YEAR", help="publication year, or a range: 2021-2022")
 
 
 def _research_filters(args) -> dict[str, str]:
-    names = ("year", "province", "city", "county", "level", "body", "section")
+    names = ("year", "province", "city", "county", "level", "body", "section", "publisher", "published")
     return {n: getattr(args, n) for n in names if getattr(args, n)}
 
 
@@ -188,8 +200,10 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"])
     p.add_argument("--limit", type=int, default=None, help="at most this many rows (default: all)")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV (for a spreadsheet)")
+    out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
     out.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--base-url", default="", metavar="URL",
+                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
 
     p = sub.add_parser("stats", help="distribution of hits by year or place, against coverage",
                        description="Matching paragraphs and reports per year (or province, city, county), "
@@ -203,7 +217,7 @@ def _add_research_commands(sub) -> None:
                    choices=["per_100_reports", "per_10k_chars", "reports", "paragraphs"],
                    help="the number shown in the table's last column and in the chart")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV")
+    out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
     out.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
@@ -297,20 +311,44 @@ def cmd_search(args) -> int:
     try:
         request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
                                 county=args.county, level=args.level, body=args.body, section=args.section,
-                                sort=args.sort, limit=args.limit, offset=args.offset,
+                                publisher=args.publisher, published=args.published, sort=args.sort,
+                                limit=args.limit, offset=args.offset,
                                 group=not args.paragraphs, mode="strict" if args.strict else "fuzzy",
                                 boilerplate=args.boilerplate)
         results = library.search(request)
         data = results.to_json(library.reuse_store()) if args.json else None
+        table = _search_csv(library, results, args.base_url) if args.csv else None
     finally:
         library.close()
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.csv:
+        _write_csv(table)
     else:
         _print_results(results)
     for problem in results.problems:
         _warn(f"note: {problem}")
     return EXIT_OK
+
+
+def _search_csv(library, results, base_url: str) -> str:
+    """The hits as the web exports them: a paragraph a row, or (grouped) a report a row."""
+    from searchlib import export
+
+    reports: dict[str, dict] = {}
+    if results.groups is not None:
+        return export.csv_text(export.REPORT_COLUMNS, [
+            export.report_row(g, library.paragraph(g.best.pid) or {}, base_url) for g in results.groups])
+    rows = [export.paragraph_row(hit, reports.setdefault(hit.doc_id, library.paragraph(hit.pid) or {}), base_url)
+            for hit in results.hits]
+    return export.csv_text(export.PARAGRAPH_COLUMNS, rows)
+
+
+def _write_csv(text: str) -> None:
+    """A CSV as bytes: its BOM and CRLF line ends reach the file whatever the terminal's encoding."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 # glibc gives each thread that allocates under contention its own malloc arena (up to 8 per
@@ -338,6 +376,14 @@ def cmd_serve(args) -> int:
     for name in ("workers", "threads"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise CliError(f"--{name} must be at least 1")
+    # Take the port's measure before anything is built or announced: a busy port is one line with the
+    # way out, not a server that says it is serving and then fails (gunicorn would retry for 5 s).
+    try:
+        _try_listening(args.host, args.port)
+    except OSError as exc:
+        raise CliError(_listen_problem(args.host, args.port, exc)) from None
+    if args.check_port:
+        return EXIT_OK
     try:
         base_url = checked_base_url(args.base_url or default_base_url(args.host, args.port))
     except BaseUrlError as exc:
@@ -354,9 +400,15 @@ def cmd_serve(args) -> int:
         print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs", file=sys.stderr)
     from webui import create_app
 
+    from searchlib.search import Library
+
     config = {"INDEX_DIR": str(index_dir), "BASE_URL": base_url}
-    create_app(config)  # opened once here: an index that cannot be read is one line now, not one per worker
     server = args.server or default_server()
+    if server == "gunicorn":
+        # Checked once here (an index that cannot be read is one line now, not one per worker), and let
+        # go of: gunicorn's master serves nothing, and an index held open keeps old generations on disk.
+        Library(index_dir).close()
+        create_app({**config, "OPEN_INDEX_EAGERLY": False})
     print(f"searchlib {__version__} serving {index_dir} on http://{args.host}:{args.port}/ as {base_url} "
           f"with {server} (Ctrl-C stops)", file=sys.stderr, flush=True)
     if server == "gunicorn":
@@ -365,6 +417,22 @@ def cmd_serve(args) -> int:
     else:
         run_waitress(config, args.host, args.port, threads=args.threads or 8)
     return EXIT_OK
+
+
+def _try_listening(host: str, port: int) -> None:
+    """OSError when nothing could listen on host:port now."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def _listen_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use (is searchlib already running there?); "
+                f"serve on another port: make serve PORT={port + 1}")
+    return f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another: make serve PORT={port + 1}"
 
 
 def cmd_kwic(args) -> int:
@@ -381,7 +449,7 @@ def cmd_kwic(args) -> int:
         library.close()
     shown = rows if args.limit is None else rows[:args.limit]
     if args.csv:
-        kwic.write_csv(shown, sys.stdout)
+        _write_csv(kwic.to_csv(shown, base_url=args.base_url))
     elif args.json:
         print(json.dumps({"query": args.query, "total": len(rows), "width": args.width, "sort": args.sort,
                           "rows": [r.to_dict() for r in shown]}, ensure_ascii=False, indent=2))
@@ -407,7 +475,7 @@ def cmd_stats(args) -> int:
     if args.svg:
         args.svg.write_text(stats.to_svg(table, metric=args.metric), encoding="utf-8")
     if args.csv:
-        sys.stdout.write(stats.to_csv(table))
+        _write_csv(stats.to_csv(table))
     elif args.json:
         print(stats.to_json(table))
     else:
@@ -417,6 +485,7 @@ def cmd_stats(args) -> int:
 
 def cmd_reuse(args) -> int:
     from searchlib import reuse
+    from searchlib.export import paragraph_number
     from searchlib.search import Library
 
     index_dir = args.index or default_index_dir()
@@ -441,7 +510,8 @@ def cmd_reuse(args) -> int:
         store.close()
     if args.json:
         print(json.dumps({"doc_id": args.doc_id, "paragraphs": [
-            {"pid": r.pid, "position": r.position, "text": texts[r.pid], "shared_count": r.shared_count,
+            {"pid": r.pid, "position": r.position, "paragraph_number": paragraph_number(r.position),
+             "text": texts[r.pid], "shared_count": r.shared_count,
              "earliest": r.earliest.to_dict(), "also_in": [o.to_dict() for o in r.also_in]} for r in found]},
             ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -450,7 +520,8 @@ def cmd_reuse(args) -> int:
         text = texts[r.pid]
         first = r.earliest
         origin = "this report" if first.doc_id == args.doc_id else f"{first.year or '年份不详'} {first.locality}"
-        print(f"\n§{r.position} /p/{r.pid}  also in {r.shared_count} other report(s); earliest: {origin}")
+        print(f"\n¶{paragraph_number(r.position)} /p/{r.pid}  also in {r.shared_count} other report(s); "
+              f"earliest: {origin}")
         print("    " + (text[:70] + "…" if len(text) > 70 else text))
         for o in r.also_in:
             same = "identical" if o.jaccard == 1.0 else f"{o.jaccard:.0%} alike"

@@ -31,7 +31,15 @@ from typing import Iterable
 import numpy as np
 
 FIELDS = ("report_year", "province", "city", "county", "township", "level", "body", "section_kind", "genre",
-          "doc_id")
+          "doc_id", "publisher", "publish_date", "publish_year")
+
+
+def field_value(row: dict, name: str):
+    """A field's value in a stored row; ``publish_year`` is the year of ``publish_date`` (2022-02-15 -> 2022)."""
+    if name == "publish_year":
+        date = row.get("publish_date") or ""
+        return int(date[:4]) if date[:4].isdigit() else None
+    return row.get(name)
 SUFFIX = ".facets.npz"
 
 
@@ -46,7 +54,7 @@ def _encode(rows: Iterable[dict], fields: tuple[str, ...] = FIELDS) -> dict[str,
     for row in rows:
         for name in fields:
             table = tables[name]
-            value = row.get(name)
+            value = field_value(row, name)
             code = table.get(value)
             if code is None:
                 code = table[value] = len(table)
@@ -131,12 +139,34 @@ def storage_folder(storage) -> str:
     return storage.folder
 
 
+# Fields whose value is the report's, the same for each of its paragraphs.
+REPORT_FIELDS = ("publisher", "publish_date", "publish_year")
+
+
 def _read_segment(leaf, segment, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
     path = facet_file(storage_folder(leaf.storage()), segment)
     if path.exists():
         with np.load(path) as data:
-            if all(f"codes_{name}" in data for name in fields):
-                return {key: data[key] for key in data.files}
+            arrays = {key: data[key] for key in data.files}
+        missing = tuple(name for name in fields if f"codes_{name}" not in arrays)
+        if not missing:
+            return arrays
+        # A file written before these report fields were kept: one stored read per report, not per paragraph.
+        if "codes_doc_id" in arrays and all(name in REPORT_FIELDS for name in missing):
+            return arrays | _by_report(leaf, arrays["codes_doc_id"], missing)
     # No file (an index written before facet files existed): read stored fields.
     rows = [leaf.stored_fields(docnum) for docnum in range(segment.doc_count_all())]
     return _encode(rows, fields)
+
+
+def _by_report(leaf, doc_codes: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Code arrays of report-level fields, read from the first paragraph of each report of a segment."""
+    reports, first = np.unique(doc_codes, return_index=True)
+    encoded = _encode([leaf.stored_fields(int(docnum)) for docnum in first], names)
+    lookup = np.zeros(int(doc_codes.max(initial=0)) + 1, dtype=np.int32)
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        lookup[reports] = encoded[f"codes_{name}"]
+        out[f"codes_{name}"] = lookup[doc_codes]
+        out[f"values_{name}"] = encoded[f"values_{name}"]
+    return out

@@ -156,13 +156,33 @@ def find_sources(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[st
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                         and not p.name.startswith("."))
+            for p in path.rglob("*"):
+                if p.is_symlink() and p.is_dir() and not p.name.startswith("."):
+                    # rglob does not walk into it (a link can loop back): say so rather than drop it
+                    problems.append((str(p), "symbolic link to a folder, not followed (index that folder "
+                                             "by its own path to include it)"))
+                    continue
+                if p.suffix.lower() not in SUPPORTED_SUFFIXES or p.name.startswith("."):
+                    continue
+                if p.is_file():
+                    files.append(p)
+                elif _dangling(p):   # a report the folder promises but cannot give: say so
+                    problems.append((str(p), _dangling_reason(p)))
         elif path.exists():
             files.append(path)
+        elif _dangling(path):
+            problems.append((str(path), _dangling_reason(path)))
         else:
             problems.append((str(path), "no such file or folder"))
-    return sorted(set(files)), problems
+    return sorted(set(files)), sorted(problems)
+
+
+def _dangling(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()
+
+
+def _dangling_reason(path: Path) -> str:
+    return f"broken symbolic link (its target {os.readlink(path)} does not exist)"
 
 
 def resolve_index_dir(index_dir: Path | str) -> Path:

@@ -8,12 +8,11 @@ word.
 """
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from dataclasses import asdict, dataclass
 from typing import IO, Iterable
 
+from searchlib.export import absolute, csv_text
 from searchlib.highlight import match_spans
 from searchlib.query import QueryError, positive_terms
 from searchlib.search import Matching
@@ -129,20 +128,18 @@ def concordance_of(found: Matching, width: int = DEFAULT_WIDTH, sort: str = "lef
 
 # --- export ---------------------------------------------------------------------
 
+def csv_records(rows: Iterable[KwicRow], base_url: str = "") -> list[dict]:
+    """The rows as CSV records; ``base_url`` makes the permalinks absolute for a spreadsheet."""
+    return [{**row.to_dict(), "url": absolute(base_url, row.url)} for row in rows]
+
+
 def write_csv(rows: Iterable[KwicRow], out: IO[str], base_url: str = "") -> None:
-    """CSV with a header; ``base_url`` makes the permalinks absolute for a spreadsheet."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        data = row.to_dict()
-        data["url"] = base_url.rstrip("/") + row.url
-        writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
+    """CSV with a header (see :mod:`searchlib.export`: BOM, CRLF, formula-safe cells)."""
+    out.write(to_csv(rows, base_url))
 
 
 def to_csv(rows: Iterable[KwicRow], base_url: str = "") -> str:
-    buffer = io.StringIO()
-    write_csv(rows, buffer, base_url)
-    return buffer.getvalue()
+    return csv_text(CSV_COLUMNS, csv_records(rows, base_url))
 
 
 # --- terminal -------------------------------------------------------------------

@@ -74,10 +74,11 @@ from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
 
-FACETS = ("report_year", "province", "city", "county", "level", "body", "section_kind", "genre")
+FACETS = ("report_year", "province", "city", "county", "level", "body", "section_kind", "genre", "publisher",
+          "publish_year")
 # A facet shown only once its parent is chosen: field -> the filter that must be present.
 NESTED_FACETS = {"city": "province", "county": "city"}
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
 # "fuzzy": reports in tiers (the default for people); "strict": every concept in one paragraph, as typed.
 MODES = ("fuzzy", "strict")
 # Paragraphs shown under each report of grouped results.
@@ -87,6 +88,9 @@ STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
+# Filters on report fields the query language has no term for, applied to the matches by their
+# facet column (the same way for search, facets, concordance and distribution): request field -> column.
+COLUMN_FILTERS = {"publisher": "publisher", "published": "publish_year"}
 # Scores equal to this many decimals are ties (then the paragraph id decides).
 SCORE_DECIMALS = 6
 # Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).
@@ -109,6 +113,8 @@ class SearchRequest:
     body: str | None = None
     section: str | None = None
     genre: str | None = None
+    publisher: str | None = None    # the publishing body, exactly as the report names it
+    published: str | None = None    # publication year, or a range: 2021, 2020-2022
     sort: str = "relevance"
     limit: int = 10
     offset: int = 0
@@ -117,7 +123,10 @@ class SearchRequest:
     boilerplate: str | None = None  # "hide" | "only" template paragraphs (see the module docstring)
 
     def filters(self) -> dict[str, str]:
-        return {k: v for k in PARAM_FILTERS if (v := getattr(self, k))}
+        return {k: v for k in PARAM_FILTERS + tuple(COLUMN_FILTERS) if (v := getattr(self, k))}
+
+    def column_filters(self) -> dict[str, str]:
+        return {k: v for k in COLUMN_FILTERS if (v := getattr(self, k))}
 
 
 @dataclass
@@ -497,10 +506,12 @@ class Library:
         return FastPath(searcher, year_values[years.codes], self.texts(searcher))
 
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
-                     boilerplate: str | None = None,
-                     template: frozenset[int] | None = None) -> dict[str, list[tuple[str, int]]]:
+                     boilerplate: str | None = None, template: frozenset[int] | None = None,
+                     column_filters: dict[str, str] | None = None) -> dict[str, list[tuple[str, int]]]:
         columns = self.columns(searcher)
         filtered = {FILTER_TO_FIELD[f.field] for f in filters_in(tree)}
+        column_filters = column_filters or {}
+        by_column = {COLUMN_FILTERS[name]: name for name in column_filters}
         facets: dict[str, list[tuple[str, int]]] = {}
         for name in FACETS:
             parent = NESTED_FACETS.get(name)
@@ -510,7 +521,11 @@ class Library:
             counted = docnums
             if name in filtered:
                 field_name = next(k for k, v in FILTER_TO_FIELD.items() if v == name)
-                counted = _restricted_array(matcher.docarray(without_filters_on(tree, field_name)),
+                counted = _restricted_array(column_filtered(columns, matcher.docarray(without_filters_on(tree, field_name)),
+                                                             column_filters), boilerplate, template)
+            elif name in by_column:   # disjunctive, as above: the other values show what choosing them gives
+                others = {k: v for k, v in column_filters.items() if k != by_column[name]}
+                counted = _restricted_array(column_filtered(columns, matcher.docarray(tree), others),
                                             boilerplate, template)
             facets[name] = _ordered_facet(name, columns[name].counts(counted))
         return facets
@@ -526,11 +541,12 @@ class Library:
         compiler = Compiler(searcher)
         matcher = self._matcher(searcher, compiler)
         template = self._template_docnums(searcher, request.boilerplate)
-        unfiltered = matcher.docarray(tree)
+        columns = self.columns(searcher)
+        unfiltered = column_filtered(columns, matcher.docarray(tree), request.column_filters())
         docnums = _restricted_array(unfiltered, request.boilerplate, template)
         clock = [started, time.perf_counter()]
-        columns = self.columns(searcher)
-        facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template)
+        facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template,
+                                   request.column_filters())
         facets.update(self._boilerplate_facet(searcher, unfiltered))
         total_reports = columns["doc_id"].distinct(docnums)
         clock.append(time.perf_counter())
@@ -538,7 +554,7 @@ class Library:
         ranking_query = compiler.compile(tree)
         # Whoosh's own query matches more than the tree when a 同句 clause is in it,
         # and knows nothing of boilerplate.
-        allowed = docnums if has_sentence_clause(tree) or request.boilerplate else None
+        allowed = docnums if has_sentence_clause(tree) or request.boilerplate or request.column_filters() else None
         terms = positive_terms(tree)
         groups = None
         tiers = None
@@ -578,7 +594,8 @@ class Library:
         _, tree = self._read_request(request)
         searcher = self.searcher()
         template = self._template_docnums(searcher, request.boilerplate)
-        found = self._matcher(searcher, Compiler(searcher)).docarray(tree)
+        found = column_filtered(self.columns(searcher), self._matcher(searcher, Compiler(searcher)).docarray(tree),
+                                 request.column_filters())
         return Matching(searcher, tree, _restricted_array(found, request.boilerplate, template).tolist())
 
     def _boilerplate_facet(self, searcher, unfiltered: np.ndarray) -> dict[str, list[tuple[str, int]]]:
@@ -606,6 +623,8 @@ class Library:
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
         extra: list[Node] = []
         for name, raw in request.filters().items():
+            if name in COLUMN_FILTERS:
+                continue   # applied to the matches by column (see column_filtered)
             value = canonical_filter_value(name, str(raw))
             if value is None:
                 raise QueryError(f"cannot read {name}={raw!r} as a filter")
@@ -637,8 +656,7 @@ class Library:
                     return ranked
         allowed = None if allowed is None else set(allowed.tolist())
         if sort != "relevance":
-            facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
-                                        sorting.ScoreFacet(), sorting.FieldFacet("pid")])
+            facet = sorting.MultiFacet([_sort_facet(sort), sorting.ScoreFacet(), sorting.FieldFacet("pid")])
             results = searcher.search(query, limit=needed, sortedby=facet, filter=allowed)
             return [(hit.docnum, _relevance_in(hit.score)) for hit in results]
         # Whoosh breaks ties by document number, which depends on build order.
@@ -722,7 +740,8 @@ class Library:
         """
         if not len(docnums) or not limit:
             return []
-        doc_ids, years = columns["doc_id"], columns["report_year"]
+        doc_ids = columns["doc_id"]
+        years = columns["publish_date" if sort == "published" else "report_year"]
         ranked = self._rank_all(searcher, query, sort, allowed, self._matcher(searcher, Compiler(searcher)))
         best: dict[int, tuple[int, float]] = {}
         for docnum, score in ranked:
@@ -730,7 +749,7 @@ class Library:
 
         def group_order(item):
             code, (docnum, score) = item
-            year = years.values[years.codes[docnum]]
+            year = _sort_value(years.values[years.codes[docnum]])
             return _order_key(sort, year, score), str(doc_ids.values[code])
 
         order = sorted(best.items(), key=group_order)
@@ -764,8 +783,7 @@ class Library:
         if sort == "relevance":
             results = searcher.search(query, limit=None, filter=allowed)
         else:
-            facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
-                                        sorting.ScoreFacet()])
+            facet = sorting.MultiFacet([_sort_facet(sort), sorting.ScoreFacet()])
             results = searcher.search(query, limit=None, sortedby=facet, filter=allowed)
         return [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
 
@@ -931,7 +949,7 @@ def _template_mask(template: frozenset[int]) -> np.ndarray:
 
 def _facet_columns(searcher) -> dict[str, Column]:
     # The indexer's per-segment code arrays (searchlib.facetstore): no posting list is walked in Python.
-    stored = load_facets(searcher, FACETS + ("doc_id",))
+    stored = load_facets(searcher, FACETS + ("doc_id", "publish_date"))
     return {name: Column(stored.values[name], stored.codes[name]) for name in stored.codes}
 
 
@@ -993,11 +1011,11 @@ def _sort_keys(columns: dict[str, Column], scored, allowed: np.ndarray | None, s
         docs, scores = docs[keep], scores[keep]
     keys = [-scores]
     if sort != "relevance":
-        years = columns["report_year"]
-        values = np.array([np.nan if v is None else float(v) for v in years.values])[years.codes[docs]]
+        years = columns["publish_date" if sort == "published" else "report_year"]
+        values = np.array([np.nan if v is None else float(_sort_value(v)) for v in years.values])[years.codes[docs]]
         if np.isnan(values).any():
             return None
-        keys.append(-values if sort == "newest" else values)
+        keys.append(values if sort == "oldest" else -values)
     return docs, scores, keys
 
 
@@ -1063,16 +1081,48 @@ def _relevance_in(key) -> float:
 
 
 def _order_key(sort: str, year: int | None, score: float) -> tuple:
-    """The result order of a paragraph as a sortable key (a missing year comes last)."""
+    """The result order of a paragraph as a sortable key (a missing year or date comes last)."""
     if sort == "relevance":
         return (-score,)
     if year is None:
         return (1, 0, -score)
-    return (0, -year if sort == "newest" else year, -score)
+    return (0, year if sort == "oldest" else -year, -score)
+
+
+def _sort_facet(sort: str) -> sorting.FieldFacet:
+    """Whoosh's order of a sort other than relevance: by report year, or by publication date (latest first)."""
+    if sort == "published":
+        return sorting.FieldFacet("publish_date", reverse=True)
+    return sorting.FieldFacet("report_year", reverse=(sort == "newest"))
+
+
+def _sort_value(value) -> int | None:
+    """A report year, or a publication date as a number (2022-02-15 -> 20220215), to order by."""
+    if isinstance(value, str):
+        digits = value.replace("-", "")
+        return int(digits) if digits.isdigit() else None
+    return value
+
+
+def column_filtered(columns: dict[str, Column], docnums: np.ndarray, filters: dict[str, str]) -> np.ndarray:
+    """``docnums`` whose report passes the column filters (see COLUMN_FILTERS): the publisher exactly,
+    the publication year or a range of years. QueryError for a year that is not one."""
+    for name, raw in filters.items():
+        column = columns[COLUMN_FILTERS[name]]
+        if name == "published":
+            lo, _, hi = str(raw).partition("-")
+            if not (lo.strip().isdigit() and (not hi or hi.strip().isdigit())):
+                raise QueryError(f"cannot read published={raw!r} as a year or a range of years (2020-2022)")
+            lo_year, hi_year = sorted((int(lo), int(hi or lo)))
+            wanted = [code for code, v in enumerate(column.values) if v is not None and lo_year <= v <= hi_year]
+        else:
+            wanted = [code for code, v in enumerate(column.values) if v == raw]
+        docnums = docnums[np.isin(column.codes[docnums], wanted)]
+    return docnums
 
 
 def _ordered_facet(name: str, counts: list[tuple[object, int]]) -> list[tuple[str, int]]:
-    if name == "report_year":
+    if name in ("report_year", "publish_year"):
         ordered = sorted(counts, key=lambda kv: (kv[0] is None, -(kv[0] or 0)))
     else:
         ordered = sorted(counts, key=lambda kv: (kv[0] is None, -kv[1], str(kv[0])))

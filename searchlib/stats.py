@@ -15,21 +15,28 @@ Definitions, per cell and per query:
 
 Coverage (``corpus_reports``, ``corpus_chars``) counts the paragraphs that
 pass the request's filters (year, place, level, section, ...) with no words.
+Filters count wherever they were written: given as parameters (``year=2021``)
+or typed in the query (``年份:2021 法律顾问``), one reading (:func:`shared_filters`)
+narrows both the matches and the coverage they are divided by. Queries compared
+in one table must therefore share their filters; a filter inside OR, NOT or
+同句 narrows some matches but no population, so it is refused too.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import threading
 from dataclasses import asdict, dataclass, field
 from html import escape
 
+import numpy as np
+
 from searchlib.analysis import normalize
 from searchlib.engine import Compiler
+from searchlib.export import csv_text
 from searchlib.kwic import matching_docnums, pad_right
 from searchlib.places import MUNICIPALITIES, gazetteer
-from searchlib.query import And, QueryError, filters_in
+from searchlib.query import And, Filter, Not, QueryError, filters_in
+from searchlib.search import COLUMN_FILTERS, column_filtered
 
 BY = ("year", "province", "city", "county")
 MAX_QUERIES = 4
@@ -146,14 +153,44 @@ def expected_keys(by: str, filters: dict[str, str]) -> list:
 
 # --- the table -----------------------------------------------------------------
 
-def _request_filters(library, request) -> tuple[object, list[int], dict[str, str]]:
-    """The population (filters only, no words) and the filters as field -> value."""
-    found = matching_docnums(library, request)
-    filters = filters_in(found.tree)
-    searcher = found.searcher
-    tree = And(tuple(filters)) if len(filters) > 1 else (filters[0] if filters else None)
-    population = sorted(searcher.docs_for_query(Compiler(searcher).compile(tree)))
-    return searcher, population, {f.field: f.value for f in filters}
+class FilterMismatch(QueryError):
+    """Queries whose filters differ (or sit where no coverage can follow them): no rate can be honest."""
+
+
+def shared_filters(library, queries: list[str], filters: dict[str, str]) -> tuple[list, list[Filter]]:
+    """Each query's matches, and the filters they all share: those given as parameters and those typed.
+
+    The one place a distribution reads filters, so matches and coverage cannot disagree.
+    """
+    from searchlib.search import SearchRequest
+
+    found = [matching_docnums(library, SearchRequest(q=q, **filters)) for q in queries]
+    readings = []
+    for q, matching in zip(queries, found):
+        if _buried_filter(matching.tree):
+            raise FilterMismatch(f"a filter inside OR, NOT or /s in {q!r} narrows the matches but not the "
+                                 "coverage they are counted against; write it as a filter of the whole query "
+                                 "(year:2021 …) or as a parameter (--year 2021)")
+        readings.append(frozenset((f.field, f.value) for f in filters_in(matching.tree)))
+    if len(set(readings)) > 1:
+        raise FilterMismatch("the queries compared in one table must share their filters (year:, province:, "
+                             "level: …), or their rates would have different denominators; give the filters "
+                             "once, as parameters (--year 2021), or use --by to compare years or places")
+    return found, filters_in(found[0].tree)
+
+
+def _buried_filter(node) -> bool:
+    """Whether a filter sits anywhere but at the top level of the query (under OR, NOT, /s)."""
+    top = {id(f) for f in filters_in(node)}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Filter) and id(n) not in top:
+            return True
+        stack.extend(getattr(n, "children", ()))
+        if isinstance(n, Not):
+            stack.append(n.child)
+    return False
 
 
 def distribution(library, queries: list[str], by: str = "year", filters: dict[str, str] | None = None
@@ -162,10 +199,9 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
 
     ``filters`` are search filters (``year``, ``province``, ``city``, ``county``,
     ``level``, ``body``, ``section``, ``genre``, ``township``); filters typed
-    inside a query apply to that query only.
+    inside the queries count the same, for the matches and the coverage alike
+    (see :func:`shared_filters`).
     """
-    from searchlib.search import SearchRequest
-
     if by not in BY:
         raise QueryError(f"cannot count by {by!r}; use one of {', '.join(BY)}")
     queries = [q for q in queries if q is not None]
@@ -177,9 +213,16 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
 
 
 def _distribution(library, queries: list[str], by: str, filters: dict[str, str]) -> Distribution:
-    from searchlib.search import SearchRequest
-
-    searcher, population, canonical = _request_filters(library, SearchRequest(q="", **filters))
+    found, shared = shared_filters(library, queries, filters)
+    searcher = found[0].searcher
+    tree = And(tuple(shared)) if len(shared) > 1 else (shared[0] if shared else None)
+    population = sorted(searcher.docs_for_query(Compiler(searcher).compile(tree)))
+    # Filters on report fields outside the query language (publisher, publication year) narrow it too.
+    by_column = {k: v for k, v in filters.items() if k in COLUMN_FILTERS}
+    if by_column:
+        population = column_filtered(library.columns(searcher), np.asarray(population, dtype=np.int64),
+                                     by_column).tolist()
+    canonical = {f.field: f.value for f in shared} | by_column
     columns = paragraph_columns(searcher)
     column = columns[_COLUMN[by]]
 
@@ -191,11 +234,10 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
         corpus_chars[key] = corpus_chars.get(key, 0) + columns["chars"][d]
 
     per_query = []
-    for q in queries:
-        docnums = matching_docnums(library, SearchRequest(q=q, **filters)).docnums
+    for matching in found:
         paras: dict = {}
         docs: dict = {}
-        for d in docnums:
+        for d in matching.docnums:
             key = column[d]
             paras[key] = paras.get(key, 0) + 1
             docs.setdefault(key, set()).add(columns["doc_id"][d])
@@ -262,13 +304,8 @@ def rows(table: Distribution, include_totals: bool = True) -> list[dict]:
 
 
 def to_csv(table: Distribution) -> str:
-    """Long-format CSV; a gap is an empty field, never 0."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for record in rows(table):
-        writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
-    return buffer.getvalue()
+    """Long-format CSV (see :mod:`searchlib.export`); a gap is an empty field, never 0."""
+    return csv_text(CSV_COLUMNS, rows(table))
 
 
 def to_json(table: Distribution) -> str:

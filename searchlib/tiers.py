@@ -303,7 +303,10 @@ class TierRanker:
         rows: dict[int, list] = {}   # docnum -> [strict, concepts, score]
         for i, f in enumerate(tiered.found):
             seen_here: set[int] = set()
-            for docs, scores, counts in ((f.docs, f.scores, True), (f.piece_docs, f.piece_scores, False)):
+            # A report found by its title alone shows its first paragraphs (title matches weigh least here).
+            title_scores = f.title_scores * 1e-3
+            for docs, scores, counts in ((f.docs, f.scores, True), (f.piece_docs, f.piece_scores, False),
+                                         (f.title_docs, title_scores, False)):
                 keep = wanted[self.report_of[docs]] if len(docs) else np.zeros(0, dtype=bool)
                 for d, s in zip(docs[keep].tolist(), scores[keep].tolist()):
                     row = rows.setdefault(d, [0, 0, 0.0])

@@ -99,6 +99,25 @@ def test_index_reports_skipped_files_and_builds_the_rest(tmp_path, corpus_dir):
     assert json.loads(found.stdout)["total"] > 0
 
 
+def test_a_dangling_symlink_is_named_as_skipped_like_any_other_file(tmp_path, corpus_dir):
+    # It was dropped without a word (issue 21, item 8): the folder promised a report it could not give.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first = sorted(p for p in corpus_dir.iterdir())[0]
+    (folder / "a.txt").write_text(first.read_text("utf-8"), encoding="utf-8")
+    (folder / "moved.txt").symlink_to(tmp_path / "elsewhere" / "moved.txt")
+    out = run("index", folder, "--index", tmp_path / "ix", "--quiet", "--no-reuse")
+    assert out.returncode == 1
+    assert "moved.txt" in out.stderr and "broken symbolic link" in out.stderr
+    assert "indexed 1 reports" in out.stdout and "1 file(s) skipped" in out.stdout
+    (folder / "linked").symlink_to(tmp_path / "elsewhere-folder")
+    (tmp_path / "elsewhere-folder").mkdir()
+    linked = run("index", folder, "--index", tmp_path / "ix3", "--quiet", "--no-reuse")
+    assert "linked: symbolic link to a folder, not followed" in linked.stderr
+    named = run("index", folder / "moved.txt", "--index", tmp_path / "ix2", "--quiet", "--no-reuse")
+    assert "broken symbolic link" in named.stderr and named.returncode != 0
+
+
 def test_help_explains_the_query_syntax():
     out = run("search", "--help")
     assert out.returncode == 0

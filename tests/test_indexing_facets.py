@@ -5,7 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 from searchlib.config import CORPUS_DIR
-from searchlib.facetstore import FIELDS, SUFFIX, load_facets
+from searchlib.facetstore import FIELDS, SUFFIX, field_value, load_facets
 from searchlib.indexing import build_index, delete_reports, open_index, resolve_index_dir
 from searchlib.report import parse_file
 
@@ -19,9 +19,10 @@ def assert_facets_match_stored_fields(index_dir: Path) -> None:
         live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
         stored = {d: searcher.stored_fields(d) for d in live}
         for name in FIELDS:
-            assert dict(facets.counts(name, live)) == Counter(stored[d].get(name) for d in live), name
+            # field_value: the stored field, or one derived from it (publish_year from publish_date).
+            assert dict(facets.counts(name, live)) == Counter(field_value(stored[d], name) for d in live), name
             for d in live:
-                assert facets.values[name][facets.codes[name][d]] == stored[d].get(name)
+                assert facets.values[name][facets.codes[name][d]] == field_value(stored[d], name)
 
 
 def test_every_segment_gets_a_facet_file_that_matches_its_paragraphs(tmp_path):
@@ -61,3 +62,24 @@ def test_counts_put_the_most_frequent_value_first_and_count_missing_values_as_no
         assert sum(n for _, n in counts) == len(everything)
         assert facets.values["province"][0] is None
         assert facets.distinct("doc_id", everything) == len(SEEDS)
+
+
+def test_the_publication_year_is_the_year_of_the_publication_date():
+    assert field_value({"publish_date": "2022-02-15"}, "publish_year") == 2022
+    assert field_value({}, "publish_year") is None and field_value({"publish_date": "不详"}, "publish_year") is None
+
+
+def test_a_facet_file_written_before_the_report_fields_is_completed_report_by_report(tmp_path):
+    # Indexes built before publisher and publication year were facets keep working, without a rebuild.
+    import numpy as np
+
+    from searchlib.facetstore import REPORT_FIELDS
+
+    build_index(SEEDS, tmp_path, rebuild=True)
+    for path in resolve_index_dir(tmp_path).glob(f"*{SUFFIX}"):
+        with np.load(path) as data:
+            kept = {k: data[k] for k in data.files if k.split("_", 1)[1] not in REPORT_FIELDS}
+        assert len(kept) < len(FIELDS) * 2
+        with open(path, "wb") as handle:
+            np.savez(handle, **kept)
+    assert_facets_match_stored_fields(tmp_path)

@@ -84,7 +84,9 @@ def test_bad_sort_and_width_are_refused(reuse_library):
 def test_csv_export_has_a_header_and_one_line_per_occurrence(reuse_library):
     found = rows(reuse_library, '"出庭应诉率"')
     assert len(found) == 1
-    parsed = list(csv.DictReader(io.StringIO(kwic.to_csv(found, base_url="http://x.test/"))))
+    text = kwic.to_csv(found, base_url="http://x.test/")
+    assert text.startswith("\ufeff") and text.endswith("\r\n"), "BOM and CRLF, like every export"
+    parsed = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     assert len(parsed) == 1
     assert parsed[0]["match"] == "出庭应诉率"
     assert parsed[0]["left"] == "行政机关负责人"
@@ -104,8 +106,9 @@ def test_cli_kwic_json_and_csv(reuse_index_dir, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["total"] == 9 and len(data["rows"]) == 9
     assert main(["kwic", "行政复议", "--index", str(reuse_index_dir), "--csv", "--limit", "3"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("pid,doc_id,title,year") and len(lines) == 4
+    out = capsys.readouterr().out
+    lines = out.split("\r\n")
+    assert lines[0].startswith("\ufeffpid,doc_id,title,year") and len(lines) == 4 + 1 and lines[-1] == ""
 
 
 def test_cli_kwic_prints_aligned_rows(reuse_index_dir, capsys):

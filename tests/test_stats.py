@@ -83,7 +83,7 @@ def test_more_than_four_queries_or_an_unknown_axis_are_refused(reuse_library):
 
 def test_csv_leaves_gaps_empty_and_has_a_totals_row(reuse_library):
     table = stats.distribution(reuse_library, ['"行政复议"'], by="year")
-    records = list(csv.DictReader(io.StringIO(stats.to_csv(table))))
+    records = list(csv.DictReader(io.StringIO(stats.to_csv(table).removeprefix("\ufeff"), newline="")))
     assert [r["cell"] for r in records] == ["2019", "2020", "2021", "2022", "2023", "全部"]
     gap = records[3]
     assert gap["corpus_reports"] == "" and gap["paragraphs"] == "" and gap["per_100_reports"] == ""

@@ -8,6 +8,7 @@ import pytest
 
 from searchlib.search import SearchRequest
 from webui import create_app
+from searchlib.export import REPORT_COLUMNS
 from webui.present import EXPORT_COLUMNS, spreadsheet_safe
 
 QUERY = "法治"
@@ -51,7 +52,7 @@ def test_export_follows_the_filters_and_ignores_the_page(client, library):
 
 def test_search_page_links_to_the_export_of_its_query(page):
     _, dom = page(f"/search?q={QUERY}&province=四川省&page=2&limit=2")
-    links = {a.text(): a.attributes["href"] for a in dom.css(".exports a")}
+    links = {a.text(): a.attributes["href"] for a in dom.css(".exports > a")}
     assert links["CSV"] == "/export.csv?q=%E6%B3%95%E6%B2%BB&province=%E5%9B%9B%E5%B7%9D%E7%9C%81"
     assert links["JSON"].startswith("/export.json?")
 
@@ -90,3 +91,50 @@ def test_export_refuses_an_unreadable_query_with_a_message(client):
                                          (2021, "2021"), (None, "")])
 def test_csv_cells_never_run_as_spreadsheet_formulas(cell, shown):
     assert spreadsheet_safe(cell) == shown
+
+
+# --- one row per report (issue 21, item 9) ---------------------------------------------------
+
+def test_report_export_is_one_row_per_report_with_its_match_count_and_best_paragraph(client, library):
+    grouped = library.search(SearchRequest(q=QUERY, limit=1000, group=True, mode="strict"))
+    response = client.get(f"/export-reports.csv?q={QUERY}&page=2&group=report&mode=strict")
+    rows = read_csv(response)
+    assert list(rows[0]) == list(REPORT_COLUMNS)
+    assert [r["doc_id"] for r in rows] == [g.doc_id for g in grouped.groups]
+    assert len({r["doc_id"] for r in rows}) == len(rows) == grouped.total_reports
+    assert response.headers["X-Total-Reports"] == str(grouped.total_reports)
+    for row, group in zip(rows, grouped.groups):
+        assert row["matches"] == str(group.matches)
+        assert row["best_permalink"] == f"http://127.0.0.1:8000{group.best.url}"
+        assert row["url"] == f"http://127.0.0.1:8000/d/{group.doc_id}"
+        assert (row["title"], row["report_year"]) == (group.title or "", str(group.report_year or ""))
+    assert sum(int(r["matches"]) for r in rows) == grouped.total
+
+
+def test_report_export_of_the_default_search_has_every_tier(client, library):
+    tiered = library.search(SearchRequest(q=QUERY, limit=1000, group=True))
+    rows = read_csv(client.get(f"/export-reports.csv?q={QUERY}"))
+    assert [(r["doc_id"], r["tier"]) for r in rows] == [(g.doc_id, str(g.tier)) for g in tiered.groups]
+    assert len(rows) == tiered.total_groups > tiered.total_reports
+
+
+def test_report_export_json_follows_the_filters(client, library):
+    expected = library.search(SearchRequest(q=QUERY, year="2021", limit=1000, group=True, mode="strict"))
+    data = client.get(f"/export-reports.json?q={QUERY}&year=2021&mode=strict").get_json()
+    assert data["columns"] == list(REPORT_COLUMNS)
+    assert [r["doc_id"] for r in data["rows"]] == [g.doc_id for g in expected.groups]
+    assert (data["total_reports"], data["exported"], data["truncated"]) == (expected.total_reports,
+                                                                             expected.total_reports, False)
+    assert {r["report_year"] for r in data["rows"]} == {2021}
+
+
+def test_report_export_stops_at_the_limit_and_says_so(small_export_client, library):
+    data = small_export_client.get(f"/export-reports.json?q={QUERY}").get_json()
+    assert (data["exported"], data["truncated"]) == (3, True)
+
+
+def test_every_result_page_links_to_both_exports(page):
+    _, dom = page(f"/search?q={QUERY}&province=四川省&group=report")
+    links = {a.attributes["data-format"]: a.attributes["href"] for a in dom.css("[data-report-export] a")}
+    assert links["csv"].startswith("/export-reports.csv?q=") and "province=" in links["csv"]
+    assert links["json"].startswith("/export-reports.json?") and "group" not in links["json"]

@@ -141,6 +141,24 @@ def test_api_search_and_export_follow_the_boilerplate_choice(reuse_client):
     assert exported["total"] == 5 and all(r["pid"].endswith(TEMPLATE) for r in exported["rows"])
 
 
+@pytest.mark.parametrize("url", ["/search?q=行政复议&boilerplate=only", '/search?q="行政复议"&boilerplate=only',
+                                 "/search?q=出庭应诉 行政复议 纠错&boilerplate=hide&county=玄武"])
+def test_an_empty_page_suggests_only_what_finds_something_under_its_filters(reuse_page, url):
+    # Suggestions are counted under everything their link keeps, the boilerplate choice too:
+    # "行政复议" is in no template paragraph, so with 只看模板段落 nothing is worth suggesting.
+    _, dom = reuse_page(url)
+    assert dom.css_first("[data-total]").text() == "0"
+    for link in dom.css("[data-suggestion]"):
+        promised = link.parent.text().split("（", 1)[1].split(" 段）", 1)[0]
+        _, followed = reuse_page(link.attributes["href"])
+        assert followed.css_first("[data-total]").text() == promised != "0"
+
+
+def test_with_only_boilerplate_a_word_in_no_template_gets_no_suggestion(reuse_page):
+    _, dom = reuse_page("/search?q=行政复议&boilerplate=only")
+    assert dom.css("[data-suggestion]") == []
+
+
 def test_an_unknown_boilerplate_choice_is_a_400(reuse_client):
     response = reuse_client.get("/search?q=执法&boilerplate=maybe")
     assert response.status_code == 400 and "boilerplate" in response.get_data(as_text=True)

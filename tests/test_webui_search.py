@@ -229,6 +229,29 @@ def test_reports_are_the_default_and_paragraphs_one_click_away(page, library):
     assert args_of(link.attributes["href"]) == {"q": QUERY, "group": "paragraph"}
 
 
+def test_strict_grouping_counts_every_matching_paragraph_of_each_report(page, library):
+    # Grouping happens once, in the library: each report with how many of its paragraphs match
+    # (not the hits of one page of paragraphs regrouped, which said "1 段" for a report with five).
+    grouped = library.search(SearchRequest(q=QUERY, limit=20, group=True, mode="strict"))
+    _, dom = page(f"/search?q={QUERY}&mode=strict")
+    groups = dom.css("li.group")
+    assert len(groups) == len(grouped.groups) == grouped.total_reports
+    for node, group in zip(groups, grouped.groups):
+        assert node.css_first("[data-matches]").text() == f"{group.matches} 段同段匹配"
+    assert sum(g.matches for g in grouped.groups) == grouped.total
+    assert any(g.matches > 1 for g in grouped.groups), "a report with several matches is in the test"
+    assert dom.css_first("[data-total-reports]").text() == str(grouped.total_reports)
+
+
+def test_grouped_pages_count_reports(page, library):
+    grouped = library.search(SearchRequest(q="法治", limit=2, offset=2, group=True))
+    _, dom = page("/search?q=法治&group=report&limit=2&page=2")
+    assert [n.attributes["data-matches"] for n in dom.css("li.group [data-matches]")] == \
+        [str(g.matches) for g in grouped.groups]
+    pages = [a.text() for a in dom.css(".pager a, .pager [aria-current=page]") if a.text().isdigit()]
+    assert max(map(int, pages)) == -(-grouped.total_groups // 2)
+
+
 # --- when nothing matches, or the request is wrong ---------------------------------------------
 
 def test_an_empty_result_explains_itself_and_offers_no_dead_end(page):
@@ -272,6 +295,22 @@ def test_requests_that_cannot_be_run_get_a_clear_400_and_keep_the_search_box(pag
     _, dom = page(url, status=400)
     assert words in dom.css_first(".notice").text()
     assert dom.css_first("form.searchbar input[name=q]") is not None
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=法治", "/kwic?q=法治", "/stats?q=法治", "/help", "/p/nothing"])
+def test_no_search_box_cuts_what_is_pasted_into_it(client, path):
+    # A maxlength cut a pasted 3,000-character query at 500, mid-word, without a word; the server
+    # refuses a query that is too long with a message instead (issue 21, item 4).
+    html = client.get(path).get_data(as_text=True)
+    assert "maxlength" not in html
+
+
+def test_a_query_too_long_is_refused_saying_how_long_and_stays_whole_in_the_box(page):
+    pasted = "行政复议纠错率" * 430
+    _, dom = page("/search?q=" + pasted, status=400)
+    notice = dom.css_first(".notice").text()
+    assert "检索式过长" in notice and f"共 {len(pasted)} 字" in notice and "上限 500 字" in notice
+    assert dom.css_first("form.searchbar input[name=q]").attributes["value"] == pasted
 
 
 # --- the JSON twin ---------------------------------------------------------------------------

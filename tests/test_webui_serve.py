@@ -70,3 +70,32 @@ def test_an_app_started_before_its_index_exists_answers_once_it_is_built(tmp_pat
     build_index([next(p for p in sorted(Path(corpus_dir).iterdir()) if p.suffix == ".txt")], target, rebuild=True)
     health = client.get("/healthz")
     assert health.status_code == 200 and health.get_json()["reports"] == 1
+
+
+def test_a_busy_port_is_one_line_with_the_port_hint_and_nothing_is_announced(index_dir):
+    # A second `make serve` said "serving … on http://127.0.0.1:8000/" and then failed (issue 21, item 8).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "searchlib", "serve", "--index", str(index_dir),
+                              "--host", "127.0.0.1", "--port", str(port)],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in lines[0] and f"PORT={port + 1}" in lines[0]
+    assert "serving" not in out.stderr and "http://" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_check_port_says_nothing_when_the_port_is_free_and_the_same_line_when_busy(index_dir):
+    port = free_port()
+    command = [sys.executable, "-m", "searchlib", "serve", "--check-port", "--index", str(index_dir),
+               "--host", "127.0.0.1", "--port", str(port)]
+    free = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert (free.returncode, free.stdout, free.stderr) == (0, "", "")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen(1)
+        busy = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 2 and f"make serve PORT={port + 1}" in busy.stderr

@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from webui import errors, security, store
-    from webui.views import meta, reading, research, search
+    from webui.views import exports, meta, reading, research, search
 
     store.init_app(app)
     security.init_app(app)
@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reading.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(research.bp)
+    app.register_blueprint(exports.bp)
     errors.init_app(app)
 
     from webui import present

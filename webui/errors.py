@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from searchlib.indexing import IndexError_
 from searchlib.query import QueryError
 
+from webui.messages import zh
 from webui.params import ParamError
 
 TITLES = {400: "无法执行该请求", 404: "找不到该页面", 405: "不支持该请求方式", 500: "服务器内部错误",
@@ -15,17 +16,20 @@ TITLES = {400: "无法执行该请求", 404: "找不到该页面", 405: "不支�
 
 def wants_json() -> bool:
     path = request.path
-    return path.startswith("/api/") or path in ("/healthz", "/export.json")
+    return path.startswith("/api/") or path in ("/healthz", "/export.json", "/export-reports.json")
 
 
-def error_response(status: int, message: str):
+def error_response(status: int, message: str, detail: str | None = None):
+    """The page (or JSON) of a failure; ``detail`` is the library's own English words, for the JSON."""
     if wants_json():
         body = {"error": message, "status": status}
+        if detail:
+            body["detail"] = detail
         if request.path == "/healthz":
             body["status"] = "error"
         return jsonify(body), status
     return render_template("error.html", status=status, title=TITLES.get(status, "出错了"), message=message,
-                           q=request.args.get("q", "")[:500]), status
+                           q=request.args.get("q", "")), status
 
 
 def init_app(app: Flask) -> None:
@@ -35,7 +39,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def bad_query(exc):
-        return error_response(400, f"无法执行该检索：{exc}")
+        return error_response(400, f"无法执行该检索：{zh(exc)}", detail=str(exc))
 
     @app.errorhandler(IndexError_)
     def no_index(exc):

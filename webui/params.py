@@ -13,7 +13,8 @@ from werkzeug.datastructures import MultiDict
 
 from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, SearchRequest
 
-FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
+FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre", "publisher",
+                 "published")
 # Results are reports (in tiers, the default) or paragraphs; "report" is the default and left out of URLs.
 GROUPS = ("report", "paragraph")
 DEFAULT_GROUP = "report"

@@ -5,18 +5,19 @@ and JSON twins show.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
-from searchlib.query import canonical_filter_value
+# The one CSV writer (searchlib.export), under the names the web's views and tests use.
+from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
+from searchlib.query import canonical_filter_value, parse
 from searchlib.reuse import ReuseStore, paragraph_summary
-from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Hit, Results
+from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
 from searchlib.stats import METRIC_LABELS
 from searchlib.tiers import TIER_LABELS, describe
 
+from webui.messages import zh
 from webui.params import KWIC_MAX_WIDTH, SearchState
 
 UNKNOWN = "unknown"   # what the query layer's facets call a missing value
@@ -26,7 +27,7 @@ BODY_LABELS = {"government": "政府", "department": "部门"}
 SECTION_LABELS = {"achievements": "做法与成效", "problems": "存在问题", "plans": "下一步安排",
                   "leadership": "负责人履职", "other": "其他"}
 GENRE_LABELS = {"report": "法治政府建设报告", "other": "其他文件"}
-SORT_LABELS = {"relevance": "相关度", "newest": "年份从新到旧", "oldest": "年份从旧到新"}
+SORT_LABELS = {"relevance": "相关度", "newest": "年份从新到旧", "oldest": "年份从旧到新", "published": "发布日期从新到旧"}
 
 # (URL parameter, facet key in Results.facets, Chinese title, what it means)
 FACETS = (
@@ -38,6 +39,8 @@ FACETS = (
     ("body", "body", "主体", "由一级政府还是由政府部门出具。"),
     ("section", "section_kind", "章节", "段落所在的章节类型：做法与成效、存在问题、下一步安排、负责人履职、其他。"),
     ("genre", "genre", "文种", "法治政府建设报告，或混入语料的其他文件。"),
+    ("publisher", "publisher", "发布机关", "报告署名的发布机关（按报告原文）。"),
+    ("published", "publish_year", "发布年份", "报告发布日期所在的年份（报告所总结的年度见“年份”）。"),
 )
 FACET_TITLES = {param: title for param, _, title, _ in FACETS}
 PLACE_PARAMS = ("province", "city", "county", "township")
@@ -104,6 +107,8 @@ def _is_selected(param: str, value, current: str | None) -> bool:
         return str(value) == current or str(value).startswith(current)
     if param == "year":
         return str(value) == canonical_filter_value("year", current)
+    if param in ("publisher", "published"):
+        return str(value) == current
     canonical = canonical_filter_value(param, current) or current
     return str(value) in canonical.split("|")
 
@@ -253,7 +258,7 @@ def report_meta(stored: dict) -> dict:
 
 def paragraph_record(stored: dict) -> dict:
     return {"pid": stored["pid"], "doc_id": stored["doc_id"], "position": stored.get("position", 0),
-            "paragraph_number": stored.get("position", 0) + 1, "section_kind": stored.get("section_kind"),
+            "paragraph_number": paragraph_number(stored.get("position", 0)), "section_kind": stored.get("section_kind"),
             "section_heading": stored.get("heading"), "text": stored.get("text", ""),
             "url": f"/p/{stored['pid']}"}
 
@@ -320,49 +325,7 @@ def search_json(results: Results, reuse_store: ReuseStore | None = None, reuse_l
     return results.to_json(reuse_store, reuse_limit)
 
 
-EXPORT_COLUMNS = ("pid", "permalink", "doc_id", "title", "publisher", "report_year", "publish_date", "province",
-                  "city", "county", "township", "level", "body", "genre", "section_kind", "section_heading",
-                  "paragraph_number", "text")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def export_row(hit: Hit, stored: dict, permalink: str) -> dict:
-    return {
-        "pid": hit.pid, "permalink": permalink, "doc_id": hit.doc_id, "title": hit.title,
-        "publisher": stored.get("publisher"), "report_year": hit.report_year, "publish_date": hit.publish_date,
-        "province": hit.province, "city": hit.city, "county": hit.county, "township": hit.township,
-        "level": hit.level, "body": hit.body, "genre": stored.get("genre"), "section_kind": hit.section_kind,
-        "section_heading": hit.section_heading, "paragraph_number": hit.position + 1, "text": hit.text,
-    }
-
-
-def csv_bytes(columns, records) -> bytes:
-    """CSV for Excel: a UTF-8 BOM (else Chinese turns to mojibake) and no cell that runs as a formula."""
-    return csv_head(columns) + csv_rows(columns, records)
-
-
-def csv_head(columns) -> bytes:
-    """The start of a CSV file: the BOM and the header line (an export streams its rows after it)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    csv.DictWriter(out, fieldnames=list(columns)).writeheader()
-    return out.getvalue().encode("utf-8")
-
-
-def csv_rows(columns, records) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
-    for record in records:
-        writer.writerow({k: spreadsheet_safe(record.get(k)) for k in columns})
-    return out.getvalue().encode("utf-8")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell Excel shows as text: a leading = + - @ would otherwise be run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+EXPORT_COLUMNS = PARAGRAPH_COLUMNS
 
 
 # --- moving between the views of one query ----------------------------------------------
@@ -394,6 +357,11 @@ def filter_title(param: str) -> str:
     return FACET_TITLES.get(param, "乡镇" if param == "township" else param)
 
 
+def query_notes(q: str) -> list[str]:
+    """What the parser noted about a query (an auto-closed bracket, an ignored OR …), in Chinese."""
+    return [zh(note) for note in parse(q or "").problems]
+
+
 def rate(value) -> str:
     """A rate as a table shows it: at most two decimals, no trailing zeros."""
     if value is None:
@@ -404,8 +372,8 @@ def rate(value) -> str:
 GLOBALS = {"SORT_LABELS": SORT_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
-           "TIER_LABELS": TIER_LABELS}
+           "TIER_LABELS": TIER_LABELS, "query_notes": query_notes}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
            "genre_label": lambda v: value_label("genre", v), "similarity": similarity_label,
-           "rate": rate}
+           "rate": rate, "zh": zh}

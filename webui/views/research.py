@@ -15,7 +15,6 @@ from markupsafe import Markup
 from searchlib import kwic, stats
 from searchlib.search import SearchRequest, understood
 
-from webui import present
 from webui.errors import error_response
 from webui.params import KwicState, ParamError, StatsState, read_kwic_state, read_stats_state
 from webui.public import public_url
@@ -97,10 +96,11 @@ def kwic_csv():
     table = concordance(state, current_app.config["EXPORT_LIMIT"])
     if table.refused:
         return error_response(400, _refusal(table))
-    records = [{**r.to_dict(), "url": public_url(r.url)} for r in table.rows]
-    return Response(present.csv_bytes(kwic.CSV_COLUMNS, records), content_type="text/csv; charset=utf-8",
+    # Public URLs from the configured base URL, never from the request's Host header.
+    body = kwic.to_csv(table.rows, base_url=current_app.config["BASE_URL"]).encode("utf-8")
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={**_attachment("kwic", "csv"), "X-Total-Rows": str(table.total),
-                             "X-Exported-Rows": str(len(records)),
+                             "X-Exported-Rows": str(len(table.rows)),
                              "X-Export-Limit": str(current_app.config["EXPORT_LIMIT"])})
 
 
@@ -149,8 +149,7 @@ def stats_svg():
 def stats_csv():
     state = read_stats_state(request.args)
     _require_queries(state)
-    records = stats.rows(distribution(state))
-    return Response(present.csv_bytes(stats.CSV_COLUMNS, records), content_type="text/csv; charset=utf-8",
+    return Response(stats.to_csv(distribution(state)).encode("utf-8"), content_type="text/csv; charset=utf-8",
                     headers=_attachment("stats", "csv"))
 
 

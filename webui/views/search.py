@@ -1,15 +1,18 @@
 """Search: the results page, its JSON twin and the CSV/JSON export of a whole result set."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 
+from searchlib.export import csv_head, csv_rows, paragraph_row
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
 
 from webui import present
+from webui.messages import zh
 from webui.params import ParamError, SearchState, read_state
 from webui.public import public_url
 from webui.store import library
@@ -49,17 +52,23 @@ def search_page():
     except ParamError as exc:
         return _search_error(str(exc), state)
     except QueryError as exc:
-        return _search_error(f"无法执行该检索：{exc}", state)
+        return _search_error(zh(exc), state)   # the notice's heading already says 无法执行该检索
     pages = page_count(results, state)
     return render_template(
         "search.html", state=state, results=results, facets=present.facets(results, state),
-        reuse=present.reuse_of(library().reuse_store(), [h.pid for h in results.hits],
-                               current_app.config["REUSE_HIT_LIMIT"]),
+        reuse=present.reuse_of(library().reuse_store(), _shown_pids(results), current_app.config["REUSE_HIT_LIMIT"]),
         chips=present.chips(state), groups=results.groups, tier_line=present.tier_line(results),
         concepts=present.concept_notes(results, state),
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
         suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
         export_limit=current_app.config["EXPORT_LIMIT"])
+
+
+def _shown_pids(results) -> list[str]:
+    """Every paragraph the page shows: the hits, or each report's best paragraphs."""
+    if results.groups is None:
+        return [h.pid for h in results.hits]
+    return [h.pid for g in results.groups for h in g.paragraphs]
 
 
 NO_REUSE_MESSAGE = ("本索引尚未计算文本复用（管理员可运行 searchlib reuse --build），暂不能按模板段落筛选。"
@@ -74,11 +83,12 @@ def check_boilerplate(state: SearchState) -> None:
 
 def _counted(suggestions: list[tuple[str, str]], state: SearchState) -> list[tuple[str, str, int | None]]:
     """Each suggested query with how many paragraphs it would find, so the researcher can pick;
-    one that would find nothing either is a dead end, and left out."""
+    one that would find nothing either is a dead end, and left out. Counted under everything the
+    link keeps (filters and the boilerplate choice), so the number is what the link will show."""
     out = []
     for q, why in suggestions:
         try:
-            total = library().search(SearchRequest(q=q, limit=0, **state.filters)).total
+            total = library().search(dataclasses.replace(state, q=q).search_request(limit=0, offset=0)).total
         except QueryError:
             continue
         if total:
@@ -94,7 +104,7 @@ def _home(state: SearchState):
 
 
 def _search_error(message: str, state: SearchState | None = None):
-    state = state or SearchState(q=request.args.get("q", "")[:500])
+    state = state or SearchState(q=request.args.get("q", ""))
     return render_template("search.html", state=state, results=None, error=message, facets=[], reuse={},
                            chips=present.chips(state), groups=None, pages=1, window=[], suggestions=[],
                            tier_line="", concepts=[],
@@ -139,6 +149,7 @@ def export_chunks(state: SearchState) -> tuple[object, Iterator[list[dict]]]:
     cap = current_app.config["EXPORT_LIMIT"]
     lib = library()
     first = lib.search(state.search_request(limit=min(MAX_LIMIT, cap), offset=0))
+    base_url = current_app.config["BASE_URL"]   # public URLs from configuration, never the Host header
 
     def chunks() -> Iterator[list[dict]]:
         reports: dict[str, dict] = {}   # doc_id -> one stored paragraph, for report-level fields hits lack
@@ -148,7 +159,7 @@ def export_chunks(state: SearchState) -> tuple[object, Iterator[list[dict]]]:
             for hit in results.hits:
                 if hit.doc_id not in reports:
                     reports[hit.doc_id] = lib.paragraph(hit.pid) or {}
-                rows.append(present.export_row(hit, reports[hit.doc_id], public_url(hit.url)))
+                rows.append(paragraph_row(hit, reports[hit.doc_id], base_url))
             yield rows
             done += len(rows)
             if len(rows) < results.limit or done >= cap:
@@ -160,15 +171,16 @@ def export_chunks(state: SearchState) -> tuple[object, Iterator[list[dict]]]:
 
 def _export_args(state: SearchState) -> dict[str, str]:
     """An export covers the whole result set: no page, page size or grouping in its URL."""
-    return {k: v for k, v in state.args().items() if k not in ("page", "limit", "group", "mode")}
+    return {k: v for k, v in state.args().items() if k not in ("page", "limit", "group")}
 
 
 def _export_state() -> SearchState:
     state = read_state(request.args)
     check_boilerplate(state)
-    # An export is of paragraphs: every one that matches strictly, whatever view the page showed.
+    # A paragraph export holds every paragraph that matches strictly, whatever view the page showed; a report
+    # export (webui.views.exports) the reports in the page's mode.
     return SearchState(q=state.q, filters=state.filters, sort=state.sort, boilerplate=state.boilerplate,
-                       group="paragraph")
+                       group="paragraph", mode=state.mode)
 
 
 def _exported(first) -> int:
@@ -188,9 +200,9 @@ def export_csv():
     first, chunks = export_chunks(_export_state())
 
     def body() -> Iterator[bytes]:
-        yield present.csv_head(present.EXPORT_COLUMNS)
+        yield csv_head(present.EXPORT_COLUMNS)
         for rows in chunks:
-            yield present.csv_rows(present.EXPORT_COLUMNS, rows)
+            yield csv_rows(present.EXPORT_COLUMNS, rows)
 
     return Response(stream_with_context(body()), headers=_export_headers(first, "csv"),
                     content_type="text/csv; charset=utf-8")
