@@ -514,7 +514,7 @@ class Library:
         groups = None
         if request.group:
             groups = self._groups(searcher, ranking_query, request.sort, allowed, columns, docnums,
-                                  offset, limit, terms)
+                                  offset, limit, terms, matcher)
             hits = [g.best for g in groups]
             clock.append(time.perf_counter())
         else:
@@ -619,7 +619,7 @@ class Library:
 
     def _groups(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
                 columns: dict[str, Column], docnums: np.ndarray, offset: int, limit: int,
-                terms) -> list[ReportGroup]:
+                terms, matcher: Matcher | None = None) -> list[ReportGroup]:
         """Reports in the order of their best paragraph, ties by doc_id.
 
         Within a report, equal scores go to the earlier paragraph (Whoosh
@@ -628,10 +628,11 @@ class Library:
         if not len(docnums) or not limit:
             return []
         doc_ids, years = columns["doc_id"], columns["report_year"]
-        ranked = self._rank_all(searcher, query, sort, allowed, self._matcher(searcher, Compiler(searcher)))
-        best: dict[int, tuple[int, float]] = {}
-        for docnum, score in ranked:
-            best.setdefault(int(doc_ids.codes[docnum]), (docnum, score))
+        ranked_docs, ranked_scores = self._rank_all(searcher, query, sort, allowed, matcher)
+        # Each report's first paragraph in result order is its best.
+        codes, first = np.unique(doc_ids.codes[ranked_docs], return_index=True)
+        best = {code: (docnum, round(score, SCORE_DECIMALS)) for code, docnum, score in
+                zip(codes.tolist(), ranked_docs[first].tolist(), ranked_scores[first].tolist())}
 
         def group_order(item):
             code, (docnum, score) = item
@@ -654,8 +655,9 @@ class Library:
         return self._per_generation(searcher, "report_ranks", lambda: _value_ranks(self.columns(searcher)["doc_id"]))
 
     def _rank_all(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
-                  matcher: Matcher | None = None) -> list[tuple[int, float]]:
-        """Every match in result order, ties by document number (as Whoosh orders them)."""
+                  matcher: Matcher | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every match in result order, ties by document number (as Whoosh orders them): the document
+        numbers and their scores."""
         if matcher is not None and matcher.fast is not None:
             try:
                 scored = matcher.fast.evaluate(query, matcher.memo)
@@ -672,7 +674,9 @@ class Library:
             facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
                                         sorting.ScoreFacet()])
             results = searcher.search(query, limit=None, sortedby=facet, filter=allowed)
-        return [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
+        pairs = [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
+        return (np.fromiter((d for d, _ in pairs), dtype=np.int64, count=len(pairs)),
+                np.fromiter((s for _, s in pairs), dtype=np.float64, count=len(pairs)))
 
     def stored_fields(self, searcher) -> StoredFields:
         """The searcher's stored fields (see :class:`StoredFields`)."""
@@ -858,6 +862,13 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
         docs, scores = docs[keep], scores[keep]
     if not len(docs) or needed <= 0:
         return []
+    if report_of is not None and len(docs) > 2 * needed and scores.min() == scores.max():
+        # All tied (a one-character exact string scores 1 everywhere): the first reports in doc_id
+        # order hold the first pids; read only theirs.
+        reports = report_of(docs)
+        picked = docs[reports <= np.partition(reports, needed - 1)[needed - 1]].tolist()
+        score = round(float(scores[0]), SCORE_DECIMALS)
+        return [(docnum, score) for docnum in sorted(picked, key=pid_of)[:needed]]
     if len(docs) > needed:
         kth = np.partition(scores, len(scores) - needed)[len(scores) - needed]
         # Anything within a rounding step of the cut may round to a tie with it.
@@ -934,15 +945,15 @@ def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], repor
 
 
 def _all_in_order(columns: dict[str, Column], scored, allowed: np.ndarray | None,
-                  sort: str) -> list[tuple[int, float]] | None:
+                  sort: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Every match in Whoosh's order for a search without a pid facet: year (unless relevance),
-    score, then document number; scores rounded. None to leave it to Whoosh."""
+    score, then document number; (documents, scores). None to leave it to Whoosh."""
     found = _sort_keys(columns, scored, allowed, sort)
     if found is None:
         return None
     docs, scores, keys = found
     order = np.lexsort([docs] + keys)
-    return list(zip(docs[order].tolist(), np.round(scores[order], SCORE_DECIMALS).tolist()))
+    return docs[order], scores[order]
 
 
 def _value_ranks(column: Column) -> np.ndarray:
