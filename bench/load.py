@@ -27,17 +27,17 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import free_port, get  # noqa: E402
 
 MAX_SECONDS = 600
 MAX_CLIENTS = 64
@@ -63,20 +63,6 @@ OTHERS = {
     "export": ["/export.csv?q=法律顾问", '/export.csv?q="法"', "/export.json?q=行政复议&sort=newest"],
 }
 WEIGHTS = {**{kind: 8 for kind in SEARCHES}, "paragraph page": 10, "concordance": 3, "export": 2}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str, timeout: float = 60) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def quoted(path: str) -> str:

@@ -584,20 +584,16 @@ class Library:
     def _rank(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
               needed: int, matcher: Matcher | None = None) -> list[tuple[int, float]]:
         """The first ``needed`` (docnum, score) pairs in result order; ties broken by pid."""
-        if matcher is not None and matcher.fast is not None:
-            try:
-                scored = matcher.fast.evaluate(query, matcher.memo)
-            except Unsupported:
-                pass
-            else:
-                if sort == "relevance":
-                    ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
-                    return _top_by_score(self.stored_fields(searcher).pid, scored.docs, scored.scores,
-                                         allowed, needed, lambda docnums: ranks[codes[docnums]])
-                ranked = _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
-                                      self._report_ranks(searcher), scored, allowed, sort, needed)
-                if ranked is not None:
-                    return ranked
+        scored = _fast_scored(matcher, query)
+        if scored is not None:
+            if sort == "relevance":
+                ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
+                return _top_by_score(self.stored_fields(searcher).pid, scored.docs, scored.scores,
+                                     allowed, needed, lambda docnums: ranks[codes[docnums]])
+            ranked = _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
+                                  self._report_ranks(searcher), scored, allowed, sort, needed)
+            if ranked is not None:
+                return ranked
         allowed = None if allowed is None else set(allowed.tolist())
         if sort != "relevance":
             facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
@@ -658,15 +654,10 @@ class Library:
                   matcher: Matcher | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every match in result order, ties by document number (as Whoosh orders them): the document
         numbers and their scores."""
-        if matcher is not None and matcher.fast is not None:
-            try:
-                scored = matcher.fast.evaluate(query, matcher.memo)
-            except Unsupported:
-                pass
-            else:
-                ranked = _all_in_order(self.columns(searcher), scored, allowed, sort)
-                if ranked is not None:
-                    return ranked
+        scored = _fast_scored(matcher, query)
+        ranked = None if scored is None else _all_in_order(self.columns(searcher), scored, allowed, sort)
+        if ranked is not None:
+            return ranked
         allowed = None if allowed is None else set(allowed.tolist())
         if sort == "relevance":
             results = searcher.search(query, limit=None, filter=allowed)
@@ -894,6 +885,16 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
     pids = {docnum: pid_of(docnum) for docnum, score in contenders if score in tied}
     contenders.sort(key=lambda pair: (-pair[1], pids.get(pair[0], "")))
     return contenders[:needed]
+
+
+def _fast_scored(matcher: Matcher | None, query: wq.Query):
+    """The query's matches and scores from the fast path; None where it does not evaluate it."""
+    if matcher is None or matcher.fast is None:
+        return None
+    try:
+        return matcher.fast.evaluate(query, matcher.memo)
+    except Unsupported:
+        return None
 
 
 def _sort_keys(columns: dict[str, Column], scored, allowed: np.ndarray | None, sort: str):
