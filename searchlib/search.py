@@ -387,8 +387,9 @@ class Library:
         self._generations.remove(generation)
         return generation
 
-    def _per_generation(self, searcher, name: str, make: Callable[[], object]):
-        """What ``make`` builds for ``searcher``, built once per generation and closed with it."""
+    def per_generation(self, searcher, name: str, make: Callable[[], object]):
+        """What ``make`` builds for ``searcher``, built once per generation and closed with it (for the
+        layers above, e.g. the distribution's columns)."""
         generation = self._generation
         if generation.searcher is not searcher:
             with self._lock:
@@ -428,7 +429,7 @@ class Library:
     def _reuse_for(self, searcher) -> "_Reuse":
         # Built once per generation (one thread builds it; the others wait for it rather than build it too).
         with self._reuse_lock:
-            return self._per_generation(searcher, "reuse", lambda: self._open_reuse(searcher))
+            return self.per_generation(searcher, "reuse", lambda: self._open_reuse(searcher))
 
     def _open_reuse(self, searcher) -> "_Reuse":
         with self._lock:
@@ -454,13 +455,13 @@ class Library:
 
     def columns(self, searcher) -> dict[str, Column]:
         """Per document number, the value of each facet field and of doc_id (built once per index version)."""
-        return self._per_generation(searcher, "columns", lambda: _facet_columns(searcher))
+        return self.per_generation(searcher, "columns", lambda: _facet_columns(searcher))
 
     def fast_path(self, searcher) -> FastPath | None:
         """The NumPy query evaluator of this searcher (its posting cache lives as long as the searcher)."""
         if not self.fast:
             return None
-        return self._per_generation(searcher, "fast_path", lambda: self._new_fast_path(searcher))
+        return self.per_generation(searcher, "fast_path", lambda: self._new_fast_path(searcher))
 
     def _new_fast_path(self, searcher) -> FastPath:
         years = self.columns(searcher)["report_year"]
@@ -561,7 +562,7 @@ class Library:
 
     def texts(self, searcher) -> Texts:
         """Paragraph texts by document number, from the indexer's flat text files (one per version)."""
-        return self._per_generation(searcher, "texts", lambda: Texts(searcher))
+        return self.per_generation(searcher, "texts", lambda: Texts(searcher))
 
     def _matcher(self, searcher, compiler: Compiler) -> Matcher:
         return Matcher(searcher, compiler, self.texts(searcher), fast=self.fast_path(searcher))
@@ -648,7 +649,7 @@ class Library:
 
     def _report_ranks(self, searcher) -> np.ndarray:
         """Per doc_id code, its place in doc_id order (a pid's order, but for the paragraph digest)."""
-        return self._per_generation(searcher, "report_ranks", lambda: _value_ranks(self.columns(searcher)["doc_id"]))
+        return self.per_generation(searcher, "report_ranks", lambda: _value_ranks(self.columns(searcher)["doc_id"]))
 
     def _rank_all(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
                   matcher: Matcher | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -671,7 +672,7 @@ class Library:
 
     def stored_fields(self, searcher) -> StoredFields:
         """The searcher's stored fields (see :class:`StoredFields`)."""
-        return self._per_generation(searcher, "stored_fields",
+        return self.per_generation(searcher, "stored_fields",
                                     lambda: StoredFields(searcher, self.texts(searcher)))
 
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
