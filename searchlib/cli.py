@@ -347,11 +347,12 @@ def cmd_serve(args) -> int:
     from searchlib.search import Library
 
     config = {"INDEX_DIR": str(index_dir), "BASE_URL": base_url}
-    # Checked once here (an index that cannot be read is one line now, not one per worker), and let go
-    # of: gunicorn's master serves nothing, and an index held open would keep old generations on disk.
-    Library(index_dir).close()
-    create_app({**config, "OPEN_INDEX_EAGERLY": False})
     server = args.server or default_server()
+    if server == "gunicorn":
+        # Checked once here (an index that cannot be read is one line now, not one per worker), and let
+        # go of: gunicorn's master serves nothing, and an index held open keeps old generations on disk.
+        Library(index_dir).close()
+        create_app({**config, "OPEN_INDEX_EAGERLY": False})
     print(f"searchlib {__version__} serving {index_dir} on http://{args.host}:{args.port}/ as {base_url} "
           f"with {server} (Ctrl-C stops)", file=sys.stderr, flush=True)
     if server == "gunicorn":

@@ -18,6 +18,7 @@ from searchlib.search import Library
 
 _EXTENSION = "searchlib_library"
 _PIN = "searchlib_pinned_generation"
+WARM_UP_DELAY_S = 3.0
 
 
 def init_app(app: Flask) -> None:
@@ -28,15 +29,18 @@ def init_app(app: Flask) -> None:
 
 
 def warm_up(app: Flask) -> None:
-    """Open the index and load what every search needs (stats() reads the facet columns); and, beside
-    the first requests, the division table the distribution view needs (1.9 s to load at 20k, which
-    the first /stats of each server process waited for)."""
+    """Open the index and load what every search needs (stats() reads the facet columns); and, soon
+    after, the division table the distribution view needs (1.9 s to load, which the first /stats of
+    each server process waited for)."""
     with app.app_context():
         try:
             library().stats()
         except IndexError_ as exc:
             app.logger.warning("index not available yet: %s", exc)
-    threading.Thread(target=gazetteer, name="searchlib-warm-up", daemon=True).start()
+    # A few seconds in: starting the server and its first answers do not wait on it.
+    later = threading.Timer(WARM_UP_DELAY_S, gazetteer)
+    later.daemon = True
+    later.start()
 
 
 def library() -> Library:
