@@ -16,7 +16,8 @@ from pathlib import Path
 
 from searchlib import __version__
 from searchlib.config import CORPUS_DIR, default_index_dir
-from searchlib.serving import SERVERS, THREADS_PER_WORKER, default_server, default_workers, run_gunicorn, run_waitress
+from searchlib.serving import (SERVERS, THREADS_PER_WORKER, check_can_listen, default_server, default_workers,
+                               run_gunicorn, run_waitress)
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1      # the command ran, but some inputs were skipped
@@ -348,6 +349,7 @@ def cmd_serve(args) -> int:
 
     config = {"INDEX_DIR": str(index_dir), "BASE_URL": base_url}
     server = args.server or default_server()
+    check_can_listen(args.host, args.port)  # one line now (gunicorn would retry for 5 s and log ten)
     if server == "gunicorn":
         # Checked once here (an index that cannot be read is one line now, not one per worker), and let
         # go of: gunicorn's master serves nothing, and an index held open keeps old generations on disk.
@@ -524,6 +526,8 @@ _FAULT_ADVICE = {
     errno.ENFILE: "too many open files on this machine: close some programs and run the command again",
     errno.EIO: "the disk reported an input/output error: check the disk",
     errno.ENAMETOOLONG: "a file name is too long for this file system",
+    errno.EADDRINUSE: "the port is taken by another program: choose another with --port",
+    errno.EADDRNOTAVAIL: "this machine has no such address: give --host one of its addresses (or 0.0.0.0)",
 }
 # SQLite says the same things in words.
 _SQLITE_FAULTS = {"database or disk is full": errno.ENOSPC, "readonly database": errno.EROFS,
@@ -545,6 +549,8 @@ def environment_fault(exc: BaseException, where: Path | str | None = None) -> st
     advice = _FAULT_ADVICE.get(code)
     if advice is None:
         return None
+    if code in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+        return f"cannot listen there: {advice}"
     place = path or where
     return f"cannot {'write' if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else 'use'} " \
            f"{place if place is not None else 'a file'}: {advice}"

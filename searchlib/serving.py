@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 
 SERVERS = ("gunicorn", "waitress")
 THREADS_PER_WORKER = 4
@@ -29,6 +30,14 @@ def default_server() -> str:
 
 def default_workers() -> int:
     return os.cpu_count() or 1
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """OSError (EADDRINUSE, EADDRNOTAVAIL …) when nothing could listen on host:port now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        probe.bind((host, port))
 
 
 def run_gunicorn(app_config: dict, host: str, port: int, workers: int, threads: int) -> None:
