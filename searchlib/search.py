@@ -309,7 +309,7 @@ class Library:
         self._generation: _Generation | None = None
         self._generations: list[_Generation] = []  # the current one and retired ones still held
         self._pins = threading.local()
-        # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
+        # One thread at a time opens a generation's reuse store and finds its template paragraphs.
         self._reuse_lock = threading.Lock()
         # A str, not a Path: read on every query, and joining a Path costs more than the readlink.
         self._link_path = os.path.join(self.index_dir, CURRENT)
