@@ -16,7 +16,8 @@ import socket
 
 SERVERS = ("gunicorn", "waitress")
 THREADS_PER_WORKER = 4
-# A request past this is stuck (every bounded request answers within 2 s): gunicorn replaces the worker.
+# A worker whose heartbeat stops this long is stuck (a thread holding the interpreter): gunicorn replaces it.
+# (With threaded workers it is not a limit on one request; the requests themselves are bounded.)
 WORKER_TIMEOUT_S = 30
 
 
