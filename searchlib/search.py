@@ -591,10 +591,8 @@ class Library:
                 ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
                 return _top_by_score(self.stored_fields(searcher).pid, scored.docs, scored.scores,
                                      allowed, needed, lambda docnums: ranks[codes[docnums]])
-            ranked = _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
-                                  self._report_ranks(searcher), scored, allowed, sort, needed)
-            if ranked is not None:
-                return ranked
+            return _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
+                                self._report_ranks(searcher), scored, allowed, sort, needed)
         allowed = None if allowed is None else set(allowed.tolist())
         if sort != "relevance":
             facet = sorting.MultiFacet([sorting.FieldFacet("report_year", reverse=(sort == "newest")),
@@ -656,9 +654,8 @@ class Library:
         """Every match in result order, ties by document number (as Whoosh orders them): the document
         numbers and their scores."""
         scored = _fast_scored(matcher, query)
-        ranked = None if scored is None else _all_in_order(self.columns(searcher), scored, allowed, sort)
-        if ranked is not None:
-            return ranked
+        if scored is not None:
+            return _all_in_order(self.columns(searcher), scored, allowed, sort)
         allowed = None if allowed is None else set(allowed.tolist())
         if sort == "relevance":
             results = searcher.search(query, limit=None, filter=allowed)
@@ -900,8 +897,7 @@ def _fast_scored(matcher: Matcher | None, query: wq.Query):
 
 def _sort_keys(columns: dict[str, Column], scored, allowed: np.ndarray | None, sort: str):
     """(docs, scores, keys) of the matches for np.lexsort (last key first): year (newest or oldest
-    first; none for relevance), then score, highest first. None when a match has no year: where
-    Whoosh puts those is left to Whoosh."""
+    first; none for relevance), then score, highest first."""
     docs, scores = scored.docs, scored.scores
     if allowed is not None:
         keep = np.isin(docs, allowed, assume_unique=True)
@@ -909,26 +905,23 @@ def _sort_keys(columns: dict[str, Column], scored, allowed: np.ndarray | None, s
     keys = [-scores]
     if sort != "relevance":
         years = columns["report_year"]
-        values = np.array([np.nan if v is None else float(v) for v in years.values])[years.codes[docs]]
-        if np.isnan(values).any():
-            return None
+        # Whoosh's year facet sorts a report without a year as the greatest year: first when newest
+        # first, last when oldest first (tests/test_speed_paths.py checks the orders are the same).
+        values = np.array([np.inf if v is None else float(v) for v in years.values])[years.codes[docs]]
         keys.append(-values if sort == "newest" else values)
     return docs, scores, keys
 
 
 def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], report_ranks: np.ndarray,
-                 scored, allowed: np.ndarray | None, sort: str, needed: int) -> list[tuple[int, float]] | None:
+                 scored, allowed: np.ndarray | None, sort: str, needed: int) -> list[tuple[int, float]]:
     """The ``needed`` first (docnum, score) pairs by year, then score, then pid, as Whoosh's sorted
-    search orders them (the year as a MultiFacet, the score unrounded); None to leave it to Whoosh.
+    search orders them (the year as a MultiFacet, the score unrounded).
 
     Whoosh sorted every match in Python (0.45 s for 5,000 matches at 20k paragraphs, 3.6 s for
     20,000). Here NumPy orders them by year, score and report (a pid starts with its report's
     fixed-length doc_id), and pids are read only for the first ``needed`` and the tie at the cut.
     """
-    found = _sort_keys(columns, scored, allowed, sort)
-    if found is None:
-        return None
-    docs, scores, keys = found
+    docs, scores, keys = _sort_keys(columns, scored, allowed, sort)
     if not len(docs) or needed <= 0:
         return []
     report_rank = report_ranks[columns["doc_id"].codes[docs]]
@@ -947,13 +940,10 @@ def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], repor
 
 
 def _all_in_order(columns: dict[str, Column], scored, allowed: np.ndarray | None,
-                  sort: str) -> tuple[np.ndarray, np.ndarray] | None:
+                  sort: str) -> tuple[np.ndarray, np.ndarray]:
     """Every match in Whoosh's order for a search without a pid facet: year (unless relevance),
-    score, then document number; (documents, scores). None to leave it to Whoosh."""
-    found = _sort_keys(columns, scored, allowed, sort)
-    if found is None:
-        return None
-    docs, scores, keys = found
+    score, then document number; (documents, scores)."""
+    docs, scores, keys = _sort_keys(columns, scored, allowed, sort)
     order = np.lexsort([docs] + keys)
     return docs[order], scores[order]
 
