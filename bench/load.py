@@ -27,17 +27,17 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import free_port, get  # noqa: E402
 
 MAX_SECONDS = 600
 MAX_CLIENTS = 64
@@ -63,20 +63,6 @@ OTHERS = {
     "export": ["/export.csv?q=法律顾问", '/export.csv?q="法"', "/export.json?q=行政复议&sort=newest"],
 }
 WEIGHTS = {**{kind: 8 for kind in SEARCHES}, "paragraph page": 10, "concordance": 3, "export": 2}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str, timeout: float = 60) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def quoted(path: str) -> str:
@@ -170,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         lock = threading.Lock()
         stop = threading.Event()
         rss = {"start": server_rss(server.pid)}
+        start_load = " ".join(f"{x:.1f}" for x in os.getloadavg())  # other work on the machine shows here
         started = time.monotonic()
 
         def client(number: int) -> None:
@@ -255,9 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         total = count[0]
         figures = {
             "clients": clients, "seconds": round(elapsed, 1), "server": args.server,
-            "workers": args.workers or os.cpu_count(), "requests": total,
+            "workers": (args.workers or os.cpu_count()) if args.server == "gunicorn" else None, "requests": total,
             "requests_per_s": round(total / elapsed, 1), "errors": len(errors),
-            "refused_4xx": sum(refused.values()),
+            "refused_4xx": sum(refused.values()), "load_average_before": start_load,
             "searches_ms": {"n": len(searches), "p50": percentile(searches, .5), "p95": percentile(searches, .95),
                             "p99": percentile(searches, .99)},
             "by_kind_ms": {kind: {"n": len(v), "p50": percentile(v, .5), "p95": percentile(v, .95),
@@ -266,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
             "index_jobs": update_log,
             "first_errors": errors[:10],
         }
-        print(f"{clients} clients for {elapsed:.0f} s against {args.server} "
-              f"({figures['workers']} workers) on {args.index}")
+        shape = f"{figures['workers']} workers" if figures["workers"] else "one process, 8 threads"
+        print(f"{clients} clients for {elapsed:.0f} s against {args.server} ({shape}) on {args.index}; "
+              f"load average before the run {start_load}")
         print(f"{total} requests, {figures['requests_per_s']} requests/s, {len(errors)} errors (5xx or no answer), "
               f"{figures['refused_4xx']} refused (4xx)")
         print(f"{'kind':<16}{'n':>7}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}  (ms)")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from searchlib import __version__
 from searchlib.config import CORPUS_DIR, default_index_dir
-from searchlib.serving import SERVERS, THREADS_PER_WORKER, default_server, default_workers, run_gunicorn, run_waitress
+from searchlib.serving import (SERVERS, THREADS_PER_WORKER, check_can_listen, default_server, default_workers,
+                               run_gunicorn, run_waitress)
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1      # the command ran, but some inputs were skipped
@@ -379,7 +380,7 @@ def cmd_serve(args) -> int:
     # Take the port's measure before anything is built or announced: a busy port is one line with the
     # way out, not a server that says it is serving and then fails (gunicorn would retry for 5 s).
     try:
-        _try_listening(args.host, args.port)
+        check_can_listen(args.host, args.port)
     except OSError as exc:
         raise CliError(_listen_problem(args.host, args.port, exc)) from None
     if args.check_port:
@@ -417,15 +418,6 @@ def cmd_serve(args) -> int:
     else:
         run_waitress(config, args.host, args.port, threads=args.threads or 8)
     return EXIT_OK
-
-
-def _try_listening(host: str, port: int) -> None:
-    """OSError when nothing could listen on host:port now."""
-    import socket
-
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
 
 
 def _listen_problem(host: str, port: int, exc: OSError) -> str:
@@ -631,6 +623,8 @@ _FAULT_ADVICE = {
     errno.ENFILE: "too many open files on this machine: close some programs and run the command again",
     errno.EIO: "the disk reported an input/output error: check the disk",
     errno.ENAMETOOLONG: "a file name is too long for this file system",
+    errno.EADDRINUSE: "the port is taken by another program: choose another with --port",
+    errno.EADDRNOTAVAIL: "this machine has no such address: give --host one of its addresses (or 0.0.0.0)",
 }
 # SQLite says the same things in words.
 _SQLITE_FAULTS = {"database or disk is full": errno.ENOSPC, "readonly database": errno.EROFS,
@@ -652,6 +646,8 @@ def environment_fault(exc: BaseException, where: Path | str | None = None) -> st
     advice = _FAULT_ADVICE.get(code)
     if advice is None:
         return None
+    if code in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+        return f"cannot listen there: {advice}"
     place = path or where
     return f"cannot {'write' if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else 'use'} " \
            f"{place if place is not None else 'a file'}: {advice}"

@@ -121,6 +121,8 @@ class SearchRequest:
     group: bool = False  # one entry per report (see ReportGroup)
     mode: str = "fuzzy"  # with group: "fuzzy" reports in tiers, "strict" the first tier (see MODES)
     boilerplate: str | None = None  # "hide" | "only" template paragraphs (see the module docstring)
+    # False: hits without highlighted snippets (an export has no use for them: half its time at 20k).
+    snippets: bool = True
 
     def filters(self) -> dict[str, str]:
         return {k: v for k in PARAM_FILTERS + tuple(COLUMN_FILTERS) if (v := getattr(self, k))}
@@ -347,7 +349,7 @@ class Library:
         self._generation: _Generation | None = None
         self._generations: list[_Generation] = []  # the current one and retired ones still held
         self._pins = threading.local()
-        # (searcher, reuse store or None, template document numbers or None), renewed with the searcher.
+        # One thread at a time opens a generation's reuse store and finds its template paragraphs.
         self._reuse_lock = threading.Lock()
         # A str, not a Path: read on every query, and joining a Path costs more than the readlink.
         self._link_path = os.path.join(self.index_dir, CURRENT)
@@ -425,8 +427,9 @@ class Library:
         self._generations.remove(generation)
         return generation
 
-    def _per_generation(self, searcher, name: str, make: Callable[[], object]):
-        """What ``make`` builds for ``searcher``, built once per generation and closed with it."""
+    def per_generation(self, searcher, name: str, make: Callable[[], object]):
+        """What ``make`` builds for ``searcher``, built once per generation and closed with it (for the
+        layers above, e.g. the distribution's columns)."""
         generation = self._generation
         if generation.searcher is not searcher:
             with self._lock:
@@ -466,7 +469,7 @@ class Library:
     def _reuse_for(self, searcher) -> "_Reuse":
         # Built once per generation (one thread builds it; the others wait for it rather than build it too).
         with self._reuse_lock:
-            return self._per_generation(searcher, "reuse", lambda: self._open_reuse(searcher))
+            return self.per_generation(searcher, "reuse", lambda: self._open_reuse(searcher))
 
     def _open_reuse(self, searcher) -> "_Reuse":
         with self._lock:
@@ -492,13 +495,13 @@ class Library:
 
     def columns(self, searcher) -> dict[str, Column]:
         """Per document number, the value of each facet field and of doc_id (built once per index version)."""
-        return self._per_generation(searcher, "columns", lambda: _facet_columns(searcher))
+        return self.per_generation(searcher, "columns", lambda: _facet_columns(searcher))
 
     def fast_path(self, searcher) -> FastPath | None:
         """The NumPy query evaluator of this searcher (its posting cache lives as long as the searcher)."""
         if not self.fast:
             return None
-        return self._per_generation(searcher, "fast_path", lambda: self._new_fast_path(searcher))
+        return self.per_generation(searcher, "fast_path", lambda: self._new_fast_path(searcher))
 
     def _new_fast_path(self, searcher) -> FastPath:
         years = self.columns(searcher)["report_year"]
@@ -555,7 +558,7 @@ class Library:
         # Whoosh's own query matches more than the tree when a 同句 clause is in it,
         # and knows nothing of boilerplate.
         allowed = docnums if has_sentence_clause(tree) or request.boilerplate or request.column_filters() else None
-        terms = positive_terms(tree)
+        terms = positive_terms(tree) if request.snippets else []
         groups = None
         tiers = None
         concepts: list[dict] = []
@@ -566,7 +569,7 @@ class Library:
             clock.append(time.perf_counter())
         elif request.group:
             groups = self._groups(searcher, ranking_query, request.sort, allowed, columns, docnums,
-                                  offset, limit, terms)
+                                  offset, limit, terms, matcher)
             hits = [g.best for g in groups]
             clock.append(time.perf_counter())
         else:
@@ -614,7 +617,7 @@ class Library:
 
     def texts(self, searcher) -> Texts:
         """Paragraph texts by document number, from the indexer's flat text files (one per version)."""
-        return self._per_generation(searcher, "texts", lambda: Texts(searcher))
+        return self.per_generation(searcher, "texts", lambda: Texts(searcher))
 
     def _matcher(self, searcher, compiler: Compiler) -> Matcher:
         return Matcher(searcher, compiler, self.texts(searcher), fast=self.fast_path(searcher),
@@ -640,20 +643,14 @@ class Library:
     def _rank(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
               needed: int, matcher: Matcher | None = None) -> list[tuple[int, float]]:
         """The first ``needed`` (docnum, score) pairs in result order; ties broken by pid."""
-        if matcher is not None and matcher.fast is not None:
-            try:
-                scored = matcher.fast.evaluate(query, matcher.memo)
-            except Unsupported:
-                pass
-            else:
-                if sort == "relevance":
-                    ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
-                    return _top_by_score(self.stored_fields(searcher).pid, scored.docs, scored.scores,
-                                         allowed, needed, lambda docnums: ranks[codes[docnums]])
-                ranked = _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
-                                      self._report_ranks(searcher), scored, allowed, sort, needed)
-                if ranked is not None:
-                    return ranked
+        scored = _fast_scored(matcher, query)
+        if scored is not None:
+            if sort == "relevance":
+                ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
+                return _top_by_score(self.stored_fields(searcher).pid, scored.docs, scored.scores,
+                                     allowed, needed, lambda docnums: ranks[codes[docnums]])
+            return _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
+                                self._report_ranks(searcher), scored, allowed, sort, needed)
         allowed = None if allowed is None else set(allowed.tolist())
         if sort != "relevance":
             facet = sorting.MultiFacet([_sort_facet(sort), sorting.ScoreFacet(), sorting.FieldFacet("pid")])
@@ -682,7 +679,7 @@ class Library:
         ranker = TierRanker(matcher, doc_ids.codes, len(doc_ids.values), self.report_total(searcher),
                             fast.year_of if fast is not None else None)
         tiered = ranker.rank(tree, docnums, self._concept_scope(searcher, matcher, tree, request),
-                             request.sort, report_rank=self.report_rank(searcher))
+                             request.sort, report_rank=self._report_ranks(searcher))
         page = [int(c) for c in tiered.order[offset:offset + limit]]
         best = ranker.best_paragraphs(tiered, page, docnums, BEST_PARAGRAPHS_PER_REPORT, tree)
         strict_count = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values)) if len(docnums) \
@@ -718,21 +715,11 @@ class Library:
 
     def report_total(self, searcher) -> int:
         """How many reports the index holds (live ones)."""
-        return self._per_generation(searcher, "report_total", lambda: self._live_reports(searcher))
-
-    def report_rank(self, searcher) -> np.ndarray:
-        """Per report code, its doc_id's place in sorted order (the tie-break of report results)."""
-        def build():
-            values = self.columns(searcher)["doc_id"].values
-            order = sorted(range(len(values)), key=lambda i: str(values[i]))
-            rank = np.empty(len(values), dtype=np.int64)
-            rank[order] = np.arange(len(values))
-            return rank
-        return self._per_generation(searcher, "report_rank", build)
+        return self.per_generation(searcher, "report_total", lambda: self._live_reports(searcher))
 
     def _groups(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
                 columns: dict[str, Column], docnums: np.ndarray, offset: int, limit: int,
-                terms) -> list[ReportGroup]:
+                terms, matcher: Matcher | None = None) -> list[ReportGroup]:
         """Reports in the order of their best paragraph, ties by doc_id.
 
         Within a report, equal scores go to the earlier paragraph (Whoosh
@@ -742,10 +729,11 @@ class Library:
             return []
         doc_ids = columns["doc_id"]
         years = columns["publish_date" if sort == "published" else "report_year"]
-        ranked = self._rank_all(searcher, query, sort, allowed, self._matcher(searcher, Compiler(searcher)))
-        best: dict[int, tuple[int, float]] = {}
-        for docnum, score in ranked:
-            best.setdefault(int(doc_ids.codes[docnum]), (docnum, score))
+        ranked_docs, ranked_scores = self._rank_all(searcher, query, sort, allowed, matcher)
+        # Each report's first paragraph in result order is its best.
+        codes, first = np.unique(doc_ids.codes[ranked_docs], return_index=True)
+        best = {code: (docnum, round(score, SCORE_DECIMALS)) for code, docnum, score in
+                zip(codes.tolist(), ranked_docs[first].tolist(), ranked_scores[first].tolist())}
 
         def group_order(item):
             code, (docnum, score) = item
@@ -765,31 +753,28 @@ class Library:
 
     def _report_ranks(self, searcher) -> np.ndarray:
         """Per doc_id code, its place in doc_id order (a pid's order, but for the paragraph digest)."""
-        return self._per_generation(searcher, "report_ranks", lambda: _value_ranks(self.columns(searcher)["doc_id"]))
+        return self.per_generation(searcher, "report_ranks", lambda: _value_ranks(self.columns(searcher)["doc_id"]))
 
     def _rank_all(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
-                  matcher: Matcher | None = None) -> list[tuple[int, float]]:
-        """Every match in result order, ties by document number (as Whoosh orders them)."""
-        if matcher is not None and matcher.fast is not None:
-            try:
-                scored = matcher.fast.evaluate(query, matcher.memo)
-            except Unsupported:
-                pass
-            else:
-                ranked = _all_in_order(self.columns(searcher), scored, allowed, sort)
-                if ranked is not None:
-                    return ranked
+                  matcher: Matcher | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every match in result order, ties by document number (as Whoosh orders them): the document
+        numbers and their scores."""
+        scored = _fast_scored(matcher, query)
+        if scored is not None:
+            return _all_in_order(self.columns(searcher), scored, allowed, sort)
         allowed = None if allowed is None else set(allowed.tolist())
         if sort == "relevance":
             results = searcher.search(query, limit=None, filter=allowed)
         else:
             facet = sorting.MultiFacet([_sort_facet(sort), sorting.ScoreFacet()])
             results = searcher.search(query, limit=None, sortedby=facet, filter=allowed)
-        return [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
+        pairs = [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
+        return (np.fromiter((d for d, _ in pairs), dtype=np.int64, count=len(pairs)),
+                np.fromiter((s for _, s in pairs), dtype=np.float64, count=len(pairs)))
 
     def stored_fields(self, searcher) -> StoredFields:
         """The searcher's stored fields (see :class:`StoredFields`)."""
-        return self._per_generation(searcher, "stored_fields",
+        return self.per_generation(searcher, "stored_fields",
                                     lambda: StoredFields(searcher, self.texts(searcher)))
 
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
@@ -974,6 +959,13 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
         docs, scores = docs[keep], scores[keep]
     if not len(docs) or needed <= 0:
         return []
+    if report_of is not None and len(docs) > 2 * needed and scores.min() == scores.max():
+        # All tied (a one-character exact string scores 1 everywhere): the first reports in doc_id
+        # order hold the first pids; read only theirs.
+        reports = report_of(docs)
+        picked = docs[reports <= np.partition(reports, needed - 1)[needed - 1]].tolist()
+        score = round(float(scores[0]), SCORE_DECIMALS)
+        return [(docnum, score) for docnum in sorted(picked, key=pid_of)[:needed]]
     if len(docs) > needed:
         kth = np.partition(scores, len(scores) - needed)[len(scores) - needed]
         # Anything within a rounding step of the cut may round to a tie with it.
@@ -1001,10 +993,19 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
     return contenders[:needed]
 
 
+def _fast_scored(matcher: Matcher | None, query: wq.Query):
+    """The query's matches and scores from the fast path; None where it does not evaluate it."""
+    if matcher is None or matcher.fast is None:
+        return None
+    try:
+        return matcher.fast.evaluate(query, matcher.memo)
+    except Unsupported:
+        return None
+
+
 def _sort_keys(columns: dict[str, Column], scored, allowed: np.ndarray | None, sort: str):
     """(docs, scores, keys) of the matches for np.lexsort (last key first): year (newest or oldest
-    first; none for relevance), then score, highest first. None when a match has no year: where
-    Whoosh puts those is left to Whoosh."""
+    first; none for relevance), then score, highest first."""
     docs, scores = scored.docs, scored.scores
     if allowed is not None:
         keep = np.isin(docs, allowed, assume_unique=True)
@@ -1012,26 +1013,23 @@ def _sort_keys(columns: dict[str, Column], scored, allowed: np.ndarray | None, s
     keys = [-scores]
     if sort != "relevance":
         years = columns["publish_date" if sort == "published" else "report_year"]
-        values = np.array([np.nan if v is None else float(_sort_value(v)) for v in years.values])[years.codes[docs]]
-        if np.isnan(values).any():
-            return None
+        # Whoosh's facet sorts a report without a year (or date) as the greatest: first when newest
+        # first, last when oldest first (tests/test_speed_paths.py checks the orders are the same).
+        values = np.array([np.inf if v is None else float(_sort_value(v)) for v in years.values])[years.codes[docs]]
         keys.append(values if sort == "oldest" else -values)
     return docs, scores, keys
 
 
 def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], report_ranks: np.ndarray,
-                 scored, allowed: np.ndarray | None, sort: str, needed: int) -> list[tuple[int, float]] | None:
+                 scored, allowed: np.ndarray | None, sort: str, needed: int) -> list[tuple[int, float]]:
     """The ``needed`` first (docnum, score) pairs by year, then score, then pid, as Whoosh's sorted
-    search orders them (the year as a MultiFacet, the score unrounded); None to leave it to Whoosh.
+    search orders them (the year as a MultiFacet, the score unrounded).
 
     Whoosh sorted every match in Python (0.45 s for 5,000 matches at 20k paragraphs, 3.6 s for
     20,000). Here NumPy orders them by year, score and report (a pid starts with its report's
     fixed-length doc_id), and pids are read only for the first ``needed`` and the tie at the cut.
     """
-    found = _sort_keys(columns, scored, allowed, sort)
-    if found is None:
-        return None
-    docs, scores, keys = found
+    docs, scores, keys = _sort_keys(columns, scored, allowed, sort)
     if not len(docs) or needed <= 0:
         return []
     report_rank = report_ranks[columns["doc_id"].codes[docs]]
@@ -1050,15 +1048,12 @@ def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], repor
 
 
 def _all_in_order(columns: dict[str, Column], scored, allowed: np.ndarray | None,
-                  sort: str) -> list[tuple[int, float]] | None:
+                  sort: str) -> tuple[np.ndarray, np.ndarray]:
     """Every match in Whoosh's order for a search without a pid facet: year (unless relevance),
-    score, then document number; scores rounded. None to leave it to Whoosh."""
-    found = _sort_keys(columns, scored, allowed, sort)
-    if found is None:
-        return None
-    docs, scores, keys = found
+    score, then document number; (documents, scores)."""
+    docs, scores, keys = _sort_keys(columns, scored, allowed, sort)
     order = np.lexsort([docs] + keys)
-    return list(zip(docs[order].tolist(), np.round(scores[order], SCORE_DECIMALS).tolist()))
+    return docs[order], scores[order]
 
 
 def _value_ranks(column: Column) -> np.ndarray:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 
 SERVERS = ("gunicorn", "waitress")
 THREADS_PER_WORKER = 4
-# A request past this is stuck (every bounded request answers within 2 s): gunicorn replaces the worker.
+# A worker whose heartbeat stops this long is stuck (a thread holding the interpreter): gunicorn replaces it.
+# (With threaded workers it is not a limit on one request; the requests themselves are bounded.)
 WORKER_TIMEOUT_S = 30
 
 
@@ -29,6 +31,14 @@ def default_server() -> str:
 
 def default_workers() -> int:
     return os.cpu_count() or 1
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """OSError (EADDRINUSE, EADDRNOTAVAIL …) when nothing could listen on host:port now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        probe.bind((host, port))
 
 
 def run_gunicorn(app_config: dict, host: str, port: int, workers: int, threads: int) -> None:

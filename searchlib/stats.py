@@ -24,7 +24,6 @@ in one table must therefore share their filters; a filter inside OR, NOT or
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import asdict, dataclass, field
 from html import escape
 
@@ -82,31 +81,34 @@ class Distribution:
 
 # --- per-paragraph columns, read once per index version --------------------------
 
-_columns_lock = threading.Lock()
-_columns_cache: tuple[object, dict[str, list]] | None = None
+def paragraph_columns(library, searcher) -> dict[str, list]:
+    """doc_id, year, province, city, county and character count of every document number, built once
+    per index generation: the places and years from the facet columns, the lengths from the text files.
+    (Reading every stored paragraph instead took 2.3 s at 20k paragraphs, on the first /stats after
+    every swap.)"""
+    return library.per_generation(searcher, "paragraph_columns", lambda: _paragraph_columns(library, searcher))
 
 
-def paragraph_columns(searcher) -> dict[str, list]:
-    """doc_id, year, province, city, county and character count of every document number.
+def _paragraph_columns(library, searcher) -> dict[str, list]:
+    facets = library.columns(searcher)
+    names = ("doc_id", "report_year", "province", "city", "county")
+    chars = library.texts(searcher).char_counts()
+    if chars is None:  # an index written before the text files
+        return _stored_columns(searcher, names)
+    columns = {n: [facets[n].values[code] for code in facets[n].codes.tolist()] for n in names}
+    columns["chars"] = chars.tolist()
+    return columns
 
-    Reading every stored paragraph is the slow part (it is done once per index
-    version and kept). A stored ``chars`` column at index time would make it
-    instant; see the module's notes in the final report.
-    """
-    global _columns_cache
-    with _columns_lock:
-        if _columns_cache is not None and _columns_cache[0] is searcher:
-            return _columns_cache[1]
-        reader = searcher.reader()
-        size = reader.doc_count_all()
-        names = ("doc_id", "report_year", "province", "city", "county")
-        columns: dict[str, list] = {n: [None] * size for n in names + ("chars",)}
-        for docnum, stored in reader.iter_docs():
-            for n in names:
-                columns[n][docnum] = stored.get(n)
-            columns["chars"][docnum] = len(stored.get("text", ""))
-        _columns_cache = (searcher, columns)
-        return columns
+
+def _stored_columns(searcher, names: tuple[str, ...]) -> dict[str, list]:
+    reader = searcher.reader()
+    size = reader.doc_count_all()
+    columns: dict[str, list] = {n: [None] * size for n in names + ("chars",)}
+    for docnum, stored in reader.iter_docs():
+        for n in names:
+            columns[n][docnum] = stored.get(n)
+        columns["chars"][docnum] = len(stored.get("text", ""))
+    return columns
 
 
 # --- which cells exist ---------------------------------------------------------
@@ -223,7 +225,7 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
         population = column_filtered(library.columns(searcher), np.asarray(population, dtype=np.int64),
                                      by_column).tolist()
     canonical = {f.field: f.value for f in shared} | by_column
-    columns = paragraph_columns(searcher)
+    columns = paragraph_columns(library, searcher)
     column = columns[_COLUMN[by]]
 
     corpus_reports: dict = {}

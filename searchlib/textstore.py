@@ -419,6 +419,19 @@ class _SegmentTexts:
     def get(self, local: int) -> str:
         return self.raw(local).decode("utf-8")
 
+    def char_counts(self) -> np.ndarray:
+        """Each paragraph's length in characters: its UTF-8 bytes that start a character."""
+        offsets = np.asarray(self.offsets, dtype=np.int64)
+        counts = np.zeros(len(offsets) - 1, dtype=np.int64)
+        if not len(self.blob) or not len(counts):
+            return counts
+        leads = (np.frombuffer(self.blob, dtype=np.uint8, count=int(offsets[-1])) & 0xC0) != 0x80
+        starts = offsets[:-1]
+        filled = starts < offsets[1:]
+        counts[filled] = np.add.reduceat(leads, starts[filled], dtype=np.int64)
+        _release(self.blob)
+        return counts
+
     def raw(self, local: int) -> bytes:
         start, end = int(self.offsets[local]), int(self.offsets[local + 1])
         return os.pread(self._fd, end - start, start)
@@ -525,6 +538,15 @@ class Texts:
         # NumPy lets go of the GIL while it scans: segments side by side use every core.
         list(_segment_pool().map(decide, spans))
         return found
+
+    def char_counts(self) -> np.ndarray | None:
+        """Every document number's text length in characters (normalizing keeps lengths, so it is the
+        stored text's too); None when a segment has no text files. UTF-8 lead bytes are counted in
+        NumPy, a segment at a time: reading every stored paragraph took 2.3 s at 20k paragraphs."""
+        if any(segment is None for segment in self._segments):
+            return None
+        counts = [segment.char_counts() for segment in self._segments]
+        return np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
 
     def _count_mapped(self, scanned: int) -> None:
         """Count the ``scanned`` segment as mapped whole, and let go of every mapped one past the budget."""

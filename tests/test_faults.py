@@ -139,3 +139,14 @@ def test_the_next_job_removes_what_a_killed_reuse_pass_left(tmp_path):
         path.write_bytes(b"half a database")
     reuse.build(tmp_path)
     assert not any(path.exists() for path in leftovers)
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "waitress"])
+def test_serving_on_a_port_that_is_taken_is_one_line_and_exit_2(index_dir, server):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = cli("serve", "--index", str(index_dir), "--port", str(taken.getsockname()[1]), "--server", server)
+    assert done.returncode == 2 and "port is taken" in one_line(done)

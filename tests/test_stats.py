@@ -125,3 +125,17 @@ def test_cli_stats_table_csv_and_svg(reuse_index_dir, capsys, tmp_path):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 + 31 + 1
     assert main(["stats", "a", "b", "c", "d", "e", "--index", str(reuse_index_dir)]) == 2
+
+
+def test_the_per_paragraph_columns_agree_with_the_stored_paragraphs(library):
+    """Built from the facet columns and the text files' lengths, not by reading every stored paragraph."""
+    from searchlib.stats import _stored_columns, paragraph_columns
+
+    with library.pinned() as searcher:
+        fast = paragraph_columns(library, searcher)
+        names = ("doc_id", "report_year", "province", "city", "county")
+        stored = _stored_columns(searcher, names)
+        live = [docnum for docnum, _ in searcher.reader().iter_docs()]
+        assert live and max(fast["chars"]) > 0
+        for name in names + ("chars",):
+            assert [fast[name][d] for d in live] == [stored[name][d] for d in live], name

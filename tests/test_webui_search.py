@@ -189,11 +189,17 @@ def test_filters_alone_without_a_query_list_the_matching_paragraphs(page, librar
 
 @pytest.mark.parametrize("sort, ordered", [("newest", lambda ys: ys == sorted(ys, reverse=True)),
                                            ("oldest", lambda ys: ys == sorted(ys))])
-def test_sorting_by_year(page, sort, ordered):
-    _, dom = page(f"/search?q=法治&sort={sort}&limit=50")
+def test_sorting_by_year(page, library, sort, ordered):
+    _, dom = page(f"/search?q=法治&sort={sort}&limit=50&group=paragraph")
     years = [int(n.text().rstrip("年")) for n in dom.css(".hit-meta .year") if n.text() != "年份未标注"]
     assert len(years) > 3 and ordered(years)
     assert "selected" in dom.css_first(f"select[name=sort] option[value={sort}]").attributes
+    # Reports in tiers are sorted by year within each tier: a partial match never comes before a full one.
+    groups = library.search(SearchRequest(q="法治 纠错", sort=sort, group=True, limit=100)).groups
+    for tier in {g.tier for g in groups}:
+        years = [g.report_year for g in groups if g.tier == tier and g.report_year]
+        assert ordered(years), tier
+    assert [g.tier for g in groups] == sorted(g.tier for g in groups)
 
 
 def test_pages_show_the_next_hits_and_link_to_each_other(page, library):

@@ -5,6 +5,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 
@@ -148,7 +149,7 @@ def export_chunks(state: SearchState) -> tuple[object, Iterator[list[dict]]]:
     """
     cap = current_app.config["EXPORT_LIMIT"]
     lib = library()
-    first = lib.search(state.search_request(limit=min(MAX_LIMIT, cap), offset=0))
+    first = lib.search(replace(state.search_request(limit=min(MAX_LIMIT, cap), offset=0), snippets=False))
     base_url = current_app.config["BASE_URL"]   # public URLs from configuration, never the Host header
 
     def chunks() -> Iterator[list[dict]]:
@@ -164,7 +165,8 @@ def export_chunks(state: SearchState) -> tuple[object, Iterator[list[dict]]]:
             done += len(rows)
             if len(rows) < results.limit or done >= cap:
                 return
-            results = lib.search(state.search_request(limit=min(MAX_LIMIT, cap - done), offset=done))
+            results = lib.search(replace(state.search_request(limit=min(MAX_LIMIT, cap - done), offset=done),
+                                         snippets=False))
 
     return first, chunks()
 
