@@ -5,15 +5,14 @@ and JSON twins show.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from searchlib.query import canonical_filter_value
 from searchlib.reuse import ReuseStore, paragraph_summary
 from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Hit, Results
+from searchlib.spreadsheet import csv_bytes, spreadsheet_safe  # noqa: F401 - the views' CSV writer
 from searchlib.stats import METRIC_LABELS
 
 from webui.params import KWIC_MAX_WIDTH, SearchState
@@ -314,7 +313,6 @@ def search_json(results: Results, reuse_store: ReuseStore | None = None, reuse_l
 EXPORT_COLUMNS = ("pid", "permalink", "doc_id", "title", "publisher", "report_year", "publish_date", "province",
                   "city", "county", "township", "level", "body", "genre", "section_kind", "section_heading",
                   "paragraph_number", "text")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_row(hit: Hit, stored: dict, root_url: str) -> dict:
@@ -325,25 +323,6 @@ def export_row(hit: Hit, stored: dict, root_url: str) -> dict:
         "level": hit.level, "body": hit.body, "genre": stored.get("genre"), "section_kind": hit.section_kind,
         "section_heading": hit.section_heading, "paragraph_number": hit.position + 1, "text": hit.text,
     }
-
-
-def csv_bytes(columns, records) -> bytes:
-    """CSV for Excel: a UTF-8 BOM (else Chinese turns to mojibake) and no cell that runs as a formula."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({k: spreadsheet_safe(record.get(k)) for k in columns})
-    return out.getvalue().encode("utf-8")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell Excel shows as text: a leading = + - @ would otherwise be run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 # --- moving between the views of one query ----------------------------------------------
