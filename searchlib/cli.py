@@ -192,6 +192,26 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+    p = sub.add_parser("indicators", help="numeric facts the reports state (出庭应诉率, 行政复议案件 …)",
+                       description="Numeric facts read from the reports at index time (the list, with the "
+                                   "patterns that read each, is data/indicators.toml): one row per fact with "
+                                   "its report, place, year, value, unit and sentence. QUERY and the filters "
+                                   "narrow the paragraphs, as in `searchlib search`.", epilog=QUERY_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY",
+                   help="only facts in paragraphs matching this query (default: all)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--indicator", metavar="KEY", help="one indicator (see --list), e.g. appearance_rate")
+    p.add_argument("--list", action="store_true", help="list the indicators and exit")
+    p.add_argument("--table", action="store_true", help="place x year table of --indicator instead of rows")
+    p.add_argument("--build", action="store_true",
+                   help="(re)read the facts of the whole index first (index jobs do this themselves)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM, for Excel)")
+    out.add_argument("--json", action="store_true", help="print JSON")
+
+
 # --- commands -------------------------------------------------------------------
 
 def cmd_parse(args) -> int:
@@ -419,6 +439,59 @@ def cmd_reuse(args) -> int:
     return EXIT_OK
 
 
+def cmd_indicators(args) -> int:
+    from searchlib import indicators
+    from searchlib.search import Library, SearchRequest
+    from searchlib.spreadsheet import csv_bytes
+
+    if args.list:
+        if args.json:
+            print(json.dumps([i.to_dict() for i in indicators.definitions()], ensure_ascii=False, indent=2))
+        else:
+            for i in indicators.definitions():
+                print(f"{i.key:34} {i.unit:2} {i.name}  ({'、'.join(i.aliases)})")
+        return EXIT_OK
+    if args.table and not args.indicator:
+        raise CliError("--table needs --indicator KEY (see --list)")
+    index_dir = args.index or default_index_dir()
+    if args.build:
+        figures = indicators.build(index_dir)
+        print(f"indicators: {figures['facts']} facts from {figures['paragraphs_read']} paragraphs "
+              f"in {figures['seconds']:.1f} s", file=sys.stderr)
+    library = Library(index_dir)
+    try:
+        rows = indicators.facts(library, SearchRequest(q=args.query, **_research_filters(args)), args.indicator)
+    except indicators.IndicatorsMissing as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        library.close()
+    if args.table:
+        table = indicators.pivot(rows, args.indicator)
+        records = [{"place": p, **{str(y or "不详"): "、".join(map(str, table.cells.get((p, y), [])))
+                                   for y in table.years}} for p in table.places]
+        columns = ["place"] + [str(y or "不详") for y in table.years]
+        if args.csv:
+            sys.stdout.buffer.write(csv_bytes(columns, records))
+        elif args.json:
+            print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            print("\t".join(columns))
+            for r in records:
+                print("\t".join(r[c] or "—" for c in columns))
+        return EXIT_OK
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(indicators.CSV_COLUMNS, [r.to_dict() for r in rows]))
+    elif args.json:
+        print(json.dumps({"query": args.query, "indicator": args.indicator, "total": len(rows),
+                          "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(rows)} fact(s)")
+        for r in rows:
+            print(f"{r.year or '----'} {r.place or '地区不详'}  {r.indicator_name} = {r.value}{r.unit}  {r.url}")
+            print("    " + (r.sentence[:80] + "…" if len(r.sentence) > 80 else r.sentence))
+    return EXIT_OK
+
+
 # --- output ---------------------------------------------------------------------
 
 _MARK = re.compile(r"</?mark>")
@@ -471,7 +544,7 @@ def _progress_bar(total: int):
 
 COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optimize": cmd_optimize,
             "search": cmd_search, "serve": cmd_serve,
-            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse}
+            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse, "indicators": cmd_indicators}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Open the index and read its facet columns when the app is created, so the first
         # researcher does not wait for it; a missing index is logged, and pages answer 503.
         OPEN_INDEX_EAGERLY=True,
+        TOOL_MAX_ROWS=1000,    # rows on one page of a research tool (indicators, compliance …); CSV/JSON give all
     )
     if config:
         app.config.update(config)
@@ -35,7 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from webui import errors, security, store
-    from webui.views import meta, reading, research, search
+    from webui.views import meta, reading, research, search, tools
 
     store.init_app(app)
     security.init_app(app)
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reading.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(research.bp)
+    app.register_blueprint(tools.bp)
     errors.init_app(app)
 
     from webui import present

@@ -361,7 +361,10 @@ def rate(value) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-GLOBALS = {"SORT_LABELS": SORT_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
+# The research tools (issue 22): (endpoint, Chinese name, English name), in the nav of each tool page.
+TOOL_LINKS = (("tools.indicators_page", "指标", "indicators"),)
+
+GLOBALS = {"SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),

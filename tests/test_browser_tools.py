@@ -1,0 +1,67 @@
+"""The research tools of issue 22 in a real headless Chromium, on the constructed corpus
+(tests/corpus_tools/EXPECTED.md): desktop and phone (390 px) screenshots go to tests/artifacts/."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab, sync_api  # noqa: F401 - skips without chromium
+from webui import create_app
+
+
+@pytest.fixture(scope="module")
+def tools_server(tools_index_dir):
+    import waitress
+
+    app = create_app({"INDEX_DIR": str(tools_index_dir), "OPEN_INDEX_EAGERLY": True})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="searchlib-test")
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=20_000)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(browser, tools_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    tab = Tab(context.new_page(), tools_server)
+    started = time.monotonic()
+    yield tab
+    context.close()
+    assert not tab.errors, f"console errors: {tab.errors}"
+    assert time.monotonic() - started < 10, "a browser test must stay well under 10 s"
+
+
+def phone(tab: Tab, name: str) -> None:
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    width = tab.page.evaluate("document.documentElement.scrollWidth")
+    tab.shot(name, full_page=False)
+    assert width <= 390 + 1, f"the page is {width} px wide on a 390 px phone"
+
+
+def test_indicators_filter_by_indicator_and_show_the_place_by_year_table(tab):
+    page = tab.open("/indicators")
+    assert page.inner_text("[data-total]") == "14"
+    page.select_option("select[name=indicator]", "appearance_rate")
+    page.wait_for_url(re.compile(r"indicator=appearance_rate"))
+    assert page.inner_text("[data-total]") == "3"
+    assert page.locator("[data-value]").all_inner_texts() == ["100%", "98%", "100%"]
+    tab.shot("tools-indicators")
+    page.select_option("select[name=view]", "table")
+    page.wait_for_url(re.compile(r"view=table"))
+    assert page.locator('[data-place="浙江省杭州市西湖区"] td').all_inner_texts() == ["—", "98", "—"]
+    tab.shot("tools-indicators-table")
+    page.goto(tab.base + "/indicators?indicator=appearance_rate")
+    phone(tab, "tools-indicators-phone")
