@@ -211,6 +211,24 @@ def _add_research_commands(sub) -> None:
     out.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM, for Excel)")
     out.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("compliance", help="publication compliance: reports published by the deadline or late",
+                       description="Each report's publication date against the deadline (default 1 April of the "
+                                   "year after the year reported on, as the 2019 督察工作规定 sets): on time, late "
+                                   "by N days, or no date shown; shares by year x province and by level over the "
+                                   "reports whose date is known, with the unknown beside them.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY",
+                   help="only reports with a paragraph matching this query (default: all)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--deadline", default="04-01", metavar="MM-DD",
+                   help="month and day of the following year (default 04-01)")
+    p.add_argument("--part", default="summary", choices=["summary", "reports", "late", "year_province", "level"],
+                   help="what to print (default: totals, shares by level and the late reports)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print the chosen part as CSV (UTF-8 with BOM, for Excel)")
+    out.add_argument("--json", action="store_true", help="print everything as JSON")
+
 
 # --- commands -------------------------------------------------------------------
 
@@ -492,6 +510,43 @@ def cmd_indicators(args) -> int:
     return EXIT_OK
 
 
+def cmd_compliance(args) -> int:
+    from searchlib import compliance
+    from searchlib.search import Library, SearchRequest
+    from searchlib.spreadsheet import csv_bytes
+
+    library = Library(args.index or default_index_dir())
+    try:
+        result = compliance.compliance(library, SearchRequest(q=args.query, **_research_filters(args)),
+                                       deadline=args.deadline)
+    finally:
+        library.close()
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if args.csv:
+        columns, records = compliance.part(result, "reports" if args.part == "summary" else args.part)
+        sys.stdout.buffer.write(csv_bytes(columns, records))
+        return EXIT_OK
+    if args.part in ("reports", "late", "year_province", "level"):
+        columns, records = compliance.part(result, args.part)
+        print("\t".join(columns))
+        for r in records:
+            print("\t".join("—" if r.get(c) is None else str(r.get(c)) for c in columns))
+        return EXIT_OK
+    t = result.totals
+    print(f"deadline: {result.deadline} of the following year; {t.reports} report(s): {t.on_time} on time, "
+          f"{t.late} late, {t.unknown} unknown (no date {t.no_date}, no year {t.no_year})"
+          + (f"; on time {t.on_time_share}% of {t.known} with a known date" if t.known else ""))
+    for s in result.by_level:
+        print(f"  level {s.key[0]:9} {s.on_time}/{s.known} on time" + (f" ({s.on_time_share}%)" if s.known else "")
+              + f", {s.unknown} unknown")
+    for r in result.late:
+        print(f"late by {r.days_late:>4} day(s): {r.year} {r.place or '地区不详'} published {r.publish_date} "
+              f"(deadline {r.deadline})  {r.url}")
+    return EXIT_OK
+
+
 # --- output ---------------------------------------------------------------------
 
 _MARK = re.compile(r"</?mark>")
@@ -544,7 +599,8 @@ def _progress_bar(total: int):
 
 COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optimize": cmd_optimize,
             "search": cmd_search, "serve": cmd_serve,
-            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse, "indicators": cmd_indicators}
+            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse, "indicators": cmd_indicators,
+            "compliance": cmd_compliance}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,3 +65,16 @@ def test_indicators_filter_by_indicator_and_show_the_place_by_year_table(tab):
     tab.shot("tools-indicators-table")
     page.goto(tab.base + "/indicators?indicator=appearance_rate")
     phone(tab, "tools-indicators-phone")
+
+
+def test_compliance_lists_the_late_report_and_a_new_deadline_recounts(tab):
+    page = tab.open("/compliance")
+    assert page.locator("[data-late-list] tbody tr").all_inner_texts()[0].startswith("2021")
+    assert page.inner_text("[data-days]") == "39 天"
+    assert page.locator('[data-level="county"] [data-share]').inner_text() == "75.0%"
+    tab.shot("tools-compliance")
+    page.fill("input[name=deadline]", "03-31")
+    page.press("input[name=deadline]", "Enter")
+    page.wait_for_url(re.compile(r"deadline=03-31"))
+    assert page.locator("[data-days]").all_inner_texts() == ["40 天", "1 天"]
+    phone(tab, "tools-compliance-phone")

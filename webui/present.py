@@ -362,9 +362,10 @@ def rate(value) -> str:
 
 
 # The research tools (issue 22): (endpoint, Chinese name, English name), in the nav of each tool page.
-TOOL_LINKS = (("tools.indicators_page", "指标", "indicators"),)
+TOOL_LINKS = (("tools.indicators_page", "指标", "indicators"), ("tools.compliance_page", "发布时效", "compliance"))
+STATUS_LABELS = {"on_time": "按时", "late": "逾期", "no_date": "无发布日期", "no_year": "年度不详"}
 
-GLOBALS = {"SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
+GLOBALS = {"SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from searchlib import indicators
+from searchlib import compliance, indicators
+from searchlib.query import QueryError
 
 from webui import present
 from webui.errors import error_response
-from webui.params import FILTER_PARAMS, ToolState, read_choice, read_tool_state
+from webui.params import ParamError, ToolState, read_choice, read_tool_state
 from webui.store import library
 from webui.views.research import _attachment
 from webui.views.search import check_boilerplate
@@ -93,3 +94,50 @@ def indicators_csv():
                                    for y in table.years if (p, y) in table.cells}} for p in table.places]
         return _csv("indicators-table", columns, records)
     return _csv("indicators", indicators.CSV_COLUMNS, [{**r.to_dict(), "url": root + r.url} for r in rows])
+
+
+# --- publication compliance ---------------------------------------------------------------------
+
+def compliance_state() -> ToolState:
+    deadline = (request.args.get("deadline", "") or compliance.DEFAULT_DEADLINE).strip()[:10]
+    return read_tool_state(request.args, {"deadline": deadline}, {"deadline": compliance.DEFAULT_DEADLINE})
+
+
+def compliance_result(state: ToolState) -> compliance.Compliance:
+    check_boilerplate(state)
+    try:
+        return compliance.compliance(library(), state.search_request(), deadline=state.options["deadline"])
+    except QueryError as exc:
+        if "deadline" in str(exc):
+            raise ParamError(f"截止日期 deadline 须为次年的“月-日”，如 04-01（收到 {state.options['deadline']!r}）。") \
+                from None
+        raise
+
+
+@bp.get("/compliance")
+def compliance_page():
+    state = compliance_state()
+    result = compliance_result(state)
+    return render_template("compliance.html", state=state, result=result, q=state.q,
+                           cap=current_app.config["TOOL_MAX_ROWS"])
+
+
+@bp.get("/api/compliance")
+def api_compliance():
+    state = compliance_state()
+    body = compliance_result(state).to_dict()
+    body = {"query": state.q, "filters": state.filters, **body,
+            "links": _links("tools.compliance_page", "tools.api_compliance", "tools.compliance_csv", state)}
+    return jsonify(body)
+
+
+@bp.get("/compliance.csv")
+def compliance_csv():
+    state = compliance_state()
+    name = read_choice(request.args, "part", compliance.PARTS, "reports", "导出部分")
+    columns, records = compliance.part(compliance_result(state), name)
+    root = request.host_url.rstrip("/")
+    for r in records:
+        if "url" in r:
+            r["url"] = root + r["url"]
+    return _csv(f"compliance-{name}", columns, records)

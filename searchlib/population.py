@@ -1,0 +1,44 @@
+"""The paragraphs and reports a request covers: what the research tools count over.
+
+One reading of a request for every tool (compliance, diffusion, collocates …): the search
+layer's own (:meth:`searchlib.search.Library.matching`), or every live paragraph when the
+request has neither words nor filters.
+"""
+from __future__ import annotations
+
+import numpy as np
+from whoosh import query as wq
+
+
+def is_empty(request) -> bool:
+    return not ((request.q or "").strip() or request.filters() or request.boilerplate)
+
+
+def matched_docnums(library, request) -> tuple[object, np.ndarray]:
+    """(searcher, sorted document numbers) of the paragraphs ``request`` matches."""
+    if is_empty(request):
+        searcher = library.searcher()
+        return searcher, np.fromiter(searcher.docs_for_query(wq.Every()), dtype=np.int64)
+    found = library.matching(request)
+    return found.searcher, np.asarray(found.docnums, dtype=np.int64)
+
+
+def report_fields(library, searcher, docnums: np.ndarray) -> list[tuple[dict, np.ndarray]]:
+    """One entry per report among ``docnums``: (its first paragraph's stored fields, its docnums).
+
+    Reports are told apart by the facet column of ``doc_id`` (no stored field is read per
+    paragraph); one paragraph per report is read for the report's own fields.
+    """
+    if not len(docnums):
+        return []
+    codes = library.columns(searcher)["doc_id"].codes[docnums]
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    store = library.stored_fields(searcher)
+    out = []
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        members = np.sort(docnums[order[s:e]])
+        out.append((dict(store[int(members[0])]), members))
+    return out
