@@ -229,6 +229,22 @@ def _add_research_commands(sub) -> None:
     out.add_argument("--csv", action="store_true", help="print the chosen part as CSV (UTF-8 with BOM, for Excel)")
     out.add_argument("--json", action="store_true", help="print everything as JSON")
 
+    p = sub.add_parser("diffusion", help="term diffusion: the first year each place mentions a query",
+                       description="For QUERY, the first report year in which each province (or, with --province, "
+                                   "each city or county under it) mentions it, with that report; the number of "
+                                   "places that have mentioned it by each year, beside how many places the corpus "
+                                   "holds reports from (coverage), so a late first year is not mistaken for a gap.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", metavar="QUERY")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--by", default="province", choices=["province", "city", "county"],
+                   help="the places (city and county need --province)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print the places as CSV (UTF-8 with BOM)")
+    out.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
+
 
 # --- commands -------------------------------------------------------------------
 
@@ -547,6 +563,32 @@ def cmd_compliance(args) -> int:
     return EXIT_OK
 
 
+def cmd_diffusion(args) -> int:
+    from searchlib import diffusion
+    from searchlib.search import Library, SearchRequest
+    from searchlib.spreadsheet import csv_bytes
+
+    library = Library(args.index or default_index_dir())
+    try:
+        result = diffusion.diffusion(library, SearchRequest(q=args.query, **_research_filters(args)), by=args.by)
+    finally:
+        library.close()
+    if args.svg:
+        args.svg.write_text(diffusion.to_svg(result), encoding="utf-8")
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(diffusion.CSV_COLUMNS, diffusion.place_records(result)))
+    elif args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(result.places)} place(s) mention {args.query!r}")
+        for m in result.places:
+            print(f"  {m.year}  {m.place}  ({m.reports} report(s))  first: {m.title or m.doc_id}  {m.url}")
+        print("year  new  cumulative  coverage  covered(cumulative)")
+        for p in result.years:
+            print(f"{p.year}  {p.new:>3}  {p.cumulative:>10}  {p.coverage:>8}  {p.covered_cumulative:>19}")
+    return EXIT_OK
+
+
 # --- output ---------------------------------------------------------------------
 
 _MARK = re.compile(r"</?mark>")
@@ -600,7 +642,7 @@ def _progress_bar(total: int):
 COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optimize": cmd_optimize,
             "search": cmd_search, "serve": cmd_serve,
             "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse, "indicators": cmd_indicators,
-            "compliance": cmd_compliance}
+            "compliance": cmd_compliance, "diffusion": cmd_diffusion}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -78,3 +78,19 @@ def test_compliance_lists_the_late_report_and_a_new_deadline_recounts(tab):
     page.wait_for_url(re.compile(r"deadline=03-31"))
     assert page.locator("[data-days]").all_inner_texts() == ["40 天", "1 天"]
     phone(tab, "tools-compliance-phone")
+
+
+def test_diffusion_shows_first_mentions_and_the_chart(tab):
+    page = tab.open("/diffusion")
+    page.fill("[data-search-box]", "枫桥经验")
+    page.press("[data-search-box]", "Enter")
+    page.wait_for_url(re.compile(r"/diffusion\?q="))
+    assert page.locator("[data-first] tbody tr td:first-child").all_inner_texts() == ["2019", "2020", "2021"]
+    assert page.locator("[data-cumulative]").all_inner_texts() == ["1", "2", "3", "3"]
+    assert page.locator("[data-chart] svg polyline").count() == 2
+    tab.shot("tools-diffusion")
+    page.locator('[data-place="浙江省"] a').first.click()      # the province's cities
+    page.wait_for_url(re.compile(r"by=city"))
+    assert page.locator("[data-first] tbody tr").count() == 1
+    page.goto(tab.base + "/diffusion?q=枫桥经验")
+    phone(tab, "tools-diffusion-phone")

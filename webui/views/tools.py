@@ -7,8 +7,9 @@ Each view is thin: one data function in searchlib does the work; the view reads 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
 
-from searchlib import compliance, indicators
+from searchlib import compliance, diffusion, indicators
 from searchlib.query import QueryError
 
 from webui import present
@@ -141,3 +142,57 @@ def compliance_csv():
         if "url" in r:
             r["url"] = root + r["url"]
     return _csv(f"compliance-{name}", columns, records)
+
+
+# --- term diffusion --------------------------------------------------------------------------------
+
+def diffusion_state() -> ToolState:
+    by = read_choice(request.args, "by", diffusion.BY, "province", "地区层级")
+    return read_tool_state(request.args, {"by": by}, {"by": "province"})
+
+
+def diffusion_result(state: ToolState) -> diffusion.Diffusion:
+    check_boilerplate(state)
+    if not state.q.strip():
+        raise ParamError("请给出一个检索式：/diffusion?q=枫桥经验")
+    if state.options["by"] != "province" and not state.filters.get("province"):
+        raise ParamError("按城市或区县查看扩散时，请先选定一个省份（province=…）。")
+    return diffusion.diffusion(library(), state.search_request(), by=state.options["by"])
+
+
+@bp.get("/diffusion")
+def diffusion_page():
+    state = diffusion_state()
+    if not state.q.strip():
+        return render_template("diffusion.html", state=state, result=None, chart=None, q="")
+    result = diffusion_result(state)
+    # diffusion.to_svg escapes the query and every label: markup, not a script (the CSP allows it).
+    return render_template("diffusion.html", state=state, result=result, chart=Markup(diffusion.to_svg(result)),
+                           q=state.q)
+
+
+@bp.get("/api/diffusion")
+def api_diffusion():
+    state = diffusion_state()
+    body = diffusion_result(state).to_dict()
+    links = _links("tools.diffusion_page", "tools.api_diffusion", "tools.diffusion_csv", state)
+    links["svg"] = url_for("tools.diffusion_svg", **state.args())
+    return jsonify({**body, "links": links})
+
+
+@bp.get("/diffusion.csv")
+def diffusion_csv():
+    state = diffusion_state()
+    result = diffusion_result(state)
+    if request.args.get("part") == "years":
+        return _csv("diffusion-years", diffusion.YEAR_COLUMNS, diffusion.year_records(result))
+    root = request.host_url.rstrip("/")
+    return _csv("diffusion", diffusion.CSV_COLUMNS,
+                [{**r, "url": root + r["url"]} for r in diffusion.place_records(result)])
+
+
+@bp.get("/diffusion.svg")
+def diffusion_svg():
+    state = diffusion_state()
+    return Response(diffusion.to_svg(diffusion_result(state)), content_type="image/svg+xml; charset=utf-8",
+                    headers={"Content-Disposition": 'inline; filename="searchlib-diffusion.svg"'})
