@@ -245,6 +245,49 @@ def _add_research_commands(sub) -> None:
     out.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
+    p = sub.add_parser("collocates", help="words most associated with a query within +-N words (LL, MI)",
+                       description="Words that occur within SPAN words of the query's words (same paragraph) "
+                                   "more often than chance, with the co-occurrence count O, the word's frequency "
+                                   "C under the filters, expected E, mutual information and log-likelihood.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", metavar="QUERY")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--span", type=int, default=5, help="words on each side (1-10, default 5)")
+    p.add_argument("--sort", default="ll", choices=["ll", "mi", "count"])
+    p.add_argument("--min", type=int, default=2, dest="min_together", help="least co-occurrences (default 2)")
+    _word_list_args(p)
+
+    p = sub.add_parser("frequency", help="frequency list of the words under the filters",
+                       description="The most frequent words (as the indexer segmented them; no punctuation) of "
+                                   "the paragraphs QUERY and the filters select, with counts per 10,000 words.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="only paragraphs matching it (default: all)")
+    _index_arg(p)
+    _filter_args(p)
+    _word_list_args(p)
+
+    p = sub.add_parser("keyness", help="keywords of one part of the corpus against another (log-likelihood)",
+                       description="Words relatively more (LL > 0) or less (LL < 0) frequent in the target (QUERY "
+                                   "and the filters) than in the reference (the --ref-* options; none: the rest "
+                                   "of the corpus). E.g. --section problems --ref-section achievements, or "
+                                   "--year 2021 --ref-year 2019.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="the target's query (default: none)")
+    _index_arg(p)
+    _filter_args(p)
+    for name in ("q", "year", "province", "city", "county", "level", "body", "section"):
+        p.add_argument(f"--ref-{name}", metavar=name.upper(), help=f"the reference's {name}")
+    _word_list_args(p)
+
+
+def _word_list_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, default=100, help="words to list (default 100)")
+    parser.add_argument("--min-chars", type=int, default=1, help="shortest word to list, in characters (default 1)")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM)")
+    out.add_argument("--json", action="store_true", help="print JSON")
+
 
 # --- commands -------------------------------------------------------------------
 
@@ -589,6 +632,64 @@ def cmd_diffusion(args) -> int:
     return EXIT_OK
 
 
+def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
+    from dataclasses import asdict
+
+    from searchlib.search import Library
+    from searchlib.spreadsheet import csv_bytes
+
+    library = Library(args.index or default_index_dir())
+    try:
+        result = compute(library)
+    finally:
+        library.close()
+    records = [asdict(r) for r in rows_of(result)]
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(columns, records))
+    elif args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print("\t".join(columns))
+        for r in records:
+            print("\t".join(str(r[c]) for c in columns))
+    return EXIT_OK
+
+
+def cmd_collocates(args) -> int:
+    from searchlib import wordstats
+    from searchlib.search import SearchRequest
+
+    request = SearchRequest(q=args.query, **_research_filters(args))
+    return _word_command(args, lambda lib: wordstats.collocates(lib, request, span=args.span, sort=args.sort,
+                                                                limit=args.limit, min_together=args.min_together),
+                         wordstats.COLLOCATE_COLUMNS, lambda r: r.collocates)
+
+
+def cmd_frequency(args) -> int:
+    from searchlib import wordstats
+    from searchlib.search import SearchRequest
+
+    request = SearchRequest(q=args.query, **_research_filters(args))
+    return _word_command(args, lambda lib: wordstats.frequency(lib, request, limit=args.limit,
+                                                               min_chars=args.min_chars),
+                         wordstats.FREQUENCY_COLUMNS, lambda r: r.words)
+
+
+def cmd_keyness(args) -> int:
+    from searchlib import wordstats
+    from searchlib.search import SearchRequest
+
+    target = SearchRequest(q=args.query, **_research_filters(args))
+    given = {name: getattr(args, f"ref_{name}") for name in ("q", "year", "province", "city", "county", "level",
+                                                              "body", "section") if getattr(args, f"ref_{name}")}
+    if not given and not (args.query or _research_filters(args)):
+        raise CliError("say what to compare: a target (QUERY or filters) and/or a reference (--ref-*)")
+    reference = SearchRequest(**given) if given else None
+    return _word_command(args, lambda lib: wordstats.keyness(lib, target, reference, limit=args.limit,
+                                                             min_chars=args.min_chars),
+                         wordstats.KEYNESS_COLUMNS, lambda r: r.words)
+
+
 # --- output ---------------------------------------------------------------------
 
 _MARK = re.compile(r"</?mark>")
@@ -642,7 +743,8 @@ def _progress_bar(total: int):
 COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optimize": cmd_optimize,
             "search": cmd_search, "serve": cmd_serve,
             "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse, "indicators": cmd_indicators,
-            "compliance": cmd_compliance, "diffusion": cmd_diffusion}
+            "compliance": cmd_compliance, "diffusion": cmd_diffusion,
+            "collocates": cmd_collocates, "frequency": cmd_frequency, "keyness": cmd_keyness}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,3 +94,21 @@ def test_diffusion_shows_first_mentions_and_the_chart(tab):
     assert page.locator("[data-first] tbody tr").count() == 1
     page.goto(tab.base + "/diffusion?q=枫桥经验")
     phone(tab, "tools-diffusion-phone")
+
+
+def test_collocates_frequency_and_keyness_pages(tab):
+    page = tab.open("/collocates?q=枫桥经验&span=1&min=1")
+    assert page.locator("[data-together]").all_inner_texts() == ["3", "2", "1", "1", "1"]
+    tab.shot("tools-collocates")
+    page.select_option("select[name=sort]", "count")
+    page.wait_for_url(re.compile(r"sort=count"))
+    assert page.locator("[data-words] tbody tr th").first.inner_text() == "推动"
+    phone(tab, "tools-collocates-phone")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.goto(tab.base + "/frequency?min_chars=2")
+    assert page.locator('[data-word="推进"] [data-count]').inner_text() == "8"
+    tab.shot("tools-frequency")
+    page.goto(tab.base + "/keyness?year=2021&ref_year=2022")
+    assert page.locator("[data-words] tbody tr th").first.inner_text() == "坚持"
+    tab.shot("tools-keyness")
+    phone(tab, "tools-keyness-phone")

@@ -6,15 +6,19 @@ Each view is thin: one data function in searchlib does the work; the view reads 
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from searchlib import compliance, diffusion, indicators
+from searchlib import compliance, diffusion, indicators, wordstats
 from searchlib.query import QueryError
+from searchlib.search import MAX_QUERY_CHARS, SearchRequest
 
 from webui import present
 from webui.errors import error_response
-from webui.params import ParamError, ToolState, read_choice, read_tool_state
+from webui.params import (FILTER_PARAMS, MAX_PARAM_CHARS, ParamError, ToolState, read_bounded, read_choice,
+                          read_tool_state)
 from webui.store import library
 from webui.views.research import _attachment
 from webui.views.search import check_boilerplate
@@ -196,3 +200,121 @@ def diffusion_svg():
     state = diffusion_state()
     return Response(diffusion.to_svg(diffusion_result(state)), content_type="image/svg+xml; charset=utf-8",
                     headers={"Content-Disposition": 'inline; filename="searchlib-diffusion.svg"'})
+
+
+# --- words: frequency, keyness, collocates -----------------------------------------------------------
+
+def _word_options(extra: dict | None = None, defaults: dict | None = None) -> ToolState:
+    limit = read_bounded(request.args, "limit", wordstats.DEFAULT_LIMIT, 1, wordstats.MAX_LIMIT, "列出的词数")
+    min_chars = read_bounded(request.args, "min_chars", 1, 1, 4, "最短词长")
+    return read_tool_state(request.args, {"limit": limit, "min_chars": min_chars, **(extra or {})},
+                           {"limit": wordstats.DEFAULT_LIMIT, "min_chars": 1, **(defaults or {})})
+
+
+@bp.get("/frequency")
+def frequency_page():
+    state = _word_options()
+    result = _frequency(state)
+    return render_template("words.html", view="frequency", state=state, result=result, q=state.q)
+
+
+@bp.get("/api/frequency")
+def api_frequency():
+    state = _word_options()
+    return jsonify({"query": state.q, "filters": state.filters, **_frequency(state).to_dict(),
+                    "links": _links("tools.frequency_page", "tools.api_frequency", "tools.frequency_csv", state)})
+
+
+@bp.get("/frequency.csv")
+def frequency_csv():
+    state = _word_options()
+    return _csv("frequency", wordstats.FREQUENCY_COLUMNS, [asdict(w) for w in _frequency(state).words])
+
+
+def _frequency(state: ToolState) -> wordstats.Frequency:
+    check_boilerplate(state)
+    return wordstats.frequency(library(), state.search_request(), limit=state.options["limit"],
+                               min_chars=state.options["min_chars"])
+
+
+REFERENCE_PARAMS = tuple(f"ref_{name}" for name in ("q",) + FILTER_PARAMS)
+
+
+def keyness_state() -> ToolState:
+    reference = {}
+    for name in REFERENCE_PARAMS:
+        value = request.args.get(name, "").strip()
+        if len(value) > (MAX_QUERY_CHARS if name == "ref_q" else MAX_PARAM_CHARS):
+            raise ParamError(f"对照语料的条件 {name} 过长。")
+        reference[name] = value
+    return _word_options(reference, dict.fromkeys(REFERENCE_PARAMS, ""))
+
+
+def _keyness(state: ToolState) -> wordstats.Keyness:
+    check_boilerplate(state)
+    given = {k[4:]: v for k, v in state.options.items() if k in REFERENCE_PARAMS and v}
+    reference = SearchRequest(**given) if given else None
+    if not state.active and reference is None:
+        raise ParamError("请指定要比较的部分：例如 /keyness?year=2021&ref_year=2019，"
+                         "或 /keyness?section=problems&ref_section=achievements（不给对照则与其余全部语料比较）。")
+    return wordstats.keyness(library(), state.search_request(), reference, limit=state.options["limit"],
+                             min_chars=state.options["min_chars"])
+
+
+@bp.get("/keyness")
+def keyness_page():
+    state = keyness_state()
+    result = _keyness(state) if (state.active or any(state.options[k] for k in REFERENCE_PARAMS)) else None
+    return render_template("words.html", view="keyness", state=state, result=result, q=state.q)
+
+
+@bp.get("/api/keyness")
+def api_keyness():
+    state = keyness_state()
+    return jsonify({"query": state.q, "filters": state.filters,
+                    "reference": {k[4:]: v for k, v in state.options.items() if k in REFERENCE_PARAMS and v},
+                    **_keyness(state).to_dict(),
+                    "links": _links("tools.keyness_page", "tools.api_keyness", "tools.keyness_csv", state)})
+
+
+@bp.get("/keyness.csv")
+def keyness_csv():
+    state = keyness_state()
+    return _csv("keyness", wordstats.KEYNESS_COLUMNS, [asdict(w) for w in _keyness(state).words])
+
+
+def collocates_state() -> ToolState:
+    span = read_bounded(request.args, "span", wordstats.DEFAULT_SPAN, 1, wordstats.MAX_SPAN, "窗口")
+    sort = read_choice(request.args, "sort", wordstats.COLLOCATE_SORTS, "ll", "排序方式")
+    min_together = read_bounded(request.args, "min", 2, 1, 100, "最少共现次数")
+    return _word_options({"span": span, "sort": sort, "min": min_together},
+                         {"span": wordstats.DEFAULT_SPAN, "sort": "ll", "min": 2})
+
+
+def _collocates(state: ToolState) -> wordstats.Collocates:
+    check_boilerplate(state)
+    if not state.q.strip():
+        raise ParamError("请给出一个检索式：/collocates?q=行政复议")
+    return wordstats.collocates(library(), state.search_request(), span=state.options["span"],
+                                sort=state.options["sort"], limit=state.options["limit"],
+                                min_together=state.options["min"])
+
+
+@bp.get("/collocates")
+def collocates_page():
+    state = collocates_state()
+    result = _collocates(state) if state.q.strip() else None
+    return render_template("words.html", view="collocates", state=state, result=result, q=state.q)
+
+
+@bp.get("/api/collocates")
+def api_collocates():
+    state = collocates_state()
+    return jsonify({"filters": state.filters, **_collocates(state).to_dict(),
+                    "links": _links("tools.collocates_page", "tools.api_collocates", "tools.collocates_csv", state)})
+
+
+@bp.get("/collocates.csv")
+def collocates_csv():
+    state = collocates_state()
+    return _csv("collocates", wordstats.COLLOCATE_COLUMNS, [asdict(c) for c in _collocates(state).collocates])
