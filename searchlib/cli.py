@@ -280,6 +280,24 @@ def _add_research_commands(sub) -> None:
         p.add_argument(f"--ref-{name}", metavar=name.upper(), help=f"the reference's {name}")
     _word_list_args(p)
 
+    p = sub.add_parser("similar", help="paragraphs most similar to a passage (or to a paragraph by --pid)",
+                       description="The paragraphs most like TEXT (or like paragraph --pid, or the text of --file; "
+                                   "- reads standard input): Jaccard similarity of 5-character shingles after "
+                                   "normalization, as the text-reuse pass measures it, so a lightly edited copy is "
+                                   "found; a paragraph holding >= 80%% of the text's shingles is listed too.")
+    p.add_argument("text", nargs="?", default="", metavar="TEXT", help="the passage (or use --pid / --file)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--pid", help="compare with this paragraph of the index")
+    p.add_argument("--file", type=Path, metavar="FILE", help="read the passage from FILE (UTF-8; - for stdin)")
+    p.add_argument("--order", default="similarity", choices=["similarity", "earliest"],
+                   help="most similar first (default), or earliest report first")
+    p.add_argument("--min", type=float, default=0.3, dest="min_similarity", help="least similarity (default 0.3)")
+    p.add_argument("--limit", type=int, default=20, help="paragraphs to list (default 20)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM)")
+    out.add_argument("--json", action="store_true", help="print JSON")
+
 
 def _word_list_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=100, help="words to list (default 100)")
@@ -690,6 +708,38 @@ def cmd_keyness(args) -> int:
                          wordstats.KEYNESS_COLUMNS, lambda r: r.words)
 
 
+def cmd_similar(args) -> int:
+    from searchlib import similar
+    from searchlib.search import Library, SearchRequest
+    from searchlib.spreadsheet import csv_bytes
+
+    text = args.text
+    if args.file:
+        try:
+            text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read {args.file}: {exc}") from None
+    if not (text.strip() or args.pid):
+        raise CliError("give a passage (TEXT or --file) or --pid")
+    library = Library(args.index or default_index_dir())
+    try:
+        result = similar.similar(library, SearchRequest(**_research_filters(args)), text=text, pid=args.pid,
+                                 limit=args.limit, min_similarity=args.min_similarity, order=args.order)
+    finally:
+        library.close()
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(similar.CSV_COLUMNS, [p.to_dict() for p in result.passages]))
+    elif args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(result.passages)} similar paragraph(s) (compared {result.candidates} found by "
+              f"{'、'.join(result.words)})")
+        for p in result.passages:
+            print(f"{p.similarity:6.1%}  {p.year or '----'} {p.place or '地区不详'}  {p.url}")
+            print("        " + (p.text[:70] + "…" if len(p.text) > 70 else p.text))
+    return EXIT_OK
+
+
 # --- output ---------------------------------------------------------------------
 
 _MARK = re.compile(r"</?mark>")
@@ -744,7 +794,8 @@ COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optim
             "search": cmd_search, "serve": cmd_serve,
             "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse, "indicators": cmd_indicators,
             "compliance": cmd_compliance, "diffusion": cmd_diffusion,
-            "collocates": cmd_collocates, "frequency": cmd_frequency, "keyness": cmd_keyness}
+            "collocates": cmd_collocates, "frequency": cmd_frequency, "keyness": cmd_keyness,
+            "similar": cmd_similar}
 
 
 def main(argv: list[str] | None = None) -> int:

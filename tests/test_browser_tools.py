@@ -112,3 +112,16 @@ def test_collocates_frequency_and_keyness_pages(tab):
     assert page.locator("[data-words] tbody tr th").first.inner_text() == "坚持"
     tab.shot("tools-keyness")
     phone(tab, "tools-keyness-phone")
+
+
+def test_similar_passages_from_a_pasted_paragraph_then_from_a_result(tab):
+    page = tab.open("/similar")
+    page.fill("textarea[name=text]", "(五)基層治理。堅持和發展新時代“楓橋經驗”，推動矛盾糾紛就地化解，全區調解糾紛1300餘件。")
+    page.click("form[data-similar-form] button[type=submit]")
+    page.wait_for_url(re.compile(r"/similar\?text="))
+    assert page.locator("[data-similarity]").all_inner_texts() == ["79.2%", "72.0%"]
+    tab.shot("tools-similar")
+    page.locator("[data-passage] .hit-links a", has_text="与此段相似的").first.click()
+    page.wait_for_url(re.compile(r"pid="))
+    assert page.locator("[data-similarity]").all_inner_texts() == ["72.0%"]
+    phone(tab, "tools-similar-phone")

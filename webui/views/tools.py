@@ -11,7 +11,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from searchlib import compliance, diffusion, indicators, wordstats
+from searchlib import compliance, diffusion, indicators, similar, wordstats
 from searchlib.query import QueryError
 from searchlib.search import MAX_QUERY_CHARS, SearchRequest
 
@@ -318,3 +318,60 @@ def api_collocates():
 def collocates_csv():
     state = collocates_state()
     return _csv("collocates", wordstats.COLLOCATE_COLUMNS, [asdict(c) for c in _collocates(state).collocates])
+
+
+# --- similar passages ------------------------------------------------------------------------------
+
+def similar_state() -> ToolState:
+    text = request.values.get("text", "")
+    if len(text) > similar.MAX_TEXT_CHARS:
+        raise ParamError(f"粘贴的段落过长：共 {len(text)} 字，上限 {similar.MAX_TEXT_CHARS} 字。")
+    pid = request.values.get("pid", "").strip()[:100]
+    order = read_choice(request.values, "order", similar.ORDERS, "similarity", "排序方式")
+    limit = read_bounded(request.values, "limit", similar.DEFAULT_LIMIT, 1, 200, "条数")
+    minimum = request.values.get("min", "") or str(similar.DEFAULT_MIN_SIMILARITY)
+    try:
+        min_similarity = float(minimum)
+    except ValueError:
+        raise ParamError(f"最低相似度 min 须为 0 到 1 之间的数（收到 {minimum[:20]!r}）。") from None
+    if not 0 <= min_similarity <= 1:
+        raise ParamError("最低相似度 min 须在 0 到 1 之间。")
+    return read_tool_state(request.values, {"text": text, "pid": pid, "order": order, "limit": limit,
+                                            "min": min_similarity},
+                           {"order": "similarity", "limit": similar.DEFAULT_LIMIT,
+                            "min": similar.DEFAULT_MIN_SIMILARITY})
+
+
+def _similar(state: ToolState) -> similar.Similar:
+    check_boilerplate(state)
+    if not (state.options["text"].strip() or state.options["pid"]):
+        raise ParamError("请粘贴一段文字（text=…），或给出段落编号（pid=…）。")
+    try:
+        return similar.similar(library(), state.search_request(), text=state.options["text"],
+                               pid=state.options["pid"] or None, limit=state.options["limit"],
+                               min_similarity=state.options["min"], order=state.options["order"])
+    except QueryError as exc:
+        if "no paragraph with pid" in str(exc):
+            raise ParamError(f"索引中没有段落 {state.options['pid']}。") from None
+        raise
+
+
+@bp.route("/similar", methods=["GET", "POST"])
+def similar_page():
+    state = similar_state()
+    active = bool(state.options["text"].strip() or state.options["pid"])
+    return render_template("similar.html", state=state, result=_similar(state) if active else None, q="")
+
+
+@bp.route("/api/similar", methods=["GET", "POST"])
+def api_similar():
+    state = similar_state()
+    return jsonify({"filters": state.filters, "order": state.options["order"], **_similar(state).to_dict()})
+
+
+@bp.route("/similar.csv", methods=["GET", "POST"])
+def similar_csv():
+    state = similar_state()
+    root = request.host_url.rstrip("/")
+    return _csv("similar", similar.CSV_COLUMNS,
+                [{**p.to_dict(), "url": root + p.url} for p in _similar(state).passages])
