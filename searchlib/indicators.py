@@ -100,6 +100,22 @@ def definitions_digest() -> str:
 
 # --- extraction -------------------------------------------------------------------------
 
+_DIGIT = re.compile(r"\d")
+_ALIASES: dict[int, tuple[tuple, re.Pattern]] = {}
+
+
+def _any_alias(indicators: tuple[Indicator, ...]) -> re.Pattern:
+    """One pattern of every alias of ``indicators`` (kept per list: hashing the list costs more).
+
+    Longer aliases first, and an alias inside another (出庭应诉率 in 负责人出庭应诉率) belongs to the
+    same indicator, so the set of aliases a sentence names is exact."""
+    kept = _ALIASES.get(id(indicators))
+    if kept is None or kept[0] is not indicators:
+        aliases = sorted({a for i in indicators for a in i.aliases}, key=len, reverse=True)
+        kept = _ALIASES[id(indicators)] = (indicators, re.compile("|".join(map(re.escape, aliases))))
+    return kept[1]
+
+
 @dataclass(frozen=True)
 class Fact:
     indicator: str
@@ -117,13 +133,21 @@ def extract(text: str, indicators: tuple[Indicator, ...] | None = None) -> list[
     :func:`searchlib.analysis.normalize`), so offsets and the sentence are cut from the original.
     """
     indicators = definitions() if indicators is None else indicators
-    norm = normalize(text)
     found: dict[tuple[str, int], Fact] = {}
+    # Most paragraphs name no indicator: one search of all the aliases (traditional characters and
+    # full-width forms folded first) settles them; only the rest are cut into sentences.
+    if not _DIGIT.search(text):
+        return []
+    norm = normalize(text)
+    aliases = _any_alias(indicators)
+    if not aliases.search(norm):
+        return []
     for sentence in _SENTENCE.finditer(norm):
         piece = sentence.group()
-        wanted = [i for i in indicators if any(a in piece for a in i.aliases)]
-        if not wanted or not any(c.isdigit() for c in piece):
+        named = set(aliases.findall(piece))
+        if not named or not _DIGIT.search(piece):
             continue
+        wanted = [i for i in indicators if any(a in named for a in i.aliases)]
         base = sentence.start()
         original = text[base:sentence.end()].strip()
         for indicator in wanted:
