@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from searchlib.population import matched_docnums, report_fields
+from searchlib.population import matched_docnums, place_of, report_fields
 from searchlib.query import QueryError
 
 DEFAULT_DEADLINE = "04-01"
@@ -133,8 +133,6 @@ def status_of(year: int | None, publish_date: str | None, deadline: tuple[int, i
 def compliance(library, request, deadline: str = DEFAULT_DEADLINE) -> Compliance:
     """Every report with a paragraph ``request`` matches (all reports under its filters when it has no
     words), its status against ``deadline``, and the shares by year x province and by level."""
-    from searchlib.indicators import place_of
-
     month_day = parse_deadline(deadline)
     searcher, docnums = matched_docnums(library, request)
     out: list[ReportStatus] = []

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import threading
 import time
 import tomllib
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.config import DATA_DIR
+from searchlib.population import PerSearcher, place_of
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
 FILE_NAME = "indicators.sqlite"
@@ -287,20 +287,9 @@ class Table:
     starts: list[int]
 
 
-_tables_lock = threading.Lock()
-_tables: dict[int, tuple[object, Table]] = {}
-
-
 def table(library, searcher) -> Table:
     """The live index's facts (read once per searcher); IndicatorsMissing without a current sidecar."""
-    with _tables_lock:
-        cached = _tables.get(id(library))
-        if cached is not None and cached[0] is searcher:
-            return cached[1]
-    loaded = _load(library, searcher)
-    with _tables_lock:
-        _tables[id(library)] = (searcher, loaded)
-    return loaded
+    return _tables(library, searcher)
 
 
 def _load(library, searcher) -> Table:
@@ -342,6 +331,9 @@ def _load(library, searcher) -> Table:
                  starts=[r[5] for _, r in kept])
 
 
+_tables = PerSearcher(_load)
+
+
 @dataclass
 class Row:
     """One fact with its report, as pages, JSON and CSV show it."""
@@ -370,12 +362,6 @@ class Row:
 
 CSV_COLUMNS = ("indicator", "indicator_name", "value", "unit", "year", "place", "province", "city", "county",
                "township", "level", "body", "title", "publish_date", "doc_id", "sentence", "pid", "url")
-
-
-def place_of(stored: dict) -> str:
-    parts = [stored.get("province"), stored.get("city") if stored.get("city") != stored.get("province") else None,
-             stored.get("county"), stored.get("township")]
-    return "".join(p for p in parts if p)
 
 
 def facts(library, request, indicator: str | None = None) -> list[Row]:

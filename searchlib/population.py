@@ -6,6 +6,8 @@ request has neither words nor filters.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from whoosh import query as wq
 
@@ -42,3 +44,29 @@ def report_fields(library, searcher, docnums: np.ndarray) -> list[tuple[dict, np
         members = np.sort(docnums[order[s:e]])
         out.append((dict(store[int(members[0])]), members))
     return out
+
+
+def place_of(stored: dict) -> str:
+    """A report's place as one name, province to township (a municipality's name once): 四川省眉山市东坡区."""
+    parts = [stored.get("province"), stored.get("city") if stored.get("city") != stored.get("province") else None,
+             stored.get("county"), stored.get("township")]
+    return "".join(p for p in parts if p)
+
+
+class PerSearcher:
+    """A value computed from a library's current searcher, kept until the index changes (a new
+    searcher). One computation at a time: a second request for the same value waits for the first."""
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._kept: dict[int, tuple[object, object]] = {}
+
+    def __call__(self, library, searcher):
+        with self._lock:
+            kept = self._kept.get(id(library))
+            if kept is not None and kept[0] is searcher:
+                return kept[1]
+            value = self._compute(library, searcher)
+            self._kept[id(library)] = (searcher, value)
+            return value

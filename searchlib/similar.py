@@ -68,8 +68,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
     """
     from dataclasses import replace
 
-    from searchlib.indicators import place_of
-    from searchlib.population import is_empty, matched_docnums
+    from searchlib.population import is_empty, matched_docnums, place_of
 
     if order not in ORDERS:
         raise QueryError(f"order by one of {', '.join(ORDERS)}")

@@ -20,13 +20,13 @@ Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 from __future__ import annotations
 
 import math
-import threading
+import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from searchlib.analysis import is_word, main_words, normalize, word_ends
-from searchlib.population import matched_docnums
+from searchlib.population import PerSearcher, matched_docnums
 from searchlib.query import QueryError, parse, positive_terms
 
 MAX_SPAN = 10
@@ -60,45 +60,40 @@ class Tokens:
         return np.bincount(self.ids[self.mask_of(docnums)], minlength=len(self.vocab))
 
 
-_lock = threading.Lock()
-_cache: dict[int, tuple[object, Tokens]] = {}
-
-
 def tokens(library, searcher) -> Tokens:
-    """The searcher's tokens, read once (a few seconds at 100k paragraphs; see bench/RESULTS.md)."""
-    with _lock:
-        cached = _cache.get(id(library))
-        if cached is not None and cached[0] is searcher:
-            return cached[1]
-        import time
+    """The searcher's tokens, read once (seconds at 100k paragraphs; see bench/RESULTS.md)."""
+    return _tokens(library, searcher)
 
-        started = time.perf_counter()
-        texts = library.texts(searcher)
-        store = library.stored_fields(searcher)
-        reader = searcher.reader()
-        size = reader.doc_count_all()
-        vocab: dict[str, int] = {}
-        ids: list[int] = []
-        offsets = np.zeros(size + 1, dtype=np.int64)
-        for docnum in range(size):
-            if reader.has_deletions() and reader.is_deleted(docnum):
-                offsets[docnum + 1] = len(ids)
-                continue
-            norm = texts.get(docnum)
-            packed = store.packed_word_ends(docnum)
-            if packed is not None:
-                start = 0
-                for end in word_ends(norm, packed):
-                    word = norm[start:end]
-                    start = end
-                    if is_word(word):
-                        ids.append(vocab.setdefault(word, len(vocab)))
-            else:
-                ids.extend(vocab.setdefault(w, len(vocab)) for w, _, _ in main_words(norm) if is_word(w))
+
+def _read_tokens(library, searcher) -> Tokens:
+    started = time.perf_counter()
+    texts = library.texts(searcher)
+    store = library.stored_fields(searcher)
+    reader = searcher.reader()
+    size = reader.doc_count_all()
+    vocab: dict[str, int] = {}
+    ids: list[int] = []
+    offsets = np.zeros(size + 1, dtype=np.int64)
+    for docnum in range(size):
+        if reader.has_deletions() and reader.is_deleted(docnum):
             offsets[docnum + 1] = len(ids)
-        table = Tokens(list(vocab), np.array(ids, dtype=np.int32), offsets, time.perf_counter() - started)
-        _cache[id(library)] = (searcher, table)
-        return table
+            continue
+        norm = texts.get(docnum)
+        packed = store.packed_word_ends(docnum)
+        if packed is not None:
+            start = 0
+            for end in word_ends(norm, packed):
+                word = norm[start:end]
+                start = end
+                if is_word(word):
+                    ids.append(vocab.setdefault(word, len(vocab)))
+        else:
+            ids.extend(vocab.setdefault(w, len(vocab)) for w, _, _ in main_words(norm) if is_word(w))
+        offsets[docnum + 1] = len(ids)
+    return Tokens(list(vocab), np.array(ids, dtype=np.int32), offsets, time.perf_counter() - started)
+
+
+_tokens = PerSearcher(_read_tokens)
 
 
 # --- frequency -----------------------------------------------------------------------------------

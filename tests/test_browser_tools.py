@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab, sync_api  # noqa: F401 - skips without chromium
-from webui import create_app
+# Importing test_browser skips this module, as it does that one, when chromium is missing; its
+# module-scoped browser fixture is shared.
+from tests.test_browser import Tab, browser, serve  # noqa: F401 - browser is a fixture
 
 
 @pytest.fixture(scope="module")
 def tools_server(tools_index_dir):
-    import waitress
-
-    app = create_app({"INDEX_DIR": str(tools_index_dir), "OPEN_INDEX_EAGERLY": True})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="searchlib-test")
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=20_000)
-        yield browser
-        browser.close()
+    yield from serve(tools_index_dir)
 
 
 @pytest.fixture
