@@ -204,3 +204,15 @@ def test_bad_parameters_get_a_400_in_the_pages_language(tools_client):
     response = tools_client.get("/api/indicators?indicator=nope")
     assert response.status_code == 400 and "未知的指标" in response.get_json()["error"]
     assert tools_client.get("/indicators?view=chart").status_code == 400
+
+
+def test_the_page_says_which_command_builds_a_missing_table(tmp_path):
+    from webui import create_app
+
+    index = tmp_path / "index"
+    build_index([TOOLS_CORPUS / "t4_xihu_2021.txt"], index, rebuild=True, reuse=False, procs=1)
+    (resolve_index_dir(index) / indicators.FILE_NAME).unlink()
+    client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()
+    response = client.get("/api/indicators")
+    assert response.status_code == 503 and "searchlib indicators --build" in response.get_json()["error"]
+    assert client.get("/compliance").status_code == 200          # the other tools do not need it
