@@ -99,7 +99,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
         copies = [o.pid for o in store.also_in(pid)] if store is not None else []
         extra = [d for d in (searcher.document_number(pid=p) for p in copies) if d is not None]
         if allowed is not None:
-            extra = [d for d in extra if d in set(allowed.tolist())]
+            extra = np.intersect1d(np.asarray(extra, dtype=np.int64), allowed).tolist()
         candidates = np.union1d(candidates, np.asarray(extra, dtype=np.int64))
     own_docnum = searcher.document_number(pid=pid) if pid else None
     texts = library.texts(searcher)
