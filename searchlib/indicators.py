@@ -34,7 +34,7 @@ from searchlib.population import PerSearcher, place_of
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
 FILE_NAME = "indicators.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SHORTHANDS = {
     "{NUM}": r"(?<![\d.,])(?P<value>\d+(?:\.\d+)?)(?![\d])",
@@ -168,8 +168,9 @@ def extract(text: str, indicators: tuple[Indicator, ...] | None = None) -> list[
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE segment (name TEXT PRIMARY KEY);
-CREATE TABLE fact (segment TEXT NOT NULL, pid TEXT NOT NULL, indicator TEXT NOT NULL, value REAL NOT NULL,
-                   unit TEXT NOT NULL, sentence TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE TABLE fact (segment TEXT NOT NULL, local INTEGER NOT NULL, pid TEXT NOT NULL, indicator TEXT NOT NULL,
+                   value REAL NOT NULL, unit TEXT NOT NULL, sentence TEXT NOT NULL, start INTEGER NOT NULL,
+                   end INTEGER NOT NULL);
 """
 
 
@@ -189,7 +190,8 @@ def _previous(path: Path, digest: str) -> tuple[set[str], dict[str, list[tuple]]
                 return set(), {}
             covered = {name for (name,) in con.execute("SELECT name FROM segment")}
             rows: dict[str, list[tuple]] = {}
-            for row in con.execute("SELECT segment, pid, indicator, value, unit, sentence, start, end FROM fact"):
+            for row in con.execute("SELECT segment, local, pid, indicator, value, unit, sentence, start, end "
+                                   "FROM fact"):
                 rows.setdefault(row[0], []).append(row)
             return covered, rows
         finally:
@@ -223,17 +225,20 @@ def build_for_generation(gen_dir: Path | str) -> dict:
                 rows.extend(old_rows.get(name, []))
                 copied += 1
                 continue
-            for _, stored in leaf.iter_docs():
+            # Segment-local document numbers never change (a segment is immutable; a deletion only
+            # marks), so a fact finds its paragraph again by the segment's offset in any later index.
+            for local, stored in leaf.iter_docs():
                 read += 1
                 for f in extract(stored.get("text", "")):
-                    rows.append((name, stored["pid"], f.indicator, f.value, f.unit, f.sentence, f.start, f.end))
+                    rows.append((name, local, stored["pid"], f.indicator, f.value, f.unit, f.sentence, f.start,
+                                 f.end))
     tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     con = sqlite3.connect(tmp)
     try:
         con.executescript(SCHEMA)
         con.executemany("INSERT INTO segment VALUES (?)", ((s,) for s in segments))
-        con.executemany("INSERT INTO fact VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO fact VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         seconds = time.perf_counter() - started
         info = {"schema": SCHEMA_VERSION, "definitions": digest, "index_generation": ix.latest_generation(),
                 "paragraphs_read": read, "segments_copied": copied, "facts": len(rows),
@@ -277,14 +282,10 @@ MISSING_MESSAGE = ("this index has no indicator table (it was built before indic
 
 @dataclass
 class Table:
-    """The facts of one searcher, as columns: one entry per fact, with its document number."""
+    """The facts of one searcher, in the order pages list them, with each one's document number."""
     docnums: np.ndarray
-    pids: list[str]
-    indicators: list[str]
-    values: list[float]
-    units: list[str]
-    sentences: list[str]
-    starts: list[int]
+    indicators: np.ndarray          # each fact's indicator key
+    rows: list["Row"]
 
 
 def table(library, searcher) -> Table:
@@ -298,37 +299,39 @@ def _load(library, searcher) -> Table:
     path = resolve_index_dir(library.index_dir) / FILE_NAME
     if not path.exists():
         raise IndicatorsMissing(MISSING_MESSAGE)
+    reader = searcher.reader()
+    offsets = {_segment_name(leaf): offset for leaf, offset in reader.leaf_readers()}
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         meta = dict(con.execute("SELECT key, value FROM meta"))
         covered = {name for (name,) in con.execute("SELECT name FROM segment")}
-        live = {_segment_name(leaf) for leaf, _ in searcher.reader().leaf_readers()}
         if meta.get("schema") != SCHEMA_VERSION or meta.get("definitions") != definitions_digest() \
-                or not live <= covered:
+                or not set(offsets) <= covered:
             raise IndicatorsMissing(MISSING_MESSAGE)
-        rows = con.execute("SELECT pid, indicator, value, unit, sentence, start FROM fact "
-                           "WHERE segment IN (%s) ORDER BY rowid" % ",".join("?" * len(live)),
-                           sorted(live)).fetchall()
+        found = con.execute("SELECT segment, local, pid, indicator, value, unit, sentence, start FROM fact "
+                            "WHERE segment IN (%s)" % ",".join("?" * len(offsets)), sorted(offsets)).fetchall()
     finally:
         con.close()
-    docnum_of: dict[str, int | None] = {}
-    kept: list[tuple[int, tuple]] = []
-    seen: set[tuple[str, str, int]] = set()
-    for row in rows:
-        pid = row[0]
-        if pid not in docnum_of:
-            docnum_of[pid] = searcher.document_number(pid=pid)   # None: deleted since
-        docnum = docnum_of[pid]
-        key = (pid, row[1], row[5])
-        if docnum is None or key in seen:     # a replaced report's same text in an old segment
+    deletions = reader.has_deletions()
+    names = by_key()
+    store = library.stored_fields(searcher)
+    kept: list[tuple[int, Row]] = []
+    for segment, local, pid, key, value, unit, sentence, start in found:
+        docnum = offsets[segment] + local
+        if deletions and reader.is_deleted(docnum):
             continue
-        seen.add(key)
-        kept.append((docnum, row))
-    kept.sort(key=lambda item: (item[0], item[1][5]))
-    return Table(docnums=np.array([d for d, _ in kept], dtype=np.int64), pids=[r[0] for _, r in kept],
-                 indicators=[r[1] for _, r in kept], values=[r[2] for _, r in kept],
-                 units=[r[3] for _, r in kept], sentences=[r[4] for _, r in kept],
-                 starts=[r[5] for _, r in kept])
+        stored = store[docnum]
+        kept.append((docnum, Row(
+            indicator=key, indicator_name=names[key].name if key in names else key, value=_number(value),
+            unit=unit, sentence=sentence, pid=pid, url=f"/p/{pid}", doc_id=stored.get("doc_id"),
+            title=stored.get("title"), body=stored.get("body"), level=stored.get("level"), place=place_of(stored),
+            province=stored.get("province"), city=stored.get("city"), county=stored.get("county"),
+            township=stored.get("township"), year=stored.get("report_year"),
+            publish_date=stored.get("publish_date"), start=start)))
+    kept.sort(key=lambda item: (item[1].year is None, item[1].year or 0, item[1].place, item[1].doc_id or "",
+                                item[0], item[1].start))
+    return Table(docnums=np.array([d for d, _ in kept], dtype=np.int64),
+                 indicators=np.array([r.indicator for _, r in kept], dtype=object), rows=[r for _, r in kept])
 
 
 _tables = PerSearcher(_load)
@@ -355,6 +358,7 @@ class Row:
     township: str | None
     year: int | None
     publish_date: str | None
+    start: int = 0                 # where the value stands in the paragraph's text
 
     def to_dict(self) -> dict:
         return dict(vars(self))
@@ -379,24 +383,11 @@ def facts(library, request, indicator: str | None = None) -> list[Row]:
     data = table(library, searcher)
     chosen = np.ones(len(data.docnums), dtype=bool)
     if indicator:
-        chosen &= np.array([k == indicator for k in data.indicators], dtype=bool)
+        chosen &= data.indicators == indicator
     if (request.q or "").strip() or request.filters() or request.boilerplate:
         matched = np.asarray(library.matching(request).docnums, dtype=np.int64)
         chosen &= np.isin(data.docnums, matched)
-    store = library.stored_fields(searcher)
-    out = []
-    for i in np.flatnonzero(chosen).tolist():
-        stored = store[int(data.docnums[i])]
-        key = data.indicators[i]
-        out.append(Row(indicator=key, indicator_name=names[key].name if key in names else key,
-                       value=_number(data.values[i]), unit=data.units[i], sentence=data.sentences[i],
-                       pid=data.pids[i], url=f"/p/{data.pids[i]}", doc_id=stored.get("doc_id"),
-                       title=stored.get("title"), body=stored.get("body"), level=stored.get("level"),
-                       place=place_of(stored), province=stored.get("province"), city=stored.get("city"),
-                       county=stored.get("county"), township=stored.get("township"),
-                       year=stored.get("report_year"), publish_date=stored.get("publish_date")))
-    out.sort(key=lambda r: (r.year is None, r.year or 0, r.place, r.doc_id or "", r.pid))
-    return out
+    return [data.rows[i] for i in np.flatnonzero(chosen).tolist()]
 
 
 def _number(value: float) -> float | int:

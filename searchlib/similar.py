@@ -19,8 +19,8 @@ from searchlib import reuse
 from searchlib.analysis import is_word, main_words, normalize
 from searchlib.query import QueryError
 
-CANDIDATE_WORDS = 12       # the text's rarest words looked up in the index
-MAX_CANDIDATES = 2000      # paragraphs compared exactly (those holding most of those words)
+CANDIDATE_WORDS = 10       # the text's rarest words looked up in the index
+MAX_CANDIDATES = 400       # paragraphs compared exactly (those holding most of those words)
 MAX_TEXT_CHARS = 5000      # a pasted passage longer than this is a report, not a paragraph
 DEFAULT_LIMIT = 20
 DEFAULT_MIN_SIMILARITY = 0.3
@@ -91,7 +91,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
     allowed = None if is_empty(filters) else matched_docnums(library, filters)[1]
     hits: list[np.ndarray] = []
     for word in words:
-        found = np.asarray(library.matching(replace(request, q=f'"{word}"')).docnums, dtype=np.int64)
+        found = np.asarray(library.matching(replace(request, q=word)).docnums, dtype=np.int64)
         hits.append(found)
     candidates = _most_shared(hits)
     if pid:
@@ -146,7 +146,8 @@ def _most_shared(hits: list[np.ndarray]) -> np.ndarray:
     if not len(joined):
         return joined
     docs, shared = np.unique(joined, return_counts=True)
-    need = 1 if len(hits) <= 2 else 2
+    # A copy holds most of the text's rare words; a paragraph holding a third of them is worth comparing.
+    need = max(1, -(-len(hits) // 3))
     keep = shared >= need
     docs, shared = docs[keep], shared[keep]
     if len(docs) > MAX_CANDIDATES:

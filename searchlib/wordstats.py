@@ -20,13 +20,16 @@ Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
-from searchlib.analysis import is_word, main_words, normalize, word_ends
-from searchlib.population import PerSearcher, matched_docnums
+# _WORD_CHAR is is_word's own test: called as a method it skips a Python call a token (15M at 100k).
+from searchlib.analysis import _WORD_CHAR, is_word, main_words, normalize, word_ends
+from searchlib.population import PerSearcher, is_empty, matched_docnums
 from searchlib.query import QueryError, parse, positive_terms
 
 MAX_SPAN = 10
@@ -61,36 +64,99 @@ class Tokens:
 
 
 def tokens(library, searcher) -> Tokens:
-    """The searcher's tokens, read once (seconds at 100k paragraphs; see bench/RESULTS.md)."""
+    """The searcher's tokens: each segment's from the files the index job wrote beside it
+    (:func:`pass_for_generation`), or read from its texts when it has none (an older index)."""
     return _tokens(library, searcher)
 
 
-def _read_tokens(library, searcher) -> Tokens:
-    started = time.perf_counter()
-    texts = library.texts(searcher)
-    store = library.stored_fields(searcher)
-    reader = searcher.reader()
-    size = reader.doc_count_all()
+TOKEN_SUFFIXES = (".tokens.ids.npy", ".tokens.offsets.npy", ".tokens.vocab.txt")
+
+
+def token_files(folder: Path, segment_name: str) -> tuple[Path, Path, Path]:
+    return tuple(Path(folder) / f"{segment_name}{suffix}" for suffix in TOKEN_SUFFIXES)
+
+
+def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(vocabulary, word ids, per-document offsets) of documents first .. first + count - 1.
+
+    The words are the indexer's own cut (the word ends each paragraph's record keeps), so nothing
+    is segmented again; a paragraph without them (an older index) is segmented here.
+    """
     vocab: dict[str, int] = {}
+    number = vocab.setdefault
     ids: list[int] = []
-    offsets = np.zeros(size + 1, dtype=np.int64)
-    for docnum in range(size):
-        if reader.has_deletions() and reader.is_deleted(docnum):
-            offsets[docnum + 1] = len(ids)
-            continue
-        norm = texts.get(docnum)
-        packed = store.packed_word_ends(docnum)
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    for local in range(count):
+        norm = texts.get(first + local)
+        packed = store.packed_word_ends(first + local)
         if packed is not None:
-            start = 0
-            for end in word_ends(norm, packed):
-                word = norm[start:end]
-                start = end
-                if is_word(word):
-                    ids.append(vocab.setdefault(word, len(vocab)))
+            ends = word_ends(norm, packed).tolist()
+            words = [norm[a:b] for a, b in zip([0] + ends, ends)]
         else:
-            ids.extend(vocab.setdefault(w, len(vocab)) for w, _, _ in main_words(norm) if is_word(w))
-        offsets[docnum + 1] = len(ids)
-    return Tokens(list(vocab), np.array(ids, dtype=np.int32), offsets, time.perf_counter() - started)
+            words = [w for w, _, _ in main_words(norm)]
+        for word in filter(_WORD_CHAR.search, words):
+            ids.append(number(word, len(vocab)))
+        offsets[local + 1] = len(ids)
+    return list(vocab), np.array(ids, dtype=np.int32), offsets
+
+
+def pass_for_generation(gen_dir: Path | str) -> dict:
+    """Write each new segment's tokens beside it (segments an earlier job wrote keep theirs: the
+    new generation holds hard links to them), and drop the files of segments no longer there."""
+    from searchlib.search import Library
+
+    started = time.perf_counter()
+    gen = Path(gen_dir)
+    library = Library(gen)
+    written = 0
+    try:
+        searcher = library.searcher()
+        texts, store = library.texts(searcher), library.stored_fields(searcher)
+        live = set()
+        for leaf, offset in searcher.reader().leaf_readers():
+            name = leaf.segment().segment_id()
+            live.add(name)
+            files = token_files(gen, name)
+            if all(f.exists() for f in files):
+                continue
+            vocab, ids, offsets = segment_tokens(texts, store, offset, leaf.doc_count_all())
+            for path, write in zip(files, (lambda f: np.save(f, ids), lambda f: np.save(f, offsets),
+                                           lambda f: f.write("\n".join(vocab).encode("utf-8")))):
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                with open(tmp, "wb") as f:
+                    write(f)
+                os.replace(tmp, path)
+            written += 1
+    finally:
+        library.close()
+    for path in gen.glob("*.tokens.*"):
+        if path.name.split(".tokens.")[0] not in live:
+            path.unlink(missing_ok=True)
+    return {"segments_written": written, "seconds": time.perf_counter() - started}
+
+
+def _read_tokens(library, searcher) -> Tokens:
+    from searchlib.facetstore import storage_folder
+
+    started = time.perf_counter()
+    texts, store = library.texts(searcher), library.stored_fields(searcher)
+    vocab: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    offsets = [np.zeros(1, dtype=np.int64)]
+    total = 0
+    for leaf, offset in searcher.reader().leaf_readers():
+        files = token_files(storage_folder(leaf.storage()), leaf.segment().segment_id())
+        if all(f.exists() for f in files):
+            words = files[2].read_bytes().decode("utf-8").split("\n") if files[2].stat().st_size else []
+            ids, local = np.load(files[0]), np.load(files[1])
+        else:
+            words, ids, local = segment_tokens(texts, store, offset, leaf.doc_count_all())
+        mapping = np.array([vocab.setdefault(w, len(vocab)) for w in words], dtype=np.int32)
+        parts.append(mapping[ids] if len(ids) else ids)
+        offsets.append(local[1:] + total)
+        total += len(ids)
+    ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return Tokens(list(vocab), ids, np.concatenate(offsets), time.perf_counter() - started)
 
 
 _tokens = PerSearcher(_read_tokens)
@@ -116,12 +182,32 @@ class Frequency:
         return asdict(self)
 
 
+def _all_counts(library, searcher) -> np.ndarray:
+    _, everything = matched_docnums(library, _EMPTY_REQUEST())
+    return tokens(library, searcher).counts(everything)
+
+
+_counts_of_everything = PerSearcher(_all_counts)
+
+
+def population_counts(library, searcher, request) -> np.ndarray:
+    """Per word id, its tokens in the paragraphs ``request`` selects (those of the whole index kept)."""
+    if is_empty(request):
+        return _counts_of_everything(library, searcher)
+    return tokens(library, searcher).counts(matched_docnums(library, request)[1])
+
+
+def _EMPTY_REQUEST():
+    from searchlib.search import SearchRequest
+    return SearchRequest()
+
+
 def frequency(library, request, limit: int = DEFAULT_LIMIT, min_chars: int = 1) -> Frequency:
     """The most frequent words of the paragraphs ``request`` selects (words, filters, boilerplate)."""
     _check_limit(limit)
     searcher, docnums = matched_docnums(library, request)
     table = tokens(library, searcher)
-    counts = table.counts(docnums)
+    counts = population_counts(library, searcher, request)
     total = int(counts.sum())
     order = _top(counts, limit, table.vocab, min_chars)
     words = [WordCount(table.vocab[i], int(counts[i]), _rate(int(counts[i]), total)) for i in order]
@@ -253,16 +339,21 @@ def collocates(library, request, span: int = DEFAULT_SPAN, sort: str = "ll", lim
 
     searcher, matching = matched_docnums(library, request)
     table = tokens(library, searcher)
-    _, population = matched_docnums(library, replace(request, q=""))
-    freq = table.counts(population)
+    freq = population_counts(library, searcher, replace(request, q=""))
     n_tokens = int(freq.sum())
-    word_id = {w: i for i, w in enumerate(table.vocab) if w in set(nodes)}
-    node_ids = np.array(sorted(word_id.values()), dtype=np.int32)
+    wanted = set(nodes)
+    node_ids = np.array([i for i, w in enumerate(table.vocab) if w in wanted], dtype=np.int32)
     if not len(matching) or not len(node_ids):
         return Collocates(request.q, nodes, 0, span, 0, n_tokens, [])
-    mask = table.mask_of(matching)
-    positions = np.flatnonzero(mask & np.isin(table.ids, node_ids))
-    doc_of = np.searchsorted(table.offsets, positions, side="right") - 1
+    # The node's occurrences anywhere, then those in the matching paragraphs: no pass over every
+    # token of the selection.
+    anywhere = np.flatnonzero(table.ids == node_ids[0]) if len(node_ids) == 1 else \
+        np.flatnonzero(np.isin(table.ids, node_ids))
+    in_matching = np.zeros(len(table.offsets) - 1, dtype=bool)
+    in_matching[matching] = True
+    doc_of = np.searchsorted(table.offsets, anywhere, side="right") - 1
+    keep = in_matching[doc_of]
+    positions, doc_of = anywhere[keep], doc_of[keep]
     lo, hi = table.offsets[doc_of], table.offsets[doc_of + 1]
     neighbours = []
     for k in range(1, span + 1):

@@ -28,7 +28,9 @@ def test_a_lightly_edited_copy_in_traditional_characters_finds_both(tools_librar
     result = similar.similar(tools_library, SearchRequest(), text=EDITED)
     assert [(p.place, p.year, p.similarity) for p in result.passages] == [
         ("安徽省合肥市蜀山区", 2020, pytest.approx(38 / 48, abs=1e-4)), ("江苏省无锡市梁溪区", 2021, 0.72)]
-    assert "枫桥经验" in result.words
+    # the candidates were found by the text's rarest words, each of them in the (normalized) text
+    assert len(result.words) == similar.CANDIDATE_WORDS
+    assert all(w in "(五)基层治理。坚持和发展新时代“枫桥经验”，推动矛盾纠纷就地化解，全区调解纠纷1300余件。" for w in result.words)
 
 
 def test_by_pid_leaves_the_paragraph_itself_out_and_orders_earliest_first(tools_library):

@@ -99,3 +99,33 @@ def test_cli_and_web_twins(tools_index_dir, tools_client, capsys):
     assert tools_client.get("/api/keyness").status_code == 400
     assert tools_client.get("/collocates?q=枫桥经验&span=0").status_code == 400
     assert main(["keyness", "--index", str(tools_index_dir)]) == 2
+
+
+def test_word_ids_are_written_at_index_time_and_an_index_without_them_reads_the_texts(tmp_path):
+    from searchlib.indexing import build_index, resolve_index_dir
+    from searchlib.search import Library
+    from tests.conftest import TOOLS_CORPUS
+
+    index = tmp_path / "index"
+    files = sorted(TOOLS_CORPUS.glob("t*.txt"))
+    build_index(files[:4], index, rebuild=True, reuse=False, procs=1)
+    first = sorted(p.name for p in resolve_index_dir(index).glob("*.tokens.ids.npy"))
+    build_index(files[4:], index, reuse=False, procs=1)            # t5: a new segment beside the first
+    live = resolve_index_dir(index)
+    second = sorted(p.name for p in live.glob("*.tokens.ids.npy"))
+    assert len(first) == 1 and first[0] in second and len(second) == 2
+    request = SearchRequest(q="枫桥经验")
+    library = Library(index)
+    try:
+        with_files = wordstats.collocates(library, request, span=1, min_together=1).to_dict()
+    finally:
+        library.close()
+    for path in live.glob("*.tokens.*"):
+        path.unlink()
+    library = Library(index)
+    try:
+        assert wordstats.collocates(library, request, span=1, min_together=1).to_dict() == with_files
+    finally:
+        library.close()
+    assert {c["word"]: c["together"] for c in with_files["collocates"]} == {"推动": 3, "时代": 2, "深化": 1,
+                                                                               "完善": 1, "坚持": 1}
