@@ -315,23 +315,31 @@ def _load(library, searcher) -> Table:
     deletions = reader.has_deletions()
     names = by_key()
     store = library.stored_fields(searcher)
+    report_code = library.columns(searcher)["doc_id"].codes
+    reports: dict[int, dict] = {}      # a report's fields, read once, from its first fact's paragraph
     kept: list[tuple[int, Row]] = []
     for segment, local, pid, key, value, unit, sentence, start in found:
         docnum = offsets[segment] + local
         if deletions and reader.is_deleted(docnum):
             continue
-        stored = store[docnum]
-        kept.append((docnum, Row(
-            indicator=key, indicator_name=names[key].name if key in names else key, value=_number(value),
-            unit=unit, sentence=sentence, pid=pid, url=f"/p/{pid}", doc_id=stored.get("doc_id"),
-            title=stored.get("title"), body=stored.get("body"), level=stored.get("level"), place=place_of(stored),
-            province=stored.get("province"), city=stored.get("city"), county=stored.get("county"),
-            township=stored.get("township"), year=stored.get("report_year"),
-            publish_date=stored.get("publish_date"), start=start)))
+        code = int(report_code[docnum])
+        report = reports.get(code)
+        if report is None:
+            report = reports[code] = _report_fields(store[docnum])
+        kept.append((docnum, Row(indicator=key, indicator_name=names[key].name if key in names else key,
+                                 value=_number(value), unit=unit, sentence=sentence, pid=pid, url=f"/p/{pid}",
+                                 start=start, **report)))
     kept.sort(key=lambda item: (item[1].year is None, item[1].year or 0, item[1].place, item[1].doc_id or "",
                                 item[0], item[1].start))
     return Table(docnums=np.array([d for d, _ in kept], dtype=np.int64),
                  indicators=np.array([r.indicator for _, r in kept], dtype=object), rows=[r for _, r in kept])
+
+
+def _report_fields(stored: dict) -> dict:
+    return {"doc_id": stored.get("doc_id"), "title": stored.get("title"), "body": stored.get("body"),
+            "level": stored.get("level"), "place": place_of(stored), "province": stored.get("province"),
+            "city": stored.get("city"), "county": stored.get("county"), "township": stored.get("township"),
+            "year": stored.get("report_year"), "publish_date": stored.get("publish_date")}
 
 
 _tables = PerSearcher(_load)
