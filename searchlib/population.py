@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from whoosh import query as wq
 
 
 def is_empty(request) -> bool:
@@ -20,7 +19,7 @@ def matched_docnums(library, request) -> tuple[object, np.ndarray]:
     """(searcher, sorted document numbers) of the paragraphs ``request`` matches."""
     if is_empty(request):
         searcher = library.searcher()
-        return searcher, np.fromiter(searcher.docs_for_query(wq.Every()), dtype=np.int64)
+        return searcher, _every_live(library, searcher)
     found = library.matching(request)
     return found.searcher, np.asarray(found.docnums, dtype=np.int64)
 
@@ -70,3 +69,19 @@ class PerSearcher:
             value = self._compute(library, searcher)
             self._kept[id(library)] = (searcher, value)
             return value
+
+
+def _live_docnums(library, searcher) -> np.ndarray:
+    """Every live document number: each segment's range without its deleted documents (Whoosh's
+    own iteration over every document costs ~6 µs each)."""
+    parts = []
+    for leaf, offset in searcher.reader().leaf_readers():
+        local = np.arange(leaf.doc_count_all(), dtype=np.int64)
+        segment = leaf.segment()
+        if segment is not None and segment.has_deletions():
+            local = np.setdiff1d(local, np.fromiter(segment.deleted_docs(), dtype=np.int64))
+        parts.append(local + offset)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+_every_live = PerSearcher(_live_docnums)

@@ -146,6 +146,9 @@ def test_an_update_reads_only_the_new_segment_and_a_delete_drops_the_facts(tmp_p
         delete_reports(index, [t2])
         rows = indicators.facts(library, SearchRequest())
         assert len(rows) == 12 and not any(r.doc_id == t2 for r in rows)
+        # every tool's "all paragraphs" leaves the deleted report out too
+        from searchlib.compliance import compliance
+        assert compliance(library, SearchRequest()).totals.reports == 4
     finally:
         library.close()
 
