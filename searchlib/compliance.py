@@ -23,7 +23,6 @@ from searchlib.query import QueryError
 
 DEFAULT_DEADLINE = "04-01"
 STATUSES = ("on_time", "late", "no_date", "no_year")
-KNOWN = ("on_time", "late")
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 UNKNOWN_PLACE = "不详"
 

@@ -427,7 +427,3 @@ def pivot(rows: list[Row], indicator: str) -> Pivot:
     places = sorted({p for p, _ in cells})
     years = sorted({y for _, y in cells}, key=lambda y: (y is None, y or 0))
     return Pivot(indicator, places, years, cells)
-
-
-def format_value(value, unit: str) -> str:
-    return f"{value}{unit}"

@@ -19,7 +19,6 @@ Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 """
 from __future__ import annotations
 
-import math
 import os
 import time
 from dataclasses import asdict, dataclass
