@@ -207,9 +207,7 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--table", action="store_true", help="place x year table of --indicator instead of rows")
     p.add_argument("--build", action="store_true",
                    help="(re)read the facts of the whole index first (index jobs do this themselves)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM, for Excel)")
-    out.add_argument("--json", action="store_true", help="print JSON")
+    _csv_json_args(p)
 
     p = sub.add_parser("compliance", help="publication compliance: reports published by the deadline or late",
                        description="Each report's publication date against the deadline (default 1 April of the "
@@ -225,9 +223,7 @@ def _add_research_commands(sub) -> None:
                    help="month and day of the following year (default 04-01)")
     p.add_argument("--part", default="summary", choices=["summary", "reports", "late", "year_province", "level"],
                    help="what to print (default: totals, shares by level and the late reports)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print the chosen part as CSV (UTF-8 with BOM, for Excel)")
-    out.add_argument("--json", action="store_true", help="print everything as JSON")
+    _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON")
 
     p = sub.add_parser("diffusion", help="term diffusion: the first year each place mentions a query",
                        description="For QUERY, the first report year in which each province (or, with --province, "
@@ -240,9 +236,7 @@ def _add_research_commands(sub) -> None:
     _filter_args(p)
     p.add_argument("--by", default="province", choices=["province", "city", "county"],
                    help="the places (city and county need --province)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print the places as CSV (UTF-8 with BOM)")
-    out.add_argument("--json", action="store_true", help="print JSON")
+    _csv_json_args(p, csv_help="print the places as CSV (UTF-8 with BOM)")
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
     p = sub.add_parser("collocates", help="words most associated with a query within +-N words (LL, MI)",
@@ -294,17 +288,21 @@ def _add_research_commands(sub) -> None:
                    help="most similar first (default), or earliest report first")
     p.add_argument("--min", type=float, default=0.3, dest="min_similarity", help="least similarity (default 0.3)")
     p.add_argument("--limit", type=int, default=20, help="paragraphs to list (default 20)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM)")
-    out.add_argument("--json", action="store_true", help="print JSON")
+    _csv_json_args(p)
 
 
 def _word_list_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=100, help="words to list (default 100)")
     parser.add_argument("--min-chars", type=int, default=1, help="shortest word to list, in characters (default 1)")
+    _csv_json_args(parser)
+
+
+def _csv_json_args(parser: argparse.ArgumentParser, csv_help: str = "print CSV (UTF-8 with BOM)",
+                   json_help: str = "print JSON") -> None:
+    """--csv (the one CSV writer: BOM, CRLF, formula-safe) or --json, not both."""
     out = parser.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM)")
-    out.add_argument("--json", action="store_true", help="print JSON")
+    out.add_argument("--csv", action="store_true", help=csv_help)
+    out.add_argument("--json", action="store_true", help=json_help)
 
 
 # --- commands -------------------------------------------------------------------
