@@ -221,7 +221,8 @@ def _add_research_commands(sub) -> None:
     _filter_args(p)
     p.add_argument("--deadline", default="04-01", metavar="MM-DD",
                    help="month and day of the following year (default 04-01)")
-    p.add_argument("--part", default="summary", choices=["summary", "reports", "late", "year_province", "level"],
+    p.add_argument("--part", default="summary",
+                   choices=["summary", "reports", "late", "year_province", "level", "year_level"],
                    help="what to print (default: totals, shares by level and the late reports)")
     _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON")
 
@@ -603,7 +604,7 @@ def cmd_compliance(args) -> int:
         columns, records = compliance.part(result, "reports" if args.part == "summary" else args.part)
         sys.stdout.buffer.write(csv_bytes(columns, records))
         return EXIT_OK
-    if args.part in ("reports", "late", "year_province", "level"):
+    if args.part != "summary":
         columns, records = compliance.part(result, args.part)
         print("\t".join(columns))
         for r in records:

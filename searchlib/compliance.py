@@ -103,6 +103,7 @@ class Compliance:
     reports: list[ReportStatus]
     by_year_province: list[Share] = field(default_factory=list)
     by_level: list[Share] = field(default_factory=list)
+    by_year_level: list[Share] = field(default_factory=list)
     totals: Share = field(default_factory=lambda: Share(("all",)))
 
     @property
@@ -114,6 +115,7 @@ class Compliance:
         return {"deadline": self.deadline, "totals": self.totals.to_dict(),
                 "by_year_province": [s.to_dict() for s in self.by_year_province],
                 "by_level": [s.to_dict() for s in self.by_level],
+                "by_year_level": [s.to_dict() for s in self.by_year_level],
                 "late": [r.to_dict() for r in self.late], "reports": [r.to_dict() for r in self.reports]}
 
 
@@ -146,6 +148,7 @@ def compliance(library, request, deadline: str = DEFAULT_DEADLINE) -> Compliance
     result = Compliance(deadline=f"{month_day[0]:02d}-{month_day[1]:02d}", reports=out)
     result.by_year_province = _shares(out, lambda r: (r.year, r.province or UNKNOWN_PLACE))
     result.by_level = _shares(out, lambda r: (r.level or UNKNOWN_PLACE,))
+    result.by_year_level = _shares(out, lambda r: (r.year, r.level or UNKNOWN_PLACE))
     result.totals = _shares(out, lambda r: ("all",))[0] if out else Share(("all",))
     return result
 
@@ -177,7 +180,7 @@ def share_records(shares: list[Share], names: tuple[str, ...]) -> list[dict]:
     return out
 
 
-PARTS = ("reports", "late", "year_province", "level")
+PARTS = ("reports", "late", "year_province", "level", "year_level")
 
 
 def part(result: Compliance, name: str) -> tuple[tuple[str, ...], list[dict]]:
@@ -190,4 +193,6 @@ def part(result: Compliance, name: str) -> tuple[tuple[str, ...], list[dict]]:
         return ("year", "province") + SHARE_COLUMNS[1:], share_records(result.by_year_province, ("year", "province"))
     if name == "level":
         return ("level",) + SHARE_COLUMNS[1:], share_records(result.by_level, ("level",))
+    if name == "year_level":
+        return ("year", "level") + SHARE_COLUMNS[1:], share_records(result.by_year_level, ("year", "level"))
     raise QueryError(f"unknown part {name!r}; use one of {', '.join(PARTS)}")

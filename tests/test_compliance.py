@@ -42,6 +42,9 @@ def test_shares_by_year_and_province_count_known_dates_with_the_unknown_beside(t
                    ((2021, "江苏省"), 1, 0, 1, 0, 0.0), ((2021, "浙江省"), 1, 1, 0, 0, 100.0),
                    ((2022, "安徽省"), 1, 1, 0, 0, 100.0)]
     assert [(s.key, s.known, s.on_time, s.unknown) for s in result.by_level] == [(("county",), 4, 3, 1)]
+    assert [(s.key, s.known, s.on_time, s.late, s.unknown) for s in result.by_year_level] == [
+        ((2019, "county"), 0, 0, 0, 1), ((2020, "county"), 1, 1, 0, 0), ((2021, "county"), 2, 1, 1, 0),
+        ((2022, "county"), 1, 1, 0, 0)]
 
 
 def test_the_deadline_is_configurable_and_its_own_day_is_on_time(tools_library):
@@ -83,5 +86,7 @@ def test_page_json_and_csv_agree(tools_client):
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [(r["place"], r["days_late"]) for r in rows] == [("江苏省无锡市梁溪区", "39")]
+    year_level = tools_client.get("/compliance.csv?part=year_level").data.decode("utf-8-sig").splitlines()
+    assert year_level[0].startswith("year,level,reports,known") and "2021,county,2,2,1,1,50.0,0,0,0" in year_level
     assert tools_client.get("/compliance?deadline=13-01").status_code == 400
     assert "截止日期" in tools_client.get("/api/compliance?deadline=x").get_json()["error"]
