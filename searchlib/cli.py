@@ -232,6 +232,120 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+    p = sub.add_parser("indicators", help="numeric facts the reports state (出庭应诉率, 行政复议案件 …)",
+                       description="Numeric facts read from the reports at index time (the list, with the "
+                                   "patterns that read each, is data/indicators.toml): one row per fact with "
+                                   "its report, place, year, value, unit and sentence. QUERY and the filters "
+                                   "narrow the paragraphs, as in `searchlib search`.", epilog=QUERY_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY",
+                   help="only facts in paragraphs matching this query (default: all)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--indicator", metavar="KEY", help="one indicator (see --list), e.g. appearance_rate")
+    p.add_argument("--list", action="store_true", help="list the indicators and exit")
+    p.add_argument("--table", action="store_true", help="place x year table of --indicator instead of rows")
+    p.add_argument("--build", action="store_true",
+                   help="(re)read the facts of the whole index first (index jobs do this themselves)")
+    _csv_json_args(p)
+
+    p = sub.add_parser("compliance", help="publication compliance: reports published by the deadline or late",
+                       description="Each report's publication date against the deadline (default 1 April of the "
+                                   "year after the year reported on, as the 2019 督察工作规定 sets): on time, late "
+                                   "by N days, or no date shown; shares by year x province and by level over the "
+                                   "reports whose date is known, with the unknown beside them.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY",
+                   help="only reports with a paragraph matching this query (default: all)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--deadline", default="04-01", metavar="MM-DD",
+                   help="month and day of the following year (default 04-01)")
+    p.add_argument("--part", default="summary",
+                   choices=["summary", "reports", "late", "year_province", "level", "year_level"],
+                   help="what to print (default: totals, shares by level and the late reports)")
+    _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON")
+
+    p = sub.add_parser("diffusion", help="term diffusion: the first year each place mentions a query",
+                       description="For QUERY, the first report year in which each province (or, with --province, "
+                                   "each city or county under it) mentions it, with that report; the number of "
+                                   "places that have mentioned it by each year, beside how many places the corpus "
+                                   "holds reports from (coverage), so a late first year is not mistaken for a gap.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", metavar="QUERY")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--by", default="province", choices=["province", "city", "county"],
+                   help="the places (city and county need --province)")
+    _csv_json_args(p, csv_help="print the places as CSV (UTF-8 with BOM)")
+    p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
+
+    p = sub.add_parser("collocates", help="words most associated with a query within +-N words (LL, MI)",
+                       description="Words that occur within SPAN words of the query's words (same paragraph) "
+                                   "more often than chance, with the co-occurrence count O, the word's frequency "
+                                   "C under the filters, expected E, mutual information and log-likelihood.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", metavar="QUERY")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--span", type=int, default=5, help="words on each side (1-10, default 5)")
+    p.add_argument("--sort", default="ll", choices=["ll", "mi", "count"])
+    p.add_argument("--min", type=int, default=2, dest="min_together", help="least co-occurrences (default 2)")
+    _word_list_args(p)
+
+    p = sub.add_parser("frequency", help="frequency list of the words under the filters",
+                       description="The most frequent words (as the indexer segmented them; no punctuation) of "
+                                   "the paragraphs QUERY and the filters select, with counts per 10,000 words.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="only paragraphs matching it (default: all)")
+    _index_arg(p)
+    _filter_args(p)
+    _word_list_args(p)
+
+    p = sub.add_parser("keyness", help="keywords of one part of the corpus against another (log-likelihood)",
+                       description="Words relatively more (LL > 0) or less (LL < 0) frequent in the target (QUERY "
+                                   "and the filters) than in the reference (the --ref-* options; none: the rest "
+                                   "of the corpus). E.g. --section problems --ref-section achievements, or "
+                                   "--year 2021 --ref-year 2019.",
+                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="the target's query (default: none)")
+    _index_arg(p)
+    _filter_args(p)
+    for name in ("q", "year", "province", "city", "county", "level", "body", "section"):
+        p.add_argument(f"--ref-{name}", metavar=name.upper(), help=f"the reference's {name}")
+    _word_list_args(p)
+
+    p = sub.add_parser("similar", help="paragraphs most similar to a passage (or to a paragraph by --pid)",
+                       description="The paragraphs most like TEXT (or like paragraph --pid, or the text of --file; "
+                                   "- reads standard input): Jaccard similarity of 5-character shingles after "
+                                   "normalization, as the text-reuse pass measures it, so a lightly edited copy is "
+                                   "found; a paragraph holding >= 80%% of the text's shingles is listed too.")
+    p.add_argument("text", nargs="?", default="", metavar="TEXT", help="the passage (or use --pid / --file)")
+    _index_arg(p)
+    _filter_args(p)
+    p.add_argument("--pid", help="compare with this paragraph of the index")
+    p.add_argument("--file", type=Path, metavar="FILE", help="read the passage from FILE (UTF-8; - for stdin)")
+    p.add_argument("--order", default="similarity", choices=["similarity", "earliest"],
+                   help="most similar first (default), or earliest report first")
+    p.add_argument("--min", type=float, default=0.3, dest="min_similarity", help="least similarity (default 0.3)")
+    p.add_argument("--limit", type=int, default=20, help="paragraphs to list (default 20)")
+    _csv_json_args(p)
+
+
+def _word_list_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, default=100, help="words to list (default 100)")
+    parser.add_argument("--min-chars", type=int, default=1, help="shortest word to list, in characters (default 1)")
+    _csv_json_args(parser)
+
+
+def _csv_json_args(parser: argparse.ArgumentParser, csv_help: str = "print CSV (UTF-8 with BOM)",
+                   json_help: str = "print JSON") -> None:
+    """--csv (the one CSV writer: BOM, CRLF, formula-safe) or --json, not both."""
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help=csv_help)
+    out.add_argument("--json", action="store_true", help=json_help)
+
+
 # --- commands -------------------------------------------------------------------
 
 def cmd_parse(args) -> int:
@@ -521,6 +635,212 @@ def cmd_reuse(args) -> int:
     return EXIT_OK
 
 
+def cmd_indicators(args) -> int:
+    from searchlib import indicators
+    from searchlib.search import Library, SearchRequest
+    from searchlib.export import csv_bytes
+
+    if args.list:
+        if args.json:
+            print(json.dumps([i.to_dict() for i in indicators.definitions()], ensure_ascii=False, indent=2))
+        else:
+            for i in indicators.definitions():
+                print(f"{i.key:34} {i.unit:2} {i.name}  ({'、'.join(i.aliases)})")
+        return EXIT_OK
+    if args.table and not args.indicator:
+        raise CliError("--table needs --indicator KEY (see --list)")
+    index_dir = args.index or default_index_dir()
+    if args.build:
+        figures = indicators.build(index_dir)
+        print(f"indicators: {figures['facts']} facts from {figures['paragraphs_read']} paragraphs "
+              f"in {figures['seconds']:.1f} s", file=sys.stderr)
+    library = Library(index_dir)
+    try:
+        rows = indicators.facts(library, SearchRequest(q=args.query, **_research_filters(args)), args.indicator)
+    except indicators.IndicatorsMissing as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        library.close()
+    if args.table:
+        table = indicators.pivot(rows, args.indicator)
+        records = [{"place": p, **{str(y or "不详"): "、".join(map(str, table.cells.get((p, y), [])))
+                                   for y in table.years}} for p in table.places]
+        columns = ["place"] + [str(y or "不详") for y in table.years]
+        if args.csv:
+            sys.stdout.buffer.write(csv_bytes(columns, records))
+        elif args.json:
+            print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            print("\t".join(columns))
+            for r in records:
+                print("\t".join(r[c] or "—" for c in columns))
+        return EXIT_OK
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(indicators.CSV_COLUMNS, [r.to_dict() for r in rows]))
+    elif args.json:
+        print(json.dumps({"query": args.query, "indicator": args.indicator, "total": len(rows),
+                          "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(rows)} fact(s)")
+        for r in rows:
+            print(f"{r.year or '----'} {r.place or '地区不详'}  {r.indicator_name} = {r.value}{r.unit}  {r.url}")
+            print("    " + (r.sentence[:80] + "…" if len(r.sentence) > 80 else r.sentence))
+    return EXIT_OK
+
+
+def cmd_compliance(args) -> int:
+    from searchlib import compliance
+    from searchlib.search import Library, SearchRequest
+    from searchlib.export import csv_bytes
+
+    library = Library(args.index or default_index_dir())
+    try:
+        result = compliance.compliance(library, SearchRequest(q=args.query, **_research_filters(args)),
+                                       deadline=args.deadline)
+    finally:
+        library.close()
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if args.csv:
+        columns, records = compliance.part(result, "reports" if args.part == "summary" else args.part)
+        sys.stdout.buffer.write(csv_bytes(columns, records))
+        return EXIT_OK
+    if args.part != "summary":
+        columns, records = compliance.part(result, args.part)
+        print("\t".join(columns))
+        for r in records:
+            print("\t".join("—" if r.get(c) is None else str(r.get(c)) for c in columns))
+        return EXIT_OK
+    t = result.totals
+    print(f"deadline: {result.deadline} of the following year; {t.reports} report(s): {t.on_time} on time, "
+          f"{t.late} late, {t.unknown} unknown (no date {t.no_date}, no year {t.no_year})"
+          + (f"; on time {t.on_time_share}% of {t.known} with a known date" if t.known else ""))
+    for s in result.by_level:
+        print(f"  level {s.key[0]:9} {s.on_time}/{s.known} on time" + (f" ({s.on_time_share}%)" if s.known else "")
+              + f", {s.unknown} unknown")
+    for r in result.late:
+        print(f"late by {r.days_late:>4} day(s): {r.year} {r.place or '地区不详'} published {r.publish_date} "
+              f"(deadline {r.deadline})  {r.url}")
+    return EXIT_OK
+
+
+def cmd_diffusion(args) -> int:
+    from searchlib import diffusion
+    from searchlib.search import Library, SearchRequest
+    from searchlib.export import csv_bytes
+
+    library = Library(args.index or default_index_dir())
+    try:
+        result = diffusion.diffusion(library, SearchRequest(q=args.query, **_research_filters(args)), by=args.by)
+    finally:
+        library.close()
+    if args.svg:
+        args.svg.write_text(diffusion.to_svg(result), encoding="utf-8")
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(diffusion.CSV_COLUMNS, diffusion.place_records(result)))
+    elif args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(result.places)} place(s) mention {args.query!r}")
+        for m in result.places:
+            print(f"  {m.year}  {m.place}  ({m.reports} report(s))  first: {m.title or m.doc_id}  {m.url}")
+        print("year  new  cumulative  coverage  covered(cumulative)")
+        for p in result.years:
+            print(f"{p.year}  {p.new:>3}  {p.cumulative:>10}  {p.coverage:>8}  {p.covered_cumulative:>19}")
+    return EXIT_OK
+
+
+def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
+    from dataclasses import asdict
+
+    from searchlib.search import Library
+    from searchlib.export import csv_bytes
+
+    library = Library(args.index or default_index_dir())
+    try:
+        result = compute(library)
+    finally:
+        library.close()
+    records = [asdict(r) for r in rows_of(result)]
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(columns, records))
+    elif args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print("\t".join(columns))
+        for r in records:
+            print("\t".join(str(r[c]) for c in columns))
+    return EXIT_OK
+
+
+def cmd_collocates(args) -> int:
+    from searchlib import wordstats
+    from searchlib.search import SearchRequest
+
+    request = SearchRequest(q=args.query, **_research_filters(args))
+    return _word_command(args, lambda lib: wordstats.collocates(lib, request, span=args.span, sort=args.sort,
+                                                                limit=args.limit, min_together=args.min_together),
+                         wordstats.COLLOCATE_COLUMNS, lambda r: r.collocates)
+
+
+def cmd_frequency(args) -> int:
+    from searchlib import wordstats
+    from searchlib.search import SearchRequest
+
+    request = SearchRequest(q=args.query, **_research_filters(args))
+    return _word_command(args, lambda lib: wordstats.frequency(lib, request, limit=args.limit,
+                                                               min_chars=args.min_chars),
+                         wordstats.FREQUENCY_COLUMNS, lambda r: r.words)
+
+
+def cmd_keyness(args) -> int:
+    from searchlib import wordstats
+    from searchlib.search import SearchRequest
+
+    target = SearchRequest(q=args.query, **_research_filters(args))
+    given = {name: getattr(args, f"ref_{name}") for name in ("q", "year", "province", "city", "county", "level",
+                                                              "body", "section") if getattr(args, f"ref_{name}")}
+    if not given and not (args.query or _research_filters(args)):
+        raise CliError("say what to compare: a target (QUERY or filters) and/or a reference (--ref-*)")
+    reference = SearchRequest(**given) if given else None
+    return _word_command(args, lambda lib: wordstats.keyness(lib, target, reference, limit=args.limit,
+                                                             min_chars=args.min_chars),
+                         wordstats.KEYNESS_COLUMNS, lambda r: r.words)
+
+
+def cmd_similar(args) -> int:
+    from searchlib import similar
+    from searchlib.search import Library, SearchRequest
+    from searchlib.export import csv_bytes
+
+    text = args.text
+    if args.file:
+        try:
+            text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read {args.file}: {exc}") from None
+    if not (text.strip() or args.pid):
+        raise CliError("give a passage (TEXT or --file) or --pid")
+    library = Library(args.index or default_index_dir())
+    try:
+        result = similar.similar(library, SearchRequest(**_research_filters(args)), text=text, pid=args.pid,
+                                 limit=args.limit, min_similarity=args.min_similarity, order=args.order)
+    finally:
+        library.close()
+    if args.csv:
+        sys.stdout.buffer.write(csv_bytes(similar.CSV_COLUMNS, [p.to_dict() for p in result.passages]))
+    elif args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(result.passages)} similar paragraph(s) (compared {result.candidates} found by "
+              f"{'、'.join(result.words)})")
+        for p in result.passages:
+            print(f"{p.similarity:6.1%}  {p.year or '----'} {p.place or '地区不详'}  {p.url}")
+            print("        " + (p.text[:70] + "…" if len(p.text) > 70 else p.text))
+    return EXIT_OK
+
+
 # --- output ---------------------------------------------------------------------
 
 _MARK = re.compile(r"</?mark>")
@@ -605,7 +925,10 @@ def _progress_bar(total: int):
 
 COMMANDS = {"parse": cmd_parse, "index": cmd_index, "delete": cmd_delete, "optimize": cmd_optimize,
             "search": cmd_search, "serve": cmd_serve,
-            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse}
+            "kwic": cmd_kwic, "stats": cmd_stats, "reuse": cmd_reuse, "indicators": cmd_indicators,
+            "compliance": cmd_compliance, "diffusion": cmd_diffusion,
+            "collocates": cmd_collocates, "frequency": cmd_frequency, "keyness": cmd_keyness,
+            "similar": cmd_similar}
 
 
 # What to do about a fault of the machine rather than of the request, by errno.

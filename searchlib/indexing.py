@@ -55,6 +55,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.reading import SegmentReader
 from whoosh.writing import PostingPool, SegmentWriter
 
+from searchlib import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer
 from searchlib.facetstore import segment_rows, write_segment_facets
 from searchlib.report import Report, parse_file
@@ -710,6 +711,7 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
     gen = _new_generation(root) if fresh else _clone_generation(root, resolve_index_dir(root))
     try:
         yield gen
+        sidecars.pass_for_generation(gen)   # the research tools' files beside the index (searchlib.sidecars)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise

@@ -144,3 +144,35 @@ def _page_getter(client):
         return response, HTMLParser(response.get_data(as_text=True))
 
     return get
+
+
+# --- the research tools of issue 22 (tests/corpus_tools/, counts in its EXPECTED.md) -------------
+
+TOOLS_CORPUS = TESTS_DIR / "corpus_tools"
+
+
+@pytest.fixture(scope="session")
+def tools_index_dir(tmp_path_factory) -> Path:
+    """An index over tests/corpus_tools/ with its text reuse pass (a fresh build runs it)."""
+    target = tmp_path_factory.mktemp("tools-index")
+    build_index([TOOLS_CORPUS], target, rebuild=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def tools_library(tools_index_dir):
+    lib = Library(tools_index_dir)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture(scope="session")
+def tools_app(tools_index_dir):
+    from webui import create_app
+
+    return create_app({"INDEX_DIR": str(tools_index_dir), "TESTING": True})
+
+
+@pytest.fixture
+def tools_client(tools_app):
+    return tools_app.test_client()

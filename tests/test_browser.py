@@ -28,9 +28,9 @@ if CHROMIUM is None:
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
 
 
-@pytest.fixture(scope="module")
-def live_server(index_dir):
-    """The production server (waitress) on a free loopback port, in a background thread."""
+def serve(index_dir):
+    """The production server (waitress) over ``index_dir`` on a free loopback port, in a background
+    thread: yields its base URL (a generator for a fixture to delegate to)."""
     import waitress
 
     app = create_app({"INDEX_DIR": str(index_dir), "OPEN_INDEX_EAGERLY": True})
@@ -40,6 +40,11 @@ def live_server(index_dir):
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def live_server(index_dir):
+    yield from serve(index_dir)
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
         OPEN_INDEX_EAGERLY=True,
         # The site's public address, for permalinks, citations and exports (see webui.public).
         BASE_URL=default_base_url(),
+        TOOL_MAX_ROWS=1000,    # rows on one page of a research tool (indicators, compliance …); CSV/JSON give all
     )
     if config:
         app.config.update(config)
@@ -39,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from webui import errors, security, store
-    from webui.views import exports, meta, reading, research, search
+    from webui.views import exports, meta, reading, research, search, tools
 
     store.init_app(app)
     security.init_app(app)
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(meta.bp)
     app.register_blueprint(research.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(tools.bp)
     errors.init_app(app)
 
     from webui import present

@@ -244,3 +244,58 @@ def read_stats_state(args: MultiDict) -> StatsState:
     if metric not in STATS_METRICS:
         raise ParamError(f"未知的指标 metric={metric[:20]}；可用：{'、'.join(STATS_METRICS)}。")
     return StatsState(queries=queries, filters=read_filters(args), by=by, metric=metric)
+
+
+# --- the research tools of issue 22: indicators, compliance, diffusion, collocates, similar ---------
+
+@dataclass(frozen=True)
+class ToolState:
+    """A research tool's page: the search's query, filters and boilerplate choice, plus the tool's own
+    options (indicator, deadline, window …), which are left out of links when at their defaults."""
+    q: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    boilerplate: str = ""
+    options: dict[str, object] = field(default_factory=dict)
+    defaults: dict[str, object] = field(default_factory=dict)
+
+    def search_request(self, **changes) -> SearchRequest:
+        filters = {**self.filters, **changes}
+        return SearchRequest(q=self.q, boilerplate=self.boilerplate or None,
+                             **{k: v for k, v in filters.items() if v})
+
+    def args(self, **changes) -> dict[str, str]:
+        values = {"q": self.q, **self.filters, "boilerplate": self.boilerplate, **self.options, **changes}
+        names = ("q",) + FILTER_PARAMS + ("boilerplate",) + tuple(self.options)
+        return {name: str(values[name]) for name in names
+                if values.get(name) not in (None, "") and self.defaults.get(name) != values.get(name)}
+
+    def same_query(self) -> dict[str, str]:
+        return {k: v for k, v in self.args().items() if k == "q" or k in FILTER_PARAMS or k == "boilerplate"}
+
+    def without_filters(self) -> dict[str, str]:
+        return self.args(**dict.fromkeys(self.filters), boilerplate=None)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q.strip() or self.filters or self.boilerplate)
+
+
+def read_tool_state(args: MultiDict, options: dict[str, object] | None = None,
+                    defaults: dict[str, object] | None = None) -> ToolState:
+    """The shared part of a tool's URL (q, filters, boilerplate) and its own options, already read."""
+    return ToolState(q=read_query(args.get("q", "")), filters=read_filters(args), boilerplate=read_boilerplate(args),
+                     options=dict(options or {}), defaults=dict(defaults or {}))
+
+
+def read_choice(args: MultiDict, name: str, choices, default: str, what: str) -> str:
+    value = args.get(name, "") or default
+    if value not in choices:
+        raise ParamError(f"未知的{what} {name}={value[:30]}；可用：{'、'.join(c for c in choices if c)}。")
+    return value
+
+
+def read_bounded(args: MultiDict, name: str, default: int, low: int, high: int, what: str) -> int:
+    value = whole_number(args.get(name), default, name)
+    if not low <= value <= high:
+        raise ParamError(f"{what} {name} 须在 {low} 到 {high} 之间。")
+    return value

@@ -6,7 +6,7 @@ and JSON twins show.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 # The one CSV writer (searchlib.export), under the names the web's views and tests use.
@@ -369,7 +369,14 @@ def rate(value) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-GLOBALS = {"SORT_LABELS": SORT_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
+# The research tools (issue 22): (endpoint, Chinese name, English name), in the nav of each tool page.
+TOOL_LINKS = (("tools.indicators_page", "指标", "indicators"), ("tools.compliance_page", "发布时效", "compliance"),
+              ("tools.diffusion_page", "扩散", "diffusion"), ("tools.collocates_page", "搭配", "collocates"),
+              ("tools.frequency_page", "词频", "frequency"), ("tools.keyness_page", "关键词", "keyness"),
+              ("tools.similar_page", "相似段落", "similar"))
+STATUS_LABELS = {"on_time": "按时", "late": "逾期", "no_date": "无发布日期", "no_year": "年度不详"}
+
+GLOBALS = {"SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
            "TIER_LABELS": TIER_LABELS, "query_notes": query_notes}
