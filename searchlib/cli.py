@@ -536,8 +536,8 @@ def cmd_serve(args) -> int:
 
 def _listen_problem(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:
-        return (f"port {port} on {host} is already in use (is searchlib already running there?); "
-                f"serve on another port: make serve PORT={port + 1}")
+        return (f"port {port} on {host} is already in use: the port is taken by another program (is searchlib "
+                f"already running there?); serve on another port: make serve PORT={port + 1}")
     return f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another: make serve PORT={port + 1}"
 
 

@@ -675,9 +675,8 @@ class Library:
         """Reports in tiers (see searchlib.tiers), the page's with their best paragraphs."""
         columns = self.columns(searcher)
         doc_ids = columns["doc_id"]
-        fast = matcher.fast
         ranker = TierRanker(matcher, doc_ids.codes, len(doc_ids.values), self.report_total(searcher),
-                            fast.year_of if fast is not None else None)
+                            self._sort_values(searcher, request.sort))
         tiered = ranker.rank(tree, docnums, self._concept_scope(searcher, matcher, tree, request),
                              request.sort, report_rank=self._report_ranks(searcher))
         page = [int(c) for c in tiered.order[offset:offset + limit]]
@@ -704,14 +703,27 @@ class Library:
         as a mask by document number (None: everywhere)."""
         restrictions = [c for c in (tree.children if isinstance(tree, And) else (tree,))
                         if isinstance(c, (Filter, Not))] if tree is not None else []
-        if not restrictions and not request.boilerplate:
+        if not restrictions and not request.boilerplate and not request.column_filters():
             return None
         node = And(tuple(restrictions)) if len(restrictions) > 1 else (restrictions[0] if restrictions else None)
-        docs = matcher.docarray(node)
+        docs = column_filtered(self.columns(searcher), matcher.docarray(node), request.column_filters())
         docs = _restricted_array(docs, request.boilerplate, self._template_docnums(searcher, request.boilerplate))
         mask = np.zeros(searcher.doc_count_all(), dtype=bool)
         mask[docs] = True
         return mask
+
+    def _sort_values(self, searcher, sort: str) -> np.ndarray | None:
+        """Per document number, what a sort other than relevance orders by (NaN: not known): the report
+        year, or the publication date as a number (2022-02-15 -> 20220215); None for relevance."""
+        if sort == "relevance":
+            return None
+        name = "publish_date" if sort == "published" else "report_year"
+
+        def build() -> np.ndarray:
+            column = self.columns(searcher)[name]
+            values = np.array([np.nan if v is None else float(_sort_value(v)) for v in column.values])
+            return values[column.codes]
+        return self.per_generation(searcher, f"sort_values_{name}", build)
 
     def report_total(self, searcher) -> int:
         """How many reports the index holds (live ones)."""

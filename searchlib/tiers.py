@@ -95,13 +95,15 @@ class TierRanker:
     """Places the reports of one request in tiers (one searcher, one request)."""
 
     def __init__(self, matcher: Matcher, report_of: np.ndarray, report_count: int, live_reports: int,
-                 year_of: np.ndarray | None):
+                 sort_values: np.ndarray | None):
         self.matcher = matcher
         self.compiler = matcher.compiler
         self.report_of = report_of          # document number -> report code
         self.report_count = report_count    # report codes (the column's values)
         self.live_reports = live_reports    # reports in the index
-        self.year_of = year_of              # document number -> report year (NaN: unknown)
+        # document number -> what a sort other than relevance orders by (report year, publication date; NaN:
+        # unknown); None for relevance
+        self.sort_values = sort_values
 
     # --- finding ------------------------------------------------------------
 
@@ -277,20 +279,20 @@ class TierRanker:
             return results
         rank = report_rank[results] if report_rank is not None else results
         keys = [rank, -np.round(score[results], 6), -pieces_in[results], -concepts_in[results]]
-        if sort in ("newest", "oldest") and self.year_of is not None:
-            year = self._report_years(strict_docs, found)[results]
-            unknown = np.isnan(year)
-            signed = np.where(unknown, 0.0, -year if sort == "newest" else year)
-            keys += [signed, unknown]
+        if sort != "relevance" and self.sort_values is not None:
+            value = self._report_values(strict_docs, found)[results]
+            unknown = np.isnan(value)
+            signed = np.where(unknown, 0.0, value if sort == "oldest" else -value)
+            keys += [signed, unknown]   # within a tier: known first, then by the value
         keys.append(tier[results])
         return results[np.lexsort(keys)]
 
-    def _report_years(self, strict_docs: np.ndarray, found: list[Found]) -> np.ndarray:
-        year = np.full(self.report_count, np.nan)
+    def _report_values(self, strict_docs: np.ndarray, found: list[Found]) -> np.ndarray:
+        value = np.full(self.report_count, np.nan)
         for docs in [strict_docs] + [d for f in found for d in (f.docs, f.piece_docs, f.title_docs)]:
             if len(docs):
-                year[self.report_of[docs]] = self.year_of[docs]
-        return year
+                value[self.report_of[docs]] = self.sort_values[docs]
+        return value
 
     # --- showing --------------------------------------------------------------
 
@@ -342,19 +344,19 @@ def _words_in(node: Node) -> list[str]:
 
 
 def best_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """The union of several (docs, scores), each document with its highest score."""
+    """The union of several (docs, scores), each document with its highest score (each part's docs
+    sorted and distinct, as the evaluator gives them)."""
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     if len(parts) == 1:
         return parts[0]
-    docs = np.concatenate([p[0] for p in parts])
-    scores = np.concatenate([p[1] for p in parts])
-    order = np.lexsort((-scores, docs))
-    docs, scores = docs[order], scores[order]
-    first = np.ones(len(docs), dtype=bool)
-    first[1:] = docs[1:] != docs[:-1]
-    return docs[first], scores[first]
+    # A dense row of the documents' best scores: a sort of the concatenation cost 18 ms at 100k paragraphs.
+    best = np.full(int(max(p[0][-1] for p in parts)) + 1, -np.inf)
+    for docs, scores in parts:
+        best[docs] = np.maximum(best[docs], scores)
+    docs = np.flatnonzero(best > -np.inf)
+    return docs, best[docs]
 
 
 def _within(docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

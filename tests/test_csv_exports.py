@@ -14,7 +14,7 @@ import pytest
 from searchlib.cli import main
 from searchlib.export import csv_text, paragraph_number
 
-WEB_ROOT = "http://localhost/"   # the Flask test client's host
+WEB_ROOT = "http://127.0.0.1:8000/"   # the app's configured base URL (never the request's Host)
 
 
 def cli_bytes(capsysbinary, *argv) -> bytes:
@@ -41,8 +41,9 @@ def test_the_writer_gives_bom_crlf_and_formula_safe_cells():
     (["kwic", "行政复议", "--base-url", WEB_ROOT], "/kwic.csv?q=行政复议"),
     (["kwic", "行政复议", "--year", "2020", "--sort", "right", "--base-url", WEB_ROOT],
      "/kwic.csv?q=行政复议&year=2020&sort=right"),
-    (["search", "行政复议", "--limit", "1000", "--base-url", WEB_ROOT], "/export.csv?q=行政复议"),
-    (["search", "-出庭应诉 行政复议", "--limit", "1000", "--base-url", WEB_ROOT], "/export.csv?q=-出庭应诉 行政复议"),
+    (["search", "行政复议", "--paragraphs", "--limit", "1000", "--base-url", WEB_ROOT], "/export.csv?q=行政复议"),
+    (["search", "-出庭应诉 行政复议", "--paragraphs", "--limit", "1000", "--base-url", WEB_ROOT],
+     "/export.csv?q=-出庭应诉 行政复议"),
     (["search", "行政复议", "--group", "--limit", "1000", "--base-url", WEB_ROOT], "/export-reports.csv?q=行政复议"),
 ])
 def test_the_cli_csv_is_the_webs_byte_for_byte(reuse_index_dir, reuse_client, capsysbinary, command, web):
@@ -53,7 +54,7 @@ def test_the_cli_csv_is_the_webs_byte_for_byte(reuse_index_dir, reuse_client, ca
 
 
 def test_search_csv_has_the_web_exports_columns_and_absolute_permalinks(reuse_index_dir, capsysbinary):
-    rows = check_spreadsheet_csv(cli_bytes(capsysbinary, "search", '"出庭应诉率"', "--csv", "--base-url",
+    rows = check_spreadsheet_csv(cli_bytes(capsysbinary, "search", '"出庭应诉率"', "--paragraphs", "--csv", "--base-url",
                                            "http://example.test/", "--index", str(reuse_index_dir)))
     assert rows and all(r["permalink"] == f"http://example.test/p/{r['pid']}" for r in rows)
 

@@ -68,9 +68,14 @@ def test_sorting_by_publication_date_puts_the_latest_first(library):
 
 
 def test_grouped_results_sort_by_publication_date_too(library):
-    groups = library.search(SearchRequest(q=QUERY, sort="published", group=True, limit=100)).groups
+    groups = library.search(SearchRequest(q=QUERY, sort="published", group=True, limit=100, mode="strict")).groups
     dates = [g.best.publish_date for g in groups if g.best.publish_date]
     assert dates == sorted(dates, reverse=True) and len(dates) > 2
+    # Reports in tiers: by publication date within each tier.
+    tiered = library.search(SearchRequest(q=QUERY, sort="published", group=True, limit=100)).groups
+    for tier in {g.tier for g in tiered}:
+        dates = [g.best.publish_date for g in tiered if g.tier == tier and g.best.publish_date]
+        assert dates == sorted(dates, reverse=True), tier
 
 
 def test_the_concordance_and_the_distribution_take_the_same_filters(library):
@@ -106,7 +111,7 @@ def test_cli_search_takes_the_publisher_the_year_and_the_order(index_dir, capsys
     import json
 
     from searchlib.cli import main
-    assert main(["search", QUERY, "--published", "2022", "--sort", "published", "--json", "--limit", "100",
+    assert main(["search", QUERY, "--paragraphs", "--published", "2022", "--sort", "published", "--json", "--limit", "100",
                  "--index", str(index_dir)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [h["pid"] for h in data["hits"]] == [h.pid for h in every_hit(library, published="2022",
