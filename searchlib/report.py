@@ -18,6 +18,7 @@ from typing import Iterator
 
 from searchlib.analysis import normalize
 from searchlib.clean import clean_lines, normalized
+from searchlib.inputs import Item, read_item
 from searchlib.places import LEVEL_NAMES, Gazetteer, Locality, Mention, gazetteer
 from searchlib.source import read_text
 
@@ -54,6 +55,11 @@ class Report:
     body: str | None = None
     genre: str = "report"
     locality_candidates: list[str] = field(default_factory=list)
+    reporter: str | None = None     # who reported, as the page names them (part of doc_id)
+    url: str | None = None          # where the page was fetched from (manifest or WARC), if known
+    fetched_at: str | None = None   # when it was fetched (ISO date or date-time), if known
+    sources: list[dict] = field(default_factory=list)  # every copy: {"path", "url", "fetched_at"}
+    text_digest: str = ""           # digest of the normalized body text: identical copies share it
     sections: list[Section] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[tuple[int, Section, Paragraph]]:
@@ -663,17 +669,54 @@ def _id_text(text: str) -> str:
     return re.sub(r"\s+", "", normalized(text))
 
 
-def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: list[str]) -> str:
+def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: list[str],
+                reporter: str | None = None, report_year: int | None = None) -> str:
     """Identifies the report, not the file: moving or renaming it keeps the id.
 
-    Built from the title and publication date; a page with no title falls back
-    to its opening text.
+    Built from who reported and where (``reporter``: division code or place,
+    and the body's own name), the title and the year reported on (the
+    publication date when the year is unknown); a page with no title falls
+    back to its opening text. Two bodies' same-titled reports of one day thus
+    never share an id, and a re-scraped page of the same body, year and title
+    keeps its id when its text changes.
     """
+    who = "who:" + _id_text(reporter or "") + "|"
     if title:
-        key = "title:" + _id_text(title) + "|" + (publish_date or "")
+        when = str(report_year) if report_year is not None else (publish_date or "")
+        key = who + "title:" + _id_text(title) + "|" + when
     else:
-        key = "text:" + _id_text("".join(first_paragraphs))[:300]
+        key = who + "text:" + _id_text("".join(first_paragraphs))[:300]
     return _digest(key, 12)
+
+
+def text_digest(sections: list[Section]) -> str:
+    """Digest of a report's whole body text, normalized: two files with the same digest are one report."""
+    return _digest("".join(_id_text(p.text) for s in sections for p in s.paragraphs), 16)
+
+
+def reporter_of(locality: Locality, publisher: str | None, header: dict[str, str]) -> str | None:
+    """Who reported and where, from the page's own words (never from a URL): the resolved
+    division (or its candidates when ambiguous), and the body's name (publisher, else the
+    header's 来源/发布机构 organisation)."""
+    where = locality.division_code or "/".join(p for p in (locality.province, locality.city, locality.county,
+                                                            locality.township) if p)
+    if not where and locality.candidates:
+        where = ",".join(sorted(locality.candidates))
+    name = publisher or next((_place_part(header.get(label)) for label in PUBLISHER_LABELS + SOURCE_LABELS
+                              if _place_part(header.get(label))), "")
+    who = "|".join(part for part in (where, normalized(name) if name else "") if part)
+    return who or None
+
+
+def distinct_doc_id(doc_id: str, digest: str) -> str:
+    """The id of a report that shares body, title and year with another but not its text."""
+    return _digest(f"{doc_id}|{digest}", 12)
+
+
+def reidentify(report: Report, doc_id: str) -> None:
+    """Give ``report`` another id (and its paragraphs pids under it)."""
+    report.doc_id = doc_id
+    assign_pids(doc_id, report.sections)
 
 
 def assign_pids(doc_id: str, sections: list[Section]) -> None:
@@ -701,6 +744,11 @@ def parse_file(path: Path | str) -> Report:
     return parse_text(read_text(path), source=str(path))
 
 
+def parse_item(item: Item) -> Report:
+    """Read and parse one input (a file or a WARC record), with its URL and capture date."""
+    return parse_text(read_item(item), source=item.label, url=item.url, fetched_at=item.fetched_at)
+
+
 def _place_part(value: str | None) -> str:
     """A header value as locality evidence: only its leading run of CJK (no 本网, no URLs)."""
     if not value:
@@ -709,7 +757,7 @@ def _place_part(value: str | None) -> str:
     return match.group() if match else ""
 
 
-def parse_text(text: str, source: str = "<text>") -> Report:
+def parse_text(text: str, source: str = "<text>", url: str | None = None, fetched_at: str | None = None) -> Report:
     raw_norm = [normalize(line) for line in text.splitlines()[:_HEADER_LINES * 3] if line.strip()]
     header = read_header(raw_norm[:_HEADER_LINES])
     lines = clean_lines(text)
@@ -777,12 +825,13 @@ def parse_text(text: str, source: str = "<text>") -> Report:
         publisher = government_of_place(gaz, publisher)
 
     first = [p.text for s in sections for p in s.paragraphs][:3]
-    doc_id = make_doc_id(title, publish_date, first)
-    assign_pids(doc_id, sections)
     genre = genre_of(title, norm_body)
     report_year = report_year_from(title, norm_body, publish_date)
     if genre == "other" and not (title and normalized(title).endswith("报告")):
         report_year = None  # a plan or notice has no year reported on
+    reporter = reporter_of(locality, publisher, header)
+    doc_id = make_doc_id(title, publish_date, first, reporter=reporter, report_year=report_year)
+    assign_pids(doc_id, sections)
     return Report(
         source=source,
         doc_id=doc_id,
@@ -799,5 +848,10 @@ def parse_text(text: str, source: str = "<text>") -> Report:
         body=kind,
         genre=genre,
         locality_candidates=locality.candidates,
+        reporter=reporter,
+        url=url,
+        fetched_at=fetched_at,
+        sources=[{"path": source, "url": url, "fetched_at": fetched_at}],
+        text_digest=text_digest(sections),
         sections=sections,
     )
