@@ -86,6 +86,8 @@ def _iso(value: str | None) -> str | None:
         return None
     value = value.strip()
     try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value).isoformat()
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat().replace("+00:00", "Z")
     except ValueError:
         return value[:32] or None
@@ -196,6 +198,8 @@ def warc_items(path: Path) -> tuple[list[Item], int]:
         with open(path, "rb") as handle:
             records = ArchiveIterator(handle)
             for record in records:
+                if record.format == "arc" and not path.name.lower().endswith((".arc", ".arc.gz")):
+                    raise ArchiveLoadFailed("not a WARC file: no WARC/1.x record header")
                 if _is_report_record(record):
                     items.append(Item(str(path), record=records.get_record_offset(),
                                       url=record.rec_headers.get_header("WARC-Target-URI"),
@@ -204,6 +208,8 @@ def warc_items(path: Path) -> tuple[list[Item], int]:
                     others += 1
     except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
         raise SourceError(path, f"cannot read the WARC file ({exc})") from None
+    if not items:
+        raise SourceError(path, f"no HTML, PDF or Word response record in this WARC file ({others} other record(s))")
     return items, others
 
 

@@ -159,17 +159,27 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> str:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text saved without its byte-order mark (Windows tools do this): ASCII characters
-    leave a zero byte at every odd (little-endian) or even (big-endian) offset; the decoded text
-    must then read as text."""
-    sample = data[:4096]
-    odd, even = sample[1::2].count(0), sample[0::2].count(0)
-    for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
-        if zeros and others <= zeros // 20:
-            text = data[: len(data) // 2 * 2].decode(encoding, errors="replace")
-            if not _looks_binary(text) and text.count("\ufffd") <= len(text) // 100:
-                return text
-    return None
+    """UTF-16 text saved without its byte-order mark (Windows tools do this), little- or big-endian.
+
+    Read either way, real text is nearly all Chinese, ASCII and punctuation; binary data read as
+    UTF-16 scatters over the whole Basic Multilingual Plane (Chinese is a third of it)."""
+    best: tuple[float, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data[: len(data) // 2 * 2].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:4000]
+        score = sum(1 for c in sample if _plausible(c)) / max(1, len(sample))
+        if best is None or score > best[0]:
+            best = (score, text)
+    return best[1] if best and best[0] >= 0.95 else None
+
+
+def _plausible(c: str) -> bool:
+    code = ord(c)
+    return (32 <= code < 127 or c in "\r\n\t" or 0x4E00 <= code <= 0x9FFF or 0x3000 <= code <= 0x303F
+            or 0xFF00 <= code <= 0xFFEF or 0x2000 <= code <= 0x206F)
 
 
 def _looks_binary(text: str) -> bool:
