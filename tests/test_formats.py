@@ -121,7 +121,7 @@ def crawl(tmp_path) -> Path:
 def test_a_warc_file_indexes_its_html_pdf_and_word_records_with_their_urls(crawl, tmp_path):
     summary = build_index([crawl], tmp_path / "ix", rebuild=True)
     assert summary.reports == 3 and not summary.skipped
-    assert summary.notes == [f"{crawl}: 3 HTML/PDF/Word response record(s) read; 4 other record(s) (requests, "
+    assert summary.notes == [f"{crawl}: 3 HTML/PDF/Word response record(s) read; 5 other record(s) (requests, "
                              "metadata, images, scripts, errors) are not reports"]
     with open_index(tmp_path / "ix").searcher() as s:
         reports = {f["url"]: f for f in s.all_stored_fields()}
