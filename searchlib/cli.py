@@ -189,6 +189,9 @@ def _add_research_commands(sub) -> None:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--by", default="year", choices=["year", "province", "city", "county"])
+    p.add_argument("--genre", default=None, choices=["report", "other", "all"],
+                   help="which files count: reports (the default; plans, notices and news are left out), "
+                        "other (only those), or all")
     p.add_argument("--metric", default="per_100_reports",
                    choices=["per_100_reports", "per_10k_chars", "reports", "paragraphs"],
                    help="the number shown in the table's last column and in the chart")
@@ -402,7 +405,8 @@ def cmd_stats(args) -> int:
         raise CliError(f"compare at most {stats.MAX_QUERIES} queries")
     library = Library(args.index or default_index_dir())
     try:
-        table = stats.distribution(library, args.queries, by=args.by, filters=_research_filters(args))
+        filters = {**_research_filters(args), **({"genre": args.genre} if args.genre else {})}
+        table = stats.distribution(library, args.queries, by=args.by, filters=filters)
     finally:
         library.close()
     if args.svg:

@@ -156,13 +156,20 @@ def _request_filters(library, request) -> tuple[object, list[int], dict[str, str
     return searcher, population, {f.field: f.value for f in filters}
 
 
+# A distribution counts reports: a news article or a plan among them would read as a report
+# (one made a province "100 per 100 reports"). genre=other counts only those, genre=all everything.
+DEFAULT_GENRE = "report"
+ALL_GENRES = "all"
+
+
 def distribution(library, queries: list[str], by: str = "year", filters: dict[str, str] | None = None
                  ) -> Distribution:
     """Hits of up to four queries per year or place, with coverage and rates.
 
     ``filters`` are search filters (``year``, ``province``, ``city``, ``county``,
     ``level``, ``body``, ``section``, ``genre``, ``township``); filters typed
-    inside a query apply to that query only.
+    inside a query apply to that query only. Without a ``genre`` only reports
+    count (:data:`DEFAULT_GENRE`); ``genre="all"`` counts every file.
     """
     from searchlib.search import SearchRequest
 
@@ -172,6 +179,9 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
     if not 1 <= len(queries) <= MAX_QUERIES:
         raise QueryError(f"compare 1 to {MAX_QUERIES} queries")
     filters = {k: v for k, v in (filters or {}).items() if v}
+    filters["genre"] = filters.get("genre") or DEFAULT_GENRE
+    if filters["genre"] == ALL_GENRES:
+        del filters["genre"]
     searcher, population, canonical = _request_filters(library, SearchRequest(q="", **filters))
     columns = paragraph_columns(searcher)
     column = columns[_COLUMN[by]]

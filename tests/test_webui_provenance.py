@@ -105,3 +105,14 @@ def test_a_plan_among_the_reports_is_marked_as_not_a_report(client):
     assert all("岳池县" in h.css_first(".hit-title").text() for h in unmarked)
     assert "普法依法治理工作要点" in marked[0].css_first(".hit-title").text()
     assert "非报告" in marked[0].css_first("[data-genre-mark]").text()
+
+
+def test_the_distribution_counts_reports_by_default_and_everything_on_request(client):
+    default = client.get("/api/stats?q=行政复议").get_json()
+    every = client.get("/api/stats?q=行政复议&genre=all").get_json()
+    others = client.get("/api/stats?q=行政复议&genre=other").get_json()
+    assert default["totals"]["corpus_reports"] == 1 and default["totals"]["counts"][0]["reports"] == 1
+    assert every["totals"]["corpus_reports"] == 2 and every["totals"]["counts"][0]["reports"] == 2
+    assert others["totals"]["counts"][0]["reports"] == 1
+    page = LexborHTMLParser(client.get("/stats?q=行政复议").get_data(as_text=True))
+    assert "只统计法治政府建设报告" in page.css_first("[data-genre-default]").text()
