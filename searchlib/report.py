@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from searchlib.analysis import normalize
 from searchlib.clean import clean_lines, normalized
 from searchlib.inputs import Item, read_item
-from searchlib.places import LEVEL_NAMES, Gazetteer, Locality, Mention, gazetteer
+from searchlib.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
 from searchlib.source import read_text
 
 SECTION_KINDS = ("achievements", "problems", "plans", "leadership", "other")
@@ -474,6 +474,96 @@ def upper_bound(gaz: Gazetteer, superiors: list[str], level: int | None) -> Loca
     return loc
 
 
+_CITED_WINDOW = 600
+_CITED_DOCUMENT = re.compile(r"《([^》]{2,60})》")
+
+
+def cited_upper_bound(gaz: Gazetteer, norm_opening: str, level: int | None) -> Locality:
+    """Where the author sits, from the documents its opening cites by name: a 南京街 that carries
+    out 《天津市…方案》 and 《和平区…要点》 is in 天津市和平区 (not in 南京市).
+
+    Only full names at the start of a cited title count (天津市…, 和平区…), and at least two of
+    them must form one chain of divisions (a same-named district is the one inside the other
+    name); anything else, or one name alone, says nothing. No division code: the author may be
+    the deepest of them or below it.
+    """
+    options: dict[str, list[Division]] = {}
+    for match in _CITED_DOCUMENT.finditer(norm_opening):
+        at = 0
+        for mention in gaz.mentions(match.group(1)):   # the names the cited title opens with
+            if mention.start != at or mention.name not in gaz.by_name:
+                break
+            options[mention.name] = [d for d in mention.divisions if d.level <= 3]
+            at += len(mention.name)
+    if len(options) < 2 or any(not divs for divs in options.values()):
+        return Locality()
+    deepest_level = max(d.level for divs in options.values() for d in divs)
+    fits = []
+    for div in (d for divs in options.values() for d in divs if d.level == deepest_level):
+        chain = {div.code} | {a.code for a in gaz.ancestors(div)}
+        if all(any(d.code in chain for d in divs) for divs in options.values()):
+            fits.append(div)
+    if len({d.code for d in fits}) != 1 or (level is not None and fits[0].level > level):
+        return Locality()
+    loc = gaz.locality_of(fits[0])
+    return replace(loc, division_code=None, level=LEVEL_NAMES.get(level) if level else None)
+
+
+NATIONAL = "national"   # the level of the State Council's ministries, commissions and administrations
+_CENTRAL_BODY = re.compile(r"^(?:中华人民共和国)?(?:国务院[\u4e00-\u9fff]{0,14}|国家[\u4e00-\u9fff]{2,14}(?:局|委员会|署)"
+                           r"|[\u4e00-\u9fff]{1,8}部|海关总署|审计署|中国人民银行|[\u4e00-\u9fff]{2,10}总局)$")
+
+
+def is_central_body(gaz: Gazetteer, organisation: str | None) -> bool:
+    """司法部, 国家市场监督管理总局, 国务院办公厅: a central body (its name holds no place)."""
+    if not organisation:
+        return False
+    norm = normalized(organisation).strip()
+    return bool(_CENTRAL_BODY.match(norm)) and not gaz.mentions(norm)
+
+
+def with_host_evidence(gaz: Gazetteer, text: Locality, hosts: list[Division], author_level: int | None,
+                       resolve_with: Callable[[list[str]], Locality]) -> Locality:
+    """The URL host as weak evidence: it fills what the text leaves open and never overrides it.
+
+    * The text pins a division: the host changes nothing.
+    * The text names a place several divisions share: the host may choose among them
+      (``resolve_with`` resolves again with the host's divisions as superiors), and only
+      a choice among the text's own candidates is taken.
+    * The text names no place of its own: the host's division fills it when it is one
+      chain (zuogong.changdu: 左贡县 in 昌都市), agrees with what the text does say (a province
+      an addressee names), and is not below the author's level (我市 on changzhi.gov.cn is 长治市,
+      not 尚志市). The division code is the author's only when the levels agree.
+    """
+    if not hosts or text.division_code:
+        return text
+    if text.candidates:
+        again = resolve_with([gaz.path(d) for d in hosts])
+        chosen = again.division_code and gaz.path(gaz.by_code[again.division_code]) in text.candidates
+        return again if chosen else text
+    usable = [d for d in hosts if author_level is None or d.level <= author_level]
+    usable = [d for d in usable if _agrees(gaz.locality_of(d), text)]
+    if not usable:
+        return text
+    deepest = [d for d in usable if d.level == max(u.level for u in usable)]
+    if len(deepest) != 1:
+        return text
+    div = deepest[0]
+    chain = {div.code} | {a.code for a in gaz.ancestors(div)}
+    if any(d.code not in chain for d in usable):
+        return text
+    filled = gaz.locality_of(div)
+    if author_level is None:
+        return replace(filled, division_code=None, level=text.level)
+    if author_level > div.level:   # a township's report on its county's site
+        return replace(filled, division_code=None, level=LEVEL_NAMES[author_level])
+    return filled
+
+
+def _agrees(host: Locality, text: Locality) -> bool:
+    return all(getattr(text, key) in (None, getattr(host, key)) for key in ("province", "city", "county", "township"))
+
+
 # --- genre and year -----------------------------------------------------------
 
 _OTHER_TITLE = re.compile(r"(实施方案|工作要点|实施纲要|通知|年鉴|规划|意见|政府信息公开(工作)?(年度)?报告|政府工作报告|工作安排|方案)$"
@@ -816,8 +906,18 @@ def parse_text(text: str, source: str = "<text>", url: str | None = None, fetche
                            context_mentions=body_mentions)
     if locality.level is None:
         locality = upper_bound(gaz, superiors, level)
+    if locality.level is None and locality.province is None:
+        locality = cited_upper_bound(gaz, norm_body[:_CITED_WINDOW], level)
+    text_locality = locality   # who reported, in the page's own words: the report's identity
+    if url:
+        locality = with_host_evidence(gaz, locality, host_divisions(url), level, lambda hosts: gaz.resolve(
+            primary, codes=codes, superiors=superiors + hosts, subject=subject and subject.mention,
+            context_mentions=body_mentions))
     if locality.level is None and level is not None:
-        locality.level = LEVEL_NAMES[level]
+        locality = replace(locality, level=LEVEL_NAMES[level])
+    if locality.province is None and locality.level is None and is_central_body(gaz, publisher or header_org):
+        locality = replace(locality, level=NATIONAL)   # a ministry: a department with national scope
+        kind = "department"
     if kind is None and locality.level is not None:
         kind = "government"
 
@@ -829,7 +929,7 @@ def parse_text(text: str, source: str = "<text>", url: str | None = None, fetche
     report_year = report_year_from(title, norm_body, publish_date)
     if genre == "other" and not (title and normalized(title).endswith("报告")):
         report_year = None  # a plan or notice has no year reported on
-    reporter = reporter_of(locality, publisher, header)
+    reporter = reporter_of(text_locality, publisher, header)
     doc_id = make_doc_id(title, publish_date, first, reporter=reporter, report_year=report_year)
     assign_pids(doc_id, sections)
     return Report(

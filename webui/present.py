@@ -20,7 +20,7 @@ from webui.params import KWIC_MAX_WIDTH, SearchState
 
 UNKNOWN = "unknown"   # what the query layer's facets call a missing value
 
-LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
+LEVEL_LABELS = {"national": "中央", "province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
 BODY_LABELS = {"government": "政府", "department": "部门"}
 SECTION_LABELS = {"achievements": "做法与成效", "problems": "存在问题", "plans": "下一步安排",
                   "leadership": "负责人履职", "other": "其他"}
