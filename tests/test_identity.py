@@ -241,3 +241,33 @@ def test_an_update_of_an_index_with_the_old_ids_asks_for_a_rebuild(tmp_path):
                           str(SEEDS[1])], capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "who reported" in run.stderr and "Traceback" not in run.stderr
     assert build_index(SEEDS[1:2], tmp_path, rebuild=True).reports == 1
+
+
+def test_a_big_mixed_folder_in_worker_processes_accounts_for_every_input(tmp_path):
+    """Past the parallel threshold: copies and versions land in different workers' segments."""
+    from searchlib.indexing import PARALLEL_MIN_FILES
+
+    folder = tmp_path / "in"
+    places = ["兴江乡", "长冈乡", "凤凰镇", "龙口镇", "白石乡", "青山镇", "花园乡", "石桥镇", "高坪乡", "新华镇",
+              "太平乡", "永和镇", "金山乡", "红星镇", "大同乡", "和平镇", "双河乡", "柳林镇", "三合乡", "黄金镇"]
+    for i, place in enumerate(places):
+        write(folder / "a", f"{i:02d}.txt", township_report(place, f"全年办理案件{i}件"), mtime=1_700_000_000)
+        write(folder / "z", f"{i:02d}-copy.txt", township_report(place, f"全年办理案件{i}件"))     # merged
+    for i, place in enumerate(places[:6]):
+        write(folder / "m", f"{i:02d}-v2.txt", township_report(place, f"全年办理案件{i}件,新增调解{i}起"),
+              mtime=1_700_100_000)                                                                  # newer: stays
+    (folder / "m" / "notes.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 40)                         # skipped
+    inputs = sum(1 for p in folder.rglob("*") if p.is_file())
+    assert inputs > PARALLEL_MIN_FILES
+
+    summary = build_index([folder], tmp_path / "ix", rebuild=True, procs=2)
+
+    assert summary.inputs == inputs == accounted(summary)
+    assert summary.reports == len(places)
+    # Every copy is merged into its original; six originals give way to their newer versions.
+    assert len(summary.merged) == 20 and len(summary.replaced) == 6 and len(summary.skipped) == 1
+    ids = doc_ids(tmp_path / "ix")
+    assert len(ids) == len(places)
+    with open_index(tmp_path / "ix").searcher() as s:
+        assert s.doc_count() == summary.paragraphs
+    assert hits(tmp_path / "ix", '"新增调解3起"') == 1 and hits(tmp_path / "ix", '"全年办理案件3件。"') == 0
