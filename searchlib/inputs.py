@@ -141,6 +141,9 @@ def _walk(folder: Path, excluded: Path | None, files: list[Path], problems: list
             sub = here / name
             if excluded is not None and sub.resolve() == excluded:
                 dirnames.remove(name)   # the index's own files
+            elif sub.is_symlink():
+                problems.append((f"{sub}/", "symbolic link to a folder: not followed (index its target directly)"))
+                dirnames.remove(name)
             elif name.startswith("."):
                 count = sum(len(f) for _, _, f in os.walk(sub))
                 problems.append((f"{sub}/", f"hidden folder: its {count} file(s) are not read"))

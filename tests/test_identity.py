@@ -191,6 +191,8 @@ def test_reports_in_equal_reports_indexed_plus_reports_named_in_the_summary(tmp_
     (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 64)              # named
     (folder / "empty.txt").write_bytes(b"")                                            # named
     (folder / "gone.txt").symlink_to(folder / "nowhere.txt")                           # named
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "linked").symlink_to(tmp_path / "elsewhere")                             # named, not followed
     inputs = len(list(folder.iterdir()))
 
     summary = build_index([folder], tmp_path / "ix", rebuild=True)
@@ -199,7 +201,7 @@ def test_reports_in_equal_reports_indexed_plus_reports_named_in_the_summary(tmp_
     assert accounted(summary) == inputs
     assert summary.reports == len(SEEDS) + 2
     named = {Path(p).name: why for p, why in summary.skipped}
-    assert set(named) == {".hidden.txt", "photo.jpg", "empty.txt", "gone.txt"}
+    assert set(named) == {".hidden.txt", "photo.jpg", "empty.txt", "gone.txt", "linked"}
     assert "dangling" in named["gone.txt"] and "hidden" in named[".hidden.txt"]
     assert "unsupported file type .jpg" in named["photo.jpg"]
 
