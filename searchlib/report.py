@@ -522,6 +522,22 @@ def is_central_body(gaz: Gazetteer, organisation: str | None) -> bool:
     return bool(_CENTRAL_BODY.match(norm)) and not gaz.mentions(norm)
 
 
+_OWN_PROVINCE_CUE = re.compile(r"省委|省政府|全省|我省|本省")
+
+
+def own_province_bound(gaz: Gazetteer, norm_opening: str, level: int | None) -> Locality:
+    """A page that speaks of 省委、省政府 (its own province) and names exactly one province in full
+    (…落实辽宁省法治政府建设十项重点任务) is in that province. Only the province: nothing below it."""
+    if level == 1 or not _OWN_PROVINCE_CUE.search(norm_opening):
+        return Locality()
+    provinces = {d.code for m in gaz.mentions(norm_opening, running_text=True) if m.name in gaz.by_name
+                 for d in m.divisions if d.level == 1}
+    if len(provinces) != 1:
+        return Locality()
+    loc = gaz.locality_of(gaz.by_code[provinces.pop()])
+    return replace(loc, division_code=None, level=LEVEL_NAMES.get(level) if level else None)
+
+
 def with_host_evidence(gaz: Gazetteer, text: Locality, hosts: list[Division], author_level: int | None,
                        resolve_with: Callable[[list[str]], Locality]) -> Locality:
     """The URL host as weak evidence: it fills what the text leaves open and never overrides it.
@@ -908,6 +924,8 @@ def parse_text(text: str, source: str = "<text>", url: str | None = None, fetche
         locality = upper_bound(gaz, superiors, level)
     if locality.level is None and locality.province is None:
         locality = cited_upper_bound(gaz, norm_body[:_CITED_WINDOW], level)
+    if locality.level is None and locality.province is None:
+        locality = own_province_bound(gaz, norm_body[:_CITED_WINDOW], level)
     text_locality = locality   # who reported, in the page's own words: the report's identity
     if url:
         locality = with_host_evidence(gaz, locality, host_divisions(url), level, lambda hosts: gaz.resolve(

@@ -78,3 +78,17 @@ def test_a_central_ministry_is_a_department_with_national_scope():
     assert (report.level, report.body, report.province) == ("national", "department", None)
     county = text.replace("司法部", "岳池县司法局")
     assert parse_text(county).level != "national"
+
+
+OWN_PROVINCE = ("2023年,我市认真贯彻落实党中央关于全面依法治国的决策部署及省委、省政府工作要求,强力推动"
+                "辽宁省法治政府建设十项重点任务落地落实。现将有关情况报告如下。\n一、主要工作\n(一)加强组织领导。\n")
+
+
+def test_a_page_speaking_of_its_province_and_naming_one_province_is_in_it():
+    report = parse_text(OWN_PROVINCE)
+    assert places(report) == ("辽宁省", None, None, None) and report.division_code is None
+
+
+def test_two_provinces_named_or_no_own_province_cue_place_nothing():
+    assert parse_text(OWN_PROVINCE.replace("辽宁省法治", "辽宁省、吉林省法治")).province is None
+    assert parse_text(OWN_PROVINCE.replace("省委、省政府", "上级")).province is None
