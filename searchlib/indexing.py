@@ -670,6 +670,7 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
         with _next_generation(root, fresh) as gen:
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
             _write_files(ix, gen, found.items, fresh, procs, progress, summary)
+            (gen / FORMAT_FILE).unlink(missing_ok=True)  # a hard link to the live one's: never write through it
             (gen / FORMAT_FILE).write_text(f"{FORMAT_VERSION}\n")
             _reuse_pass(gen, fresh, reuse, summary)
     summary.seconds = time.perf_counter() - started
