@@ -96,8 +96,13 @@ def _is_docx(data: bytes) -> bool:
 
 def pdf_text(data: bytes, name: Path | str = "<bytes>") -> str:
     """The text layer of a PDF (pypdf), pages one after another."""
+    import logging
+
     import pypdf
-    from pypdf.errors import PdfReadError
+
+    # pypdf logs every repair it attempts on a damaged file; what matters reaches the caller as
+    # one SourceError line, so its log would only flood stderr during an index job.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -106,7 +111,7 @@ def pdf_text(data: bytes, name: Path | str = "<bytes>") -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except SourceError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+    except Exception as exc:  # a damaged PDF makes pypdf raise many unrelated types (zlib, struct, recursion)
         raise SourceError(name, f"cannot read the PDF ({type(exc).__name__}: {exc})") from None
     text = "\n".join(pages)
     if not text.strip():

@@ -15,7 +15,7 @@ import pytest
 from searchlib.indexing import build_index, open_index
 from searchlib.inputs import find_inputs
 from searchlib.report import parse_file
-from searchlib.source import MAX_REPORT_CHARS, SourceError, read_text
+from searchlib.source import MAX_REPORT_CHARS, SourceError, read_text, text_of
 from tests.formats import docx_bytes, pdf_bytes, scanned_pdf_bytes, write_warc
 
 LINES = ["渠县人民政府关于2022年度法治政府建设情况的报告",
@@ -189,3 +189,25 @@ def test_a_manifest_without_the_columns_is_one_clear_line(tmp_path):
     manifest.write_text("file,link\na.html,http://x\n", encoding="utf-8")
     run = run_cli("parse", "--manifest", str(manifest), str(tmp_path))
     assert run.returncode == 2 and "path,url" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_damaged_pdfs_are_named_one_line_each_and_say_nothing_else(capfd):
+    import random
+
+    data = pdf_bytes(LINES)
+    rng = random.Random(23)
+    outcomes = set()
+    for i in range(60):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 30)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        damaged = bytes(damaged[:rng.randrange(8, len(damaged))]) if i % 2 else bytes(damaged)
+        try:
+            text_of(damaged, "damaged.pdf")
+            outcomes.add("read")
+        except SourceError as exc:
+            outcomes.add("named")
+            assert "\n" not in exc.reason
+    assert "named" in outcomes
+    out, err = capfd.readouterr()
+    assert out == "" and err == "", "pypdf's repair log stays off the terminal"
