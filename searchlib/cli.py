@@ -492,7 +492,8 @@ def _print_results(results) -> None:
             place = " ".join(p for p in (hit.province, hit.county, hit.township) if p)
         year = hit.report_year or "年份不详"
         in_report = f" · {matches[hit.pid]} matching paragraphs" if hit.pid in matches else ""
-        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{in_report}")
+        not_report = " · [非报告 not a report]" if hit.genre and hit.genre != "report" else ""
+        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{not_report}{in_report}")
         if hit.section_heading or hit.section_kind:
             print(f"    § {hit.section_heading or ''} ({hit.section_kind})")
         print("    " + _terminal_snippet(hit.snippet, color))
