@@ -874,7 +874,11 @@ class _Settlement:
                 if same_id is None:
                     continue
                 old_sources = ", ".join(s["path"] for s in same_id["sources"])
-                if jaccard(self._shingles(outcome), shingles(canonical(same_id["text"]))) >= SAME_TEXT_THRESHOLD:
+                mine = self._source(outcome)
+                same_place = any(s["path"] == mine["path"] or (mine["url"] and s.get("url") == mine["url"])
+                                 for s in same_id["sources"])
+                if same_place or jaccard(self._shingles(outcome),
+                                         shingles(canonical(same_id["text"]))) >= SAME_TEXT_THRESHOLD:
                     self.writer.delete_by_term("doc_id", doc_id)
                     self.summary.updated.append((outcome.path, f"replaces the indexed version of report {doc_id} "
                                                                f"(from {old_sources}): text changed"))

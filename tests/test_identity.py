@@ -273,3 +273,17 @@ def test_a_big_mixed_folder_in_worker_processes_accounts_for_every_input(tmp_pat
     with open_index(tmp_path / "ix").searcher() as s:
         assert s.doc_count() == summary.paragraphs
     assert hits(tmp_path / "ix", '"新增调解3起"') == 1 and hits(tmp_path / "ix", '"全年办理案件3件。"') == 0
+
+
+def test_a_page_rewritten_at_the_same_path_replaces_its_old_version_however_much_it_changed(tmp_path):
+    page = write(tmp_path / "in", "a.txt", township_report("兴江乡", "全年办理行政复议案件3件"))
+    build_index([page], tmp_path / "ix", rebuild=True)
+    rewritten = ("2024年度法治政府建设工作报告\n发布日期:2025-03-28  来源:兴江乡人民政府\n"
+                 "今年以来,兴江乡聚焦营商环境,清理规范性文件17件,公开权责清单,推行说明理由制度,"
+                 "建立重大决策目录管理,完成行政执法案卷评查,聘请法律顾问两名,开展法律进乡村活动。\n")
+    page.write_text(rewritten, encoding="utf-8")
+
+    summary = build_index([page], tmp_path / "ix")
+
+    assert [p for p, _ in summary.updated] == [str(page)] and not summary.separate
+    assert len(doc_ids(tmp_path / "ix")) == 1 and hits(tmp_path / "ix", '"行政复议案件3件"') == 0
