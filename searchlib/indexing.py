@@ -916,6 +916,10 @@ class _Settlement:
         return self._texts[outcome.order]
 
     def _similar(self, a: FileOutcome, b: FileOutcome) -> bool:
+        """Versions of one report: one URL captured twice (a re-crawl), or near-identical texts."""
+        url = self.items[a.order].url
+        if url and url == self.items[b.order].url:
+            return True
         return jaccard(self._shingles(a), self._shingles(b)) >= SAME_TEXT_THRESHOLD
 
     def _drop(self, outcome: FileOutcome) -> None:

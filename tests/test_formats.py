@@ -211,3 +211,16 @@ def test_damaged_pdfs_are_named_one_line_each_and_say_nothing_else(capfd):
     assert "named" in outcomes
     out, err = capfd.readouterr()
     assert out == "" and err == "", "pypdf's repair log stays off the terminal"
+
+
+def test_a_warc_with_two_captures_of_one_page_keeps_the_newer_and_names_the_older(tmp_path):
+    old = HTML.replace("纠错12件", "纠错11件")
+    new = HTML.replace("<p>一、主要工作</p>", "<p>此外,全年组织旁听庭审活动。</p><p>一、主要工作</p>")
+    crawl = write_warc(tmp_path / "two.warc.gz", [
+        ("http://www.yuechi.gov.cn/a.html", "text/html", old.encode("utf-8"), "2024-05-01T08:00:00Z"),
+        ("http://www.yuechi.gov.cn/a.html", "text/html", new.encode("utf-8"), "2024-06-01T08:00:00Z"),
+    ])
+    summary = build_index([crawl], tmp_path / "ix", rebuild=True)
+    assert summary.reports == 1 and len(summary.replaced) == 1
+    with open_index(tmp_path / "ix").searcher() as s:
+        assert {f["fetched_at"] for f in s.all_stored_fields()} == {"2024-06-01T08:00:00Z"}
