@@ -1,9 +1,11 @@
 """Per-field accuracy of ``searchlib parse`` on the hand-labelled dev set.
 
-    .venv/bin/python bench/score_devset.py [path/to/reports.jsonl] [-v]
+    .venv/bin/python bench/score_devset.py [path/to/reports.jsonl] [-v] [--urls]
 
 The dev set lives outside the repository (``../shared/devset/reports.jsonl``);
-it is development data and is never shipped. ``-v`` lists every miss.
+it is development data and is never shipped. ``-v`` lists every miss. ``--urls`` writes
+the records to a folder with a ``manifest.csv`` of their URLs and reads them as
+``searchlib index`` would, so the URL host counts as (weak) evidence.
 """
 from __future__ import annotations
 
@@ -66,12 +68,39 @@ def wrong_assertions(report: Report, record: dict) -> list[str]:
     return wrong
 
 
-def score(records: list[dict]) -> tuple[dict[str, float], dict[str, list[str]], dict[str, list[str]]]:
+def parse_with_manifest(records: list[dict], folder: Path) -> dict[str, Report]:
+    """Each record as a file in ``folder`` with a manifest.csv of their URLs, parsed the way
+    `searchlib index` reads a folder (so the URL host is the evidence it is there)."""
+    import csv
+
+    from searchlib.inputs import find_inputs
+    from searchlib.report import parse_item
+
+    with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "url"])
+        for record in records:
+            (folder / f"{record['id']}.txt").write_text(record["text"], encoding="utf-8")
+            writer.writerow([f"{record['id']}.txt", record["url"]])
+    found = find_inputs([folder])
+    assert not found.problems, found.problems
+    return {Path(item.path).stem: parse_item(item) for item in found.items}
+
+
+def score(records: list[dict], with_urls: bool = False
+          ) -> tuple[dict[str, float], dict[str, list[str]], dict[str, list[str]]]:
+    """Per-field accuracy; ``with_urls`` reads the records through a manifest of their URLs."""
     hits = {name: 0 for name in FIELDS}
     misses: dict[str, list[str]] = {name: [] for name in FIELDS}
     wrong: dict[str, list[str]] = {}
+    parsed: dict[str, Report] = {}
+    if with_urls:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            parsed = parse_with_manifest(records, Path(folder))
     for record in records:
-        report = parse_text(record["text"], source=record["id"])
+        report = parsed.get(record["id"]) or parse_text(record["text"], source=record["id"])
         for name, (ours, theirs, equal) in field_values(report, record).items():
             if equal:
                 hits[name] += 1
@@ -85,11 +114,12 @@ def score(records: list[dict]) -> tuple[dict[str, float], dict[str, list[str]], 
 
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
-    paths = [a for a in argv if a != "-v"]
+    with_urls = "--urls" in argv
+    paths = [a for a in argv if a not in ("-v", "--urls")]
     path = Path(paths[0]) if paths else DEFAULT_DEVSET
     records = load_devset(path)
-    accuracy, misses, wrong = score(records)
-    print(f"{len(records)} dev-set records")
+    accuracy, misses, wrong = score(records, with_urls=with_urls)
+    print(f"{len(records)} dev-set records" + (" (read through a manifest of their URLs)" if with_urls else ""))
     for name in FIELDS:
         print(f"  {name:<13} {accuracy[name]:6.1%}")
         if verbose:

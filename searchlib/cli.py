@@ -59,6 +59,13 @@ class CliError(Exception):
         self.code = code
 
 
+def _manifest_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--manifest", metavar="FILE", type=Path, default=None,
+                        help="a CSV with the columns path,url and optionally fetched_at (paths relative to it): "
+                             "where each file was fetched from. A manifest.csv inside an indexed folder is "
+                             "read without this option")
+
+
 def _index_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", metavar="DIR", type=Path, default=None,
                         help="index directory (default: $SEARCHLIB_INDEX or index/ under the project)")
@@ -73,16 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="parse report files and print them as JSON Lines",
                        description="Parse report files (.txt or .html, any common Chinese encoding) and print "
                                    "one JSON object per file: metadata, sections and paragraphs with their ids.")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="report files or folders")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="report files, folders or WARC files")
     p.add_argument("--pretty", action="store_true", help="indent the JSON (one object spans several lines)")
+    _manifest_arg(p)
 
     p = sub.add_parser("index", help="build or update the index",
-                       description="Parse report files and index their paragraphs. Without --rebuild the reports "
-                                   "are added to the existing index (a report already there is replaced). "
-                                   "Unreadable files are named and skipped; the index is never left half-written.")
+                       description="Parse report files (.txt, .html, .pdf, .docx, files without an extension) and "
+                                   "WARC files, and index their paragraphs. Without --rebuild the reports are added "
+                                   "to the existing index (a report already there is replaced). Every input is "
+                                   "accounted for: files not read are named with the reason, copies of one report "
+                                   "(the same text) become one report with every source, and an older version of a "
+                                   "report (same body, title and year) that a newer one replaces is named. The "
+                                   "index is never left half-written.")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                   help=f"report files or folders (default: {CORPUS_DIR})")
+                   help=f"report files, folders or WARC files (default: {CORPUS_DIR})")
     _index_arg(p)
+    _manifest_arg(p)
+    p.add_argument("--json", action="store_true",
+                   help="print the job's summary as JSON (reports, every skip, merge and replacement)")
     p.add_argument("--rebuild", action="store_true", help="build a fresh index that replaces the old one")
     reuse_choice = p.add_mutually_exclusive_group()
     reuse_choice.add_argument("--no-reuse", action="store_true",
@@ -214,6 +229,9 @@ def _add_research_commands(sub) -> None:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--by", default="year", choices=["year", "province", "city", "county"])
+    p.add_argument("--genre", default=None, choices=["report", "other", "all"],
+                   help="which files count: reports (the default; plans, notices and news are left out), "
+                        "other (only those), or all")
     p.add_argument("--metric", default="per_100_reports",
                    choices=["per_100_reports", "per_10k_chars", "reports", "paragraphs"],
                    help="the number shown in the table's last column and in the chart")
@@ -349,43 +367,68 @@ def _csv_json_args(parser: argparse.ArgumentParser, csv_help: str = "print CSV (
 # --- commands -------------------------------------------------------------------
 
 def cmd_parse(args) -> int:
-    from searchlib.indexing import find_sources
-    from searchlib.report import parse_file
+    from searchlib.inputs import ManifestError, find_inputs
+    from searchlib.report import parse_item
     from searchlib.source import SourceError
 
-    files, problems = find_sources(args.files)
-    for path, reason in problems:
-        _warn(f"{path}: {reason}")
-    failed = len(problems)
-    for path in files:
+    try:
+        found = find_inputs(args.files, manifest=args.manifest)
+    except ManifestError as exc:
+        raise CliError(str(exc)) from None
+    for path, reason in found.problems:
+        _warn(f"skipped {path}: {reason}")
+    for note in found.notes:
+        _warn(f"note: {note}")
+    failed = len(found.problems)
+    for item in found.items:
         try:
-            report = parse_file(path)
+            report = parse_item(item)
         except SourceError as exc:
             _warn(f"skipped {exc.path}: {exc.reason}")
             failed += 1
             continue
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2 if args.pretty else None), flush=True)
-    if not files and not failed:
-        raise CliError("no report files (.txt, .html) found in the given paths")
+    if not found.items and not failed:
+        raise CliError("no report files (.txt, .html, .pdf, .docx, WARC) found in the given paths")
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def cmd_index(args) -> int:
     from searchlib.indexing import build_index
+    from searchlib.inputs import ManifestError
 
     paths = args.paths or [CORPUS_DIR]
     index_dir = args.index or default_index_dir()
-    summary = build_index(paths, index_dir, rebuild=args.rebuild,
-                          progress=None if args.quiet else _progress_bar,
-                          reuse=False if args.no_reuse else (True if args.reuse else None))
+    try:
+        summary = build_index(paths, index_dir, rebuild=args.rebuild,
+                              progress=None if args.quiet or args.json else _progress_bar,
+                              reuse=False if args.no_reuse else (True if args.reuse else None),
+                              manifest=args.manifest)
+    except ManifestError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_PARTIAL if summary.skipped else EXIT_OK
     for path, reason in summary.skipped:
         _warn(f"skipped {path}: {reason}")
+    for path, what in summary.merged:
+        _warn(f"merged {path}: {what}")
+    for path, what in summary.replaced:
+        _warn(f"replaced {path}: {what}")
+    for path, what in summary.updated:
+        _warn(f"updated {path}: {what}")
+    for path, why in summary.separate:
+        _warn(f"kept apart {path}: {why}")
     for note in summary.notes:
         _warn(f"note: {note}")
     rate = summary.paragraphs / summary.seconds if summary.seconds else 0
+    accounted = [f"{len(summary.merged)} merged as copies" if summary.merged else "",
+                 f"{len(summary.replaced)} older version(s) replaced" if summary.replaced else "",
+                 f"{len(summary.skipped)} file(s) skipped" if summary.skipped else ""]
     print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs in {summary.seconds:.1f} s "
           f"({rate:.0f} paragraphs/s) into {index_dir}"
-          + (f"; {len(summary.skipped)} file(s) skipped" if summary.skipped else ""))
+          + "".join(f"; {part}" for part in accounted if part)
+          + (f" (of {summary.inputs} inputs)" if summary.inputs != summary.reports else ""))
     if summary.reuse:
         print(_reuse_line(summary.reuse))
     return EXIT_PARTIAL if summary.skipped else EXIT_OK
@@ -575,7 +618,8 @@ def cmd_stats(args) -> int:
         raise CliError(f"compare at most {stats.MAX_QUERIES} queries")
     library = Library(args.index or default_index_dir())
     try:
-        table = stats.distribution(library, args.queries, by=args.by, filters=_research_filters(args))
+        filters = {**_research_filters(args), **({"genre": args.genre} if args.genre else {})}
+        table = stats.distribution(library, args.queries, by=args.by, filters=filters)
     finally:
         library.close()
     if args.svg:
@@ -873,13 +917,18 @@ def _print_results(results) -> None:
             place = " ".join(p for p in (hit.province, hit.county, hit.township) if p)
         year = hit.report_year or "年份不详"
         in_report = f" · {matches[hit.pid]} matching paragraphs" if hit.pid in matches else ""
-        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{in_report}")
+        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}{in_report}")
         if hit.section_heading or hit.section_kind:
             print(f"    § {hit.section_heading or ''} ({hit.section_kind})")
         print("    " + _terminal_snippet(hit.snippet, color))
         print(f"    {hit.url}")
     if results.total == 0:
         print("no paragraph matches. Try fewer words, the exact form in quotes, or drop a filter.")
+
+
+def _genre_mark(hit) -> str:
+    """The mark of a hit that is not a report (a plan, a notice, news), as the web shows it."""
+    return " · [非报告 not a report]" if hit.genre and hit.genre != "report" else ""
 
 
 def _print_reports(results) -> None:
@@ -902,7 +951,7 @@ def _print_reports(results) -> None:
             print(f"\n== tier {tier}: {TIER_LABELS[tier]}")
         hit = group.best
         place = " ".join(dict.fromkeys(p for p in (hit.province, hit.city, hit.county, hit.township) if p)) or "地区不详"
-        print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '(无标题)'}"
+        print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}"
               f" · {group.matches} matching paragraphs")
         for paragraph in group.paragraphs:
             print("    " + _terminal_snippet(paragraph.snippet, color))

@@ -17,7 +17,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # One row per paragraph (searchlib search --csv, /export.csv, /export.json).
 PARAGRAPH_COLUMNS = ("pid", "permalink", "doc_id", "title", "publisher", "report_year", "publish_date",
                      "province", "city", "county", "township", "level", "body", "genre", "section_kind",
-                     "section_heading", "paragraph_number", "text")
+                     "section_heading", "paragraph_number", "text", "source_url", "fetched_at")
 
 
 def paragraph_number(position: int) -> int:
@@ -71,7 +71,7 @@ def paragraph_row(hit, report: dict, root_url: str = "") -> dict:
         "province": hit.province, "city": hit.city, "county": hit.county, "township": hit.township,
         "level": hit.level, "body": hit.body, "genre": report.get("genre"), "section_kind": hit.section_kind,
         "section_heading": hit.section_heading, "paragraph_number": paragraph_number(hit.position),
-        "text": hit.text,
+        "text": hit.text, "source_url": report.get("url"), "fetched_at": report.get("fetched_at"),
     }
 
 

@@ -58,9 +58,12 @@ from whoosh.writing import PostingPool, SegmentWriter
 from searchlib import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer
 from searchlib.facetstore import segment_rows, write_segment_facets
-from searchlib.report import Report, parse_file
+from searchlib.inputs import Inputs, Item, find_inputs
+from searchlib.report import Report, distinct_doc_id, parse_item, reidentify
 from searchlib.reuse import FILE_NAME as REUSE_FILE
-from searchlib.source import SUPPORTED_SUFFIXES, SourceError
+from searchlib.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
+from searchlib.reuse import canonical, jaccard, shingles
+from searchlib.source import SourceError
 from searchlib.storage import read_compound_files_in_place
 from searchlib.postingstore import PostingCapture, write_lexicon
 from searchlib.fieldstore import write_segment_fields
@@ -70,6 +73,11 @@ read_compound_files_in_place()  # before any index is opened: see searchlib.stor
 
 CURRENT = "current"
 LOCK_FILE = ".lock"
+# The index format: 2 = report ids include who reported (body, place), reports carry their
+# sources (paths, URLs, capture dates) and a digest of their text. An update of an index of an
+# older format is refused with a request to rebuild: its ids would not match the new ones.
+FORMAT_FILE = "searchlib-format"
+FORMAT_VERSION = 2
 FACET_FIELDS = ("report_year", "province", "city", "county", "township", "level", "body", "section_kind", "genre")
 
 
@@ -96,6 +104,10 @@ def make_schema() -> Schema:
         body=ID(stored=True),
         genre=ID(stored=True),
         source=STORED(),
+        url=STORED(),
+        fetched_at=STORED(),
+        sources=STORED(),
+        text_digest=ID(stored=True),
     )
 
 
@@ -111,8 +123,14 @@ class IndexLocked(IndexError_):
     pass
 
 
+class IndexOutdated(IndexError_):
+    pass
+
+
 @dataclass
 class BuildSummary:
+    """What an index job did. Every input is accounted for: ``inputs`` = ``reports`` (indexed) +
+    ``merged`` + ``replaced`` + ``skipped``, each of those three naming its file and why."""
     reports: int = 0
     paragraphs: int = 0
     seconds: float = 0.0
@@ -120,6 +138,24 @@ class BuildSummary:
     index_dir: str = ""
     reuse: dict | None = None          # the text-reuse pass's figures, when it ran
     notes: list[str] = field(default_factory=list)  # things the researcher should know
+    inputs: int = 0                    # files (and WARC records) found, readable or not
+    # (path, what happened): a copy kept as a source of another report; an older version dropped
+    merged: list[tuple[str, str]] = field(default_factory=list)
+    replaced: list[tuple[str, str]] = field(default_factory=list)
+    # (path, why): indexed, but under an id of its own (same body, title and year, another text),
+    # or replacing a version that was already in the index
+    separate: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"reports": self.reports, "paragraphs": self.paragraphs, "seconds": round(self.seconds, 3),
+                "inputs": self.inputs, "index_dir": self.index_dir,
+                "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+                "merged": [{"path": p, "into": r} for p, r in self.merged],
+                "replaced": [{"path": p, "by": r} for p, r in self.replaced],
+                "separate": [{"path": p, "why": r} for p, r in self.separate],
+                "updated": [{"path": p, "what": r} for p, r in self.updated],
+                "notes": self.notes, "reuse": self.reuse}
 
 
 def paragraph_documents(report: Report) -> Iterator[dict]:
@@ -133,6 +169,8 @@ def paragraph_documents(report: Report) -> Iterator[dict]:
             "exact": para.text,
             "section_kind": section.kind,
             "source": report.source,
+            "sources": report.sources,
+            "text_digest": report.text_digest,
         }
         if report.title:
             doc["title"] = report.title
@@ -143,7 +181,7 @@ def paragraph_documents(report: Report) -> Iterator[dict]:
         if report.publisher:
             doc["publisher"] = report.publisher
         for key in ("publish_date", "province", "city", "county", "township", "division_code",
-                    "level", "body", "genre"):
+                    "level", "body", "genre", "url", "fetched_at"):
             value = getattr(report, key)
             if value:
                 doc[key] = value
@@ -151,39 +189,11 @@ def paragraph_documents(report: Report) -> Iterator[dict]:
 
 
 def find_sources(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Report files under ``paths`` (folders are walked), sorted for a stable build order."""
-    files: list[Path] = []
-    problems: list[tuple[str, str]] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for p in path.rglob("*"):
-                if p.is_symlink() and p.is_dir() and not p.name.startswith("."):
-                    # rglob does not walk into it (a link can loop back): say so rather than drop it
-                    problems.append((str(p), "symbolic link to a folder, not followed (index that folder "
-                                             "by its own path to include it)"))
-                    continue
-                if p.suffix.lower() not in SUPPORTED_SUFFIXES or p.name.startswith("."):
-                    continue
-                if p.is_file():
-                    files.append(p)
-                elif _dangling(p):   # a report the folder promises but cannot give: say so
-                    problems.append((str(p), _dangling_reason(p)))
-        elif path.exists():
-            files.append(path)
-        elif _dangling(path):
-            problems.append((str(path), _dangling_reason(path)))
-        else:
-            problems.append((str(path), "no such file or folder"))
-    return sorted(set(files)), sorted(problems)
+    """Report files under ``paths`` (folders are walked), sorted, and the files not read with why.
 
-
-def _dangling(path: Path) -> bool:
-    return path.is_symlink() and not path.exists()
-
-
-def _dangling_reason(path: Path) -> str:
-    return f"broken symbolic link (its target {os.readlink(path)} does not exist)"
+    WARC files are listed as files here; :func:`searchlib.inputs.find_inputs` opens them."""
+    found = find_inputs(paths)
+    return sorted({Path(item.path) for item in found.items}), found.problems
 
 
 def resolve_index_dir(index_dir: Path | str) -> Path:
@@ -333,33 +343,39 @@ SEGMENT_MAX_PARAGRAPHS = int(os.environ.get("SEARCHLIB_SEGMENT_PARAGRAPHS", "500
 
 @dataclass
 class FileOutcome:
-    """What indexing one file did: where its paragraphs went, or why it was skipped."""
+    """What indexing one input did: where its paragraphs went, or why it was skipped."""
 
-    order: int          # position of the file in the job's sorted file list
-    path: str
+    order: int          # position of the input in the job's sorted list
+    path: str           # the input's label (a file, or a WARC file's record)
     doc_id: str | None = None
-    reason: str | None = None   # set when the file was skipped
-    worker: tuple[int, int] | int = -1  # (worker, its segment number) holding the paragraphs (-1: the parent's)
+    reason: str | None = None   # set when the input was skipped
+    worker: tuple[int, int] | int = -1  # (worker, its segment number) holding the paragraphs
     first: int = 0              # segment-local number of the first paragraph
     count: int = 0
+    text_digest: str = ""
+    version: str = ""           # capture date, else the file's modification time: the newer copy wins
 
 
-def _index_file(writer: SegmentWriter, order: int, path: str, seen: set[str], worker: tuple[int, int] | int,
-                replace: bool = False) -> FileOutcome:
-    """Parse one file and add its paragraphs; ``replace`` first deletes the report's old ones."""
-    outcome = FileOutcome(order=order, path=path, worker=worker)
+def _version_of(item: Item) -> str:
+    if item.fetched_at:
+        return item.fetched_at
     try:
-        report = parse_file(path)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(os.stat(item.path).st_mtime))
+    except OSError:
+        return ""
+
+
+def _index_file(writer: SegmentWriter, order: int, item: Item, worker: tuple[int, int] | int) -> FileOutcome:
+    """Parse one input and add its paragraphs. Which copy of a report stays is settled later."""
+    outcome = FileOutcome(order=order, path=item.label, worker=worker)
+    try:
+        report = parse_item(item)
     except SourceError as exc:
         outcome.reason = exc.reason
         return outcome
     outcome.doc_id = report.doc_id
-    if report.doc_id in seen:
-        outcome.reason = f"same report as another file (doc_id {report.doc_id})"
-        return outcome
-    seen.add(report.doc_id)
-    if replace:
-        writer.delete_by_term("doc_id", report.doc_id)
+    outcome.text_digest = report.text_digest
+    outcome.version = _version_of(item)
     outcome.first = writer.docnum
     for doc in paragraph_documents(report):
         writer.add_document(**doc)
@@ -395,9 +411,8 @@ def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results) -> 
         ix = whoosh_index.open_dir(index_dir)
         # The parent holds the index's locks; this writer only adds segments.
         writer, part = _new_writer(ix, lock=False), 0
-        seen: set[str] = set()
         while (batch := jobs.get()) is not None:
-            results.put(("files", [_index_file(writer, order, path, seen, (worker, part)) for order, path in batch]))
+            results.put(("files", [_index_file(writer, order, item, (worker, part)) for order, item in batch]))
             if os.getppid() != parent:
                 os._exit(1)
             if writer.docnum >= SEGMENT_MAX_PARAGRAPHS:
@@ -420,7 +435,7 @@ class _WorkerFailed(IndexError_):
     pass
 
 
-def _run_workers(gen_dir: Path, files: list[Path], procs: int,
+def _run_workers(gen_dir: Path, files: list[Item], procs: int,
                  on_file: Callable[[FileOutcome], None]) -> dict[tuple[int, int], object]:
     """Index ``files`` in ``procs`` worker processes; returns (worker, part) -> its segment (or None)."""
     # "spawn": a fresh interpreter inherits neither the writer lock's file
@@ -428,7 +443,7 @@ def _run_workers(gen_dir: Path, files: list[Path], procs: int,
     ctx = multiprocessing.get_context("spawn")
     jobs = ctx.Queue()
     results = ctx.Queue()
-    numbered = list(enumerate(str(p) for p in files))
+    numbered = list(enumerate(files))
     for i in range(0, len(numbered), BATCH_FILES):
         jobs.put(numbered[i:i + BATCH_FILES])
     for _ in range(procs):
@@ -643,12 +658,16 @@ def default_procs() -> int:
 
 def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: bool = False,
                 progress: ProgressFactory | None = None, procs: int | None = None,
-                reuse: bool | None = None) -> BuildSummary:
-    """Parse the report files under ``paths`` and index their paragraphs.
+                reuse: bool | None = None, manifest: Path | str | None = None) -> BuildSummary:
+    """Parse the reports under ``paths`` (files, folders, WARC files) and index their paragraphs.
 
     With ``rebuild`` (or when there is no index yet) a fresh index replaces the
     old one atomically; otherwise the reports are added, replacing any report
-    with the same ``doc_id``. Unreadable files are listed in the summary.
+    with the same ``doc_id``. No input is lost without a word: unreadable files
+    are listed in ``skipped``, copies of one report (the same text) become one
+    report with every source (``merged``), older versions of a report (the same
+    body, title and year, a changed text) give way to the newest (``replaced``).
+    ``manifest`` (a CSV of path,url[,fetched_at]) gives the files' URLs.
     ``procs`` worker processes parse and analyse (default: one per core; 1
     keeps everything in this process). ``reuse`` runs the text-reuse pass on
     the new generation before it goes live: by default on a fresh build, and
@@ -657,18 +676,41 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
     """
     started = time.perf_counter()
     root = Path(index_dir)
-    files, missing = find_sources(paths)
-    summary = BuildSummary(skipped=list(missing), index_dir=str(root))
+    found = find_inputs(paths, manifest=manifest, exclude=root)
+    summary = BuildSummary(skipped=list(found.problems), index_dir=str(root), notes=list(found.notes),
+                           inputs=len(found.items) + len(found.problems))
     procs = default_procs() if procs is None else max(1, procs)
     with writer_lock(root):
         remove_leftovers(root)
         fresh = rebuild or not _has_index(root)
+        if not fresh:
+            _check_format(root)
         with _next_generation(root, fresh) as gen:
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
-            _write_files(ix, gen, files, fresh, procs, progress, summary)
+            _write_files(ix, gen, found.items, fresh, procs, progress, summary)
+            (gen / FORMAT_FILE).unlink(missing_ok=True)  # a hard link to the live one's: never write through it
+            (gen / FORMAT_FILE).write_text(f"{FORMAT_VERSION}\n")
             _reuse_pass(gen, fresh, reuse, summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def index_format(live: Path) -> int:
+    """The format version of an index generation (1: written before the version was recorded)."""
+    try:
+        return int((live / FORMAT_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return 1
+
+
+def _check_format(root: Path) -> None:
+    found = index_format(resolve_index_dir(root))
+    if found < FORMAT_VERSION:
+        raise IndexOutdated(
+            f"the index at {root} has format {found}; this searchlib writes format {FORMAT_VERSION}, in which a "
+            "report's id also names who reported and where (so two bodies' reports of one title and date never "
+            "merge), and reports keep their sources. Ids differ, so an update cannot mix them: rebuild it with "
+            "`searchlib index --rebuild PATH...` (paragraph links of the old index change once)")
 
 
 # The pass reads every paragraph back (~15 µs each) and runs in about linear
@@ -719,29 +761,30 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
     remove_leftovers(root)
 
 
-def _write_files(ix, gen: Path, files: list[Path], fresh: bool, procs: int,
+def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
                  progress: ProgressFactory | None, summary: BuildSummary) -> None:
-    bar = progress(len(files)) if progress else Progress()
+    bar = progress(len(items)) if progress else Progress()
     writer = _new_writer(ix)
     try:
         outcomes: list[FileOutcome] = []
         segments: dict[tuple[int, int], object] = {}
-        if procs > 1 and len(files) >= PARALLEL_MIN_FILES:
+        if procs > 1 and len(items) >= PARALLEL_MIN_FILES:
             def on_file(outcome: FileOutcome) -> None:
                 outcomes.append(outcome)
                 bar.update(1)
-            segments = _run_workers(gen, files, min(procs, len(files)), on_file)
+            segments = _run_workers(gen, items, min(procs, len(items)), on_file)
         else:
-            seen: set[str] = set()
-            for order, path in enumerate(files):
-                outcome = _index_file(writer, order, str(path), seen, worker=-1, replace=not fresh)
-                outcomes.append(outcome)
+            # The same path as a worker's: a segment of its own, so that copies settled below
+            # can be deleted from it before it goes live.
+            own = _new_writer(ix, lock=False)
+            for order, item in enumerate(items):
+                outcomes.append(_index_file(own, order, item, worker=(-1, 0)))
                 bar.update(1)
-        kept = _settle_duplicates(outcomes, segments)
-        if not fresh and segments:
-            # Replacing: the reports' old paragraphs live in the existing segments.
-            for outcome in kept:
-                writer.delete_by_term("doc_id", outcome.doc_id)
+            if own._added:
+                segments[(-1, 0)] = _finalize_segment(own)
+            else:
+                own._close_segment()
+        kept = _Settlement(items, outcomes, segments, writer, summary).settle(existing=not fresh)
         _commit(writer, [s for _, s in sorted(segments.items()) if s is not None])
     except BaseException:
         if not writer.is_closed:
@@ -752,31 +795,181 @@ def _write_files(ix, gen: Path, files: list[Path], fresh: bool, procs: int,
     for outcome in sorted(outcomes, key=lambda o: o.order):
         if outcome.reason:
             summary.skipped.append((outcome.path, outcome.reason))
-        else:
-            summary.reports += 1
-            summary.paragraphs += outcome.count
+    summary.reports = len(kept)
+    summary.paragraphs = sum(o.count for o in kept)
 
 
-def _settle_duplicates(outcomes: list[FileOutcome], segments: dict[tuple[int, int], object]) -> list[FileOutcome]:
-    """The first file (in path order) of each report wins; later copies are deleted again.
+class _Settlement:
+    """Which inputs become which reports, once every input is parsed and written.
 
-    Each worker skips repeats it sees itself; copies that went to different
-    workers are only found here. Returns the outcomes that were indexed.
+    * Inputs with the same text (digest of the normalized body) are one report: the first
+      (in path order) stays, with every input's path and URL among its sources.
+    * Inputs with the same id (same body, title and year) but different texts: versions of one
+      report when their texts are near-identical (5-character shingle Jaccard >= the reuse
+      pass's 0.8): the newest (capture date, else modification time) stays, the others are
+      listed as replaced. Texts further apart are different reports: each keeps its own id.
+    * On an update the same rules hold against the reports already in the index.
+
+    Paragraphs of inputs that do not stay are deleted from the segments they were written to;
+    a report whose id or sources change is parsed again and written by the parent's writer.
     """
-    winners: dict[str, FileOutcome] = {}
-    for outcome in sorted(outcomes, key=lambda o: o.order):
-        if outcome.reason:
-            continue
-        if outcome.doc_id in winners:
-            if outcome.count:
-                segment = segments[outcome.worker]
-                for docnum in range(outcome.first, outcome.first + outcome.count):
-                    segment.delete_document(docnum)
-            outcome.reason = f"same report as another file (doc_id {outcome.doc_id})"
-            outcome.count = 0
-        else:
-            winners[outcome.doc_id] = outcome
-    return list(winners.values())
+
+    def __init__(self, items: list[Item], outcomes: list[FileOutcome], segments: dict, writer: SegmentWriter,
+                 summary: BuildSummary):
+        self.items, self.segments, self.writer, self.summary = items, segments, writer, summary
+        self.outcomes = sorted((o for o in outcomes if not o.reason), key=lambda o: o.order)
+        self.sources: dict[int, list[dict]] = {}   # order -> sources, for reports whose sources grow
+        self.new_ids: dict[int, str] = {}          # order -> doc_id, for reports given another id
+        self._texts: dict[int, frozenset[str]] = {}
+
+    def settle(self, existing: bool) -> list[FileOutcome]:
+        kept = self._same_texts(self.outcomes)
+        kept = self._same_ids(kept)
+        if existing:
+            self._against_index(kept)
+        for outcome in kept:
+            if outcome.order in self.sources or outcome.order in self.new_ids:
+                self._rewrite(outcome)
+        return kept
+
+    # -- within the job
+    def _same_texts(self, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+        first: dict[str, FileOutcome] = {}
+        kept = []
+        for outcome in outcomes:
+            primary = first.setdefault(outcome.text_digest, outcome)
+            if primary is outcome:
+                kept.append(outcome)
+                continue
+            self._drop(outcome)
+            self.summary.merged.append((outcome.path, f"same text as {primary.path}: one report "
+                                                      f"({primary.doc_id}) with both among its sources"))
+            self.sources.setdefault(primary.order, [self._source(primary)]).append(self._source(outcome))
+        return kept
+
+    def _same_ids(self, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+        by_id: dict[str, list[FileOutcome]] = {}
+        for outcome in outcomes:
+            by_id.setdefault(outcome.doc_id, []).append(outcome)
+        dropped: set[int] = set()
+        for doc_id, same in by_id.items():
+            if len(same) == 1:
+                continue
+            clusters: list[list[FileOutcome]] = []
+            for outcome in same:
+                home = next((c for c in clusters if self._similar(outcome, c[0])), None)
+                if home is None:
+                    clusters.append([outcome])
+                else:
+                    home.append(outcome)
+            first_winner = None
+            for number, cluster in enumerate(clusters):
+                winner = max(cluster, key=lambda o: (o.version, o.order))
+                for outcome in cluster:
+                    if outcome is not winner:
+                        self._drop(outcome)
+                        dropped.add(outcome.order)
+                        self.summary.replaced.append((outcome.path, f"an older version of report {doc_id}; "
+                                                                    f"{winner.path} (newer, text changed) stays"))
+                if number == 0:
+                    first_winner = winner
+                    continue
+                self.new_ids[winner.order] = distinct_doc_id(doc_id, winner.text_digest)
+                self.summary.separate.append((winner.path, (
+                    f"same body, title and year as {first_winner.path} but another text: "
+                    f"kept as its own report {self.new_ids[winner.order]}")))
+        return [o for o in outcomes if o.order not in dropped]
+
+    # -- against the index being updated
+    def _against_index(self, kept: list[FileOutcome]) -> None:
+        with self.writer.searcher() as searcher:
+            for outcome in kept:
+                doc_id = self.new_ids.get(outcome.order, outcome.doc_id)
+                same_text = _indexed_report(searcher, "text_digest", outcome.text_digest)
+                if same_text is not None:
+                    self._same_text_indexed(outcome, doc_id, same_text)
+                    continue
+                same_id = _indexed_report(searcher, "doc_id", doc_id)
+                if same_id is None:
+                    continue
+                old_sources = ", ".join(s["path"] for s in same_id["sources"])
+                mine = self._source(outcome)
+                same_place = any(s["path"] == mine["path"] or (mine["url"] and s.get("url") == mine["url"])
+                                 for s in same_id["sources"])
+                if same_place or jaccard(self._shingles(outcome),
+                                         shingles(canonical(same_id["text"]))) >= SAME_TEXT_THRESHOLD:
+                    self.writer.delete_by_term("doc_id", doc_id)
+                    self.summary.updated.append((outcome.path, f"replaces the indexed version of report {doc_id} "
+                                                               f"(from {old_sources}): text changed"))
+                else:
+                    self.new_ids[outcome.order] = distinct_doc_id(doc_id, outcome.text_digest)
+                    self.summary.separate.append((outcome.path, (
+                        f"same body, title and year as the indexed report {doc_id} (from {old_sources}) but "
+                        f"another text: kept as its own report {self.new_ids[outcome.order]}")))
+
+    def _same_text_indexed(self, outcome: FileOutcome, doc_id: str, indexed: dict) -> None:
+        """The index holds this text already: one report, keeping its indexed id and every source."""
+        mine = self.sources.get(outcome.order, [self._source(outcome)])
+        known = {s["path"] for s in indexed["sources"]}
+        added = [s for s in mine if s["path"] not in known]
+        self.writer.delete_by_term("doc_id", indexed["doc_id"])
+        if indexed["doc_id"] != doc_id:
+            self.new_ids[outcome.order] = indexed["doc_id"]
+        mine_paths = {s["path"] for s in mine}
+        union = [s for s in indexed["sources"] if s["path"] not in mine_paths] + mine
+        if len(union) > len(mine):
+            self.sources[outcome.order] = union
+        if added:
+            self.summary.merged.append((outcome.path, f"same text as the indexed report {indexed['doc_id']} "
+                                                      f"(from {', '.join(sorted(known))}): now among its sources"))
+
+    # -- helpers
+    def _source(self, outcome: FileOutcome) -> dict:
+        item = self.items[outcome.order]
+        return {"path": item.label, "url": item.url, "fetched_at": item.fetched_at}
+
+    def _shingles(self, outcome: FileOutcome) -> frozenset[str]:
+        if outcome.order not in self._texts:
+            report = parse_item(self.items[outcome.order])
+            self._texts[outcome.order] = shingles(canonical("".join(p.text for _, _, p in report.paragraphs())))
+        return self._texts[outcome.order]
+
+    def _similar(self, a: FileOutcome, b: FileOutcome) -> bool:
+        """Versions of one report: one URL captured twice (a re-crawl), or near-identical texts."""
+        url = self.items[a.order].url
+        if url and url == self.items[b.order].url:
+            return True
+        return jaccard(self._shingles(a), self._shingles(b)) >= SAME_TEXT_THRESHOLD
+
+    def _drop(self, outcome: FileOutcome) -> None:
+        segment = self.segments[outcome.worker]
+        for docnum in range(outcome.first, outcome.first + outcome.count):
+            segment.delete_document(docnum)
+
+    def _rewrite(self, outcome: FileOutcome) -> None:
+        """Write the report again with its settled id and sources (parsing is deterministic)."""
+        report = parse_item(self.items[outcome.order])
+        if outcome.order in self.new_ids:
+            reidentify(report, self.new_ids[outcome.order])
+        if outcome.order in self.sources:
+            report.sources = self.sources[outcome.order]
+            report.url = next((s["url"] for s in report.sources if s.get("url")), None)
+        self._drop(outcome)
+        for doc in paragraph_documents(report):
+            self.writer.add_document(**doc)
+        outcome.doc_id = report.doc_id
+
+
+def _indexed_report(searcher, fieldname: str, value: str) -> dict | None:
+    """The live report holding ``fieldname:value`` (its id, sources and text), or None."""
+    docs = list(searcher.documents(**{fieldname: value}))
+    if not docs:
+        return None
+    doc_id = docs[0]["doc_id"]
+    docs = sorted((d for d in docs if d["doc_id"] == doc_id), key=lambda d: d.get("position", 0))
+    sources = docs[0].get("sources") or [{"path": docs[0].get("source"), "url": docs[0].get("url"),
+                                          "fetched_at": docs[0].get("fetched_at")}]
+    return {"doc_id": doc_id, "sources": list(sources), "text": "".join(d.get("text", "") for d in docs)}
 
 
 def _has_index(root: Path) -> bool:

@@ -35,6 +35,9 @@ GENERIC_NAMES = frozenset({"城区", "郊区", "矿区", "东区", "西区", "�
 # sunrise industries, 平安康宁): in running text only the full name counts.
 WORDLIKE_SHORT_FORMS = frozenset({"新乡", "朝阳", "安康", "大同", "长春", "中山", "白银", "阿里", "白山", "和田"})
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# After a short form (南京 for 南京市), these make it part of a longer name: a street, a road, a
+# community or a village named after a city, which says nothing about where the author is.
+_INSIDE_LONGER_NAME = re.compile(r"(街道|大街|街|路|巷|社区|村)")
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ class Gazetteer:
                     continue
                 if running_text and piece in WORDLIKE_SHORT_FORMS and piece not in self.by_name:
                     continue
+                if piece not in self.by_name and _INSIDE_LONGER_NAME.match(text, i + size):
+                    continue  # 南京街, 苏州街, 铁岭路: a street or subdistrict named after a city elsewhere
                 found.append(Mention(i, piece, tuple(divs)))
                 i += size - 1
                 break
@@ -209,6 +214,100 @@ class Gazetteer:
         if len(names) == 1:
             setattr(loc, LEVEL_NAMES[deepest], names.pop())
         return loc
+
+
+# --- the URL host: weak evidence ------------------------------------------------------------
+
+# Government sites spell their division in the host: xiangshan.gov.cn (象山县), changzhi.gov.cn
+# (长治市), zuogong.changdu.gov.cn (左贡县 in 昌都市), cqck.gov.cn (重庆 + 城口), tjbh.gov.cn (天津 +
+# 滨海新区), yzcity.gov.cn (永州 + "city"). Only .gov.cn hosts count: mirrors, newspapers and
+# content farms say nothing about the author.
+_DIVISION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|自治县|自治旗|新区|林区|特区|"
+                              r"地区|省|市|县|区|旗|盟|州)$")
+_HOST_NOISE = frozenset({"www", "gov", "cn", "com", "net", "org", "admin", "xxgk", "zwgk", "web", "portal"})
+
+
+def host_of(url: str | None) -> str | None:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    try:
+        host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
+    except ValueError:
+        return None
+    return host if host.endswith(".gov.cn") else None
+
+
+def _spellings(name: str, initials: bool) -> set[str]:
+    """Every pinyin spelling of ``name`` (all readings of polyphones: 长治 is changzhi, not zhangzhi)."""
+    from itertools import islice, product
+
+    from pypinyin import Style, pinyin
+
+    style = Style.FIRST_LETTER if initials else Style.NORMAL
+    readings = pinyin(name, style=style, heteronym=True, errors="ignore")
+    return {"".join(combo) for combo in islice(product(*readings), 64)}
+
+
+class HostIndex:
+    """Divisions (province, city, county) by the pinyin of their names, for reading a host."""
+
+    def __init__(self, gaz: "Gazetteer"):
+        self.gaz = gaz
+        self.full: dict[str, set[str]] = defaultdict(set)      # spelling -> codes
+        self.initials: dict[str, set[str]] = defaultdict(set)  # initials -> codes
+        for div in gaz.by_code.values():
+            if div.level > 3:
+                continue
+            short = _DIVISION_SUFFIX.sub("", div.name)
+            names = {div.name} | ({short} if len(short) >= 2 else set())
+            for name in names:
+                for spelling in _spellings(name, initials=False):
+                    self.full[spelling].add(div.code)
+                for spelling in _spellings(name, initials=True):
+                    self.initials[spelling].add(div.code)
+
+    def divisions(self, host: str) -> list[Division]:
+        """Divisions a host names, most specific label first; several when a spelling is shared."""
+        found: dict[str, Division] = {}
+        labels = [label for label in host.split(".") if label not in _HOST_NOISE and label.isalpha()]
+        for label in labels:
+            codes = set(self.full.get(label, ()))
+            if not codes and label.endswith("city"):
+                codes = set(self.full.get(label[:-4], ())) | self._initials(label[:-4], levels=(2,))
+            if not codes:
+                codes = self._province_and_child(label)
+            for code in codes:
+                found[code] = self.gaz.by_code[code]
+        return list(found.values())
+
+    def _initials(self, letters: str, levels: tuple[int, ...]) -> set[str]:
+        return {c for c in self.initials.get(letters, ()) if self.gaz.by_code[c].level in levels}
+
+    def _province_and_child(self, label: str) -> set[str]:
+        """cqck: a province's (or municipality's) initials, then a division's initials inside it."""
+        out: set[str] = set()
+        for cut in (2, 3):
+            head, tail = label[:cut], label[cut:]
+            if len(tail) < 2:
+                continue
+            for code in self._initials(head, levels=(1,)):
+                for child in self.initials.get(tail, ()):
+                    if child[:2] == code[:2] and child != code:
+                        out.add(child)
+        return out
+
+
+@functools.lru_cache(maxsize=1)
+def host_index() -> HostIndex:
+    return HostIndex(gazetteer())
+
+
+def host_divisions(url: str | None) -> list[Division]:
+    """The divisions a page's URL host names (empty for a host that is not a government site)."""
+    host = host_of(url)
+    return host_index().divisions(host) if host else []
 
 
 def _names_of(div: Division) -> set[str]:

@@ -57,6 +57,7 @@ SECTION_ALIASES = {
     "other": "other", "其他": "other",
 }
 LEVEL_ALIASES = {
+    "national": "national", "中央": "national", "国家级": "national",
     "province": "province", "省级": "province", "省": "province",
     "city": "city", "市级": "city", "地市": "city", "市": "city",
     "county": "county", "县级": "county", "区县": "county", "县": "county",

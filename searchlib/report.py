@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from searchlib.analysis import normalize
 from searchlib.clean import clean_lines, normalized
-from searchlib.places import LEVEL_NAMES, Gazetteer, Locality, Mention, gazetteer
+from searchlib.inputs import Item, read_item
+from searchlib.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
 from searchlib.source import read_text
 
 SECTION_KINDS = ("achievements", "problems", "plans", "leadership", "other")
@@ -54,6 +55,11 @@ class Report:
     body: str | None = None
     genre: str = "report"
     locality_candidates: list[str] = field(default_factory=list)
+    reporter: str | None = None     # who reported, as the page names them (part of doc_id)
+    url: str | None = None          # where the page was fetched from (manifest or WARC), if known
+    fetched_at: str | None = None   # when it was fetched (ISO date or date-time), if known
+    sources: list[dict] = field(default_factory=list)  # every copy: {"path", "url", "fetched_at"}
+    text_digest: str = ""           # digest of the normalized body text: identical copies share it
     sections: list[Section] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[tuple[int, Section, Paragraph]]:
@@ -468,6 +474,112 @@ def upper_bound(gaz: Gazetteer, superiors: list[str], level: int | None) -> Loca
     return loc
 
 
+_CITED_WINDOW = 600
+_CITED_DOCUMENT = re.compile(r"《([^》]{2,60})》")
+
+
+def cited_upper_bound(gaz: Gazetteer, norm_opening: str, level: int | None) -> Locality:
+    """Where the author sits, from the documents its opening cites by name: a 南京街 that carries
+    out 《天津市…方案》 and 《和平区…要点》 is in 天津市和平区 (not in 南京市).
+
+    Only full names at the start of a cited title count (天津市…, 和平区…), and at least two of
+    them must form one chain of divisions (a same-named district is the one inside the other
+    name); anything else, or one name alone, says nothing. No division code: the author may be
+    the deepest of them or below it.
+    """
+    options: dict[str, list[Division]] = {}
+    for match in _CITED_DOCUMENT.finditer(norm_opening):
+        at = 0
+        for mention in gaz.mentions(match.group(1)):   # the names the cited title opens with
+            if mention.start != at or mention.name not in gaz.by_name:
+                break
+            options[mention.name] = [d for d in mention.divisions if d.level <= 3]
+            at += len(mention.name)
+    if len(options) < 2 or any(not divs for divs in options.values()):
+        return Locality()
+    deepest_level = max(d.level for divs in options.values() for d in divs)
+    fits = []
+    for div in (d for divs in options.values() for d in divs if d.level == deepest_level):
+        chain = {div.code} | {a.code for a in gaz.ancestors(div)}
+        if all(any(d.code in chain for d in divs) for divs in options.values()):
+            fits.append(div)
+    if len({d.code for d in fits}) != 1 or (level is not None and fits[0].level > level):
+        return Locality()
+    loc = gaz.locality_of(fits[0])
+    return replace(loc, division_code=None, level=LEVEL_NAMES.get(level) if level else None)
+
+
+NATIONAL = "national"   # the level of the State Council's ministries, commissions and administrations
+_CENTRAL_BODY = re.compile(r"^(?:中华人民共和国)?(?:国务院[\u4e00-\u9fff]{0,14}|国家[\u4e00-\u9fff]{2,14}(?:局|委员会|署)"
+                           r"|[\u4e00-\u9fff]{1,8}部|海关总署|审计署|中国人民银行|[\u4e00-\u9fff]{2,10}总局)$")
+
+
+def is_central_body(gaz: Gazetteer, organisation: str | None) -> bool:
+    """司法部, 国家市场监督管理总局, 国务院办公厅: a central body (its name holds no place)."""
+    if not organisation:
+        return False
+    norm = normalized(organisation).strip()
+    return bool(_CENTRAL_BODY.match(norm)) and not gaz.mentions(norm)
+
+
+_OWN_PROVINCE_CUE = re.compile(r"省委|省政府|全省|我省|本省")
+
+
+def own_province_bound(gaz: Gazetteer, norm_opening: str, level: int | None) -> Locality:
+    """A page that speaks of 省委、省政府 (its own province) and names exactly one province in full
+    (…落实辽宁省法治政府建设十项重点任务) is in that province. Only the province: nothing below it."""
+    if level == 1 or not _OWN_PROVINCE_CUE.search(norm_opening):
+        return Locality()
+    provinces = {d.code for m in gaz.mentions(norm_opening, running_text=True) if m.name in gaz.by_name
+                 for d in m.divisions if d.level == 1}
+    if len(provinces) != 1:
+        return Locality()
+    loc = gaz.locality_of(gaz.by_code[provinces.pop()])
+    return replace(loc, division_code=None, level=LEVEL_NAMES.get(level) if level else None)
+
+
+def with_host_evidence(gaz: Gazetteer, text: Locality, hosts: list[Division], author_level: int | None,
+                       resolve_with: Callable[[list[str]], Locality]) -> Locality:
+    """The URL host as weak evidence: it fills what the text leaves open and never overrides it.
+
+    * The text pins a division: the host changes nothing.
+    * The text names a place several divisions share: the host may choose among them
+      (``resolve_with`` resolves again with the host's divisions as superiors), and only
+      a choice among the text's own candidates is taken.
+    * The text names no place of its own: the host's division fills it when it is one
+      chain (zuogong.changdu: 左贡县 in 昌都市), agrees with what the text does say (a province
+      an addressee names), and is not below the author's level (我市 on changzhi.gov.cn is 长治市,
+      not 尚志市). The division code is the author's only when the levels agree.
+    """
+    if not hosts or text.division_code:
+        return text
+    if text.candidates:
+        again = resolve_with([gaz.path(d) for d in hosts])
+        chosen = again.division_code and gaz.path(gaz.by_code[again.division_code]) in text.candidates
+        return again if chosen else text
+    usable = [d for d in hosts if author_level is None or d.level <= author_level]
+    usable = [d for d in usable if _agrees(gaz.locality_of(d), text)]
+    if not usable:
+        return text
+    deepest = [d for d in usable if d.level == max(u.level for u in usable)]
+    if len(deepest) != 1:
+        return text
+    div = deepest[0]
+    chain = {div.code} | {a.code for a in gaz.ancestors(div)}
+    if any(d.code not in chain for d in usable):
+        return text
+    filled = gaz.locality_of(div)
+    if author_level is None:
+        return replace(filled, division_code=None, level=text.level)
+    if author_level > div.level:   # a township's report on its county's site
+        return replace(filled, division_code=None, level=LEVEL_NAMES[author_level])
+    return filled
+
+
+def _agrees(host: Locality, text: Locality) -> bool:
+    return all(getattr(text, key) in (None, getattr(host, key)) for key in ("province", "city", "county", "township"))
+
+
 # --- genre and year -----------------------------------------------------------
 
 _OTHER_TITLE = re.compile(r"(实施方案|工作要点|实施纲要|通知|年鉴|规划|意见|政府信息公开(工作)?(年度)?报告|政府工作报告|工作安排|方案)$"
@@ -663,17 +775,54 @@ def _id_text(text: str) -> str:
     return re.sub(r"\s+", "", normalized(text))
 
 
-def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: list[str]) -> str:
+def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: list[str],
+                reporter: str | None = None, report_year: int | None = None) -> str:
     """Identifies the report, not the file: moving or renaming it keeps the id.
 
-    Built from the title and publication date; a page with no title falls back
-    to its opening text.
+    Built from who reported and where (``reporter``: division code or place,
+    and the body's own name), the title and the year reported on (the
+    publication date when the year is unknown); a page with no title falls
+    back to its opening text. Two bodies' same-titled reports of one day thus
+    never share an id, and a re-scraped page of the same body, year and title
+    keeps its id when its text changes.
     """
+    who = "who:" + _id_text(reporter or "") + "|"
     if title:
-        key = "title:" + _id_text(title) + "|" + (publish_date or "")
+        when = str(report_year) if report_year is not None else (publish_date or "")
+        key = who + "title:" + _id_text(title) + "|" + when
     else:
-        key = "text:" + _id_text("".join(first_paragraphs))[:300]
+        key = who + "text:" + _id_text("".join(first_paragraphs))[:300]
     return _digest(key, 12)
+
+
+def text_digest(sections: list[Section]) -> str:
+    """Digest of a report's whole body text, normalized: two files with the same digest are one report."""
+    return _digest("".join(_id_text(p.text) for s in sections for p in s.paragraphs), 16)
+
+
+def reporter_of(locality: Locality, publisher: str | None, header: dict[str, str]) -> str | None:
+    """Who reported and where, from the page's own words (never from a URL): the resolved
+    division (or its candidates when ambiguous), and the body's name (publisher, else the
+    header's 来源/发布机构 organisation)."""
+    where = locality.division_code or "/".join(p for p in (locality.province, locality.city, locality.county,
+                                                            locality.township) if p)
+    if not where and locality.candidates:
+        where = ",".join(sorted(locality.candidates))
+    name = publisher or next((_place_part(header.get(label)) for label in PUBLISHER_LABELS + SOURCE_LABELS
+                              if _place_part(header.get(label))), "")
+    who = "|".join(part for part in (where, normalized(name) if name else "") if part)
+    return who or None
+
+
+def distinct_doc_id(doc_id: str, digest: str) -> str:
+    """The id of a report that shares body, title and year with another but not its text."""
+    return _digest(f"{doc_id}|{digest}", 12)
+
+
+def reidentify(report: Report, doc_id: str) -> None:
+    """Give ``report`` another id (and its paragraphs pids under it)."""
+    report.doc_id = doc_id
+    assign_pids(doc_id, report.sections)
 
 
 def assign_pids(doc_id: str, sections: list[Section]) -> None:
@@ -701,6 +850,11 @@ def parse_file(path: Path | str) -> Report:
     return parse_text(read_text(path), source=str(path))
 
 
+def parse_item(item: Item) -> Report:
+    """Read and parse one input (a file or a WARC record), with its URL and capture date."""
+    return parse_text(read_item(item), source=item.label, url=item.url, fetched_at=item.fetched_at)
+
+
 def _place_part(value: str | None) -> str:
     """A header value as locality evidence: only its leading run of CJK (no 本网, no URLs)."""
     if not value:
@@ -709,7 +863,7 @@ def _place_part(value: str | None) -> str:
     return match.group() if match else ""
 
 
-def parse_text(text: str, source: str = "<text>") -> Report:
+def parse_text(text: str, source: str = "<text>", url: str | None = None, fetched_at: str | None = None) -> Report:
     raw_norm = [normalize(line) for line in text.splitlines()[:_HEADER_LINES * 3] if line.strip()]
     header = read_header(raw_norm[:_HEADER_LINES])
     lines = clean_lines(text)
@@ -768,8 +922,20 @@ def parse_text(text: str, source: str = "<text>") -> Report:
                            context_mentions=body_mentions)
     if locality.level is None:
         locality = upper_bound(gaz, superiors, level)
+    if locality.level is None and locality.province is None:
+        locality = cited_upper_bound(gaz, norm_body[:_CITED_WINDOW], level)
+    if locality.level is None and locality.province is None:
+        locality = own_province_bound(gaz, norm_body[:_CITED_WINDOW], level)
+    text_locality = locality   # who reported, in the page's own words: the report's identity
+    if url:
+        locality = with_host_evidence(gaz, locality, host_divisions(url), level, lambda hosts: gaz.resolve(
+            primary, codes=codes, superiors=superiors + hosts, subject=subject and subject.mention,
+            context_mentions=body_mentions))
     if locality.level is None and level is not None:
-        locality.level = LEVEL_NAMES[level]
+        locality = replace(locality, level=LEVEL_NAMES[level])
+    if locality.province is None and locality.level is None and is_central_body(gaz, publisher or header_org):
+        locality = replace(locality, level=NATIONAL)   # a ministry: a department with national scope
+        kind = "department"
     if kind is None and locality.level is not None:
         kind = "government"
 
@@ -777,12 +943,13 @@ def parse_text(text: str, source: str = "<text>") -> Report:
         publisher = government_of_place(gaz, publisher)
 
     first = [p.text for s in sections for p in s.paragraphs][:3]
-    doc_id = make_doc_id(title, publish_date, first)
-    assign_pids(doc_id, sections)
     genre = genre_of(title, norm_body)
     report_year = report_year_from(title, norm_body, publish_date)
     if genre == "other" and not (title and normalized(title).endswith("报告")):
         report_year = None  # a plan or notice has no year reported on
+    reporter = reporter_of(text_locality, publisher, header)
+    doc_id = make_doc_id(title, publish_date, first, reporter=reporter, report_year=report_year)
+    assign_pids(doc_id, sections)
     return Report(
         source=source,
         doc_id=doc_id,
@@ -799,5 +966,10 @@ def parse_text(text: str, source: str = "<text>") -> Report:
         body=kind,
         genre=genre,
         locality_candidates=locality.candidates,
+        reporter=reporter,
+        url=url,
+        fetched_at=fetched_at,
+        sources=[{"path": source, "url": url, "fetched_at": fetched_at}],
+        text_digest=text_digest(sections),
         sections=sections,
     )

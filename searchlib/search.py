@@ -151,6 +151,9 @@ class Hit:
     snippet: str
     url: str
     score: float = 0.0
+    genre: str | None = None         # "report", or "other" (a plan, a notice, a news article)
+    source_url: str | None = None    # where the report was fetched from, when known
+    fetched_at: str | None = None
 
 
 @dataclass
@@ -240,7 +243,8 @@ class Matching:
 
 
 HIT_JSON_KEYS = ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "body",
-                 "report_year", "publish_date", "section_kind", "section_heading", "text", "snippet", "url", "score")
+                 "report_year", "publish_date", "section_kind", "section_heading", "text", "snippet", "url", "score",
+                 "genre", "source_url", "fetched_at")
 
 
 def understood(node: Node | None) -> str:
@@ -806,6 +810,7 @@ class Library:
             section_kind=stored.get("section_kind"), section_heading=stored.get("heading"),
             position=stored.get("position", 0), text=text, snippet=snippet(text, spans, norm),
             url=f"/p/{stored['pid']}", score=round(float(score), 4),
+            genre=stored.get("genre"), source_url=stored.get("url"), fetched_at=stored.get("fetched_at"),
         )
 
     # --- paragraphs and reports -------------------------------------------

@@ -1,4 +1,4 @@
-"""Raw file -> text: decoding and, for HTML pages, the visible text.
+"""Raw file -> text: decoding and, for HTML pages, the visible text; PDF and Word text.
 
 Everything that can go wrong with a file on disk is turned into a
 :class:`SourceError` naming the file, so callers can report it and go on.
@@ -6,6 +6,9 @@ Everything that can go wrong with a file on disk is turned into a
 from __future__ import annotations
 
 import codecs
+import io
+import os
+import zipfile
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -13,7 +16,16 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 TEXT_SUFFIXES = {".txt", ".text"}
-SUPPORTED_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
+PDF_SUFFIXES = {".pdf"}
+DOCX_SUFFIXES = {".docx"}
+SUPPORTED_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
+# Limits on one report. The longest real report we have seen is ~60,000 characters; a file past
+# these is a dump or a mistake, and indexing it as one report (a 50 MB file made 137,001 paragraphs
+# and a 73 MB page) helps nobody. PDF attachments carry images, hence the larger byte limit.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_REPORT_CHARS = 1_000_000
+PDF_MIME = "application/pdf"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Chinese pages come in these; telling charset detection so keeps it from
 # choosing a Cyrillic or Latin code page for short GBK files.
 CHINESE_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16"]
@@ -32,25 +44,105 @@ class SourceError(Exception):
         self.reason = reason
 
 
+def dangling_link_reason(path: Path) -> str:
+    """Why a symbolic link whose target is gone is not read (a report the folder promised but cannot give)."""
+    return f"broken symbolic link (its target {os.readlink(path)} does not exist)"
+
+
 def read_text(path: Path | str) -> str:
-    """The text of a report file (``.txt`` or ``.html``), decoded."""
+    """The text of a report file (``.txt``, ``.html``, ``.pdf``, ``.docx`` or none), decoded."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SourceError(path, f"file too large for one report ({path.stat().st_size:,} bytes; "
+                                    f"the limit is {MAX_FILE_BYTES:,})")
         data = path.read_bytes()
     except IsADirectoryError:
         raise SourceError(path, "is a directory") from None
     except FileNotFoundError:
-        raise SourceError(path, "no such file") from None
+        reason = dangling_link_reason(path) if path.is_symlink() else "no such file"
+        raise SourceError(path, reason) from None
     except PermissionError:
         raise SourceError(path, "permission denied") from None
     except OSError as exc:
         raise SourceError(path, f"cannot read ({exc.strerror or exc})") from None
-    text = decode(data, path)
-    if is_html(path, text):
-        text = html_to_text(text)
+    return text_of(data, path)
+
+
+def text_of(data: bytes, name: Path | str, content_type: str | None = None) -> str:
+    """The text of one document's bytes: a PDF's text layer, a Word file's paragraphs, or the
+    decoded text (an HTML page's visible text). ``content_type`` (a WARC record's) may tell the kind;
+    otherwise the name's suffix and the bytes themselves do."""
+    suffix = Path(str(name)).suffix.lower()
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if suffix in PDF_SUFFIXES or mime == PDF_MIME or data[:5] == b"%PDF-":
+        text = pdf_text(data, name)
+    elif suffix in DOCX_SUFFIXES or mime == DOCX_MIME or _is_docx(data):
+        text = docx_text(data, name)
+    else:
+        text = decode(data, name)
+        if mime in ("text/html", "application/xhtml+xml") or is_html(Path(str(name)), text):
+            text = html_to_text(text)
     if not text.strip():
-        raise SourceError(path, "no text in file")
+        raise SourceError(name, "no text in file")
+    if len(text) > MAX_REPORT_CHARS:
+        raise SourceError(name, f"too long for one report ({len(text):,} characters of text; the limit is "
+                                f"{MAX_REPORT_CHARS:,}): split it, or check that it is one report")
     return text
+
+
+def _is_docx(data: bytes) -> bool:
+    if data[:4] != b"PK\x03\x04":
+        return False
+    try:
+        return "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def pdf_text(data: bytes, name: Path | str = "<bytes>") -> str:
+    """The text layer of a PDF (pypdf), pages one after another."""
+    import logging
+
+    import pypdf
+
+    # pypdf logs every repair it attempts on a damaged file; what matters reaches the caller as
+    # one SourceError line, so its log would only flood stderr during an index job.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SourceError(name, "encrypted PDF (needs a password)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except SourceError:
+        raise
+    except Exception as exc:  # a damaged PDF makes pypdf raise many unrelated types (zlib, struct, recursion)
+        raise SourceError(name, f"cannot read the PDF ({type(exc).__name__}: {exc})") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise SourceError(name, f"no text layer ({len(pages)} page(s) of images only: a scan needs OCR first)")
+    return text
+
+
+def docx_text(data: bytes, name: Path | str = "<bytes>") -> str:
+    """A Word (.docx) file's paragraphs and table cells, in document order (python-docx)."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, DocxParagraph):
+                lines.append(block.text)
+            elif isinstance(block, Table):
+                for row in block.rows:
+                    lines.append("  ".join(cell.text for cell in row.cells))
+    except Exception as exc:  # python-docx raises many unrelated types for a damaged file
+        raise SourceError(name, f"cannot read the Word file ({type(exc).__name__}: {exc})") from None
+    return "\n".join(line for line in lines if line.strip())
 
 
 def decode(data: bytes, path: Path | str = "<bytes>") -> str:
@@ -61,6 +153,8 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> str:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
     if b"\x00" in data[:4096]:
+        if (text := _utf16_without_bom(data)) is not None:
+            return text
         raise SourceError(path, "binary file, not text or HTML")
     try:
         return data.decode("utf-8")
@@ -73,6 +167,30 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> str:
     if _looks_binary(text):
         raise SourceError(path, "binary file, not text or HTML")
     return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without its byte-order mark (Windows tools do this), little- or big-endian.
+
+    Read either way, real text is nearly all Chinese, ASCII and punctuation; binary data read as
+    UTF-16 scatters over the whole Basic Multilingual Plane (Chinese is a third of it)."""
+    best: tuple[float, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data[: len(data) // 2 * 2].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:4000]
+        score = sum(1 for c in sample if _plausible(c)) / max(1, len(sample))
+        if best is None or score > best[0]:
+            best = (score, text)
+    return best[1] if best and best[0] >= 0.95 else None
+
+
+def _plausible(c: str) -> bool:
+    code = ord(c)
+    return (32 <= code < 127 or c in "\r\n\t" or 0x4E00 <= code <= 0x9FFF or 0x3000 <= code <= 0x303F
+            or 0xFF00 <= code <= 0xFFEF or 0x2000 <= code <= 0x206F)
 
 
 def _looks_binary(text: str) -> bool:

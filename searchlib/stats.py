@@ -195,6 +195,12 @@ def _buried_filter(node) -> bool:
     return False
 
 
+# A distribution counts reports: a news article or a plan among them would read as a report
+# (one made a province "100 per 100 reports"). genre=other counts only those, genre=all everything.
+DEFAULT_GENRE = "report"
+ALL_GENRES = "all"
+
+
 def distribution(library, queries: list[str], by: str = "year", filters: dict[str, str] | None = None
                  ) -> Distribution:
     """Hits of up to four queries per year or place, with coverage and rates.
@@ -202,7 +208,8 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
     ``filters`` are search filters (``year``, ``province``, ``city``, ``county``,
     ``level``, ``body``, ``section``, ``genre``, ``township``); filters typed
     inside the queries count the same, for the matches and the coverage alike
-    (see :func:`shared_filters`).
+    (see :func:`shared_filters`). Without a ``genre`` only reports count
+    (:data:`DEFAULT_GENRE`); ``genre="all"`` counts every file.
     """
     if by not in BY:
         raise QueryError(f"cannot count by {by!r}; use one of {', '.join(BY)}")
@@ -210,6 +217,9 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
     if not 1 <= len(queries) <= MAX_QUERIES:
         raise QueryError(f"compare 1 to {MAX_QUERIES} queries")
     filters = {k: v for k, v in (filters or {}).items() if v}
+    filters["genre"] = filters.get("genre") or DEFAULT_GENRE
+    if filters["genre"] == ALL_GENRES:
+        del filters["genre"]
     with library.pinned():  # the population and every query counted in one generation of the index
         return _distribution(library, queries, by, filters)
 

@@ -66,7 +66,7 @@ def test_a_formula_like_query_stays_text_in_the_cli_csv_too(reuse_index_dir, cap
 
 
 def test_reuse_numbers_paragraphs_as_the_web_does(reuse_index_dir, reuse_library, reuse_page, capsys):
-    wuhou = "2c4944e097c6"
+    from tests.test_reuse import WUHOU as wuhou
     assert main(["reuse", wuhou, "--index", str(reuse_index_dir)]) == 0
     printed = re.findall(r"^¶(\d+) /p/(\S+)", capsys.readouterr().out, flags=re.M)
     assert printed, "the template paragraph of 武侯 appears elsewhere"

@@ -21,7 +21,7 @@ DEVSET = REPO_ROOT.parent / "shared" / "devset" / "reports.jsonl"
 FLOORS = {
     "title": 65,
     "report_year": 65,
-    "province": 54,
+    "province": 55,
     "level_body": 62,
     "genre": 66,
     "publish_date": 65,
@@ -36,26 +36,62 @@ def _load_scorer():
     return module
 
 
-@pytest.fixture(scope="module")
-def scored():
+def _scored(with_urls: bool):
     if not DEVSET.exists():
         pytest.skip(f"dev set not found at {DEVSET}")
     scorer = _load_scorer()
     records = scorer.load_devset(DEVSET)
-    accuracy, misses, wrong = scorer.score(records)
+    accuracy, misses, wrong = scorer.score(records, with_urls=with_urls)
     print()
     for name, value in accuracy.items():
         print(f"  {name:<13} {value:6.1%}")
     return records, accuracy, wrong
 
 
-@pytest.mark.parametrize("field", sorted(FLOORS))
-def test_field_accuracy_stays_at_or_above_its_floor(scored, field):
+def _assert_floor(scored, floors: dict[str, int], field: str) -> None:
     records, accuracy, _ = scored
     right = round(accuracy[field] * len(records))
-    assert right >= FLOORS[field], f"{field}: {right}/{len(records)} right, floor {FLOORS[field]}"
+    assert right >= floors[field], f"{field}: {right}/{len(records)} right, floor {floors[field]}"
+
+
+@pytest.fixture(scope="module")
+def scored():
+    return _scored(with_urls=False)
+
+
+@pytest.mark.parametrize("field", sorted(FLOORS))
+def test_field_accuracy_stays_at_or_above_its_floor(scored, field):
+    _assert_floor(scored, FLOORS, field)
 
 
 def test_no_record_asserts_a_wrong_place_instead_of_null(scored):
     _, _, wrong = scored
+    assert wrong == {}
+
+
+# Read through a manifest of the records' URLs (bench/score_devset.py --urls): the host of a
+# government site fills places the text leaves open (issue 23). Measured when set: province 63,
+# city 65, county 65 of 66 (text alone: 55, 57, 58; before issue 23: 54, 57, 58).
+FLOORS_WITH_URLS = {
+    "title": 65,
+    "report_year": 65,
+    "province": 63,
+    "city": 65,
+    "county": 65,
+    "level_body": 62,
+}
+
+
+@pytest.fixture(scope="module")
+def scored_with_urls():
+    return _scored(with_urls=True)
+
+
+@pytest.mark.parametrize("field", sorted(FLOORS_WITH_URLS))
+def test_field_accuracy_with_urls_stays_at_or_above_its_floor(scored_with_urls, field):
+    _assert_floor(scored_with_urls, FLOORS_WITH_URLS, field)
+
+
+def test_the_url_host_never_makes_a_wrong_place(scored_with_urls):
+    _, _, wrong = scored_with_urls
     assert wrong == {}

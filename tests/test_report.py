@@ -14,7 +14,9 @@ import searchlib.report as report_module
 from searchlib.analysis import normalize
 
 CONTRACT_KEYS = {"source", "doc_id", "title", "publisher", "report_year", "publish_date", "province", "city",
-                 "county", "township", "division_code", "level", "body", "genre", "locality_candidates", "sections"}
+                 "county", "township", "division_code", "level", "body", "genre", "locality_candidates", "sections",
+                 # issue 23: who reported (part of doc_id), where the page came from, every copy, a text digest
+                 "reporter", "url", "fetched_at", "sources", "text_digest"}
 
 SEED_TABLE = {
     # seed: (title, level, body, province, city, county, township, report_year, publish_date)

@@ -165,16 +165,35 @@ def test_citation_prefers_the_publisher_the_page_names():
 
 
 @pytest.mark.parametrize("meta, expected", [
-    ({"body": "government", "province": "四川省", "city": "成都市", "county": "武侯区"}, "成都市武侯区人民政府"),
-    ({"body": "government", "province": "天津市", "city": "天津市", "county": "滨海新区"}, "天津市滨海新区人民政府"),
-    ({"body": "government", "county": "薛城区", "township": "常庄街道"}, "常庄街道办事处"),
-    ({"body": "government", "township": "新民乡"}, "新民乡人民政府"),
-    ({"body": "government", "province": "四川省"}, "四川省人民政府"),
-    ({"body": "department", "county": "武侯区"}, "佚名"),
+    ({"body": "government", "province": "四川省", "city": "成都市", "county": "武侯区", "division_code": "510107"},
+     "成都市武侯区人民政府"),
+    ({"body": "government", "province": "天津市", "city": "天津市", "county": "滨海新区", "division_code": "120116"},
+     "天津市滨海新区人民政府"),
+    ({"body": "government", "county": "薛城区", "township": "常庄街道", "division_code": "370403005"}, "常庄街道办事处"),
+    ({"body": "government", "township": "新民乡", "division_code": "511423201"}, "新民乡人民政府"),
+    ({"body": "government", "province": "四川省", "division_code": "510000"}, "四川省人民政府"),
+    ({"body": "department", "county": "武侯区", "division_code": "510107"}, "佚名"),
     ({}, "佚名"),
 ])
-def test_citation_author_falls_back_to_the_government_of_the_place(meta, expected):
+def test_citation_author_falls_back_to_the_government_of_a_place_pinned_to_one_division(meta, expected):
     assert author(meta) == expected
+
+
+def test_citation_author_is_never_taken_from_a_place_the_page_does_not_pin_down():
+    # Issue 23: no division code means the place is partly inferred; 佚名 says "not known", honestly.
+    assert author({"body": "government", "province": "四川省", "city": "成都市", "county": "武侯区"}) == "佚名"
+
+
+def test_citation_of_an_untitled_report_gives_an_honest_label_not_no_title():
+    meta = {"province": "四川省", "city": "成都市", "county": "武侯区", "report_year": 2021}
+    assert citation(meta, 2, "http://x/p/a", TODAY).startswith(
+        "佚名. [四川省成都市武侯区2021年报告（原文无题名）][EB/OL]. ")
+
+
+def test_citation_cites_the_original_url_when_it_is_known():
+    meta = {"title": "某报告", "publish_date": "2022-03-02", "url": "http://www.wuhou.gov.cn/a.html"}
+    assert citation(meta, 3, "http://x/p/a", TODAY) == \
+        "佚名. 某报告[EB/OL]. 2022: 第3段(2022-03-02)[2025-01-05]. http://www.wuhou.gov.cn/a.html."
 
 
 def test_citation_without_a_publish_date_says_so():

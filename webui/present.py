@@ -22,7 +22,7 @@ from webui.params import KWIC_MAX_WIDTH, SearchState
 
 UNKNOWN = "unknown"   # what the query layer's facets call a missing value
 
-LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
+LEVEL_LABELS = {"national": "中央", "province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
 BODY_LABELS = {"government": "政府", "department": "部门"}
 SECTION_LABELS = {"achievements": "做法与成效", "problems": "存在问题", "plans": "下一步安排",
                   "leadership": "负责人履职", "other": "其他"}
@@ -244,16 +244,31 @@ def suggestions(state: SearchState) -> list[tuple[str, str]]:
 # --- reports and paragraphs ------------------------------------------------------------
 
 REPORT_KEYS = ("doc_id", "title", "publisher", "report_year", "publish_date", "province", "city", "county",
-               "township", "division_code", "level", "body", "genre", "source")
+               "township", "division_code", "level", "body", "genre", "source", "url", "fetched_at")
 
 
 def report_meta(stored: dict) -> dict:
     """The report-level fields carried by any of its paragraphs."""
     meta = {key: stored.get(key) for key in REPORT_KEYS}
     meta["locality"] = locality(stored)
-    if meta["source"]:   # the file's name says what it is; the server's directories are nobody's business
+    meta["label"] = title_label(meta)
+    # The file's name says what it is; the server's directories are nobody's business.
+    if meta["source"]:
         meta["source"] = PurePath(meta["source"]).name
+    meta["sources"] = [{"file": PurePath(s.get("path") or "").name, "url": s.get("url"),
+                        "fetched_at": s.get("fetched_at")} for s in stored.get("sources") or []]
     return meta
+
+
+def title_label(meta: dict) -> str:
+    """The report's title, or an honest label in its place: what is known (place, year), bracketed
+    as a title supplied by the cataloguer, and saying the page has none."""
+    if meta.get("title"):
+        return meta["title"]
+    place = "".join((locality(meta) or "").split())
+    year = f"{meta['report_year']}年" if meta.get("report_year") else ""
+    known = place + year
+    return f"[{known}报告（原文无题名）]" if known else "[无题名]"
 
 
 def paragraph_record(stored: dict) -> dict:
@@ -283,10 +298,11 @@ def outline(paragraphs: list[dict]) -> list[Section]:
 
 
 def author(meta: dict) -> str:
-    """主要责任者 of a citation: the publisher the page names, else the government of its place, else 佚名."""
+    """主要责任者 of a citation: the publisher the page names, else the government of its place when the
+    place is pinned to one division (a division code), else 佚名: never an author from a guessed place."""
     if meta.get("publisher"):
         return meta["publisher"]
-    if meta.get("body") != "government":
+    if meta.get("body") != "government" or not meta.get("division_code"):
         return "佚名"
     township, county, city, province = (meta.get(k) for k in ("township", "county", "city", "province"))
     if township:
@@ -305,9 +321,11 @@ def citation(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.da
     主要责任者. 题名[EB/OL]. 出版年: 引文页码(更新或修改日期)[引用日期]. 获取和访问路径.
     Reports have no pages, so the locator is the paragraph: 第N段. Without a locator (the whole
     report) the year is left out, as in the standard's example (更新或修改日期)[引用日期].
+    The access path is the page's original URL when it is known, else ``url`` (our permalink).
     """
     cited_on = cited_on or dt.date.today()
-    title = meta.get("title") or "[无题名]"
+    url = meta.get("url") or url
+    title = title_label(meta)
     published = meta.get("publish_date")
     updated = f"({published})" if published else ""
     if paragraph_number:   # the locator needs the year it belongs to
@@ -316,6 +334,61 @@ def citation(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.da
     else:                  # the whole report: the standard's own short form, e.g. (2001-12-19)[2002-04-15]
         where = updated
     return f"{author(meta)}. {title}[EB/OL]. {where}[{cited_on.isoformat()}]. {url}."
+
+
+def _known_author(meta: dict) -> str | None:
+    name = author(meta)
+    return None if name == "佚名" else name
+
+
+def ris_entry(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.date | None = None) -> str:
+    """One RIS record (Zotero, EndNote): the report, located at a paragraph; only what is known."""
+    cited_on = cited_on or dt.date.today()
+    lines = ["TY  - RPRT", f"TI  - {title_label(meta)}"]
+    if name := _known_author(meta):
+        lines.append(f"AU  - {name}")
+    if meta.get("publish_date"):
+        lines += [f"PY  - {meta['publish_date'][:4]}", f"DA  - {meta['publish_date'].replace('-', '/')}"]
+    if meta.get("locality"):
+        lines.append(f"CY  - {''.join(meta['locality'].split())}")
+    if paragraph_number:
+        lines.append(f"N1  - 第{paragraph_number}段; 段落链接 {url}")
+    lines += [f"UR  - {meta.get('url') or url}", f"Y2  - {cited_on.isoformat()}"]
+    if meta.get("fetched_at"):
+        lines.append(f"N1  - 采集于 {meta['fetched_at']}")
+    lines.append("ER  - ")
+    return "\n".join(lines) + "\n"
+
+
+def _bib(value: str) -> str:
+    return value.replace("\\", "\\textbackslash{}").replace("{", "\\{").replace("}", "\\}")
+
+
+def bibtex_entry(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.date | None = None,
+                 key: str | None = None) -> str:
+    """One BibTeX @misc entry; the author in double braces (a body's name, not a person's)."""
+    cited_on = cited_on or dt.date.today()
+    fields = [("title", "{" + _bib(title_label(meta)) + "}")]
+    if name := _known_author(meta):
+        fields.append(("author", "{{" + _bib(name) + "}}"))
+    if meta.get("publish_date"):
+        fields += [("year", "{" + meta["publish_date"][:4] + "}"), ("date", "{" + meta["publish_date"] + "}")]
+    fields += [("url", "{" + (meta.get("url") or url) + "}"), ("urldate", "{" + cited_on.isoformat() + "}")]
+    notes = [f"第{paragraph_number}段, {url}"] if paragraph_number else []
+    if meta.get("fetched_at"):
+        notes.append(f"采集于 {meta['fetched_at']}")
+    if notes:
+        fields.append(("note", "{" + _bib("; ".join(notes)) + "}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+    return f"@misc{{{key or meta.get('doc_id') or 'report'},\n{body}\n}}\n"
+
+
+# (suffix, content type, one entry) of each citation export.
+CITATION_FORMATS = {
+    "txt": ("text/plain; charset=utf-8", lambda meta, n, url: citation(meta, n, url) + "\n"),
+    "ris": ("application/x-research-info-systems; charset=utf-8", ris_entry),
+    "bib": ("application/x-bibtex; charset=utf-8", bibtex_entry),
+}
 
 
 # --- JSON and CSV ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context, url_for
+from werkzeug.exceptions import NotFound
 
 from searchlib.export import csv_head, csv_rows, paragraph_row
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
@@ -208,6 +209,33 @@ def export_csv():
 
     return Response(stream_with_context(body()), headers=_export_headers(first, "csv"),
                     content_type="text/csv; charset=utf-8")
+
+
+@bp.get("/cite.<fmt>")
+def export_citations(fmt: str):
+    """Citations of chosen paragraphs (?pid=…, repeated) or of every hit of a query, in GB/T 7714
+    text (.txt), RIS (.ris) or BibTeX (.bib); each cites the page's original URL when it is known."""
+    if fmt not in present.CITATION_FORMATS:
+        raise NotFound(f"没有 {fmt} 格式的引文导出；可用 txt、ris、bib。")
+    content_type, entry = present.CITATION_FORMATS[fmt]
+    lib = library()
+    pids = request.args.getlist("pid")
+    if pids:
+        stored = [lib.paragraph(pid) if len(pid) <= 64 else None for pid in pids[:current_app.config["EXPORT_LIMIT"]]]
+        missing = [pid for pid, found in zip(pids, stored) if found is None]
+        if missing:
+            raise NotFound(f"没有编号为 {missing[0]} 的段落。")
+        headers = {}
+    else:
+        first, chunks = export_chunks(_export_state())
+        stored = [lib.paragraph(row["pid"]) or {} for rows in chunks for row in rows]
+        headers = _export_headers(first, fmt)
+    # Public URLs from configuration, never from the request's Host header.
+    base_url = current_app.config["BASE_URL"]
+    body = "\n".join(entry(present.report_meta(s), s.get("position", 0) + 1, f"{base_url}p/{s['pid']}")
+                     for s in stored if s)
+    headers.setdefault("Content-Disposition", f'attachment; filename="searchlib-citations.{fmt}"')
+    return Response(body.encode("utf-8"), headers=headers, content_type=content_type)
 
 
 @bp.get("/export.json")

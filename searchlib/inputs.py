@@ -1,0 +1,237 @@
+"""What to read: the report files (and WARC records) under the given paths, where each came from,
+and, for every other file found, why it is not read.
+
+Nothing under an indexed folder is passed over without a word: a file is an input, or it is
+named with a reason (a hidden file, an unsupported type, a dangling link). The only files not
+named are the manifests themselves and the index's own files.
+
+Provenance comes from a manifest (``manifest.csv``: columns ``path,url`` and optionally
+``fetched_at``, paths relative to the manifest's folder), found in an indexed folder or given
+with ``--manifest``, and from WARC files, whose response records carry their URL and capture date.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from searchlib.source import (DOCX_MIME, PDF_MIME, SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, read_text,
+                              text_of)
+
+MANIFEST_NAME = "manifest.csv"
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+# WARC payloads read as reports, by their HTTP Content-Type.
+REPORT_MIMES = ("text/html", "application/xhtml+xml", "text/plain", PDF_MIME, DOCX_MIME)
+
+
+
+@dataclass(frozen=True)
+class Item:
+    """One report to read: a file, or one record of a WARC file (``record``: its byte offset)."""
+    path: str
+    record: int | None = None
+    url: str | None = None
+    fetched_at: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How summaries and the report's ``source`` name it."""
+        return self.path if self.record is None else f"{self.path}#{self.record}"
+
+
+@dataclass
+class Inputs:
+    items: list[Item]
+    problems: list[tuple[str, str]]   # (path, why it is not read): files that may be reports
+    notes: list[str]                  # things worth saying that lose no report (a WARC's other records)
+
+
+class ManifestError(Exception):
+    pass
+
+
+def is_warc(path: Path) -> bool:
+    return path.name.lower().endswith(WARC_SUFFIXES)
+
+
+def read_manifest(path: Path | str) -> dict[Path, tuple[str | None, str | None]]:
+    """Resolved file path -> (url, fetched_at). Raises :class:`ManifestError` with a clear message."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            fields = [(f or "").strip().lower() for f in reader.fieldnames or []]
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such manifest") from None
+    except (UnicodeDecodeError, csv.Error, OSError) as exc:
+        raise ManifestError(f"{path}: cannot read the manifest ({exc})") from None
+    if "path" not in fields or "url" not in fields:
+        raise ManifestError(f"{path}: a manifest needs a header row with the columns path,url "
+                            f"(and optionally fetched_at); found {','.join(fields) or 'nothing'}")
+    found: dict[Path, tuple[str | None, str | None]] = {}
+    for row in rows:
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        if not row.get("path"):
+            continue
+        target = (path.parent / row["path"]).resolve()
+        found[target] = (row.get("url") or None, _iso(row.get("fetched_at")))
+    return found
+
+
+def _iso(value: str | None) -> str | None:
+    """A capture date as ISO (date or date-time), or None; WARC's 2024-05-01T08:00:00Z passes."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value).isoformat()
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat().replace("+00:00", "Z")
+    except ValueError:
+        return value[:32] or None
+
+
+def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
+                exclude: Path | str | None = None) -> Inputs:
+    """Every input under ``paths`` (folders walked, sorted for a stable order), with provenance.
+
+    ``exclude`` (the index folder) is never read. Raises :class:`ManifestError` for an
+    unreadable ``manifest``.
+    """
+    provenance = dict(read_manifest(manifest)) if manifest else {}
+    excluded = Path(exclude).resolve() if exclude else None
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            _walk(path, excluded, files, problems, provenance, notes)
+        elif path.is_symlink() and not path.exists():
+            problems.append((str(path), dangling_link_reason(path)))
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append((str(path), "no such file or folder"))
+    items: list[Item] = []
+    for path in sorted(set(files)):
+        if is_warc(path):
+            try:
+                records, others = warc_items(path)
+            except SourceError as exc:
+                problems.append((exc.path, exc.reason))
+                continue
+            items.extend(records)
+            if others:
+                notes.append(f"{path}: {len(records)} HTML/PDF/Word response record(s) read; {others} other "
+                             "record(s) (requests, metadata, images, scripts, errors) are not reports")
+            continue
+        url, fetched = provenance.get(path.resolve(), (None, None))
+        items.append(Item(str(path), url=url, fetched_at=fetched))
+    return Inputs(items, problems, notes)
+
+
+def _walk(folder: Path, excluded: Path | None, files: list[Path], problems: list[tuple[str, str]],
+          provenance: dict, notes: list[str]) -> None:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        for name in sorted(dirnames):
+            sub = here / name
+            if excluded is not None and sub.resolve() == excluded:
+                dirnames.remove(name)   # the index's own files
+            elif sub.is_symlink():
+                problems.append((f"{sub}/", "symbolic link to a folder, not followed (index that folder by its own path "
+                                           "to include it)"))
+                dirnames.remove(name)
+            elif name.startswith("."):
+                count = sum(len(f) for _, _, f in os.walk(sub))
+                problems.append((f"{sub}/", f"hidden folder: its {count} file(s) are not read"))
+                dirnames.remove(name)
+        if MANIFEST_NAME in filenames:
+            try:
+                for target, value in read_manifest(here / MANIFEST_NAME).items():
+                    provenance.setdefault(target, value)
+            except ManifestError as exc:
+                notes.append(f"{exc}: its files are indexed without URLs")
+        for name in filenames:
+            path = here / name
+            if name == MANIFEST_NAME:
+                continue
+            if path.is_symlink() and not path.exists():
+                problems.append((str(path), dangling_link_reason(path)))
+            elif name.startswith("."):
+                problems.append((str(path), "hidden file (its name starts with a dot): not read"))
+            elif not path.is_file():
+                problems.append((str(path), "not a regular file"))
+            elif path.suffix.lower() in SUPPORTED_SUFFIXES or not path.suffix or is_warc(path):
+                files.append(path)
+            else:
+                problems.append((str(path), f"unsupported file type {path.suffix} (reports are read from "
+                                            ".txt, .html, .pdf, .docx, files without an extension, and WARC)"))
+
+
+# --- WARC -----------------------------------------------------------------------
+
+def _payload_type(record) -> str:
+    headers = record.http_headers
+    value = headers.get_header("Content-Type") if headers is not None else record.rec_headers.get_header(
+        "Content-Type")
+    return (value or "").split(";")[0].strip().lower()
+
+
+def _is_report_record(record) -> bool:
+    if record.rec_type not in ("response", "resource"):
+        return False
+    if record.rec_type == "response" and record.http_headers is not None:
+        status = record.http_headers.get_statuscode() or ""
+        if not status.startswith("2"):
+            return False
+    return _payload_type(record) in REPORT_MIMES
+
+
+def warc_items(path: Path) -> tuple[list[Item], int]:
+    """(an item per HTML/PDF/Word response record, how many other records there are)."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    items: list[Item] = []
+    others = 0
+    try:
+        with open(path, "rb") as handle:
+            records = ArchiveIterator(handle)
+            for record in records:
+                if record.format == "arc" and not path.name.lower().endswith((".arc", ".arc.gz")):
+                    raise ArchiveLoadFailed("not a WARC file: no WARC/1.x record header")
+                if _is_report_record(record):
+                    items.append(Item(str(path), record=records.get_record_offset(),
+                                      url=record.rec_headers.get_header("WARC-Target-URI"),
+                                      fetched_at=_iso(record.rec_headers.get_header("WARC-Date"))))
+                else:
+                    others += 1
+    except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
+        raise SourceError(path, f"cannot read the WARC file ({exc})") from None
+    if not items:
+        raise SourceError(path, f"no HTML, PDF or Word response record in this WARC file ({others} other record(s))")
+    return items, others
+
+
+def read_item(item: Item) -> str:
+    """The text of one input (see :func:`searchlib.source.text_of`)."""
+    if item.record is None:
+        return read_text(item.path)
+    from warcio.archiveiterator import ArchiveIterator
+
+    try:
+        with open(item.path, "rb") as handle:
+            handle.seek(item.record)
+            record = next(iter(ArchiveIterator(handle)))
+            data = record.content_stream().read()
+            content_type = _payload_type(record)
+    except (OSError, StopIteration, ValueError) as exc:
+        raise SourceError(item.label, f"cannot read the WARC record ({exc})") from None
+    return text_of(data, item.url or item.label, content_type)
+
