@@ -202,7 +202,7 @@ def test_reports_in_equal_reports_indexed_plus_reports_named_in_the_summary(tmp_
     assert summary.reports == len(SEEDS) + 2
     named = {Path(p).name: why for p, why in summary.skipped}
     assert set(named) == {".hidden.txt", "photo.jpg", "empty.txt", "gone.txt", "linked"}
-    assert "dangling" in named["gone.txt"] and "hidden" in named[".hidden.txt"]
+    assert "broken symbolic link" in named["gone.txt"] and "hidden" in named[".hidden.txt"]
     assert "unsupported file type .jpg" in named["photo.jpg"]
 
 
