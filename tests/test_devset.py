@@ -6,12 +6,10 @@ Run ``python bench/score_devset.py -v`` to see every miss.
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 
 from searchlib.config import PROJECT_ROOT as REPO_ROOT
+from tests import benchscripts
 
 DEVSET = REPO_ROOT.parent / "shared" / "devset" / "reports.jsonl"
 
@@ -29,11 +27,7 @@ FLOORS = {
 
 
 def _load_scorer():
-    spec = importlib.util.spec_from_file_location("score_devset", REPO_ROOT / "bench" / "score_devset.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchscripts.load('score_devset')
 
 
 def _scored(with_urls: bool):

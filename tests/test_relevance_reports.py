@@ -8,12 +8,10 @@ and FTS5-OR baselines. Without the dev set (``../shared/devset``) these tests sk
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 
 from searchlib.config import PROJECT_ROOT
+from tests import benchscripts
 
 FLOORS = {"recall": 0.94, "ndcg@10": 0.86, "p@r": 0.80}
 # The strict search (every word in one paragraph) stays what it was: the tiers add, they never take away.
@@ -21,11 +19,7 @@ STRICT_FLOORS = {"recall": 0.47}
 
 
 def _load_bench():
-    spec = importlib.util.spec_from_file_location("relevance_bench", PROJECT_ROOT / "bench" / "relevance.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchscripts.load('relevance')
 
 
 @pytest.fixture(scope="module")
