@@ -5,7 +5,7 @@
 Builds (or reuses, under --work) the synthetic corpus and index of ``bench/run.py``,
 draws its query classes from the index's own vocabulary with the same seed, adds
 three-word queries, and times each as ``SearchRequest(q, group=True, limit=20)``
-(tiers, facets, the page's 20 reports each with up to three highlighted paragraphs),
+(tiers, facets, the page's 20 reports each with up to two highlighted paragraphs),
 then the same query strict by paragraphs (``group=False``) for comparison.
 Prints p50 / p95 / max per class; warm, second of two passes.
 """

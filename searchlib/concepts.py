@@ -141,7 +141,9 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         parts = _parts(words)
         pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts, *_sub_words(words)])
                        if len(p) >= 2 and p != typed)
-        synonyms = tuple(s for s in _synonyms_of(typed, words) if s != typed)
+        # A member that contains the typed run (政府法律顾问 for 法律顾问) finds nothing the typed level
+        # does not: the typed level finds the run wherever its characters stand.
+        synonyms = tuple(s for s in _synonyms_of(typed, words) if typed not in s.replace(" ", ""))
         return Concept(typed, node, parts=parts if parts != tuple(words) else (), synonyms=synonyms,
                        pieces=pieces, required=required)
     if isinstance(node, Exact):

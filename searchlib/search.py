@@ -81,8 +81,9 @@ NESTED_FACETS = {"city": "province", "county": "city"}
 SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
 # "fuzzy": reports in tiers (the default for people); "strict": every concept in one paragraph, as typed.
 MODES = ("fuzzy", "strict")
-# Paragraphs shown under each report of grouped results.
-BEST_PARAGRAPHS_PER_REPORT = 3
+# Paragraphs shown under each report of grouped results: two keep a page of 20 reports at ~40 snippets
+# (three made the default page 2-3x the cost of a paragraph page under 8 clients, bench/load.py).
+BEST_PARAGRAPHS_PER_REPORT = 2
 # The parts of a search timed in Results.stages_ms, in order (grouped results: "hits" is in "rank").
 STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000

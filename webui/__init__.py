@@ -15,7 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         INDEX_DIR=str(default_index_dir()),
-        PAGE_SIZE=20,          # hits per HTML page
+        PAGE_SIZE=20,          # hits per HTML page (paragraph view)
+        REPORT_PAGE_SIZE=10,   # reports per page (the default view), each with its best paragraphs
         MAX_PAGE=100,          # deeper than this, narrow the query or export instead
         EXPORT_LIMIT=5000,     # rows in one CSV/JSON export (search results, concordance lines)
         # A concordance re-segments every matching paragraph (about 0.25 ms each on this

@@ -64,8 +64,10 @@ class SearchState:
         values: dict[str, object] = {"q": self.q, **self.filters, "boilerplate": self.boilerplate,
                                      "sort": self.sort, "group": self.group, "mode": self.mode, "limit": self.limit}
         values["page"] = changes.pop("page", 1)
+        if "group" in changes and "limit" not in changes and self.limit == page_size(self.group):
+            changes["limit"] = page_size(changes["group"] or DEFAULT_GROUP)   # the other view's own page size
         values.update(changes)
-        defaults = {"sort": "relevance", "page": 1, "limit": current_app.config["PAGE_SIZE"],
+        defaults = {"sort": "relevance", "page": 1, "limit": page_size(values["group"] or DEFAULT_GROUP),
                     "group": DEFAULT_GROUP, "mode": DEFAULT_MODE}
         out: dict[str, str] = {}
         for name in ("q",) + FILTER_PARAMS + ("boilerplate", "sort", "group", "mode", "page", "limit"):
@@ -89,6 +91,11 @@ class SearchState:
     def without_filter(self, name: str) -> dict[str, str]:
         cleared = {child: None for child in PLACE_CHILDREN.get(name, ())}
         return self.args(**{name: None, **cleared})
+
+
+def page_size(group: str) -> int:
+    """Results on one page: fewer reports than paragraphs, as each report shows its best paragraphs."""
+    return current_app.config["REPORT_PAGE_SIZE" if group == "report" else "PAGE_SIZE"]
 
 
 def read_query(q: str) -> str:
@@ -130,9 +137,8 @@ def read_state(args: MultiDict) -> SearchState:
     mode = args.get("mode", "") or DEFAULT_MODE
     if mode not in MODES:
         raise ParamError(f"未知的匹配方式 mode={mode[:20]}；可用：{'、'.join(MODES)}（模糊、精确）。")
-    page_size = current_app.config["PAGE_SIZE"]
     page = whole_number(args.get("page"), 1, "page")
-    limit = whole_number(args.get("limit"), page_size, "limit")
+    limit = whole_number(args.get("limit"), page_size(group), "limit")
     max_limit = min(MAX_API_LIMIT, MAX_LIMIT)
     if not 1 <= limit <= max_limit:
         raise ParamError(f"每页条数 limit 须在 1 到 {max_limit} 之间；更多结果请用导出（CSV/JSON）。")
