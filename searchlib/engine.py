@@ -36,7 +36,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize, segment
-from searchlib.postings import FastPath, Unsupported
+from searchlib.postings import FastPath, Scored
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
 from searchlib.textstore import Texts
 
@@ -258,25 +258,52 @@ def has_sentence_clause(node: Node | None) -> bool:
     return False
 
 
-class Matcher:
-    """The exact set of documents a tree matches.
+def scoring_tree(node: Node | None) -> Node | None:
+    """The tree whose compiled query scores the documents ``node`` matches: ``node`` without the NOTs of
+    a 同句/同篇 clause (a NOT adds no score, and compiled, such a NOT excludes more than the tree does)."""
+    if isinstance(node, Not) and has_sentence_clause(node.child):
+        return None
+    if isinstance(node, (And, Or)):
+        kept = tuple(c for c in (scoring_tree(child) for child in node.children) if c is not None)
+        if len(kept) == len(node.children) and all(k is c for k, c in zip(kept, node.children)):
+            return node
+        return None if not kept else kept[0] if len(kept) == 1 else type(node)(kept)
+    return node
 
-    Without a 同句 clause this is one Whoosh query. With one, Whoosh narrows
+
+class Matcher:
+    """The exact set of documents a tree matches, and their scores, for one request.
+
+    Without a 同句 or 同篇 clause this is the compiled query, evaluated by
+    :class:`searchlib.postings.FastPath`. With one, the compiled query narrows
     the candidates (all members in the paragraph) and only those candidates'
     text is read and split into sentences.
     """
 
-    def __init__(self, searcher, compiler: Compiler, texts: Texts, fast: FastPath | None = None,
+    def __init__(self, compiler: Compiler, texts: Texts, evaluator: FastPath,
                  memo: dict | None = None, report_of: np.ndarray | None = None):
-        self.searcher = searcher
         # Document number -> a code of its report (for 同篇); None: a 同篇 clause cannot be decided.
         self.report_of = report_of
         self.compiler = compiler
         self.texts = texts  # document number -> its NORMALIZED text (see searchlib.textstore)
-        # The NumPy evaluator (see searchlib.postings) and its per-request memo of evaluated subqueries;
-        # without it, or for a query it does not cover, Whoosh finds the documents.
-        self.fast = fast
+        # The NumPy evaluator (see searchlib.postings) and this request's memo of evaluated subqueries.
+        self.evaluator = evaluator
         self.memo = {} if memo is None else memo
+
+    def scored(self, query: wq.Query) -> Scored:
+        """The documents a compiled query matches and their scores (memoized for the request)."""
+        return self.evaluator.evaluate(query, self.memo)
+
+    def scores_for(self, node: Node | None, docs: np.ndarray) -> np.ndarray:
+        """The relevance score of each of ``docs`` (sorted documents ``node`` matches): the one score a
+        paragraph has for the request, whatever the sort or grouping."""
+        found = self.scored(self.compiler.compile(scoring_tree(node) if has_sentence_clause(node) else node))
+        if found.docs is docs or (len(found.docs) == len(docs) and np.array_equal(found.docs, docs)):
+            return found.scores
+        if not len(found.docs):
+            return np.zeros(len(docs))
+        at = np.minimum(np.searchsorted(found.docs, docs), len(found.docs) - 1)
+        return np.where(found.docs[at] == docs, found.scores[at], 0.0)
 
     def docnums(self, node: Node | None) -> set[int]:
         return self._docs(node, None)
@@ -284,32 +311,20 @@ class Matcher:
     def docarray(self, node: Node | None) -> np.ndarray:
         """The same documents as :meth:`docnums`, as a sorted int64 array."""
         if not has_sentence_clause(node):
-            found = self._fast_docs(node)
-            if found is not None:
-                return found
-        elif isinstance(node, SameSentence) and sentence_strings(node) is not None:
+            return self._query_array(node)
+        if isinstance(node, SameSentence) and sentence_strings(node) is not None:
             # The common 同句 query: candidates and answer stay arrays (a set of 500k costs 100 ms).
-            candidates = self._fast_docs(node)
-            if candidates is not None:
-                found = self.texts.in_one_sentence(candidates, sentence_strings(node))
-                if found is not None:
-                    return candidates[found]
+            candidates = self._query_array(node)
+            found = self.texts.in_one_sentence(candidates, sentence_strings(node))
+            if found is not None:
+                return candidates[found]
         return np.fromiter(sorted(self._docs(node, None)), dtype=np.int64)
 
-    def _fast_docs(self, node: Node | None) -> np.ndarray | None:
-        if self.fast is None:
-            return None
-        try:
-            return self.fast.evaluate(self.compiler.compile(node), self.memo).docs
-        except Unsupported:
-            return None
+    def _query_array(self, node: Node | None) -> np.ndarray:
+        return self.scored(self.compiler.compile(node)).docs
 
     def _query_docs(self, node: Node | None, within: set[int] | None) -> set[int]:
-        fast = self._fast_docs(node)
-        if fast is not None:
-            found = set(fast.tolist())
-        else:
-            found = set(self.searcher.docs_for_query(self.compiler.compile(node)))
+        found = set(self._query_array(node).tolist())
         return found if within is None else found & within
 
     def _docs(self, node: Node | None, within: set[int] | None) -> set[int]:

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from typing import IO, Iterable
 
 from searchlib.export import absolute, csv_text
-from searchlib.highlight import match_spans
 from searchlib.query import QueryError, positive_terms
 from searchlib.search import Matching
 
@@ -120,8 +119,9 @@ def concordance_of(found: Matching, width: int = DEFAULT_WIDTH, sort: str = "lef
         return []
     rows: list[KwicRow] = []
     for docnum in found.docnums:
-        stored = found.searcher.stored_fields(docnum)
-        rows.extend(rows_for_paragraph(stored, match_spans(stored.get("text", ""), terms), width))
+        # From the generation's text files, with the indexer's word ends: no paragraph is segmented again.
+        stored, spans, _ = found.stored.marked(docnum, terms)
+        rows.extend(rows_for_paragraph(stored, spans, width))
     rows.sort(key=SORT_KEYS[sort])
     return rows if limit is None else rows[:max(0, limit)]
 

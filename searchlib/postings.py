@@ -1,35 +1,34 @@
-"""The compiled Whoosh query, evaluated with NumPy: the same documents and BM25F scores.
+"""The query evaluator: every query the engine's Compiler builds, evaluated with NumPy.
 
-Whoosh walks its matchers one posting at a time in Python (about 2.5 µs a
-posting), once to find the matching set and again to score it: a term in
-most paragraphs costs that twice per query. Here each term's posting list is
-two arrays (document numbers, weights): sliced from the segment's flat posting
-files (:mod:`searchlib.postingstore`), or, for a segment without them, decoded
-from Whoosh's own posting blocks once per searcher and kept in a bounded
-cache. A query is then a few set operations and one vectorized BM25F over
-whole arrays.
+Whoosh writes the index and keeps its segments; it does not search them. Each
+term's posting list is two arrays (document numbers, weights): sliced from the
+segment's flat posting files (:mod:`searchlib.postingstore`), or, for a segment
+without them, decoded from Whoosh's posting blocks once per searcher and kept
+in a bounded cache. A query is then a few set operations and one vectorized
+BM25F over whole arrays.
 
-Whoosh stays the source of truth: :class:`FastPath` evaluates only the query
-classes :mod:`searchlib.engine` builds, each with Whoosh's own semantics,
+What each query class the Compiler builds means:
 
-* ``Term``: BM25F (``bm25`` of ``whoosh.scoring``, the same idf, average and
+* ``Term``: BM25F (``bm25`` of ``whoosh.scoring``: the same idf, average and
   byte-coded field length), or the posting weight for an unscored field; times
   the boost;
 * ``Or``/``And``: union/intersection, the children's scores summed, times the
-  boost (a one-child ``Or``/``And`` is its child, boost ignored, as in Whoosh);
+  boost (a one-child ``Or``/``And`` is its child, boost ignored);
 * ``AndMaybe``: the first child's documents, plus the second's score where it
-  matches; ``AndNot``: the first's documents and scores without the second's;
+  matches (always: the title/heading bonus never depends on how the sets were
+  walked); ``AndNot``: the first's documents and scores without the second's;
 * ``Phrase`` of bigrams: documents whose normalized text contains the string
   (the bigram phrase means exactly that, see :func:`searchlib.analysis.bigrams`):
-  the candidates that have every bigram, checked on their text (the
-  indexer's flat text files, see :mod:`searchlib.textstore`) or, for a
-  segment without them, on the bigrams' positions; scored as Whoosh scores a phrase: the sum of its bigrams' scores;
-* ``NumericRange``: the range over the stored value, constant score (as Whoosh);
+  from the text files' suffix arrays (:mod:`searchlib.textstore`), or the
+  candidates with every bigram checked on their text (or, for a segment
+  without text files, on the bigrams' positions); scored as the sum of its
+  bigrams' scores;
+* ``Prefix`` (a one-character exact string): every document holding the
+  character, each scoring the boost;
+* ``NumericRange`` on the report year: the years in range, scoring the boost;
 * ``Every``/``NullQuery``.
 
-Anything else raises :class:`Unsupported` and the caller asks Whoosh. Scores
-equal Whoosh's up to float summation order (last-bit differences), which the
-caller's rounding to six decimals absorbs.
+Any other query is a programming error (TypeError): the Compiler builds no other.
 """
 from __future__ import annotations
 
@@ -57,12 +56,11 @@ CACHE_POSTINGS = 16_000_000
 KEEP_SLICED_POSTINGS = 4096
 # Terms whose per-segment slices of the posting files are kept (a list of views each).
 CACHE_SLICED_TERMS = 4096
+# Scores equal to this many decimals are ties (then the paragraph id decides): summing the same
+# scores in another order changes their last bits, never their sixth decimal.
+SCORE_DECIMALS = 6
 # byte -> field length, as Whoosh decodes the length column (0: no such field in the document).
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
-
-
-class Unsupported(Exception):
-    """A query this module does not evaluate: ask Whoosh."""
 
 
 @dataclass(frozen=True)
@@ -84,20 +82,20 @@ class FastPath:
     """Evaluates compiled queries over one searcher (one index version); thread-safe enough to share
     (a race only reads a posting list twice)."""
 
-    def __init__(self, searcher, year_of: np.ndarray | None = None, texts: Texts | None = None):
+    def __init__(self, searcher, year_of: np.ndarray, texts: Texts | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.schema = searcher.schema
         self.size = self.reader.doc_count_all()
         self.leaves = list(self.reader.leaf_readers())
         self.live = self._live_mask()
-        # The report year per document number (None: read from the facet columns by the caller).
+        # The report year per document number (NaN: none), from the facet columns.
         self.year_of = year_of
         # The searcher's flat text files, where exact strings are checked (None: on positions only).
         self.texts = texts
         weighting = searcher.weighting
         if type(weighting) is not BM25F:
-            raise Unsupported(f"weighting {type(weighting).__name__}")
+            raise TypeError(f"the evaluator scores with BM25F, not {type(weighting).__name__}")
         self.weighting = weighting
         # Per field, each segment's flat posting files (None: that segment is read through Whoosh).
         self._stores: dict[str, list[SegmentPostings | None]] = {}
@@ -222,7 +220,7 @@ class FastPath:
     # --- evaluating -----------------------------------------------------------
 
     def evaluate(self, query: wq.Query, memo: dict | None = None) -> Scored:
-        """The documents ``query`` matches and Whoosh's score for each; Unsupported for other query types."""
+        """The documents ``query`` matches and the score of each."""
         memo = {} if memo is None else memo
         # Keyed by identity, not equality: hashing a Whoosh query walks its whole tree, on every
         # lookup of every node. The compiler hands out the same object for the same part of a
@@ -251,13 +249,14 @@ class FastPath:
         if kind is wq.Prefix:
             return self._prefix(q)
         if kind is wq.Every and q.fieldname in (None, "", "*"):
-            docs = self._all_docs()
+            docs = self.live_docs()
             return Scored(docs, np.full(len(docs), float(q.boost)))
         if q is wq.NullQuery or kind is type(wq.NullQuery):
             return Scored.empty()
-        raise Unsupported(type(q).__name__)
+        raise TypeError(f"the Compiler builds no {type(q).__name__} query")
 
-    def _all_docs(self) -> np.ndarray:
+    def live_docs(self) -> np.ndarray:
+        """Every live document number, in order."""
         docs = np.arange(self.size, dtype=np.int64)
         return docs if self.live is None else docs[self.live]
 
@@ -279,8 +278,8 @@ class FastPath:
         return Scored(ids, scores).boosted(q.boost)
 
     def _prefix(self, q: wq.Prefix) -> Scored:
-        """Whoosh's Prefix (a one-character exact string is one: every bigram it starts): an Or of
-        the terms it expands to, each match scoring the boost (constantscore, Whoosh's default).
+        """A Prefix (a one-character exact string is one: every bigram it starts): the documents of
+        the terms it expands to, each scoring the boost.
         Through Whoosh, "法" at 20k paragraphs took 1.9 s to match and 7 s to rank."""
         if q.fieldname not in self.schema:
             return Scored.empty()
@@ -289,13 +288,11 @@ class FastPath:
             return self._term(wq.Term(q.fieldname, words[0], boost=q.boost))
         if not words:
             return Scored.empty()
-        if not q.constantscore or q.boost != 1.0:
-            raise Unsupported("Prefix with scores")
         docs = self._holding(q.text) if q.fieldname == "exact" and len(q.text) == 1 else None
         if docs is None:  # (the suffix arrays are one search where the union read 112 lists for "法")
             btexts = [self.schema[q.fieldname].to_bytes(w) for w in words]
             docs = np.unique(np.concatenate([self._read_postings(q.fieldname, b)[0][0] for b in btexts]))
-        return Scored(docs, np.ones(len(docs)))
+        return Scored(docs, np.full(len(docs), float(q.boost)))
 
     def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """``whoosh.scoring.bm25`` over arrays, operation for operation."""
@@ -336,8 +333,6 @@ class FastPath:
         return found
 
     def _or(self, q: wq.Or, memo: dict) -> Scored:
-        if q.minmatch or q.scale:
-            raise Unsupported("Or with minmatch/scale")
         subs = q.subqueries
         if not subs:
             return Scored.empty()
@@ -399,7 +394,7 @@ class FastPath:
         kind = type(q)
         if kind is wq.Phrase:
             return self._phrase(q, None, within)
-        if kind is wq.Or and len(q.subqueries) > 1 and not (q.minmatch or q.scale):
+        if kind is wq.Or and len(q.subqueries) > 1:
             found = union([self._restricted(s, within, memo) for s in q.subqueries], self.size)
             return found.boosted(q.boost) if len(found.docs) else found
         if kind is wq.And:
@@ -484,7 +479,7 @@ class FastPath:
         every bigram are checked on their text, the sibling's documents without looking.
         """
         if q.slop != 1 or q.fieldname != "exact" or any(len(w) != 2 for w in q.words[:-1]):
-            raise Unsupported("phrase other than a bigram string")
+            raise TypeError("the Compiler builds phrases of bigrams only")
         field = self.schema[q.fieldname]
         grams = [field.to_bytes(w) for w in q.words]
         string = phrase_string(q)
@@ -604,8 +599,8 @@ class FastPath:
             out.extend(set(decode(v)) for v in _leaf_values_at(matcher, docs[lo:hi] - offset))
         return out
     def _numeric_range(self, q: wq.NumericRange) -> Scored:
-        if q.fieldname != "report_year" or self.year_of is None or q.startexcl or q.endexcl:
-            raise Unsupported("numeric range other than a report year")
+        if q.fieldname != "report_year" or q.startexcl or q.endexcl:
+            raise TypeError("the Compiler builds inclusive ranges of report years only")
         lo = -np.inf if q.start is None else q.start
         hi = np.inf if q.end is None else q.end
         years = self.year_of
@@ -614,6 +609,11 @@ class FastPath:
             hit &= self.live
         docs = np.flatnonzero(hit).astype(np.int64)
         return Scored(docs, np.full(len(docs), float(q.boost)))
+
+
+def rounded(scores):
+    """Scores (an array, or one) as they are compared and shown: the one place they are rounded."""
+    return np.round(scores, SCORE_DECIMALS)
 
 
 def phrase_string(q: wq.Phrase) -> str:

@@ -57,19 +57,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh import sorting
-from whoosh import query as wq
 
 from searchlib import reuse
 from searchlib.analysis import normalize, word_ends
-from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words
+from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, query_words
 from searchlib.facetstore import load_facets, storage_folder
 from searchlib.fieldstore import SegmentFields
 from searchlib.textstore import Texts
 from searchlib.tiers import TierRanker
 from searchlib.highlight import match_spans, render, snippet
 from searchlib.indexing import CURRENT, open_index, resolve_index_dir
-from searchlib.postings import FastPath, Unsupported
+from searchlib.postings import SCORE_DECIMALS, FastPath, rounded
 from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
@@ -92,8 +90,6 @@ PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "bod
 # Filters on report fields the query language has no term for, applied to the matches by their
 # facet column (the same way for search, facets, concordance and distribution): request field -> column.
 COLUMN_FILTERS = {"publisher": "publisher", "published": "publish_year"}
-# Scores equal to this many decimals are ties (then the paragraph id decides).
-SCORE_DECIMALS = 6
 # Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).
 CACHE_STORED_DOCUMENTS = 4096
 # A paragraph is boilerplate when at least this many *other* reports hold its text
@@ -241,6 +237,7 @@ class Matching:
     searcher: object
     tree: Node | None
     docnums: list[int]
+    stored: "StoredFields"   # the generation's stored fields and texts (see Library.stored_fields)
 
 
 HIT_JSON_KEYS = ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "body",
@@ -328,9 +325,11 @@ def _in_one_generation(method):
 
 @dataclass(frozen=True)
 class _Reuse:
-    """A generation's text reuse store (None before the pass) and its template paragraphs."""
+    """A generation's text reuse store (None before the pass) and its template paragraphs, as a
+    boolean mask by document number (``np.isin`` against the set sorted it again on every query:
+    ~3 ms at 100k paragraphs)."""
     store: "reuse.ReuseStore | None"
-    template: frozenset[int] | None
+    template: np.ndarray | None
 
     def close(self) -> None:
         if self.store is not None:
@@ -346,10 +345,8 @@ class Library:
     swap closes the old generation only once nothing holds it.
     """
 
-    def __init__(self, index_dir: Path | str, fast: bool = True):
+    def __init__(self, index_dir: Path | str):
         self.index_dir = Path(index_dir)
-        # fast=False answers every query through Whoosh's own matchers (the reference the fast path is tested against).
-        self.fast = fast
         self._lock = threading.Lock()
         self._generation: _Generation | None = None
         self._generations: list[_Generation] = []  # the current one and retired ones still held
@@ -467,8 +464,9 @@ class Library:
         """The text reuse store of the live index; None when the reuse pass has not run on it (or is stale)."""
         return self._reuse_for(self.searcher()).store
 
-    def boilerplate_docnums(self, searcher) -> frozenset[int] | None:
-        """Document numbers of template paragraphs (see BOILERPLATE_MIN_OTHER_REPORTS); None without reuse data."""
+    def boilerplate_docnums(self, searcher) -> np.ndarray | None:
+        """Template paragraphs (see BOILERPLATE_MIN_OTHER_REPORTS) as a mask by document number; None without
+        reuse data."""
         return self._reuse_for(searcher).template
 
     def _reuse_for(self, searcher) -> "_Reuse":
@@ -480,11 +478,15 @@ class Library:
         with self._lock:
             live = next((g.live for g in self._generations if g.searcher is searcher), self.index_dir)
         store = reuse.open_store(live)
-        template = None if store is None else frozenset(
-            reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
-        return _Reuse(store, template)
+        if store is None:
+            return _Reuse(None, None)
+        template = reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS)
+        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+        mask[np.fromiter(template, dtype=np.int64, count=len(template))] = True
+        mask.flags.writeable = False
+        return _Reuse(store, mask)
 
-    def _template_docnums(self, searcher, mode: str | None) -> frozenset[int] | None:
+    def _template_docnums(self, searcher, mode: str | None) -> np.ndarray | None:
         """The template set a boilerplate filter needs; QueryError when it cannot be had."""
         if mode in (None, ""):
             return None
@@ -502,10 +504,8 @@ class Library:
         """Per document number, the value of each facet field and of doc_id (built once per index version)."""
         return self.per_generation(searcher, "columns", lambda: _facet_columns(searcher))
 
-    def fast_path(self, searcher) -> FastPath | None:
-        """The NumPy query evaluator of this searcher (its posting cache lives as long as the searcher)."""
-        if not self.fast:
-            return None
+    def fast_path(self, searcher) -> FastPath:
+        """The query evaluator of this searcher (its posting cache lives as long as the searcher)."""
         return self.per_generation(searcher, "fast_path", lambda: self._new_fast_path(searcher))
 
     def _new_fast_path(self, searcher) -> FastPath:
@@ -514,7 +514,7 @@ class Library:
         return FastPath(searcher, year_values[years.codes], self.texts(searcher))
 
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
-                     boilerplate: str | None = None, template: frozenset[int] | None = None,
+                     boilerplate: str | None = None, template: np.ndarray | None = None,
                      column_filters: dict[str, str] | None = None) -> dict[str, list[tuple[str, int]]]:
         columns = self.columns(searcher)
         filtered = {FILTER_TO_FIELD[f.field] for f in filters_in(tree)}
@@ -547,7 +547,7 @@ class Library:
         parsed, tree = self._read_request(request)
         searcher = self.searcher()
         compiler = Compiler(searcher)
-        matcher = self._matcher(searcher, compiler)
+        matcher = self.matcher(searcher, compiler)
         template = self._template_docnums(searcher, request.boilerplate)
         columns = self.columns(searcher)
         unfiltered = column_filtered(columns, matcher.docarray(tree), request.column_filters())
@@ -559,10 +559,6 @@ class Library:
         total_reports = columns["doc_id"].distinct(docnums)
         clock.append(time.perf_counter())
 
-        ranking_query = compiler.compile(tree)
-        # Whoosh's own query matches more than the tree when a 同句 clause is in it,
-        # and knows nothing of boilerplate.
-        allowed = docnums if has_sentence_clause(tree) or request.boilerplate or request.column_filters() else None
         terms = positive_terms(tree) if request.snippets else []
         groups = None
         tiers = None
@@ -573,13 +569,12 @@ class Library:
             hits = [g.best for g in groups]
             clock.append(time.perf_counter())
         elif request.group:
-            groups = self._groups(searcher, ranking_query, request.sort, allowed, columns, docnums,
-                                  offset, limit, terms, matcher)
+            groups = self._groups(searcher, matcher.scores_for(tree, docnums), request.sort, columns, docnums,
+                                  offset, limit, terms)
             hits = [g.best for g in groups]
             clock.append(time.perf_counter())
         else:
-            # An empty set given to Whoosh as a filter means "no filter": nothing matches, so rank nothing.
-            ranked = self._rank(searcher, ranking_query, request.sort, allowed, offset + limit, matcher) \
+            ranked = self._rank(searcher, docnums, matcher.scores_for(tree, docnums), request.sort, offset + limit) \
                 if limit and len(docnums) else []
             clock.append(time.perf_counter())
             hits = [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
@@ -602,9 +597,10 @@ class Library:
         _, tree = self._read_request(request)
         searcher = self.searcher()
         template = self._template_docnums(searcher, request.boilerplate)
-        found = column_filtered(self.columns(searcher), self._matcher(searcher, Compiler(searcher)).docarray(tree),
+        found = column_filtered(self.columns(searcher), self.matcher(searcher, Compiler(searcher)).docarray(tree),
                                  request.column_filters())
-        return Matching(searcher, tree, _restricted_array(found, request.boilerplate, template).tolist())
+        return Matching(searcher, tree, _restricted_array(found, request.boilerplate, template).tolist(),
+                        self.stored_fields(searcher))
 
     def _boilerplate_facet(self, searcher, unfiltered: np.ndarray) -> dict[str, list[tuple[str, int]]]:
         """How many matches (without the boilerplate filter) are template paragraphs; {} without reuse data."""
@@ -624,8 +620,9 @@ class Library:
         """Paragraph texts by document number, from the indexer's flat text files (one per version)."""
         return self.per_generation(searcher, "texts", lambda: Texts(searcher))
 
-    def _matcher(self, searcher, compiler: Compiler) -> Matcher:
-        return Matcher(searcher, compiler, self.texts(searcher), fast=self.fast_path(searcher),
+    def matcher(self, searcher, compiler: Compiler | None = None) -> Matcher:
+        """A matcher for one request over this searcher's generation (its memo lives as long as it does)."""
+        return Matcher(compiler or Compiler(searcher), self.texts(searcher), self.fast_path(searcher),
                        report_of=self.columns(searcher)["doc_id"].codes)
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
@@ -645,34 +642,15 @@ class Library:
             flat.extend(p.children if isinstance(p, And) else (p,))
         return And(tuple(flat)) if len(flat) > 1 else flat[0]
 
-    def _rank(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
-              needed: int, matcher: Matcher | None = None) -> list[tuple[int, float]]:
-        """The first ``needed`` (docnum, score) pairs in result order; ties broken by pid."""
-        scored = _fast_scored(matcher, query)
-        if scored is not None:
-            if sort == "relevance":
-                ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
-                return _top_by_score(self.stored_fields(searcher).pid, scored.docs, scored.scores,
-                                     allowed, needed, lambda docnums: ranks[codes[docnums]])
-            return _top_by_year(self.stored_fields(searcher).pid, self.columns(searcher),
-                                self._report_ranks(searcher), scored, allowed, sort, needed)
-        allowed = None if allowed is None else set(allowed.tolist())
-        if sort != "relevance":
-            facet = sorting.MultiFacet([_sort_facet(sort), sorting.ScoreFacet(), sorting.FieldFacet("pid")])
-            results = searcher.search(query, limit=needed, sortedby=facet, filter=allowed)
-            return [(hit.docnum, _relevance_in(hit.score)) for hit in results]
-        # Whoosh breaks ties by document number, which depends on build order.
-        # Fetch until the last tie at the cut is complete, then order ties by pid.
-        fetch = needed + 10
-        while True:
-            results = searcher.search(query, limit=fetch, filter=allowed)
-            scored = [(hit.docnum, round(hit.score or 0.0, SCORE_DECIMALS)) for hit in results]
-            complete = len(scored) < fetch or scored[-1][1] < scored[needed - 1][1]
-            if complete:
-                break
-            fetch *= 2
-        scored.sort(key=lambda pair: (-pair[1], searcher.stored_fields(pair[0])["pid"]))
-        return scored[:needed]
+    def _rank(self, searcher, docs: np.ndarray, scores: np.ndarray, sort: str,
+              needed: int) -> list[tuple[int, float]]:
+        """The first ``needed`` (docnum, score) pairs of the matches in result order; ties broken by pid."""
+        pid_of = self.stored_fields(searcher).pid
+        ranks = self._report_ranks(searcher)
+        if sort == "relevance":
+            codes = self.columns(searcher)["doc_id"].codes
+            return _top_by_score(pid_of, docs, scores, needed, lambda docnums: ranks[codes[docnums]])
+        return _top_by_year(pid_of, self.columns(searcher), ranks, docs, scores, sort, needed)
 
     def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                        request: SearchRequest, offset: int, limit: int,
@@ -734,22 +712,21 @@ class Library:
         """How many reports the index holds (live ones)."""
         return self.per_generation(searcher, "report_total", lambda: self._live_reports(searcher))
 
-    def _groups(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
-                columns: dict[str, Column], docnums: np.ndarray, offset: int, limit: int,
-                terms, matcher: Matcher | None = None) -> list[ReportGroup]:
+    def _groups(self, searcher, scores: np.ndarray, sort: str, columns: dict[str, Column], docnums: np.ndarray,
+                offset: int, limit: int, terms) -> list[ReportGroup]:
         """Reports in the order of their best paragraph, ties by doc_id.
 
-        Within a report, equal scores go to the earlier paragraph (Whoosh
+        Within a report, equal scores go to the earlier paragraph (the indexer
         numbers a report's paragraphs in reading order).
         """
         if not len(docnums) or not limit:
             return []
         doc_ids = columns["doc_id"]
         years = columns["publish_date" if sort == "published" else "report_year"]
-        ranked_docs, ranked_scores = self._rank_all(searcher, query, sort, allowed, matcher)
+        ranked_docs, ranked_scores = _all_in_order(columns, docnums, scores, sort)
         # Each report's first paragraph in result order is its best.
         codes, first = np.unique(doc_ids.codes[ranked_docs], return_index=True)
-        best = {code: (docnum, round(score, SCORE_DECIMALS)) for code, docnum, score in
+        best = {code: (docnum, score) for code, docnum, score in
                 zip(codes.tolist(), ranked_docs[first].tolist(), ranked_scores[first].tolist())}
 
         def group_order(item):
@@ -772,37 +749,14 @@ class Library:
         """Per doc_id code, its place in doc_id order (a pid's order, but for the paragraph digest)."""
         return self.per_generation(searcher, "report_ranks", lambda: _value_ranks(self.columns(searcher)["doc_id"]))
 
-    def _rank_all(self, searcher, query: wq.Query, sort: str, allowed: np.ndarray | None,
-                  matcher: Matcher | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Every match in result order, ties by document number (as Whoosh orders them): the document
-        numbers and their scores."""
-        scored = _fast_scored(matcher, query)
-        if scored is not None:
-            return _all_in_order(self.columns(searcher), scored, allowed, sort)
-        allowed = None if allowed is None else set(allowed.tolist())
-        if sort == "relevance":
-            results = searcher.search(query, limit=None, filter=allowed)
-        else:
-            facet = sorting.MultiFacet([_sort_facet(sort), sorting.ScoreFacet()])
-            results = searcher.search(query, limit=None, sortedby=facet, filter=allowed)
-        pairs = [(hit.docnum, round(_relevance_in(hit.score), SCORE_DECIMALS)) for hit in results]
-        return (np.fromiter((d for d, _ in pairs), dtype=np.int64, count=len(pairs)),
-                np.fromiter((s for _, s in pairs), dtype=np.float64, count=len(pairs)))
-
     def stored_fields(self, searcher) -> StoredFields:
         """The searcher's stored fields (see :class:`StoredFields`)."""
         return self.per_generation(searcher, "stored_fields",
                                     lambda: StoredFields(searcher, self.texts(searcher)))
 
     def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
-        store = self.stored_fields(searcher)
-        stored = store[docnum]
+        stored, spans, norm = self.stored_fields(searcher).marked(docnum, terms)
         text = stored.get("text", "")
-        # Normalized once for both, and not at all when the text came normalized from the text file.
-        norm = text if store.normalized(docnum) else normalize(text)
-        packed = store.packed_word_ends(docnum)
-        ends = word_ends(norm, packed) if packed is not None else None
-        spans = match_spans(text, terms, norm, ends) if terms else []
         return Hit(
             pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
             province=stored.get("province"), city=stored.get("city"), county=stored.get("county"),
@@ -841,7 +795,7 @@ class Library:
         return {"paragraphs": searcher.doc_count(), "reports": self.report_total(searcher)}
 
     def _live_reports(self, searcher) -> int:
-        live = _as_array(searcher.docs_for_query(wq.Every()))
+        live = self.fast_path(searcher).live_docs()
         return self.columns(searcher)["doc_id"].distinct(live)
 
 
@@ -880,6 +834,19 @@ class StoredFields:
         """The segmenter's word ends in the normalized text, as the indexer packed them
         (:func:`searchlib.analysis.packed_word_ends`); None when the index has none."""
         return self._get(docnum)[2]
+
+    def marked(self, docnum: int, terms: list[Words | Exact]) -> tuple[dict, list[tuple[int, int]], str]:
+        """The document's fields, the spans of its text that ``terms`` match, and its normalized text:
+        normalized once, and not at all when the text came normalized from the text file; the words
+        as the indexer segmented them where it packed their ends."""
+        stored = self[docnum]
+        text = stored.get("text", "")
+        norm = text if self.normalized(docnum) else normalize(text)
+        if not terms:
+            return stored, [], norm
+        packed = self.packed_word_ends(docnum)
+        ends = word_ends(norm, packed) if packed is not None else None
+        return stored, match_spans(text, terms, norm, ends), norm
 
     def _get(self, docnum: int) -> tuple[dict, bool, bytes | None]:
         found = self._kept.get(docnum)
@@ -924,7 +891,7 @@ def _checked_page(request: SearchRequest) -> tuple[int, int]:
     return min(limit, MAX_LIMIT), offset
 
 
-def _restricted_array(docnums: np.ndarray, mode: str | None, template: frozenset[int] | None) -> np.ndarray:
+def _restricted_array(docnums: np.ndarray, mode: str | None, template: np.ndarray | None) -> np.ndarray:
     """The matches with template paragraphs left out ("hide") or alone ("only")."""
     if not mode:
         return docnums
@@ -932,22 +899,9 @@ def _restricted_array(docnums: np.ndarray, mode: str | None, template: frozenset
     return docnums[~shared] if mode == "hide" else docnums[shared]
 
 
-def _in_template(docnums: np.ndarray, template: frozenset[int]) -> np.ndarray:
-    """Which of ``docnums`` are template paragraphs."""
-    mask = _template_mask(template)
-    inside = docnums < len(mask)
-    inside[inside] = mask[docnums[inside]]
-    return inside
-
-
-@functools.lru_cache(maxsize=2)
-def _template_mask(template: frozenset[int]) -> np.ndarray:
-    """The template set as a boolean array by document number, built once per index version:
-    ``np.isin`` against the set sorted it again on every query (~3 ms at 100k paragraphs)."""
-    mask = np.zeros(max(template, default=-1) + 1, dtype=bool)
-    mask[np.fromiter(template, dtype=np.int64, count=len(template))] = True
-    mask.flags.writeable = False
-    return mask
+def _in_template(docnums: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """Which of ``docnums`` are template paragraphs (``template``: the generation's mask)."""
+    return template[docnums]
 
 
 def _facet_columns(searcher) -> dict[str, Column]:
@@ -964,17 +918,13 @@ def _current_link(link_path: str) -> str | None:
         return None
 
 
-def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.ndarray,
-                  allowed: np.ndarray | None, needed: int,
+def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.ndarray, needed: int,
                   report_of: Callable[[np.ndarray], np.ndarray] | None = None) -> list[tuple[int, float]]:
-    """The ``needed`` best (docnum, score) pairs, scores rounded to SCORE_DECIMALS, ties by pid.
+    """The ``needed`` best (docnum, score) pairs, scores rounded (see postings.rounded), ties by pid.
 
     Only the documents that can be in the first ``needed`` once rounded are
     looked at in Python (and only their pids read).
     """
-    if allowed is not None:
-        keep = np.isin(docs, allowed, assume_unique=True)
-        docs, scores = docs[keep], scores[keep]
     if not len(docs) or needed <= 0:
         return []
     if report_of is not None and len(docs) > 2 * needed and scores.min() == scores.max():
@@ -982,17 +932,17 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
         # order hold the first pids; read only theirs.
         reports = report_of(docs)
         picked = docs[reports <= np.partition(reports, needed - 1)[needed - 1]].tolist()
-        score = round(float(scores[0]), SCORE_DECIMALS)
+        score = float(rounded(scores[0]))
         return [(docnum, score) for docnum in sorted(picked, key=pid_of)[:needed]]
     if len(docs) > needed:
         kth = np.partition(scores, len(scores) - needed)[len(scores) - needed]
         # Anything within a rounding step of the cut may round to a tie with it.
         close = scores >= kth - 2 * 10.0 ** -SCORE_DECIMALS
         docs, scores = docs[close], scores[close]
-    rounded = [(int(d), round(float(s), SCORE_DECIMALS)) for d, s in zip(docs, scores)]
-    rounded.sort(key=lambda pair: -pair[1])
-    cut = rounded[min(needed, len(rounded)) - 1][1]
-    contenders = [pair for pair in rounded if pair[1] >= cut]
+    ranked = list(zip(docs.tolist(), rounded(scores).tolist()))
+    ranked.sort(key=lambda pair: -pair[1])
+    cut = ranked[min(needed, len(ranked)) - 1][1]
+    contenders = [pair for pair in ranked if pair[1] >= cut]
     if report_of is not None and len(contenders) > 2 * needed:
         # A big tie (every match of a one-character exact string scores 1): a pid starts with its
         # report's doc_id, so the report's place in doc_id order decides first, and only the pids of
@@ -1011,45 +961,29 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
     return contenders[:needed]
 
 
-def _fast_scored(matcher: Matcher | None, query: wq.Query):
-    """The query's matches and scores from the fast path; None where it does not evaluate it."""
-    if matcher is None or matcher.fast is None:
-        return None
-    try:
-        return matcher.fast.evaluate(query, matcher.memo)
-    except Unsupported:
-        return None
-
-
-def _sort_keys(columns: dict[str, Column], scored, allowed: np.ndarray | None, sort: str):
-    """(docs, scores, keys) of the matches for np.lexsort (last key first): year (newest or oldest
-    first; none for relevance), then score, highest first."""
-    docs, scores = scored.docs, scored.scores
-    if allowed is not None:
-        keep = np.isin(docs, allowed, assume_unique=True)
-        docs, scores = docs[keep], scores[keep]
-    keys = [-scores]
+def _sort_keys(columns: dict[str, Column], docs: np.ndarray, scores: np.ndarray, sort: str) -> list[np.ndarray]:
+    """The keys of the result order for np.lexsort (last key first): the year or publication date
+    (newest or oldest first; none for relevance; a report without one last), then the rounded
+    score, highest first."""
+    keys = [-rounded(scores)]
     if sort != "relevance":
         years = columns["publish_date" if sort == "published" else "report_year"]
-        # Whoosh's facet sorts a report without a year (or date) as the greatest: first when newest
-        # first, last when oldest first (tests/test_speed_paths.py checks the orders are the same).
-        values = np.array([np.inf if v is None else float(_sort_value(v)) for v in years.values])[years.codes[docs]]
-        keys.append(values if sort == "oldest" else -values)
-    return docs, scores, keys
+        values = np.array([np.nan if v is None else float(_sort_value(v)) for v in years.values])[years.codes[docs]]
+        unknown = np.isnan(values)
+        keys += [np.where(unknown, 0.0, values if sort == "oldest" else -values), unknown]
+    return keys
 
 
 def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], report_ranks: np.ndarray,
-                 scored, allowed: np.ndarray | None, sort: str, needed: int) -> list[tuple[int, float]]:
-    """The ``needed`` first (docnum, score) pairs by year, then score, then pid, as Whoosh's sorted
-    search orders them (the year as a MultiFacet, the score unrounded).
+                 docs: np.ndarray, scores: np.ndarray, sort: str, needed: int) -> list[tuple[int, float]]:
+    """The ``needed`` first (docnum, score) pairs by year, then score, then pid.
 
-    Whoosh sorted every match in Python (0.45 s for 5,000 matches at 20k paragraphs, 3.6 s for
-    20,000). Here NumPy orders them by year, score and report (a pid starts with its report's
-    fixed-length doc_id), and pids are read only for the first ``needed`` and the tie at the cut.
+    NumPy orders them by year, score and report (a pid starts with its report's fixed-length
+    doc_id), and pids are read only for the first ``needed`` and the tie at the cut.
     """
-    docs, scores, keys = _sort_keys(columns, scored, allowed, sort)
     if not len(docs) or needed <= 0:
         return []
+    keys = _sort_keys(columns, docs, scores, sort)
     report_rank = report_ranks[columns["doc_id"].codes[docs]]
     order = np.lexsort([report_rank] + keys)
     cut = min(needed, len(order)) - 1
@@ -1060,18 +994,18 @@ def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], repor
         same &= key[order] == key[at_cut]
     end = max(cut, int(np.flatnonzero(same)[-1])) + 1
     picked = order[:end]
-    candidates = sorted(((tuple(float(k[i]) for k in reversed(keys)), pid_of(int(docs[i])), int(docs[i]), float(scores[i]))
-                         for i in picked.tolist()))
-    return [(docnum, round(score, SCORE_DECIMALS)) for _, _, docnum, score in candidates[:needed]]
+    candidates = sorted(((tuple(float(k[i]) for k in reversed(keys)), pid_of(int(docs[i])), int(docs[i]),
+                          -float(keys[0][i])) for i in picked.tolist()))
+    return [(docnum, score) for _, _, docnum, score in candidates[:needed]]
 
 
-def _all_in_order(columns: dict[str, Column], scored, allowed: np.ndarray | None,
+def _all_in_order(columns: dict[str, Column], docs: np.ndarray, scores: np.ndarray,
                   sort: str) -> tuple[np.ndarray, np.ndarray]:
-    """Every match in Whoosh's order for a search without a pid facet: year (unless relevance),
-    score, then document number; (documents, scores)."""
-    docs, scores, keys = _sort_keys(columns, scored, allowed, sort)
+    """Every match in result order, ties by document number (a report's paragraphs in reading
+    order): (documents, rounded scores)."""
+    keys = _sort_keys(columns, docs, scores, sort)
     order = np.lexsort([docs] + keys)
-    return docs[order], scores[order]
+    return docs[order], -keys[0][order]
 
 
 def _value_ranks(column: Column) -> np.ndarray:
@@ -1082,17 +1016,6 @@ def _value_ranks(column: Column) -> np.ndarray:
     return ranks
 
 
-def _as_array(docnums) -> np.ndarray:
-    return np.fromiter(sorted(docnums), dtype=np.int64)
-
-
-def _relevance_in(key) -> float:
-    """The relevance score of a hit; a sorted search reports its sort key (year, -score, ...) instead."""
-    if isinstance(key, tuple):
-        return -float(key[1])
-    return float(key or 0.0)
-
-
 def _order_key(sort: str, year: int | None, score: float) -> tuple:
     """The result order of a paragraph as a sortable key (a missing year or date comes last)."""
     if sort == "relevance":
@@ -1100,13 +1023,6 @@ def _order_key(sort: str, year: int | None, score: float) -> tuple:
     if year is None:
         return (1, 0, -score)
     return (0, year if sort == "oldest" else -year, -score)
-
-
-def _sort_facet(sort: str) -> sorting.FieldFacet:
-    """Whoosh's order of a sort other than relevance: by report year, or by publication date (latest first)."""
-    if sort == "published":
-        return sorting.FieldFacet("publish_date", reverse=True)
-    return sorting.FieldFacet("report_year", reverse=(sort == "newest"))
 
 
 def _sort_value(value) -> int | None:

@@ -30,7 +30,6 @@ from html import escape
 import numpy as np
 
 from searchlib.analysis import normalize
-from searchlib.engine import Compiler
 from searchlib.export import csv_text
 from searchlib.kwic import matching_docnums, pad_right
 from searchlib.places import MUNICIPALITIES, gazetteer
@@ -228,7 +227,7 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
     found, shared = shared_filters(library, queries, filters)
     searcher = found[0].searcher
     tree = And(tuple(shared)) if len(shared) > 1 else (shared[0] if shared else None)
-    population = sorted(searcher.docs_for_query(Compiler(searcher).compile(tree)))
+    population = library.matcher(searcher).docarray(tree).tolist()
     # Filters on report fields outside the query language (publisher, publication year) narrow it too.
     by_column = {k: v for k, v in filters.items() if k in COLUMN_FILTERS}
     if by_column:

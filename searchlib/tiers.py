@@ -25,8 +25,8 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.concepts import Concept, Plan, plan
-from searchlib.engine import Matcher, has_sentence_clause, query_words
-from searchlib.postings import Unsupported
+from searchlib.engine import Matcher, query_words
+from searchlib.postings import rounded
 from searchlib.query import And, Exact, Node, Words
 
 # What a paragraph found at a level is worth, against the typed level.
@@ -108,25 +108,9 @@ class TierRanker:
     # --- finding ------------------------------------------------------------
 
     def scored(self, node: Node) -> tuple[np.ndarray, np.ndarray]:
-        """The documents ``node`` matches and their BM25F scores (1.0 where none can be had)."""
-        fast = self.matcher.fast
-        if fast is not None and not has_sentence_clause(node):
-            try:
-                found = fast.evaluate(self.compiler.compile(node), self.matcher.memo)
-                return found.docs, found.scores
-            except Unsupported:
-                pass
+        """The documents ``node`` matches and their relevance scores (see Matcher.scores_for)."""
         docs = self.matcher.docarray(node)
-        scores = np.ones(len(docs))
-        if fast is not None and len(docs):
-            try:
-                found = fast.evaluate(self.compiler.compile(node), self.matcher.memo)
-            except Unsupported:
-                return docs, scores
-            at = np.minimum(np.searchsorted(found.docs, docs), max(len(found.docs) - 1, 0))
-            hit = found.docs[at] == docs if len(found.docs) else np.zeros(len(docs), dtype=bool)
-            scores = np.where(hit, found.scores[at] if len(found.docs) else 0.0, 1.0)
-        return docs, scores
+        return docs, self.matcher.scores_for(node, docs)
 
     def plainly_scored(self, node: Node) -> tuple[np.ndarray, np.ndarray]:
         """The documents ``node`` matches, scored as the plain BM25F of its words in the text (a word found
@@ -135,14 +119,10 @@ class TierRanker:
         the word the researcher typed."""
         docs = self.matcher.docarray(node)
         words = sorted({w for leaf in _words_in(node) for w in query_words(leaf)})
-        fast = self.matcher.fast
-        if fast is None or not words or not len(docs):
+        if not words or not len(docs):
             return docs, np.ones(len(docs))
         query = wq.Or([wq.Term("text", w) for w in words]) if len(words) > 1 else wq.Term("text", words[0])
-        try:
-            found = fast.evaluate(query, self.matcher.memo)
-        except Unsupported:
-            return docs, np.ones(len(docs))
+        found = self.matcher.scored(query)
         if not len(found.docs):
             return docs, np.full(len(docs), 0.1)
         at = np.minimum(np.searchsorted(found.docs, docs), len(found.docs) - 1)
@@ -152,8 +132,6 @@ class TierRanker:
     def _field_scored(self, fieldname: str, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
         """Documents whose ``fieldname`` (title, heading) holds the concept: every word of it as typed,
         of all its parts, or of one thesaurus member."""
-        if self.matcher.fast is None:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
         typed = concept.node.text if isinstance(concept.node, (Words, Exact)) else None
         spellings = [typed] if typed else []
         if concept.parts:
@@ -167,11 +145,7 @@ class TierRanker:
                 alternatives.append(wq.And(terms) if len(terms) > 1 else terms[0])
         if not alternatives:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        query = wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
-        try:
-            found = self.matcher.fast.evaluate(query, self.matcher.memo)
-        except Unsupported:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        found = self.matcher.scored(wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
         return found.docs, found.scores
 
     def find(self, concept: Concept, allowed: np.ndarray | None) -> Found:
@@ -241,20 +215,11 @@ class TierRanker:
             tier[(tier == 0) & ((concepts_in + pieces_in) > 0)] = 3
         tier[tier < 0] = 0
         if not found:   # filters only, or strict: the strict reports, scored by their paragraphs
-            _, score = self._per_report(strict_docs, self._strict_scores(tree, strict_docs))
+            _, score = self._per_report(strict_docs, self.matcher.scores_for(tree, strict_docs))
         results = np.flatnonzero(tier > 0)
         order = self._ordered(results, tier, concepts_in, pieces_in, score, sort, strict_docs, found,
                               report_rank)
         return Tiered(the_plan, found, order, tier, concepts_in, score)
-
-    def _strict_scores(self, tree: Node | None, docs: np.ndarray) -> np.ndarray:
-        if tree is None or not len(docs):
-            return np.ones(len(docs))
-        all_docs, scores = self.scored(tree)
-        at = np.minimum(np.searchsorted(all_docs, docs), max(len(all_docs) - 1, 0))
-        if not len(all_docs):
-            return np.ones(len(docs))
-        return np.where(all_docs[at] == docs, scores[at], 1.0)
 
     def _per_report(self, docs: np.ndarray, scores: np.ndarray,
                     repeat: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +243,7 @@ class TierRanker:
         if not len(results):
             return results
         rank = report_rank[results] if report_rank is not None else results
-        keys = [rank, -np.round(score[results], 6), -pieces_in[results], -concepts_in[results]]
+        keys = [rank, -rounded(score[results]), -pieces_in[results], -concepts_in[results]]
         if sort != "relevance" and self.sort_values is not None:
             value = self._report_values(strict_docs, found)[results]
             unknown = np.isnan(value)
@@ -319,15 +284,15 @@ class TierRanker:
                     row[2] += s
         keep = wanted[self.report_of[strict_docs]] if len(strict_docs) else np.zeros(0, dtype=bool)
         strict_here = strict_docs[keep]
-        strict_scores = self._strict_scores(tree, strict_here) if not tiered.found else None
+        # A paragraph that matches the query strictly shows its relevance score, as in every other view.
+        strict_scores = self.matcher.scores_for(tree, strict_here)
         for j, d in enumerate(strict_here.tolist()):
             row = rows.setdefault(d, [0, 0, 0.0])
             row[0] = 1
-            if strict_scores is not None:
-                row[2] = float(strict_scores[j])
+            row[2] = float(strict_scores[j])
         by_report: dict[int, list[tuple[tuple, int, float]]] = {}
         for d, (strict, count, s) in rows.items():
-            key = (-strict, -count, -round(s, 6), d)
+            key = (-strict, -count, -float(rounded(s)), d)
             by_report.setdefault(int(self.report_of[d]), []).append((key, d, s))
         out: dict[int, list[tuple[int, float]]] = {}
         for code in codes:
