@@ -61,13 +61,12 @@ def hammer(library: Library, rounds: int, stop: threading.Event | None = None) -
     return errors
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "whoosh-path"])
-def test_threads_sharing_one_library_get_the_answers_one_thread_gets(index_dir, fast):
-    alone = Library(index_dir, fast=fast)
+def test_threads_sharing_one_library_get_the_answers_one_thread_gets(index_dir):
+    alone = Library(index_dir)
     expected = {i: [(h.pid, h.score) for h in alone.search(r).hits] for i, r in enumerate(MIX)}
     alone.close()
 
-    shared = Library(index_dir, fast=fast)
+    shared = Library(index_dir)
     try:
         errors = hammer(shared, rounds=24)
         assert errors == []
