@@ -1,13 +1,11 @@
 """Query speed of an existing index, per query class (the classes of ``bench/run.py``).
 
     python bench/query_speed.py --index /tmp/i100k --corpus /tmp/c100k
-    python bench/query_speed.py --index /tmp/i100k --corpus /tmp/c100k --whoosh   # the plain Whoosh path
 
 Unlike ``bench/run.py`` this neither rebuilds the index nor runs the
 baselines: it times ``Library.search`` warm, ``--queries`` per class, and
 prints p50 / p95 / max in ms. The queries are drawn as ``bench/run.py`` draws
 them (same seed, same code) and cached beside the index, so runs compare.
-``--whoosh`` switches the numpy fast path off (``Library(fast=False)``).
 """
 from __future__ import annotations
 
@@ -49,18 +47,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="the corpus the index was built from (default: the paragraphs the index stored)")
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--whoosh", action="store_true", help="time the plain Whoosh path")
     parser.add_argument("--repeat", type=int, default=1, help="time every class this many times, keep each")
     args = parser.parse_args(argv)
 
     print(machine(), flush=True)
     queries = queries_for(args.index, args.corpus, args.queries, args.seed)
     started = time.perf_counter()
-    library = Library(args.index, fast=not args.whoosh)
+    library = Library(args.index)
     run = runner(library)
     run({"terms": ["法治"]})
     print(f"open + first query: {(time.perf_counter() - started) * 1000:.0f} ms "
-          f"({library.searcher().doc_count()} paragraphs, {'whoosh' if args.whoosh else 'fast'} path)")
+          f"({library.searcher().doc_count()} paragraphs)")
     print(f"{'class':<18}{'p50':>10}{'p95':>10}{'max':>10}")
     for cls in CLASSES:
         for _ in range(args.repeat):

@@ -495,10 +495,9 @@ def open_store(index_dir: Path | str, allow_stale: bool = False) -> ReuseStore |
 def boilerplate_docnums(store: ReuseStore, searcher, min_reports: int) -> set[int]:
     """Document numbers of paragraphs shared with >= ``min_reports`` other reports.
 
-    Whoosh takes a set of document numbers as ``mask=`` (hide boilerplate) or
-    ``filter=`` (show only boilerplate) in ``searcher.search``; the same set
-    filters the unranked list of matches used for totals and facets. Cache it
-    per (searcher, min_reports): document numbers change with the index.
+    The search layer turns it into a mask once per index generation (document
+    numbers change with the index) and takes the same paragraphs out of (or keeps
+    them in) the matches, facets and ranking.
     """
     out = set()
     for pid in store.boilerplate_pids(min_reports):

@@ -152,18 +152,18 @@ def test_cli_reuse_builds_then_answers_for_a_report(tmp_path, capsys):
 
 
 def test_boilerplate_docnums_hide_or_keep_the_template_in_a_search(reuse_index, store):
-    from whoosh import query as wq
-
-    from searchlib.search import Library
+    from searchlib.search import Library, SearchRequest
 
     library = Library(reuse_index)
     try:
         searcher = library.searcher()
         boiler = reuse.boilerplate_docnums(store, searcher, 4)
         assert {searcher.stored_fields(d)["pid"] for d in boiler} == store.boilerplate_pids(4)
-        everything = {h["pid"] for h in searcher.search(wq.Term("text", "法治"), limit=None)}
-        hidden = {h["pid"] for h in searcher.search(wq.Term("text", "法治"), limit=None, mask=boiler)}
-        only = {h["pid"] for h in searcher.search(wq.Term("text", "法治"), limit=None, filter=boiler)}
+
+        def pids(mode: str | None) -> set[str]:
+            return {h.pid for h in library.search(SearchRequest(q="法治", boilerplate=mode, limit=1000)).hits}
+
+        everything, hidden, only = pids(None), pids("hide"), pids("only")
         assert only == store.boilerplate_pids(4) and hidden == everything - only and hidden
     finally:
         library.close()
