@@ -6,8 +6,12 @@ This is the layer the CLI, the JSON API and the web UI all call. A
 Ranking
     ``relevance`` is BM25F over the paragraph text, lifted by query words in
     the report title and section heading; ``newest``/``oldest`` order by
-    report year, then relevance. Equal keys are broken by the paragraph id,
-    which depends only on the text, so the order is the same on every rebuild.
+    report year and ``published`` by publication date (latest first), a report
+    without one last, then by relevance. A paragraph has one score for a query
+    whatever the sort or grouping (:meth:`searchlib.engine.Matcher.scores_for`),
+    compared at six decimals (:func:`searchlib.postings.rounded`). Equal keys are
+    broken by the paragraph id, which depends only on the text, so the order is
+    the same on every rebuild.
 
 Facets
     Counts are exact over the whole result set, never the current page. The
