@@ -19,11 +19,14 @@ without them are left out of every tier.
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
 
+from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.concepts import Concept, Plan, plan
 from searchlib.engine import Matcher, has_sentence_clause, query_words
 from searchlib.postings import Unsupported
@@ -37,6 +40,9 @@ TITLE_WEIGHT = 0.5
 REPEAT_BONUS = 0.5
 # A part in at least this share of reports is not distinctive: alone it does not stand for its concept.
 PIECE_MAX_REPORT_SHARE = 0.5
+# The parts level finds a concept's parts close together, in order: at most this many characters between
+# one part and the next (法治宣传和教育 for 法治宣传教育; not 乡镇 … 清单 three sentences apart).
+PARTS_MAX_GAP = 6
 TIERS = (1, 2, 3)
 TIER_LABELS = {1: "同段含全部检索词", 2: "同篇含全部检索词", 3: "部分匹配"}
 
@@ -51,6 +57,7 @@ class Found:
     piece_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     piece_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
     pieces: tuple[str, ...] = ()                           # the distinctive pieces used
+    piece_cover: np.ndarray | None = None                  # by report code: its pieces' summed scores
     title_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     title_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -180,6 +187,8 @@ class TierRanker:
         for level, node in concept.level_nodes().items():
             found_here = self.scored(node) if level == "typed" else self.plainly_scored(node)
             docs, scores = _within(*found_here, allowed)
+            if level == "parts":
+                docs, scores = self._parts_close(concept.parts, docs, scores)
             levels[level] = len(docs)
             parts.append((docs, scores * LEVEL_WEIGHTS[level]))
         # Headings and titles are text of their section and report here (the typed level only ranks by them).
@@ -196,8 +205,32 @@ class TierRanker:
             piece_parts = [_within(*self.plainly_scored(Words(p)), allowed) for p in pieces]
             found.piece_docs, piece_scores = best_of(piece_parts)
             found.piece_scores = piece_scores * LEVEL_WEIGHTS["piece"]
+            found.piece_cover = self._covered(piece_parts) * LEVEL_WEIGHTS["piece"]
             levels["piece"] = len(found.piece_docs)
         return found
+
+    def _parts_close(self, parts: tuple[str, ...], docs: np.ndarray,
+                     scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The paragraphs where the parts stand close together, in order (see PARTS_MAX_GAP), read from
+        their normalized texts: the parts in one paragraph anywhere are a different topic as often as not."""
+        if not len(docs):
+            return docs, scores
+        near = _parts_pattern(parts)
+        keep = np.fromiter((near.search(self.matcher.texts.get(d)) is not None for d in docs.tolist()),
+                           dtype=bool, count=len(docs))
+        return docs[keep], scores[keep]
+
+    def _covered(self, piece_parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Per report code, the summed best score in it of each distinct piece: a report
+        with 出庭应诉 and 应诉率 covers more of 负责人出庭应诉率 than one with 负责人 alone, whichever
+        single piece scores higher."""
+        total = np.zeros(self.report_count)
+        for piece_docs, piece_scores in piece_parts:
+            if len(piece_docs):
+                best = np.zeros(self.report_count)
+                np.maximum.at(best, self.report_of[piece_docs], piece_scores)
+                total += best
+        return total
 
     def _distinctive(self, piece: str) -> bool:
         docs = self.matcher.docarray(Words(piece))
@@ -229,6 +262,8 @@ class TierRanker:
                 present |= title_present
                 best += title_best
             piece_present, piece_best = self._per_report(f.piece_docs, f.piece_scores)
+            if f.piece_cover is not None:
+                piece_best = f.piece_cover
             piece_only = piece_present & ~present
             concepts_in += present
             pieces_in += piece_only
@@ -334,6 +369,13 @@ class TierRanker:
             ranked = sorted(by_report.get(code, []))[:per_report]
             out[code] = [(d, s) for _, d, s in ranked]
         return out
+
+
+@functools.lru_cache(maxsize=256)
+def _parts_pattern(parts: tuple[str, ...]) -> re.Pattern:
+    """The parts in order, at most PARTS_MAX_GAP characters apart, none of them across a sentence end."""
+    gap = f"[^{re.escape(SENTENCE_END_CHARS)}]{{0,{PARTS_MAX_GAP}}}?"
+    return re.compile(gap.join(re.escape(normalize(p)) for p in parts))
 
 
 def _words_in(node: Node) -> list[str]:
