@@ -4,8 +4,9 @@ A report is placed in the first tier it qualifies for:
 
 1. some paragraph holds every concept as typed: the strict match, the same
    paragraphs the paragraph view, the facets and the research views count;
-2. every concept is somewhere in the report, as typed or through its parts or
-   a thesaurus entry; a section heading or the report title counts as text of
+2. every concept is somewhere in the report, as typed (the words of a typed
+   run close together, in order) or through its parts (likewise close) or a
+   thesaurus entry; a section heading or the report title counts as text of
    the report here;
 3. some concepts, or a distinctive part of one (a part found in fewer than
    half of the reports).
@@ -13,7 +14,8 @@ A report is placed in the first tier it qualifies for:
 Within a tier, reports with more concepts come first, then the higher score:
 per concept, the BM25F score of its best paragraph in the report (a weaker
 level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further
-paragraph that has it; summed over the concepts. Ties go by doc_id, so the
+paragraph that has it; summed over the concepts. A concept found only by its
+pieces scores the sum of its pieces' best paragraphs (more of it covered). Ties go by doc_id, so the
 order is the same on every rebuild. ``+word`` concepts are required: reports
 without them are left out of every tier.
 """
@@ -187,8 +189,9 @@ class TierRanker:
         for level, node in concept.level_nodes().items():
             found_here = self.scored(node) if level == "typed" else self.plainly_scored(node)
             docs, scores = _within(*found_here, allowed)
-            if level == "parts":
-                docs, scores = self._parts_close(concept.parts, docs, scores)
+            spread = _spread_words(concept) if level == "typed" else concept.parts if level == "parts" else ()
+            if len(spread) > 1:
+                docs, scores = self._parts_close(spread, docs, scores)
             levels[level] = len(docs)
             parts.append((docs, scores * LEVEL_WEIGHTS[level]))
         # Headings and titles are text of their section and report here (the typed level only ranks by them).
@@ -376,6 +379,14 @@ def _parts_pattern(parts: tuple[str, ...]) -> re.Pattern:
     """The parts in order, at most PARTS_MAX_GAP characters apart, none of them across a sentence end."""
     gap = f"[^{re.escape(SENTENCE_END_CHARS)}]{{0,{PARTS_MAX_GAP}}}?"
     return re.compile(gap.join(re.escape(normalize(p)) for p in parts))
+
+
+def _spread_words(concept: Concept) -> tuple[str, ...]:
+    """The words of a typed run that the strict rule finds anywhere in a paragraph (法治保障 is 法治 and
+    保障): as one concept they must stand close together, in order."""
+    if not isinstance(concept.node, Words):
+        return ()
+    return tuple(query_words(concept.node.text))
 
 
 def _words_in(node: Node) -> list[str]:
