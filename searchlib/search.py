@@ -654,7 +654,8 @@ class Library:
         if sort == "relevance":
             codes = self.columns(searcher)["doc_id"].codes
             return _top_by_score(pid_of, docs, scores, needed, lambda docnums: ranks[codes[docnums]])
-        return _top_by_year(pid_of, self.columns(searcher), ranks, docs, scores, sort, needed)
+        return _top_by_year(pid_of, self.columns(searcher)["doc_id"], ranks, docs, scores,
+                            self._sort_values(searcher, sort), sort, needed)
 
     def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                        request: SearchRequest, offset: int, limit: int,
@@ -726,22 +727,19 @@ class Library:
         if not len(docnums) or not limit:
             return []
         doc_ids = columns["doc_id"]
-        years = columns["publish_date" if sort == "published" else "report_year"]
-        ranked_docs, ranked_scores = _all_in_order(columns, docnums, scores, sort)
-        # Each report's first paragraph in result order is its best.
-        codes, first = np.unique(doc_ids.codes[ranked_docs], return_index=True)
-        best = {code: (docnum, score) for code, docnum, score in
-                zip(codes.tolist(), ranked_docs[first].tolist(), ranked_scores[first].tolist())}
-
-        def group_order(item):
-            code, (docnum, score) = item
-            year = _sort_value(years.values[years.codes[docnum]])
-            return _order_key(sort, year, score), str(doc_ids.values[code])
-
-        order = sorted(best.items(), key=group_order)
+        values = self._sort_values(searcher, sort)
+        # Each report's first paragraph in result order (ties: reading order) is its best ...
+        keys = _sort_keys(docnums, scores, values, sort)
+        ranked = docnums[np.lexsort([docnums] + keys)]
+        codes, first = np.unique(doc_ids.codes[ranked], return_index=True)
+        best_docs = ranked[first]
+        best_scores = scores[np.searchsorted(docnums, best_docs)]
+        # ... and the reports go in the order of their best paragraphs, ties by doc_id.
+        order = np.lexsort([self._report_ranks(searcher)[codes]] + _sort_keys(best_docs, best_scores, values, sort))
         matches = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values))
         groups = []
-        for code, (docnum, score) in order[offset:offset + limit]:
+        for at in order[offset:offset + limit].tolist():
+            code, docnum, score = int(codes[at]), int(best_docs[at]), float(rounded(best_scores[at]))
             hit = self._hit(searcher, docnum, score, terms)
             groups.append(ReportGroup(doc_id=hit.doc_id, title=hit.title, report_year=hit.report_year,
                                       province=hit.province, city=hit.city, county=hit.county,
@@ -965,30 +963,29 @@ def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.nda
     return contenders[:needed]
 
 
-def _sort_keys(columns: dict[str, Column], docs: np.ndarray, scores: np.ndarray, sort: str) -> list[np.ndarray]:
-    """The keys of the result order for np.lexsort (last key first): the year or publication date
-    (newest or oldest first; none for relevance; a report without one last), then the rounded
-    score, highest first."""
+def _sort_keys(docs: np.ndarray, scores: np.ndarray, values: np.ndarray | None, sort: str) -> list[np.ndarray]:
+    """The keys of the result order for np.lexsort (last key first): the sort's value (``values``, per
+    document number: the year or publication date, NaN where the report has none, which goes last;
+    None for relevance), newest or oldest first, then the rounded score, highest first."""
     keys = [-rounded(scores)]
-    if sort != "relevance":
-        years = columns["publish_date" if sort == "published" else "report_year"]
-        values = np.array([np.nan if v is None else float(_sort_value(v)) for v in years.values])[years.codes[docs]]
-        unknown = np.isnan(values)
-        keys += [np.where(unknown, 0.0, values if sort == "oldest" else -values), unknown]
+    if values is not None:
+        mine = values[docs]
+        unknown = np.isnan(mine)
+        keys += [np.where(unknown, 0.0, mine if sort == "oldest" else -mine), unknown]
     return keys
 
 
-def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], report_ranks: np.ndarray,
-                 docs: np.ndarray, scores: np.ndarray, sort: str, needed: int) -> list[tuple[int, float]]:
-    """The ``needed`` first (docnum, score) pairs by year, then score, then pid.
+def _top_by_year(pid_of: Callable[[int], str], doc_ids: Column, report_ranks: np.ndarray, docs: np.ndarray,
+                 scores: np.ndarray, values: np.ndarray, sort: str, needed: int) -> list[tuple[int, float]]:
+    """The ``needed`` first (docnum, score) pairs by year (or date), then score, then pid.
 
     NumPy orders them by year, score and report (a pid starts with its report's fixed-length
     doc_id), and pids are read only for the first ``needed`` and the tie at the cut.
     """
     if not len(docs) or needed <= 0:
         return []
-    keys = _sort_keys(columns, docs, scores, sort)
-    report_rank = report_ranks[columns["doc_id"].codes[docs]]
+    keys = _sort_keys(docs, scores, values, sort)
+    report_rank = report_ranks[doc_ids.codes[docs]]
     order = np.lexsort([report_rank] + keys)
     cut = min(needed, len(order)) - 1
     at_cut = order[cut]
@@ -1003,30 +1000,12 @@ def _top_by_year(pid_of: Callable[[int], str], columns: dict[str, Column], repor
     return [(docnum, score) for _, _, docnum, score in candidates[:needed]]
 
 
-def _all_in_order(columns: dict[str, Column], docs: np.ndarray, scores: np.ndarray,
-                  sort: str) -> tuple[np.ndarray, np.ndarray]:
-    """Every match in result order, ties by document number (a report's paragraphs in reading
-    order): (documents, rounded scores)."""
-    keys = _sort_keys(columns, docs, scores, sort)
-    order = np.lexsort([docs] + keys)
-    return docs[order], -keys[0][order]
-
-
 def _value_ranks(column: Column) -> np.ndarray:
     """Each code's place in the order of its values (as strings), once per column."""
     ranks = np.empty(len(column.values), dtype=np.int64)
     ranks[sorted(range(len(column.values)), key=lambda code: str(column.values[code]))] = \
         np.arange(len(column.values))
     return ranks
-
-
-def _order_key(sort: str, year: int | None, score: float) -> tuple:
-    """The result order of a paragraph as a sortable key (a missing year or date comes last)."""
-    if sort == "relevance":
-        return (-score,)
-    if year is None:
-        return (1, 0, -score)
-    return (0, year if sort == "oldest" else -year, -score)
 
 
 def _sort_value(value) -> int | None:
