@@ -305,11 +305,8 @@ class Matcher:
         at = np.minimum(np.searchsorted(found.docs, docs), len(found.docs) - 1)
         return np.where(found.docs[at] == docs, found.scores[at], 0.0)
 
-    def docnums(self, node: Node | None) -> set[int]:
-        return self._docs(node, None)
-
     def docarray(self, node: Node | None) -> np.ndarray:
-        """The same documents as :meth:`docnums`, as a sorted int64 array."""
+        """The documents ``node`` matches, as a sorted int64 array."""
         if not has_sentence_clause(node):
             return self._query_array(node)
         if isinstance(node, SameSentence) and sentence_strings(node) is not None:

@@ -44,6 +44,7 @@ SCANNED = [
     ("行政复议 /d 法律顾问", {}),
     ('"法治政府" OR 复议', {"year": "2019-2023"}),
     ("(复议 OR 诉讼) -法治", {}),
+    ("复议 -(行政 /s 案件)", {}),
 ]
 SORTS = ("relevance", "newest", "oldest", "published")
 SEVERAL_WORDS = [SearchRequest(q=q, **filters) for q, filters in SCANNED[12:17]]
@@ -110,7 +111,8 @@ def _sort_key(sort: str, hit) -> tuple:
 
 
 @pytest.mark.parametrize("sort", SORTS)
-@pytest.mark.parametrize("q", ["法治", "行政复议", '"法"', "依法行政 法治", "行政复议 /s 案件"])
+# The last: a NOT of a 同句 clause keeps paragraphs whose words are in different sentences, ranked too.
+@pytest.mark.parametrize("q", ["法治", "行政复议", '"法"', "依法行政 法治", "行政复议 /s 案件", "复议 -(行政 /s 案件)"])
 def test_every_sort_gives_every_match_in_its_order(library, everything, q, sort):
     expected = {p.stored["pid"] for p in scan.matching(q, everything)}
     assert 0 < len(expected) <= 1000
