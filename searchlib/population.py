@@ -19,7 +19,7 @@ def matched_docnums(library, request) -> tuple[object, np.ndarray]:
     """(searcher, sorted document numbers) of the paragraphs ``request`` matches."""
     if is_empty(request):
         searcher = library.searcher()
-        return searcher, _every_live(library, searcher)
+        return searcher, library.fast_path(searcher).live_docs()
     found = library.matching(request)
     return found.searcher, np.asarray(found.docnums, dtype=np.int64)
 
@@ -53,35 +53,15 @@ def place_of(stored: dict) -> str:
 
 
 class PerSearcher:
-    """A value computed from a library's current searcher, kept until the index changes (a new
-    searcher). One computation at a time: a second request for the same value waits for the first."""
+    """A value computed from a library's searcher, kept in that index generation (see
+    ``Library.per_generation``: dropped with it, never at module level). One computation at a
+    time: a second request for the same value waits for the first."""
 
     def __init__(self, compute):
         self._compute = compute
+        self._name = f"{compute.__module__}.{compute.__qualname__}"
         self._lock = threading.Lock()
-        self._kept: dict[int, tuple[object, object]] = {}
 
     def __call__(self, library, searcher):
         with self._lock:
-            kept = self._kept.get(id(library))
-            if kept is not None and kept[0] is searcher:
-                return kept[1]
-            value = self._compute(library, searcher)
-            self._kept[id(library)] = (searcher, value)
-            return value
-
-
-def _live_docnums(library, searcher) -> np.ndarray:
-    """Every live document number: each segment's range without its deleted documents (Whoosh's
-    own iteration over every document costs ~6 µs each)."""
-    parts = []
-    for leaf, offset in searcher.reader().leaf_readers():
-        local = np.arange(leaf.doc_count_all(), dtype=np.int64)
-        segment = leaf.segment()
-        if segment is not None and segment.has_deletions():
-            local = np.setdiff1d(local, np.fromiter(segment.deleted_docs(), dtype=np.int64))
-        parts.append(local + offset)
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
-_every_live = PerSearcher(_live_docnums)
+            return library.per_generation(searcher, self._name, lambda: self._compute(library, searcher))
