@@ -601,7 +601,7 @@ class Library:
         _, tree = self._read_request(request)
         searcher = self.searcher()
         template = self._template_docnums(searcher, request.boilerplate)
-        found = column_filtered(self.columns(searcher), self.matcher(searcher, Compiler(searcher)).docarray(tree),
+        found = column_filtered(self.columns(searcher), self.matcher(searcher).docarray(tree),
                                  request.column_filters())
         return Matching(searcher, tree, _restricted_array(found, request.boilerplate, template).tolist(),
                         self.stored_fields(searcher))
@@ -729,11 +729,9 @@ class Library:
         doc_ids = columns["doc_id"]
         values = self._sort_values(searcher, sort)
         # Each report's first paragraph in result order (ties: reading order) is its best ...
-        keys = _sort_keys(docnums, scores, values, sort)
-        ranked = docnums[np.lexsort([docnums] + keys)]
-        codes, first = np.unique(doc_ids.codes[ranked], return_index=True)
-        best_docs = ranked[first]
-        best_scores = scores[np.searchsorted(docnums, best_docs)]
+        ranked = np.lexsort([docnums] + _sort_keys(docnums, scores, values, sort))
+        codes, first = np.unique(doc_ids.codes[docnums[ranked]], return_index=True)
+        best_docs, best_scores = docnums[ranked[first]], scores[ranked[first]]
         # ... and the reports go in the order of their best paragraphs, ties by doc_id.
         order = np.lexsort([self._report_ranks(searcher)[codes]] + _sort_keys(best_docs, best_scores, values, sort))
         matches = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values))
