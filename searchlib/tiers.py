@@ -30,9 +30,10 @@ from whoosh import query as wq
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.concepts import Concept, Plan, plan
-from searchlib.engine import Matcher, has_sentence_clause, query_words
+from searchlib.engine import Matcher, has_sentence_clause
 from searchlib.postings import Unsupported
 from searchlib.query import And, Exact, Node, Words
+from searchlib.rules import query_words
 
 # What a paragraph found at a level is worth, against the typed level.
 LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3}
