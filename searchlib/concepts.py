@@ -5,7 +5,7 @@ A query's concepts are what the researcher typed between spaces and operators:
 segmenter cuts it. Each concept can be found at levels, strongest first:
 
 ``typed``
-    the concept under the strict rule of :mod:`searchlib.engine` (its words in
+    the concept under the strict rule of :mod:`searchlib.rules` (its words in
     one paragraph, each as a word or as characters side by side);
 ``parts``
     all its parts, in one paragraph: the longest dictionary words inside each
@@ -33,8 +33,8 @@ from pathlib import Path
 
 from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
-from searchlib.engine import components, query_words
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.rules import components, plan_run
 
 THESAURUS = DATA_DIR / "thesaurus.txt"
 GLOSSARY_EN = DATA_DIR / "glossary_en.txt"
@@ -133,13 +133,14 @@ def _required(concept: Concept) -> Concept:
 def concept_of(node: Node, expand: bool = True) -> Concept:
     required = isinstance(node, Words) and node.required
     if isinstance(node, Words):
-        typed = normalize(node.text).strip()
+        run = plan_run(node)
+        typed = run.literal
         if not expand:
             return Concept(typed, node, required=required)
         english = glossary().get(typed.lower())
         if english:
             return Concept(typed, node, synonyms=_with_synonyms(english), required=required)
-        words = query_words(node.text)
+        words = list(run.word_texts)
         parts = _parts(words)
         pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts, *_sub_words(words),
                                                   *_inner_entries(typed)])
@@ -150,7 +151,7 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         return Concept(typed, node, parts=parts if parts != tuple(words) else (), synonyms=synonyms,
                        pieces=pieces, required=required)
     if isinstance(node, Exact):
-        return Concept(f'"{normalize(node.text).strip()}"', node)
+        return Concept(f'"{plan_run(node).literal}"', node)
     from searchlib.search import understood  # the one way a clause is spelled out
     return Concept(understood(node), node)
 

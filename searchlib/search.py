@@ -64,7 +64,7 @@ import numpy as np
 
 from searchlib import reuse
 from searchlib.analysis import normalize, word_ends
-from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, query_words
+from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher
 from searchlib.facetstore import load_facets, storage_folder
 from searchlib.fieldstore import SegmentFields
 from searchlib.textstore import Texts
@@ -75,6 +75,7 @@ from searchlib.postings import SCORE_DECIMALS, FastPath, rounded
 from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
+from searchlib.rules import plan_run
 
 FACETS = ("report_year", "province", "city", "county", "level", "body", "section_kind", "genre", "publisher",
           "publish_year")
@@ -254,9 +255,10 @@ def understood(node: Node | None) -> str:
     if node is None:
         return ""
     if isinstance(node, Words):
-        return ("+" if node.required else "") + (" ".join(query_words(node.text)) or normalize(node.text))
+        run = plan_run(node)
+        return ("+" if node.required else "") + (" ".join(run.word_texts) or run.normalized)
     if isinstance(node, Exact):
-        return f'"{normalize(node.text)}"'
+        return f'"{plan_run(node).normalized}"'
     if isinstance(node, Filter):
         return f"{node.field}:{node.value}"
     if isinstance(node, And):

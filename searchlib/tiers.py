@@ -30,9 +30,10 @@ from whoosh import query as wq
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.concepts import Concept, Plan, plan
-from searchlib.engine import Matcher, query_words
+from searchlib.engine import Matcher
 from searchlib.postings import rounded
 from searchlib.query import And, Exact, Node, Words
+from searchlib.rules import query_words
 
 # What a paragraph found at a level is worth, against the typed level.
 LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3}
@@ -45,6 +46,8 @@ PIECE_MAX_REPORT_SHARE = 0.5
 # The parts level finds a concept's parts close together, in order: at most this many characters between
 # one part and the next (法治宣传和教育 for 法治宣传教育; not 乡镇 … 清单 three sentences apart).
 PARTS_MAX_GAP = 6
+# At most this many paragraph texts are read per concept level to check closeness (see _parts_close).
+MAX_CLOSENESS_CHECKS = 4000
 TIERS = (1, 2, 3)
 TIER_LABELS = {1: "同段含全部检索词", 2: "同篇含全部检索词", 3: "部分匹配"}
 
@@ -157,7 +160,9 @@ class TierRanker:
         found = self.matcher.scored(wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
         return found.docs, found.scores
 
-    def find(self, concept: Concept, allowed: np.ndarray | None) -> Found:
+    def find(self, concept: Concept, allowed: np.ndarray | None, settled: np.ndarray | None = None) -> Found:
+        """Where ``concept`` is found; ``settled``: by report code, the reports whose tier is already known
+        (tier 1), where its closeness is taken on trust."""
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         levels: dict[str, int] = {}
         for level, node in concept.level_nodes().items():
@@ -165,7 +170,7 @@ class TierRanker:
             docs, scores = _within(*found_here, allowed)
             spread = _spread_words(concept) if level == "typed" else concept.parts if level == "parts" else ()
             if len(spread) > 1:
-                docs, scores = self._parts_close(spread, docs, scores)
+                docs, scores = self._parts_close(spread, docs, scores, settled)
             levels[level] = len(docs)
             parts.append((docs, scores * LEVEL_WEIGHTS[level]))
         # Headings and titles are text of their section and report here (the typed level only ranks by them).
@@ -186,15 +191,34 @@ class TierRanker:
             levels["piece"] = len(found.piece_docs)
         return found
 
-    def _parts_close(self, parts: tuple[str, ...], docs: np.ndarray,
-                     scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _parts_close(self, parts: tuple[str, ...], docs: np.ndarray, scores: np.ndarray,
+                     settled: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The paragraphs where the parts stand close together, in order (see PARTS_MAX_GAP), read from
-        their normalized texts: the parts in one paragraph anywhere are a different topic as often as not."""
+        their normalized texts: the parts in one paragraph anywhere are a different topic as often as not.
+
+        Reading texts costs ~5 µs a paragraph, so only what can change a report's tier is read: paragraphs
+        of ``settled`` reports are kept unread; elsewhere the best-scored paragraphs first, a report's
+        others skipped once one holds the parts close, at most MAX_CLOSENESS_CHECKS in all (a report
+        still unread then is not found at this level)."""
         if not len(docs):
             return docs, scores
         near = _parts_pattern(parts)
-        keep = np.fromiter((near.search(self.matcher.texts.get(d)) is not None for d in docs.tolist()),
-                           dtype=bool, count=len(docs))
+        reports = self.report_of[docs]
+        keep = settled[reports] if settled is not None else np.zeros(len(docs), dtype=bool)
+        done = np.zeros(self.report_count, dtype=bool)
+        checks = 0
+        texts = self.matcher.texts
+        order = np.argsort(-scores, kind="stable")
+        for i in order[~keep[order]].tolist():
+            code = reports[i]
+            if done[code]:
+                continue
+            if checks >= MAX_CLOSENESS_CHECKS:
+                break
+            checks += 1
+            if near.search(texts.get(int(docs[i]))) is not None:
+                keep[i] = True
+                done[code] = True
         return docs[keep], scores[keep]
 
     def _covered(self, piece_parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -227,7 +251,9 @@ class TierRanker:
         n = self.report_count
         tier = np.zeros(n, dtype=np.int8)
         tier[self.report_of[strict_docs]] = 1
-        found = [self.find(c, allowed) for c in the_plan.concepts] if expand else []
+        settled = np.zeros(n, dtype=bool)
+        settled[self.report_of[strict_docs]] = True
+        found = [self.find(c, allowed, settled) for c in the_plan.concepts] if expand else []
         concepts_in = np.zeros(n, dtype=np.int32)
         pieces_in = np.zeros(n, dtype=np.int32)
         score = np.zeros(n)
