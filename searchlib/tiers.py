@@ -350,14 +350,14 @@ class TierRanker:
         strict_here = strict_docs[keep]
         # A paragraph that matches the query strictly shows its relevance score, as in every other view.
         strict_scores = self.matcher.scores_for(tree, strict_here)
-        for j, d in enumerate(strict_here.tolist()):
+        for d, score in zip(strict_here.tolist(), strict_scores.tolist()):
             row = rows.setdefault(d, [0, 0, 0.0])
             row[0] = 1
-            row[2] = float(strict_scores[j])
+            row[2] = score
+        compared = rounded(np.fromiter((row[2] for row in rows.values()), dtype=np.float64, count=len(rows))).tolist()
         by_report: dict[int, list[tuple[tuple, int, float]]] = {}
-        for d, (strict, count, s) in rows.items():
-            key = (-strict, -count, -float(rounded(s)), d)
-            by_report.setdefault(int(self.report_of[d]), []).append((key, d, s))
+        for (d, (strict, count, s)), r in zip(rows.items(), compared):
+            by_report.setdefault(int(self.report_of[d]), []).append(((-strict, -count, -r, d), d, s))
         out: dict[int, list[tuple[int, float]]] = {}
         for code in codes:
             ranked = sorted(by_report.get(code, []))[:per_report]
