@@ -496,7 +496,7 @@ def _written(node: Node) -> str:
         return f'{node.field}:"{node.value}"' if _NEEDS_QUOTES.search(node.value) else f"{node.field}:{node.value}"
     if isinstance(node, Not):
         child = node.child
-        if isinstance(child, (Words, Exact)):
+        if isinstance(child, Exact) or (isinstance(child, Words) and not child.required):
             return "-" + _written(child)
         return f"-({_written(child)})"
     if isinstance(node, And):

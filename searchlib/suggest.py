@@ -27,6 +27,7 @@ wider or narrower than the query (a superset or a subset of its matches), so
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import asdict, dataclass, replace
 
@@ -70,14 +71,23 @@ class Suggestion:
         """One line for the command line: the query to run (same options), why, and what it finds."""
         why = {"drop": f"without {self.dropped}", "same_report": "all in one report, not one paragraph",
                "words": "as words, not an exact string", "exact": "as an exact string"}[self.kind]
+        reports, paragraphs = _counted(self.reports, "report"), _counted(self.paragraphs, "paragraph")
         if self.view == "tiers":
-            every = "every other word" if self.kind == "drop" else "every word"
-            count = f"{self.reports} reports with {every}, {self.paragraphs} paragraphs"
+            count = f"{reports} with {'every other word' if self.kind == 'drop' else 'every word'}, {paragraphs}"
         elif self.view == "reports":
-            count = f"{self.reports} reports, {self.paragraphs} paragraphs"
+            count = f"{reports}, {paragraphs}"
         else:
-            count = f"{self.paragraphs} paragraphs in {self.reports} reports"
-        return f"try {shlex.quote(self.q)} ({why}): {count}"
+            count = f"{paragraphs} in {reports}"
+        # Quoted for the shell only when it needs it (shlex quotes every Chinese character).
+        shown = shlex.quote(self.q) if SHELL_SPECIAL.search(self.q) else self.q
+        return f"try {shown} ({why}): {count}"
+
+
+SHELL_SPECIAL = re.compile(r"""[\s"'()|&;<>$`\\*?!#~\[\]{}]""")
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 VIEWS = ("tiers", "reports", "paragraphs")

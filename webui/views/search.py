@@ -116,18 +116,16 @@ def api_search():
     data = present.search_json(results, library().reuse_store(), current_app.config["REUSE_HIT_LIMIT"])
     pages = page_count(results, state)
     data["page"], data["pages"] = state.page, pages
-    # What the page offers when it finds little (searchlib.suggest), each with its page and its JSON.
-    data["suggestions"] = [{**{k: v for k, v in item.items() if k != "args"},
-                            "links": {"html": url_for("search.search_page", **item["args"]),
-                                      "json": url_for("search.api_search", **item["args"])}}
-                           for item in present.suggestion_items(suggest(library(), state.search_request(), results),
-                                                                state)]
+    suggestions = suggest(library(), state.search_request(), results)
+    data["suggestions"] = [s.to_json() for s in suggestions]   # the CLI's shape
     data["links"] = {
         "html": url_for("search.search_page", **state.args(page=state.page)),
         "next": url_for("search.api_search", **state.args(page=state.page + 1)) if state.page < pages else None,
         "csv": url_for("search.export_csv", **_export_args(state)),
         "kwic": url_for("research.kwic_page", **state.same_query()),
         "stats": url_for("research.stats_page", **state.same_query()),
+        # each suggestion's page, in the order of data["suggestions"] (every filter and choice kept)
+        "suggestions": [url_for("search.search_page", **state.args(q=s.q)) for s in suggestions],
     }
     return jsonify(data)
 
