@@ -188,3 +188,55 @@ def test_the_cli_json_carries_them(index_dir, capsys):
     data = json.loads(capsys.readouterr().out)
     assert [(s["kind"], s["q"], s["reports"], s["paragraphs"]) for s in data["suggestions"]] == \
         [("words", "复议的纠错", 1, 1)]
+
+
+# --- the web page and its JSON twin ---------------------------------------------------------------
+
+def offered_links(dom) -> list[dict]:
+    return [{"href": a.attributes["href"], "q": a.text(), "reports": int(a.attributes["data-reports"]),
+             "paragraphs": int(a.attributes["data-paragraphs"]), "line": a.parent.text(),
+             "kind": a.parent.attributes["data-suggestion-kind"]} for a in dom.css("[data-suggestion]")]
+
+
+def test_an_empty_page_offers_dropping_the_word_found_nowhere_and_keeps_every_filter(page):
+    _, dom = page(f"/search?q=法律顾问+{NOWHERE}&group=paragraph&year=2021&sort=newest")
+    assert dom.css_first(".empty") is not None
+    [link] = offered_links(dom)
+    assert link["kind"] == "drop" and link["q"] == "法律顾问"
+    assert link["line"].startswith(f"去掉“{NOWHERE}”：")
+    assert f"{link['paragraphs']} 段（{link['reports']} 份报告）" in link["line"]
+    assert all(f"{k}={v}" in link["href"] for k, v in (("year", "2021"), ("sort", "newest"), ("group", "paragraph")))
+    _, followed = page(link["href"])
+    assert followed.css_first("[data-total]").text() == str(link["paragraphs"]) != "0"
+    assert followed.css_first("input[name=year]").attributes["value"] == "2021"
+
+
+def test_a_tiered_page_with_few_full_matches_offers_them_above_its_results(page, library):
+    _, dom = page("/search?q=法律顾问+枫桥经验")
+    assert dom.css_first(".empty") is None and dom.css("li.group"), "partial matches are listed"
+    box = dom.css_first("[data-suggestions]")
+    assert box is not None and "含全部检索词的报告较少" in box.text()
+    links = offered_links(dom)
+    assert [link["kind"] for link in links] == ["drop", "drop"]
+    for link in links:
+        assert f"{link['reports']} 份报告含其余检索词" in link["line"]
+        _, followed = page(link["href"])
+        tiers = library.search(SearchRequest(q=link["q"], group=True, limit=0)).tiers
+        assert link["reports"] == tiers[1] + tiers[2] > 2
+        assert followed.css_first("[data-tiers]").text().startswith(f"{tiers[1]} 份报告同段含全部检索词")
+
+
+def test_a_page_that_finds_enough_offers_nothing(page):
+    _, dom = page("/search?q=行政复议+纠错")
+    assert dom.css("[data-suggestion]") == [] and dom.css_first("[data-suggestions]") is None
+
+
+def test_the_json_twin_carries_the_suggestions_and_their_pages(client):
+    data = client.get(f"/api/search?q=法律顾问+{NOWHERE}&mode=strict&province=山东").get_json()
+    assert [(s["kind"], s["q"], s["dropped"]) for s in data["suggestions"]] == [("drop", "法律顾问", NOWHERE)]
+    [href] = data["links"]["suggestions"]
+    assert "province=" in href and "mode=strict" in href
+    followed = client.get(href.replace("/search?", "/api/search?", 1)).get_json()
+    assert (followed["total_reports"], followed["total"]) == (data["suggestions"][0]["reports"],
+                                                            data["suggestions"][0]["paragraphs"])
+    assert followed["filters"] == {"province": "山东"} and followed["total"] > 0
