@@ -31,7 +31,7 @@ import re
 import shlex
 from dataclasses import asdict, dataclass, replace
 
-from searchlib.query import And, Exact, Node, Not, Filter, SameReport, Words, parse, query_text
+from searchlib.query import And, Exact, Filter, Node, Not, SameReport, Words, parse, query_text
 from searchlib.search import Library, QueryError, Results, SearchRequest
 
 # The tiered view "finds little" below this many reports holding every concept (tiers 1 and 2): its third
@@ -41,6 +41,10 @@ from searchlib.search import Library, QueryError, Results, SearchRequest
 FEW_REPORTS = 3
 # At most this many variant searches per request (each with limit=0): bounded cost on a big index.
 MAX_VARIANT_SEARCHES = 6
+# The three views a request can ask for, each counted its own way (see found).
+VIEWS = ("tiers", "reports", "paragraphs")
+# Characters that make a query need quoting on a shell command line.
+SHELL_SPECIAL = re.compile(r"""[\s"'()|&;<>$`\\*?!#~\[\]{}]""")
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,9 @@ class Variant:
 
 @dataclass(frozen=True)
 class Suggestion:
-    kind: str
+    """A variant worth trying, with what it finds under the request it was counted in."""
+
+    kind: str            # as Variant
     q: str
     dropped: str
     view: str            # "tiers" | "reports" | "paragraphs": the view it was counted in (see VIEWS)
@@ -83,14 +89,8 @@ class Suggestion:
         return f"try {shown} ({why}): {count}"
 
 
-SHELL_SPECIAL = re.compile(r"""[\s"'()|&;<>$`\\*?!#~\[\]{}]""")
-
-
 def _counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-VIEWS = ("tiers", "reports", "paragraphs")
 
 
 def view_of(results: Results) -> str:

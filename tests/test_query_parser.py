@@ -132,7 +132,8 @@ def test_a_tree_is_written_back_with_the_brackets_its_reading_needs():
     for q, written in [("行政复议 纠错", "行政复议 纠错"), ("(a /s b) OR c", "a /s b OR c"),
                        ("(复议 | 诉讼) /s 纠错", "(复议 OR 诉讼) /s 纠错"), ("a /d b 年份:2021", "(a /d b) year:2021"),
                        ('+纠错 "出庭应诉率" -(诉讼 | 应诉)', '+纠错 "出庭应诉率" -(诉讼 OR 应诉)'),
-                       ("(a b) /s c", "(a b) /s c"), ("层级:乡镇|县级 标题:\"法治 政府\" a", 'level:township|county title:"法治 政府" a')]:
+                       ("(a b) /s c", "(a b) /s c"),
+                       ('层级:乡镇|县级 标题:"法治 政府" a', 'level:township|county title:"法治 政府" a')]:
         assert query_text(tree(q)) == written, q
         assert tree(written) == tree(q)
 
