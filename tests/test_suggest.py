@@ -240,3 +240,10 @@ def test_the_json_twin_carries_the_suggestions_and_their_pages(client):
     assert (followed["total_reports"], followed["total"]) == (data["suggestions"][0]["reports"],
                                                             data["suggestions"][0]["paragraphs"])
     assert followed["filters"] == {"province": "山东"} and followed["total"] > 0
+
+
+def test_a_run_the_segmenter_cuts_across_is_offered_as_an_exact_string(library, reports):
+    # 法治政 is no word run: the words 法治 + 政 find nothing, the characters are in every 法治政府.
+    offered = suggest(library, SearchRequest(q="法治政", group=False))
+    assert [(s.kind, s.q) for s in offered] == [("exact", '"法治政"')]
+    assert offered[0].paragraphs == sum("法治政" in text for _, text in texts(reports)) > 0
