@@ -96,6 +96,20 @@ def test_typed_filters_nots_and_quotes_stay_in_every_variant(library):
         'year:2021 level:county "法律顾问" -复议', "year:2021 level:county 枫桥经验 -复议"]
 
 
+def test_a_same_report_clause_loses_only_the_member_dropped():
+    assert [(v.kind, v.q, v.dropped) for v in variants("(复议 /d 诉讼) 纠错 -撤销 年份:2021")] == [
+        ("same_report", "(复议 /d 诉讼 /d 纠错) -撤销 year:2021", ""),
+        ("drop", "(复议 /d 诉讼) -撤销 year:2021", "纠错"),
+        ("drop", "复议 纠错 -撤销 year:2021", "诉讼"),
+        ("drop", "诉讼 纠错 -撤销 year:2021", "复议")]
+
+
+def test_a_quoted_phrase_is_unquoted_as_its_words_and_a_lone_word_quoted():
+    assert [(v.kind, v.q) for v in variants('"出庭 应诉" 纠错')][0] == ("words", "出庭 应诉 纠错")
+    assert [(v.kind, v.q) for v in variants("法治政 -诉讼")] == [("exact", '"法治政" -诉讼')]
+    assert variants("+法治政") == [] and variants("year:2021") == [] and variants('"a') == []
+
+
 def test_the_boilerplate_choice_is_counted_in_every_suggestion(reuse_library):
     # 行政复议 is in no template paragraph of the reuse corpus: with 只看模板段落 nothing is worth offering,
     # although 行政复议 alone finds paragraphs when the choice is not kept.
