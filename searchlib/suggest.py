@@ -9,6 +9,8 @@ view (reports in tiers, strict reports, paragraphs) and the sort. The kinds:
     every quoted concept unquoted (``"复议的纠错"`` -> ``复议的纠错``): the
     words may stand apart, and in the tiered view their parts and thesaurus
     entries count;
+``same_paragraph``
+    every 同句 clause loosened to one paragraph (``a /s b`` -> ``a b``);
 ``same_report``
     ``a b`` -> ``a /d b``: every concept in one report, not one paragraph
     (strict and paragraph views only: the tiered view already lists those
@@ -21,9 +23,9 @@ view (reports in tiers, strict reports, paragraphs) and the sort. The kinds:
 
 A variant is offered only if it finds more than the current query, counted the
 way the view counts (:func:`found`): a variant that finds nothing, or no more
-than what is already on the page, is a dead end. Every variant here is either
-wider or narrower than the query (a superset or a subset of its matches), so
-"no more" also rules out "exactly the same".
+than what is already on the page (exactly the same, or a part of it), is a dead
+end. At most ``MAX_VARIANT_SEARCHES`` variants are counted, each a search with
+``limit=0``.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ import re
 import shlex
 from dataclasses import asdict, dataclass, replace
 
-from searchlib.query import And, Exact, Filter, Node, Not, SameReport, Words, parse, query_text
+from searchlib.query import And, Exact, Filter, Node, Not, SameReport, SameSentence, Words, parse, query_text
 from searchlib.search import Library, QueryError, Results, SearchRequest
 
 # The tiered view "finds little" below this many reports holding every concept (tiers 1 and 2): its third
@@ -49,7 +51,7 @@ SHELL_SPECIAL = re.compile(r"""[\s"'()|&;<>$`\\*?!#~\[\]{}]""")
 
 @dataclass(frozen=True)
 class Variant:
-    kind: str            # "words" | "same_report" | "exact" | "drop"
+    kind: str            # one of KIND_ORDER
     q: str               # the query to run instead (the request's other parameters unchanged)
     dropped: str = ""    # for "drop": the concept left out, as it is written in a query
 
@@ -76,6 +78,7 @@ class Suggestion:
     def line(self) -> str:
         """One line for the command line: the query to run (same options), why, and what it finds."""
         why = {"drop": f"without {self.dropped}", "same_report": "all in one report, not one paragraph",
+               "same_paragraph": "in one paragraph, not one sentence",
                "words": "as words, not an exact string", "exact": "as an exact string"}[self.kind]
         reports, paragraphs = _counted(self.reports, "report"), _counted(self.paragraphs, "paragraph")
         if self.view == "tiers":
@@ -133,11 +136,11 @@ def suggest(library: Library, request: SearchRequest, results: Results | None = 
 
 
 # Variants that keep every concept come first: they keep the whole question and lift only a condition
-# (exactness, one paragraph) the researcher may not have meant. Dropping a concept changes the question, so
+# (exactness, one sentence, one paragraph) the researcher may not have meant. Dropping a concept changes the question, so
 # those follow, the fewest results first: a variant that drops a common word keeps the rare, telling ones
 # and finds a few reports close to what was asked, while dropping the rare word leaves the common ones,
 # which find many reports about something broader. More results is not better here.
-KIND_ORDER = ("words", "same_report", "exact", "drop")
+KIND_ORDER = ("words", "same_paragraph", "same_report", "exact", "drop")
 
 
 def ordered(suggestions: list[Suggestion]) -> list[Suggestion]:
@@ -164,6 +167,9 @@ def variants(q: str, same_report: bool = True) -> list[Variant]:
     unquoted = {i: w for i, u in enumerate(units) if (w := _unquoted(u)) is not None}
     if unquoted:
         add("words", _rebuilt(top, unquoted))
+    loosened = {i: And(u.children) for i, u in enumerate(units) if isinstance(u, SameSentence)}
+    if loosened:
+        add("same_paragraph", _rebuilt(top, loosened))
     positive = [n for n in top if not isinstance(n, (Filter, Not))]
     if same_report and len(units) > 1 and not (len(positive) == 1 and isinstance(positive[0], SameReport)):
         add("same_report", _joined([SameReport(tuple(units)), *restrictions]))

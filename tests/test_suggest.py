@@ -53,6 +53,7 @@ CASES = [
     ('"复议的纠错"', {}),
     (f"+{NOWHERE} 法律顾问 枫桥经验", {"level": "county"}),
     ("法律顾问 /d 枫桥经验 行政复议", {}),
+    ("出庭应诉 /s 执法 -量子纠缠", {}),
 ]
 
 
@@ -74,7 +75,7 @@ def test_a_request_with_a_suggestion_for_every_case_is_in_the_test(library):
     assert len(offered) >= 12
     kinds = {s.kind for q, filters in CASES for view in VIEWS
              for s in suggest(library, SearchRequest(q=q, **filters, **VIEWS[view]))}
-    assert kinds == {"drop", "same_report", "words"}
+    assert kinds == {"drop", "same_report", "words", "same_paragraph"}
 
 
 def test_a_chosen_filter_is_counted_in_every_suggestion(library):
@@ -94,6 +95,12 @@ def test_typed_filters_nots_and_quotes_stay_in_every_variant(library):
         assert [n for n in children if isinstance(n, (Filter, Not))] == kept, variant
     assert [v.q for v in variants(q) if v.kind == "drop"] == [
         'year:2021 level:county "法律顾问" -复议', "year:2021 level:county 枫桥经验 -复议"]
+
+
+def test_a_same_sentence_clause_is_offered_loosened_to_one_paragraph(library, reports):
+    offered = suggest(library, SearchRequest(q="出庭应诉 /s 执法", group=False))
+    assert [(s.kind, s.q) for s in offered] == [("same_paragraph", "出庭应诉 执法")]
+    assert offered[0].paragraphs == sum("出庭应诉" in text and "执法" in text for _, text in texts(reports))
 
 
 def test_a_same_report_clause_loses_only_the_member_dropped():

@@ -227,6 +227,7 @@ def concept_notes(results, state: SearchState) -> list[dict]:
 
 
 SUGGESTION_LABELS = {"words": "按词检索，不要求原文连续出现", "same_report": "同篇即可，不要求同段",
+                     "same_paragraph": "同段即可，不要求同句",
                      "exact": "按原文字符串精确检索，不受分词影响"}
 
 
