@@ -136,10 +136,10 @@ def suggest(library: Library, request: SearchRequest, results: Results | None = 
 
 
 # Variants that keep every concept come first: they keep the whole question and lift only a condition
-# (exactness, one sentence, one paragraph) the researcher may not have meant. Dropping a concept changes the question, so
-# those follow, the fewest results first: a variant that drops a common word keeps the rare, telling ones
-# and finds a few reports close to what was asked, while dropping the rare word leaves the common ones,
-# which find many reports about something broader. More results is not better here.
+# (exactness, one sentence, one paragraph) the researcher may not have meant. Dropping a concept changes
+# the question, so those follow, the fewest results first: a variant that drops a common word keeps the
+# rare, telling ones and finds a few reports close to what was asked, while dropping the rare word leaves
+# the common ones, which find many reports about something broader. More results is not better here.
 KIND_ORDER = ("words", "same_paragraph", "same_report", "exact", "drop")
 
 
