@@ -848,10 +848,9 @@ class Library:
 class StoredFields:
     """A searcher's stored fields by document number, kept for its last few thousand documents.
 
-    Read from each segment's field files (:mod:`searchlib.fieldstore`, ~3 µs a document), or
-    straight from Whoosh's store in a segment without them: Whoosh's own path also finds the
-    segment, then copies every field through a schema check (~22 µs in all, at 100k paragraphs).
-    Kept because the hits shown are often the ones whose pids broke a tie a moment before.
+    Read from each segment's field files (:mod:`searchlib.fieldstore`, ~3 µs a document; Whoosh's
+    own path finds the segment, then copies every field through a schema check: ~22 µs in all,
+    at 100k paragraphs). Kept because the hits shown are often the ones whose pids broke a tie a moment before.
     """
 
     def __init__(self, searcher, texts: Texts) -> None:
@@ -861,7 +860,6 @@ class StoredFields:
         self._starts = [start for _, start in leaves]
         self._fields = [SegmentFields.open(storage_folder(reader.storage()), reader.segment())
                         for reader, _ in leaves]
-        self._stores = [getattr(reader, "_perdoc", None) for reader, _ in leaves]
         self._kept: dict[int, tuple[dict, bool, bytes | None]] = {}
 
     def __getitem__(self, docnum: int) -> dict:
@@ -891,21 +889,11 @@ class StoredFields:
 
     def _read(self, docnum: int) -> tuple[dict, bool, bytes | None]:
         segment = bisect_right(self._starts, docnum) - 1
-        if segment < 0:
-            return self.searcher.stored_fields(docnum), False, None
-        local = docnum - self._starts[segment]
-        fields = self._fields[segment]
-        if fields is not None:
-            return fields.get(local)
-        store = self._stores[segment]
-        if store is None:
-            return self.searcher.stored_fields(docnum), False, None
-        return store.stored_fields(local) or {}, False, None
+        return self._fields[segment].get(docnum - self._starts[segment])
 
     def close(self) -> None:
         for fields in self._fields:
-            if fields is not None:
-                fields.close()
+            fields.close()
 
 
 def _checked_page(request: SearchRequest) -> tuple[int, int]:
