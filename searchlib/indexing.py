@@ -184,7 +184,7 @@ def resolve_index_dir(index_dir: Path | str) -> Path:
     current = root / CURRENT
     if current.exists():
         return current.resolve()
-    if whoosh_index.exists_in(str(root)):
+    if storage.holds_index(root):  # a generation itself (or an index written before generations)
         return root
     raise IndexMissing(f"no index at {root}: build one with `searchlib index` (or set --index / $SEARCHLIB_INDEX)")
 
@@ -244,11 +244,8 @@ def _clone_generation(root: Path, live: Path) -> Path:
 
 
 def _swap_current(root: Path, gen: Path) -> None:
-    tmp_link = root / f".{CURRENT}.{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    os.symlink(gen.name, tmp_link)
-    os.replace(tmp_link, root / CURRENT)  # atomic on POSIX
+    with storage.atomic_write(root / CURRENT) as tmp_link:  # a rename over the link: atomic on POSIX
+        os.symlink(gen.name, tmp_link)
 
 
 def _live_generation(root: Path) -> Path | None:

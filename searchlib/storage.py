@@ -225,6 +225,11 @@ def check_format(generation: Path | str, root: Path | str | None = None) -> None
                         f"({changed}): rebuild it with `{REBUILD_COMMAND}` (paragraph links may change once)")
 
 
+def holds_index(folder: Path | str) -> bool:
+    """Whether ``folder`` holds a Whoosh index (its table of contents), judged without reading it."""
+    return any(Path(folder).glob("_MAIN_*.toc"))
+
+
 def open_generation(generation: Path | str, root: Path | str | None = None):
     """The Whoosh index of ``generation``, once its format is checked (before Whoosh unpickles its schema)."""
     check_format(generation, root)

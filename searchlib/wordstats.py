@@ -19,7 +19,6 @@ Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 from searchlib.analysis import _WORD_CHAR, is_word, main_words, normalize, word_ends
 from searchlib.population import PerSearcher, is_empty, matched_docnums
 from searchlib.query import QueryError, parse, positive_terms
+from searchlib.storage import atomic_write
 
 MAX_SPAN = 10
 DEFAULT_SPAN = 5
@@ -121,10 +121,8 @@ def pass_for_generation(gen_dir: Path | str) -> dict:
             vocab, ids, offsets = segment_tokens(texts, store, offset, leaf.doc_count_all())
             for path, write in zip(files, (lambda f: np.save(f, ids), lambda f: np.save(f, offsets),
                                            lambda f: f.write("\n".join(vocab).encode("utf-8")))):
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                with open(tmp, "wb") as f:
+                with atomic_write(path) as tmp, open(tmp, "wb") as f:
                     write(f)
-                os.replace(tmp, path)
             written += 1
     finally:
         library.close()
