@@ -64,6 +64,7 @@ from searchlib import reuse
 from searchlib.analysis import normalize, word_ends
 from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words
 from searchlib.facetstore import load_facets, storage_folder
+from searchlib.storage import segment_leaves
 from searchlib.fieldstore import SegmentFields
 from searchlib.textstore import Texts
 from searchlib.tiers import TierRanker
@@ -856,11 +857,11 @@ class StoredFields:
     def __init__(self, searcher, texts: Texts) -> None:
         self.searcher = searcher
         self._texts = texts
-        leaves = searcher.reader().leaf_readers()
+        leaves = segment_leaves(searcher)
         self._starts = [start for _, start in leaves]
         self._fields = [SegmentFields.open(storage_folder(reader.storage()), reader.segment())
                         for reader, _ in leaves]
-        self._kept: dict[int, tuple[dict, bool, bytes | None]] = {}
+        self._kept: dict[int, tuple[dict, bool, bytes]] = {}
 
     def __getitem__(self, docnum: int) -> dict:
         fields, normalized, _ = self._get(docnum)
@@ -874,12 +875,12 @@ class StoredFields:
         """Whether the document's text is already in normalized form (normalizing it changes nothing)."""
         return self._get(docnum)[1]
 
-    def packed_word_ends(self, docnum: int) -> bytes | None:
+    def packed_word_ends(self, docnum: int) -> bytes:
         """The segmenter's word ends in the normalized text, as the indexer packed them
-        (:func:`searchlib.analysis.packed_word_ends`); None when the index has none."""
+        (:func:`searchlib.analysis.packed_word_ends`)."""
         return self._get(docnum)[2]
 
-    def _get(self, docnum: int) -> tuple[dict, bool, bytes | None]:
+    def _get(self, docnum: int) -> tuple[dict, bool, bytes]:
         found = self._kept.get(docnum)
         if found is None:
             if len(self._kept) >= CACHE_STORED_DOCUMENTS:
@@ -887,7 +888,7 @@ class StoredFields:
             found = self._kept[docnum] = self._read(docnum)
         return found
 
-    def _read(self, docnum: int) -> tuple[dict, bool, bytes | None]:
+    def _read(self, docnum: int) -> tuple[dict, bool, bytes]:
         segment = bisect_right(self._starts, docnum) - 1
         return self._fields[segment].get(docnum - self._starts[segment])
 

@@ -247,6 +247,12 @@ def require(paths: Iterable[Path], what: str, segment) -> None:
                            f"({missing[0].name}): rebuild it with `{REBUILD_COMMAND}`")
 
 
+def segment_leaves(searcher) -> list[tuple[object, int]]:
+    """(segment reader, its first document number) for each segment of ``searcher``; an empty index
+    has none (Whoosh then gives one reader without a segment)."""
+    return [(leaf, offset) for leaf, offset in searcher.reader().leaf_readers() if leaf.segment() is not None]
+
+
 def storage_folder(storage) -> str:
     """The folder of a Whoosh storage (a compound segment's reader wraps it in an overlay, ``.b``)."""
     while not hasattr(storage, "folder"):

@@ -57,7 +57,7 @@ import numpy as np
 from pydivsufsort import divsufsort
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
-from searchlib.storage import atomic_write, require, storage_folder
+from searchlib.storage import atomic_write, require, segment_leaves, storage_folder
 
 TEXT_SUFFIX = ".text.bin"
 OFFSETS_SUFFIX = ".text.off.npy"
@@ -470,7 +470,7 @@ class Texts:
         self._mapped_lock = threading.Lock()
         self._starts: list[int] = []
         self._segments: list[_SegmentTexts] = []
-        for leaf, offset in searcher.reader().leaf_readers():
+        for leaf, offset in segment_leaves(searcher):
             segment = leaf.segment()
             files = text_files(storage_folder(leaf.storage()), segment)
             require(files[:3], "the text files", segment)

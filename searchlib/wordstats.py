@@ -79,7 +79,7 @@ def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.
     """(vocabulary, word ids, per-document offsets) of documents first .. first + count - 1.
 
     The words are the indexer's own cut (the word ends each paragraph's record keeps), so nothing
-    is segmented again; a paragraph without them (an older index) is segmented here.
+    is segmented again.
     """
     vocab: dict[str, int] = {}
     number = vocab.setdefault
@@ -87,12 +87,8 @@ def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.
     offsets = np.zeros(count + 1, dtype=np.int64)
     for local in range(count):
         norm = texts.get(first + local)
-        packed = store.packed_word_ends(first + local)
-        if packed is not None:
-            ends = word_ends(norm, packed).tolist()
-            words = [norm[a:b] for a, b in zip([0] + ends, ends)]
-        else:
-            words = [w for w, _, _ in main_words(norm)]
+        ends = word_ends(norm, store.packed_word_ends(first + local)).tolist()
+        words = [norm[a:b] for a, b in zip([0] + ends, ends)]
         for word in filter(_WORD_CHAR.search, words):
             ids.append(number(word, len(vocab)))
         offsets[local + 1] = len(ids)

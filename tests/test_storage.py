@@ -218,3 +218,16 @@ def test_only_the_storage_module_touches_whooshs_private_names():
                  if path.name != "storage.py" and (uses := private_whoosh_uses(path.read_text(encoding="utf-8"), private))}
     assert offenders == {}
     assert private_whoosh_uses((SEARCHLIB / "storage.py").read_text(encoding="utf-8"), private)  # they are here
+
+
+def test_an_index_without_reports_opens_and_finds_nothing(tmp_path):
+    # Whoosh gives an empty index one reader without a segment: no segment, no files to require.
+    from searchlib.search import SearchRequest
+
+    build_index([], tmp_path, rebuild=True, procs=1, reuse=False)
+    library = Library(tmp_path)
+    try:
+        assert library.search(SearchRequest(q="法治")).total == 0
+        assert library.stats() == {"paragraphs": 0, "reports": 0}
+    finally:
+        library.close()
