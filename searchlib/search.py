@@ -305,6 +305,11 @@ class _Generation:
         self.closed = False
         self.kept: dict[str, object] = {}  # what the library built on this searcher (facet columns, texts …)
         self._resources: list = []  # what of it has files open: closed with the searcher
+        # The segments' own files are opened now, with the searcher: the next index job deletes this
+        # generation's folder, and a request holding it across that swap keeps only what is open.
+        texts = self.kept["texts"] = Texts(self.searcher)
+        self.kept["stored_fields"] = StoredFields(self.searcher, texts)
+        self._resources += [texts, self.kept["stored_fields"]]
 
     def adopt(self, resource) -> None:
         self._resources.append(resource)

@@ -99,8 +99,8 @@ def write_segment_texts(folder: Path | str, segment, rows: list[dict]) -> None:
         top = suffix_array_top(blob, suffixes)
         files += [(paragraphs_path, lambda h: np.save(h, paragraphs)), (top_path, lambda h: np.save(h, top)),
                   (suffixes_path, lambda h: np.save(h, suffixes))]
-    # The optional files come last: a reader takes the text files as present when the first two are,
-    # and the suffix array when it is there (its paragraphs and top are written before it).
+    # The optional files come last: a reader requires the first three, and takes the suffix array
+    # when it is there (its paragraphs and top are written before it).
     for path, write in files:
         with atomic_write(path) as tmp, open(tmp, "wb") as handle:
             write(handle)
