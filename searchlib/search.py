@@ -309,6 +309,7 @@ class _Generation:
         # generation's folder, and a request holding it across that swap keeps only what is open.
         texts = self.kept["texts"] = Texts(self.searcher)
         self.kept["stored_fields"] = StoredFields(self.searcher, texts)
+        self.kept["columns"] = _facet_columns(self.searcher)
         self._resources += [texts, self.kept["stored_fields"]]
 
     def adopt(self, resource) -> None:

@@ -64,6 +64,7 @@ import pytest  # noqa: E402
 
 from searchlib import storage  # noqa: E402
 from searchlib.indexing import IndexError_, IndexOutdated, build_index, delete_reports  # noqa: E402
+from searchlib.analysis import normalize  # noqa: E402
 from searchlib.search import Library  # noqa: E402
 
 REBUILD = "`searchlib index --rebuild PATH...`"
@@ -229,5 +230,26 @@ def test_an_index_without_reports_opens_and_finds_nothing(tmp_path):
     try:
         assert library.search(SearchRequest(q="法治")).total == 0
         assert library.stats() == {"paragraphs": 0, "reports": 0}
+    finally:
+        library.close()
+
+
+def test_a_generation_held_across_a_swap_reads_its_texts_fields_and_facets_after_its_folder_is_gone(tmp_path,
+                                                                                                    corpus_dir):
+    # Its segments' own files were opened with its searcher. (Whoosh's searcher keeps its own open.)
+    files = sorted(corpus_dir.iterdir())
+    build_index(files[:-1], tmp_path, rebuild=True, procs=1, reuse=False)
+    library = Library(tmp_path)
+    try:
+        with library.pinned() as searcher:
+            held = resolve_index_dir(tmp_path)
+            build_index(files[-1:], tmp_path, procs=1, reuse=False)   # swaps, and removes the held folder
+            assert not held.exists()
+            last = searcher.doc_count_all() - 1
+            stored = searcher.stored_fields(last)
+            assert library.texts(searcher).get(last) == normalize(stored["text"])
+            assert library.stored_fields(searcher)[last]["pid"] == stored["pid"]
+            province = library.columns(searcher)["province"]
+            assert province.values[province.codes[last]] == stored.get("province")
     finally:
         library.close()
