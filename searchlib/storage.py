@@ -39,6 +39,8 @@ What of Whoosh's private surface remains, all of it here (whoosh3 == 3.54.0, pin
   ``_count`` / ``_dbfile`` / ``_basepos``: a segment's field lengths as one byte array.
 * ``BM25F._field_B``: a field's B.
 * ``CompoundStorage.open_file`` (replaced), ``BufferFile``'s attributes: :class:`MappedFile`.
+* Whoosh's file naming: a table of contents is ``_MAIN_<generation>.toc`` (:func:`holds_index`
+  asks whether a folder holds an index without reading it, so the format check comes first).
 
 Whoosh 3's codec seam (``WrappingCodec``) was weighed for the per-segment files: its
 field writer sees the postings as they stream, but our files are written from the

@@ -106,7 +106,8 @@ def test_the_web_app_says_it_on_a_page(index_dir, tmp_path):
     old = _copy_with_format(index_dir, tmp_path, "2\n")
     client = create_app({"INDEX_DIR": str(old), "TESTING": True}).test_client()
     page = client.get("/search?q=法治")
-    assert page.status_code == 503 and "searchlib index --rebuild" in page.get_data(as_text=True)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 503 and "索引需要重建" in body and "searchlib index --rebuild" in body
     api = client.get("/api/search?q=法治")
     assert api.status_code == 503 and "searchlib index --rebuild" in api.get_json()["error"]
 
