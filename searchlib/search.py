@@ -307,10 +307,13 @@ class _Generation:
         self._resources: list = []  # what of it has files open: closed with the searcher
         # The segments' own files are opened now, with the searcher: the next index job deletes this
         # generation's folder, and a request holding it across that swap keeps only what is open.
-        texts = self.kept["texts"] = Texts(self.searcher)
-        self.kept["stored_fields"] = StoredFields(self.searcher, texts)
-        self.kept["columns"] = _facet_columns(self.searcher)
-        self._resources += [texts, self.kept["stored_fields"]]
+        try:
+            self.adopt(texts := Texts(self.searcher))
+            self.adopt(stored := StoredFields(self.searcher, texts))
+            self.kept.update(texts=texts, stored_fields=stored, columns=_facet_columns(self.searcher))
+        except BaseException:  # (IndexDamaged: a segment lacks its files)
+            self.close()
+            raise
 
     def adopt(self, resource) -> None:
         self._resources.append(resource)

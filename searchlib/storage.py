@@ -49,12 +49,12 @@ swallow files written earlier), which is past what a codec is handed.
 """
 from __future__ import annotations
 
+import heapq
 import io
+import itertools
 import os
 import pickle
 import threading
-import heapq
-import itertools
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
