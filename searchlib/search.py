@@ -310,7 +310,8 @@ class _Generation:
         try:
             self.adopt(texts := Texts(self.searcher))
             self.adopt(stored := StoredFields(self.searcher, texts))
-            self.kept.update(texts=texts, stored_fields=stored, columns=_facet_columns(self.searcher))
+            self.adopt(shared := _open_reuse(live, self.searcher))
+            self.kept.update(texts=texts, stored_fields=stored, columns=_facet_columns(self.searcher), reuse=shared)
         except BaseException:  # (IndexDamaged: a segment lacks its files)
             self.close()
             raise
@@ -325,6 +326,14 @@ class _Generation:
             resource.close()
         self._resources.clear()
         self.kept.clear()
+
+
+def _open_reuse(live: Path, searcher) -> "_Reuse":
+    """The generation's text reuse store and its template paragraphs."""
+    store = reuse.open_store(live)
+    template = None if store is None else frozenset(
+        reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
+    return _Reuse(store, template)
 
 
 def _in_one_generation(method):
@@ -489,10 +498,7 @@ class Library:
     def _open_reuse(self, searcher) -> "_Reuse":
         with self._lock:
             live = next((g.live for g in self._generations if g.searcher is searcher), self.index_dir)
-        store = reuse.open_store(live)
-        template = None if store is None else frozenset(
-            reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
-        return _Reuse(store, template)
+        return _open_reuse(live, searcher)
 
     def _template_docnums(self, searcher, mode: str | None) -> frozenset[int] | None:
         """The template set a boilerplate filter needs; QueryError when it cannot be had."""

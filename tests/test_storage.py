@@ -238,6 +238,8 @@ def test_an_index_without_reports_opens_and_finds_nothing(tmp_path):
 def test_a_generation_held_across_a_swap_reads_its_texts_fields_and_facets_after_its_folder_is_gone(tmp_path,
                                                                                                     corpus_dir):
     # Its segments' own files were opened with its searcher. (Whoosh's searcher keeps its own open.)
+    from searchlib.search import SearchRequest
+
     files = sorted(corpus_dir.iterdir())
     build_index(files[:-1], tmp_path, rebuild=True, procs=1, reuse=False)
     library = Library(tmp_path)
@@ -252,5 +254,7 @@ def test_a_generation_held_across_a_swap_reads_its_texts_fields_and_facets_after
             assert library.stored_fields(searcher)[last]["pid"] == stored["pid"]
             province = library.columns(searcher)["province"]
             assert province.values[province.codes[last]] == stored.get("province")
+            found = library.search(SearchRequest(q="法治", limit=5))   # (its reuse data was looked for at open)
+            assert found.total and all(library.paragraph(hit.pid) for hit in found.hits)
     finally:
         library.close()
