@@ -16,6 +16,8 @@ from pathlib import Path
 
 from searchlib import __version__
 from searchlib.config import CORPUS_DIR, default_index_dir
+from searchlib import fields
+from searchlib.fields import FIELDS, FILTER_PARAMS
 from searchlib.serving import (SERVERS, THREADS_PER_WORKER, check_can_listen, default_server, default_workers,
                                run_gunicorn, run_waitress)
 
@@ -186,22 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- research tools (issue 7): concordance, distribution, text reuse ------------
 
-def _filter_args(parser: argparse.ArgumentParser) -> None:
-    """The filters every query command takes, with the same meaning as in the query (year: …)."""
-    parser.add_argument("--year", help="report year, or a range: 2019-2021")
-    parser.add_argument("--province", help="province (short names work: 四川)")
-    parser.add_argument("--city", help="city or prefecture")
-    parser.add_argument("--county", help="county or district")
-    parser.add_argument("--level", help="province | city | county | township (several with |)")
-    parser.add_argument("--body", help="government | department")
-    parser.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
-    parser.add_argument("--publisher", help="the publishing body, as the report names it (苏州市吴江区人民政府)")
-    parser.add_argument("--published", metavar="YEAR", help="publication year, or a range: 2021-2022")
+def _filter_args(parser: argparse.ArgumentParser, *, own: tuple[str, ...] = ()) -> None:
+    """The filters every query command takes (searchlib.fields: the web's URL parameters, the query's year: …).
+
+    ``own``: filters the command declares itself, with a meaning of its own (stats' --genre has "all").
+    """
+    for f in FIELDS:
+        if f.param in FILTER_PARAMS and f.param not in own:
+            parser.add_argument(f"--{f.param}", metavar=f.metavar, help=f.option_help)
 
 
 def _research_filters(args) -> dict[str, str]:
-    names = ("year", "province", "city", "county", "level", "body", "section", "publisher", "published")
-    return {n: getattr(args, n) for n in names if getattr(args, n)}
+    return {n: getattr(args, n) for n in FILTER_PARAMS if getattr(args, n, None)}
 
 
 def _add_research_commands(sub) -> None:
@@ -227,7 +225,7 @@ def _add_research_commands(sub) -> None:
                                    "10,000 characters. Cells with no reports are gaps. Up to four queries.")
     p.add_argument("queries", nargs="+", metavar="QUERY", help="one to four queries to compare")
     _index_arg(p)
-    _filter_args(p)
+    _filter_args(p, own=("genre",))
     p.add_argument("--by", default="year", choices=["year", "province", "city", "county"])
     p.add_argument("--genre", default=None, choices=["report", "other", "all"],
                    help="which files count: reports (the default; plans, notices and news are left out), "
@@ -329,7 +327,7 @@ def _add_research_commands(sub) -> None:
     p.add_argument("query", nargs="?", default="", metavar="QUERY", help="the target's query (default: none)")
     _index_arg(p)
     _filter_args(p)
-    for name in ("q", "year", "province", "city", "county", "level", "body", "section"):
+    for name in ("q",) + FILTER_PARAMS:
         p.add_argument(f"--ref-{name}", metavar=name.upper(), help=f"the reference's {name}")
     _word_list_args(p)
 
@@ -467,9 +465,7 @@ def cmd_search(args) -> int:
         raise CliError("--limit and --offset must not be negative")
     library = Library(args.index or default_index_dir())
     try:
-        request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
-                                county=args.county, level=args.level, body=args.body, section=args.section,
-                                publisher=args.publisher, published=args.published, sort=args.sort,
+        request = SearchRequest(q=args.query, **_research_filters(args), sort=args.sort,
                                 limit=args.limit, offset=args.offset,
                                 group=not args.paragraphs, mode="strict" if args.strict else "fuzzy",
                                 boilerplate=args.boilerplate)
@@ -618,7 +614,7 @@ def cmd_stats(args) -> int:
         raise CliError(f"compare at most {stats.MAX_QUERIES} queries")
     library = Library(args.index or default_index_dir())
     try:
-        filters = {**_research_filters(args), **({"genre": args.genre} if args.genre else {})}
+        filters = _research_filters(args)
         table = stats.distribution(library, args.queries, by=args.by, filters=filters)
     finally:
         library.close()
@@ -843,8 +839,7 @@ def cmd_keyness(args) -> int:
     from searchlib.search import SearchRequest
 
     target = SearchRequest(q=args.query, **_research_filters(args))
-    given = {name: getattr(args, f"ref_{name}") for name in ("q", "year", "province", "city", "county", "level",
-                                                              "body", "section") if getattr(args, f"ref_{name}")}
+    given = {name: getattr(args, f"ref_{name}") for name in ("q",) + FILTER_PARAMS if getattr(args, f"ref_{name}")}
     if not given and not (args.query or _research_filters(args)):
         raise CliError("say what to compare: a target (QUERY or filters) and/or a reference (--ref-*)")
     reference = SearchRequest(**given) if given else None
@@ -912,9 +907,7 @@ def _print_results(results) -> None:
           f"{first}-{results.offset + shown}, {results.took_ms:.0f} ms")
     matches = {g.best.pid: g.matches for g in results.groups or []}
     for i, hit in enumerate(results.hits, start=first):
-        place = " ".join(p for p in (hit.province, hit.city, hit.county, hit.township) if p) or "地区不详"
-        if hit.city == hit.province and hit.city:
-            place = " ".join(p for p in (hit.province, hit.county, hit.township) if p)
+        place = fields.place(hit) or "地区不详"
         year = hit.report_year or "年份不详"
         in_report = f" · {matches[hit.pid]} matching paragraphs" if hit.pid in matches else ""
         print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}{in_report}")
@@ -950,7 +943,7 @@ def _print_reports(results) -> None:
             tier = group.tier
             print(f"\n== tier {tier}: {TIER_LABELS[tier]}")
         hit = group.best
-        place = " ".join(dict.fromkeys(p for p in (hit.province, hit.city, hit.county, hit.township) if p)) or "地区不详"
+        place = fields.place(hit) or "地区不详"
         print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}"
               f" · {group.matches} matching paragraphs")
         for paragraph in group.paragraphs:

@@ -36,6 +36,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize, segment
+from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
 from searchlib.postings import FastPath, Unsupported
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
 from searchlib.textstore import Texts
@@ -52,11 +53,7 @@ COMPONENTS_BOOST = 0.3
 # Where a word in the title or the section heading lifts a paragraph's score.
 CONTEXT_BOOST = 1.0
 SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS)}]")
-PLACE_FIELDS = ("province", "city", "county", "township")
-# Filter field of the query language -> indexed field.
-FILTER_TO_FIELD = {"year": "report_year", "section": "section_kind", "province": "province", "city": "city",
-                   "county": "county", "township": "township", "level": "level", "body": "body",
-                   "genre": "genre", "title": "title"}
+# PLACE_FIELDS and FILTER_TO_FIELD (query-language filter -> indexed field): searchlib.fields.
 
 
 def query_words(text: str) -> list[str]:

@@ -11,6 +11,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from searchlib import fields
+
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -91,13 +93,9 @@ def report_row(group, report: dict, root_url: str = "") -> dict:
     """One exported report of grouped results: where it is from, how many of its paragraphs match,
     and its best paragraph (``report``: any stored paragraph of it, for fields a group lacks)."""
     best = group.best
-    place = []
-    for part in (group.province, group.city, group.county, group.township):
-        if part and part not in place:
-            place.append(part)
     return {
         "doc_id": group.doc_id, "title": group.title, "publisher": report.get("publisher"), "body": group.body,
-        "level": group.level, "place": " ".join(place), "province": group.province, "city": group.city,
+        "level": group.level, "place": fields.place(group), "province": group.province, "city": group.city,
         "county": group.county, "township": group.township, "report_year": group.report_year,
         "publish_date": best.publish_date, "url": absolute(root_url, f"/d/{group.doc_id}"),
         "tier": group.tier, "matches": group.matches, "best_permalink": absolute(root_url, best.url),

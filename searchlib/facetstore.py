@@ -30,8 +30,9 @@ from typing import Iterable
 
 import numpy as np
 
-FIELDS = ("report_year", "province", "city", "county", "township", "level", "body", "section_kind", "genre",
-          "doc_id", "publisher", "publish_date", "publish_year")
+from searchlib.fields import FACET_COLUMNS
+
+FIELDS = FACET_COLUMNS   # from searchlib.fields
 
 
 def field_value(row: dict, name: str):

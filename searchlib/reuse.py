@@ -35,6 +35,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from searchlib import fields
 from searchlib.analysis import normalize
 
 SHINGLE_CHARS = 5      # 5 characters: short enough to survive small edits, long enough not to match topic words
@@ -73,8 +74,7 @@ class ReportMeta:
 
     @property
     def locality(self) -> str:
-        parts = [self.province, self.city if self.city != self.province else None, self.county, self.township]
-        return "".join(p for p in parts if p)
+        return fields.place(self, sep="")
 
 
 @dataclass

@@ -62,8 +62,9 @@ from whoosh import query as wq
 
 from searchlib import reuse
 from searchlib.analysis import normalize, word_ends
-from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher, has_sentence_clause, query_words
+from searchlib.engine import Column, Compiler, Matcher, has_sentence_clause, query_words
 from searchlib.facetstore import load_facets, storage_folder
+from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, QUERY_FILTERS
 from searchlib.fieldstore import SegmentFields
 from searchlib.textstore import Texts
 from searchlib.tiers import TierRanker
@@ -74,10 +75,7 @@ from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
 
-FACETS = ("report_year", "province", "city", "county", "level", "body", "section_kind", "genre", "publisher",
-          "publish_year")
-# A facet shown only once its parent is chosen: field -> the filter that must be present.
-NESTED_FACETS = {"city": "province", "county": "city"}
+# FACETS (in the sidebar's order) and NESTED_FACETS (city once a province is chosen …): searchlib.fields.
 SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
 # "fuzzy": reports in tiers (the default for people); "strict": every concept in one paragraph, as typed.
 MODES = ("fuzzy", "strict")
@@ -88,10 +86,10 @@ BEST_PARAGRAPHS_PER_REPORT = 2
 STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
-PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
-# Filters on report fields the query language has no term for, applied to the matches by their
-# facet column (the same way for search, facets, concordance and distribution): request field -> column.
-COLUMN_FILTERS = {"publisher": "publisher", "published": "publish_year"}
+# Filters of a request: PARAM_FILTERS are terms of the query language (year:2021); COLUMN_FILTERS (publisher,
+# published) it has no term for, applied to the matches by their facet column (the same way for search,
+# facets, concordance and distribution). Both from searchlib.fields.
+PARAM_FILTERS = QUERY_FILTERS
 # Scores equal to this many decimals are ties (then the paragraph id decides).
 SCORE_DECIMALS = 6
 # Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).

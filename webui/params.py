@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from searchlib.fields import FILTER_PARAMS, PLACE_FIELDS
+from searchlib.kwic import MAX_WIDTH as KWIC_MAX_WIDTH
 from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, SearchRequest
 
-FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre", "publisher",
-                 "published")
+# FILTER_PARAMS (year, province … published): searchlib.fields, the same filters as every CLI command.
 # Results are reports (in tiers, the default) or paragraphs; "report" is the default and left out of URLs.
 GROUPS = ("report", "paragraph")
 DEFAULT_GROUP = "report"
@@ -23,8 +24,7 @@ MAX_PARAM_CHARS = 100        # a place name or a year range is never longer
 MAX_API_LIMIT = 100          # hits per page (HTML or /api/search); /export.* is for more
 
 # Choosing a place clears the places below it: a city of another province would match nothing.
-PLACE_CHILDREN = {"province": ("city", "county", "township"), "city": ("county", "township"),
-                  "county": ("township",), "township": ()}
+PLACE_CHILDREN = {place: PLACE_FIELDS[i + 1:] for i, place in enumerate(PLACE_FIELDS)}
 
 
 
@@ -164,7 +164,7 @@ def whole_number(raw: str | None, default: int, name: str) -> int:
 
 KWIC_SORTS = ("left", "right", "year", "region")
 KWIC_DEFAULT_WIDTH = 20
-KWIC_MAX_WIDTH = 100          # characters of context on each side; wider rows no longer fit a screen
+# KWIC_MAX_WIDTH: searchlib.kwic.MAX_WIDTH, characters of context on each side, the same on the command line.
 
 
 @dataclass(frozen=True)

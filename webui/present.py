@@ -9,8 +9,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from searchlib import fields
 # The one CSV writer (searchlib.export), under the names the web's views and tests use.
 from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
+from searchlib.fields import LEVEL_LABELS
 from searchlib.query import canonical_filter_value, parse
 from searchlib.reuse import ReuseStore, paragraph_summary
 from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
@@ -22,41 +24,24 @@ from webui.params import KWIC_MAX_WIDTH, SearchState
 
 UNKNOWN = "unknown"   # what the query layer's facets call a missing value
 
-LEVEL_LABELS = {"national": "中央", "province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
-BODY_LABELS = {"government": "政府", "department": "部门"}
-SECTION_LABELS = {"achievements": "做法与成效", "problems": "存在问题", "plans": "下一步安排",
-                  "leadership": "负责人履职", "other": "其他"}
-GENRE_LABELS = {"report": "法治政府建设报告", "other": "其他文件"}
+# Value labels (LEVEL_LABELS …), facet titles and meanings: searchlib.fields.
 SORT_LABELS = {"relevance": "相关度", "newest": "年份从新到旧", "oldest": "年份从旧到新", "published": "发布日期从新到旧"}
 
-# (URL parameter, facet key in Results.facets, Chinese title, what it means)
-FACETS = (
-    ("year", "report_year", "年份", "报告所总结的年度（不是发布日期）。"),
-    ("province", "province", "省份", "报告主体所在的省级行政区。"),
-    ("city", "city", "城市", "地级行政区；选定省份后出现。"),
-    ("county", "county", "区县", "县级行政区；选定城市后出现。"),
-    ("level", "level", "层级", "报告主体的行政层级：省级、市级、县级、乡镇级。"),
-    ("body", "body", "主体", "由一级政府还是由政府部门出具。"),
-    ("section", "section_kind", "章节", "段落所在的章节类型：做法与成效、存在问题、下一步安排、负责人履职、其他。"),
-    ("genre", "genre", "文种", "法治政府建设报告，或混入语料的其他文件。"),
-    ("publisher", "publisher", "发布机关", "报告署名的发布机关（按报告原文）。"),
-    ("published", "publish_year", "发布年份", "报告发布日期所在的年份（报告所总结的年度见“年份”）。"),
-)
-FACET_TITLES = {param: title for param, _, title, _ in FACETS}
-PLACE_PARAMS = ("province", "city", "county", "township")
-VALUE_LABELS = {"level": LEVEL_LABELS, "body": BODY_LABELS, "section": SECTION_LABELS, "genre": GENRE_LABELS}
+# (URL parameter, facet key in Results.facets, Chinese title, what it means), from the field registry.
+FACETS = tuple((f.param, f.name, f.label, f.meaning) for f in (fields.BY_NAME[name] for name in fields.FACETS))
+PLACE_PARAMS = fields.PLACE_FIELDS
 FACET_PREVIEW = 8     # values shown before "更多"
 
 
 def value_label(param: str, value) -> str:
     if value is None or value == UNKNOWN:
         return "未标注"
-    return VALUE_LABELS.get(param, {}).get(str(value), str(value))
+    return fields.value_labels(param).get(str(value), str(value))
 
 
 def filter_label(param: str, value: str) -> str:
     """How a URL filter reads in a chip; aliases (章节=存在问题) are shown by their meaning."""
-    canonical = canonical_filter_value(param, value) if param in VALUE_LABELS else None
+    canonical = canonical_filter_value(param, value) if fields.value_labels(param) else None
     if canonical and "|" in canonical:
         return "、".join(value_label(param, v) for v in canonical.split("|"))
     return value_label(param, canonical or value)
@@ -64,13 +49,7 @@ def filter_label(param: str, value: str) -> str:
 
 def locality(record) -> str:
     """省 市 区县 乡镇, without repeating a municipality's name (天津市 天津市)."""
-    get = record.get if isinstance(record, dict) else lambda k: getattr(record, k, None)
-    parts: list[str] = []
-    for key in PLACE_PARAMS:
-        value = get(key)
-        if value and value not in parts:
-            parts.append(value)
-    return " ".join(parts)
+    return fields.place(record)
 
 
 # --- the facet sidebar ----------------------------------------------------------------
@@ -124,9 +103,8 @@ def facets(results: Results, state: SearchState) -> list[Facet]:
         pairs = results.facets.get(key) or []
         if not pairs:
             continue
-        if param == "city" and not ("province" in state.filters or _single_known(results.facets.get("province", []))):
-            continue
-        if param == "county" and not ("city" in state.filters or _single_known(results.facets.get("city", []))):
+        parent = fields.BY_NAME[key].nested_under   # city once a province is chosen (or the only one)
+        if parent and not (parent in state.filters or _single_known(results.facets.get(parent, []))):
             continue
         if param == "genre" and len(pairs) < 2 and "genre" not in state.filters:
             continue   # one genre everywhere says nothing
@@ -243,8 +221,7 @@ def suggestions(state: SearchState) -> list[tuple[str, str]]:
 
 # --- reports and paragraphs ------------------------------------------------------------
 
-REPORT_KEYS = ("doc_id", "title", "publisher", "report_year", "publish_date", "province", "city", "county",
-               "township", "division_code", "level", "body", "genre", "source", "url", "fetched_at")
+REPORT_KEYS = fields.REPORT_FIELDS   # every report-level field the index stores
 
 
 def report_meta(stored: dict) -> dict:
@@ -427,7 +404,7 @@ BY_LABELS = {"year": "年份", "province": "省份", "city": "城市", "county":
 
 
 def filter_title(param: str) -> str:
-    return FACET_TITLES.get(param, "乡镇" if param == "township" else param)
+    return fields.label(param)
 
 
 def query_notes(q: str) -> list[str]:
