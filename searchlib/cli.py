@@ -151,8 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true",
                      help="print the results as CSV for a spreadsheet (UTF-8 with BOM, CRLF): one row per report, "
                           "or per paragraph with --paragraphs; the same columns as the web's exports")
-    p.add_argument("--base-url", default="", metavar="URL",
-                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
+    _base_url_arg(p)
 
     p = sub.add_parser("serve", help="serve the web UI (builds the index first if there is none)",
                        description="Serve the web UI with a production WSGI server: gunicorn's worker processes "
@@ -216,8 +215,7 @@ def _add_research_commands(sub) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
     out.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--base-url", default="", metavar="URL",
-                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
+    _base_url_arg(p)
 
     p = sub.add_parser("stats", help="distribution of hits by year or place, against coverage",
                        description="Matching paragraphs and reports per year (or province, city, county), "
@@ -263,7 +261,7 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--table", action="store_true", help="place x year table of --indicator instead of rows")
     p.add_argument("--build", action="store_true",
                    help="(re)read the facts of the whole index first (index jobs do this themselves)")
-    _csv_json_args(p)
+    _csv_json_args(p, links=True)
 
     p = sub.add_parser("compliance", help="publication compliance: reports published by the deadline or late",
                        description="Each report's publication date against the deadline (default 1 April of the "
@@ -280,7 +278,8 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--part", default="summary",
                    choices=["summary", "reports", "late", "year_province", "level", "year_level"],
                    help="what to print (default: totals, shares by level and the late reports)")
-    _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON")
+    _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON",
+                   links=True)
 
     p = sub.add_parser("diffusion", help="term diffusion: the first year each place mentions a query",
                        description="For QUERY, the first report year in which each province (or, with --province, "
@@ -293,7 +292,7 @@ def _add_research_commands(sub) -> None:
     _filter_args(p)
     p.add_argument("--by", default="province", choices=["province", "city", "county"],
                    help="the places (city and county need --province)")
-    _csv_json_args(p, csv_help="print the places as CSV (UTF-8 with BOM)")
+    _csv_json_args(p, csv_help="print the places as CSV (UTF-8 with BOM)", links=True)
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
     p = sub.add_parser("collocates", help="words most associated with a query within +-N words (LL, MI)",
@@ -345,7 +344,7 @@ def _add_research_commands(sub) -> None:
                    help="most similar first (default), or earliest report first")
     p.add_argument("--min", type=float, default=0.3, dest="min_similarity", help="least similarity (default 0.3)")
     p.add_argument("--limit", type=int, default=20, help="paragraphs to list (default 20)")
-    _csv_json_args(p)
+    _csv_json_args(p, links=True)
 
 
 def _word_list_args(parser: argparse.ArgumentParser) -> None:
@@ -355,11 +354,19 @@ def _word_list_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _csv_json_args(parser: argparse.ArgumentParser, csv_help: str = "print CSV (UTF-8 with BOM)",
-                   json_help: str = "print JSON") -> None:
-    """--csv (the one CSV writer: BOM, CRLF, formula-safe) or --json, not both."""
+                   json_help: str = "print JSON", links: bool = False) -> None:
+    """--csv (the one CSV writer: BOM, CRLF, formula-safe) or --json, not both; ``links``: rows carry
+    links, which --base-url makes absolute (as the web's CSV twin has them)."""
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help=csv_help)
     out.add_argument("--json", action="store_true", help=json_help)
+    if links:
+        _base_url_arg(parser)
+
+
+def _base_url_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", default="", metavar="URL",
+                        help="with --csv: make links absolute, e.g. http://127.0.0.1:8000/")
 
 
 # --- commands -------------------------------------------------------------------
@@ -496,6 +503,14 @@ def _search_csv(library, results, base_url: str) -> str:
     rows = [export.paragraph_row(hit, reports.setdefault(hit.doc_id, library.paragraph(hit.pid) or {}), base_url)
             for hit in results.hits]
     return export.csv_text(export.PARAGRAPH_COLUMNS, rows)
+
+
+def _write_table(args, columns, records) -> None:
+    """Records as the web's CSV twin of the page writes them (the one CSV writer, searchlib.export);
+    their links absolute under --base-url when given."""
+    from searchlib.export import csv_text, with_absolute_urls
+
+    _write_csv(csv_text(columns, with_absolute_urls(records, getattr(args, "base_url", "") or "")))
 
 
 def _write_csv(text: str) -> None:
@@ -678,7 +693,6 @@ def cmd_reuse(args) -> int:
 def cmd_indicators(args) -> int:
     from searchlib import indicators
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     if args.list:
         if args.json:
@@ -703,20 +717,18 @@ def cmd_indicators(args) -> int:
         library.close()
     if args.table:
         table = indicators.pivot(rows, args.indicator)
-        records = [{"place": p, **{str(y or "不详"): "、".join(map(str, table.cells.get((p, y), [])))
-                                   for y in table.years}} for p in table.places]
-        columns = ["place"] + [str(y or "不详") for y in table.years]
+        columns, records = indicators.pivot_records(table)
         if args.csv:
-            sys.stdout.buffer.write(csv_bytes(columns, records))
+            _write_table(args, columns, records)
         elif args.json:
             print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
         else:
             print("\t".join(columns))
             for r in records:
-                print("\t".join(r[c] or "—" for c in columns))
+                print("\t".join(r.get(c) or "—" for c in columns))
         return EXIT_OK
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(indicators.CSV_COLUMNS, [r.to_dict() for r in rows]))
+        _write_table(args, indicators.CSV_COLUMNS, [r.to_dict() for r in rows])
     elif args.json:
         print(json.dumps({"query": args.query, "indicator": args.indicator, "total": len(rows),
                           "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
@@ -731,7 +743,6 @@ def cmd_indicators(args) -> int:
 def cmd_compliance(args) -> int:
     from searchlib import compliance
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     library = Library(args.index or default_index_dir())
     try:
@@ -744,7 +755,7 @@ def cmd_compliance(args) -> int:
         return EXIT_OK
     if args.csv:
         columns, records = compliance.part(result, "reports" if args.part == "summary" else args.part)
-        sys.stdout.buffer.write(csv_bytes(columns, records))
+        _write_table(args, columns, records)
         return EXIT_OK
     if args.part != "summary":
         columns, records = compliance.part(result, args.part)
@@ -768,7 +779,6 @@ def cmd_compliance(args) -> int:
 def cmd_diffusion(args) -> int:
     from searchlib import diffusion
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     library = Library(args.index or default_index_dir())
     try:
@@ -778,7 +788,7 @@ def cmd_diffusion(args) -> int:
     if args.svg:
         args.svg.write_text(diffusion.to_svg(result), encoding="utf-8")
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(diffusion.CSV_COLUMNS, diffusion.place_records(result)))
+        _write_table(args, diffusion.CSV_COLUMNS, diffusion.place_records(result))
     elif args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -795,7 +805,6 @@ def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
     from dataclasses import asdict
 
     from searchlib.search import Library
-    from searchlib.export import csv_bytes
 
     library = Library(args.index or default_index_dir())
     try:
@@ -804,7 +813,7 @@ def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
         library.close()
     records = [asdict(r) for r in rows_of(result)]
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(columns, records))
+        _write_table(args, columns, records)
     elif args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -851,7 +860,6 @@ def cmd_keyness(args) -> int:
 def cmd_similar(args) -> int:
     from searchlib import similar
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     text = args.text
     if args.file:
@@ -868,7 +876,7 @@ def cmd_similar(args) -> int:
     finally:
         library.close()
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(similar.CSV_COLUMNS, [p.to_dict() for p in result.passages]))
+        _write_table(args, similar.CSV_COLUMNS, [p.to_dict() for p in result.passages])
     elif args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -81,6 +81,11 @@ def absolute(root_url: str, path: str) -> str:
     return root_url.rstrip("/") + path if root_url else path
 
 
+def with_absolute_urls(records: Iterable[dict], root_url: str, key: str = "url") -> list[dict]:
+    """``records`` with their ``key`` path (/p/…) made absolute under ``root_url`` (none: kept as a path)."""
+    return [{**r, key: absolute(root_url, r[key])} if r.get(key) else dict(r) for r in records]
+
+
 # One row per report (searchlib search --group --csv, /export-reports.csv, /export-reports.json).
 # tier: 1 a paragraph holds every concept as typed, 2 the report holds every concept, 3 some (searchlib.tiers);
 # matches: its paragraphs that match strictly (every concept in one paragraph, as typed).
