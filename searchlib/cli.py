@@ -210,7 +210,9 @@ def _add_research_commands(sub) -> None:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
-    p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"])
+    p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"],
+                   help="order rows by the left context (read backwards), the right context, the year or the place "
+                        "(default left)")
     p.add_argument("--limit", type=int, default=None, help="at most this many rows (default: all)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
@@ -224,7 +226,8 @@ def _add_research_commands(sub) -> None:
     p.add_argument("queries", nargs="+", metavar="QUERY", help="one to four queries to compare")
     _index_arg(p)
     _filter_args(p, own=("genre",))
-    p.add_argument("--by", default="year", choices=["year", "province", "city", "county"])
+    p.add_argument("--by", default="year", choices=["year", "province", "city", "county"],
+                   help="the cells: report years (default), or provinces, cities or counties")
     p.add_argument("--genre", default=None, choices=["report", "other", "all"],
                    help="which files count: reports (the default; plans, notices and news are left out), "
                         "other (only those), or all")
@@ -304,7 +307,8 @@ def _add_research_commands(sub) -> None:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--span", type=int, default=5, help="words on each side (1-10, default 5)")
-    p.add_argument("--sort", default="ll", choices=["ll", "mi", "count"])
+    p.add_argument("--sort", default="ll", choices=["ll", "mi", "count"],
+                   help="order by log-likelihood (default), mutual information or co-occurrence count")
     p.add_argument("--min", type=int, default=2, dest="min_together", help="least co-occurrences (default 2)")
     _word_list_args(p)
 

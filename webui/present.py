@@ -426,7 +426,32 @@ TOOL_LINKS = (("tools.indicators_page", "指标", "indicators"), ("tools.complia
               ("tools.similar_page", "相似段落", "similar"))
 STATUS_LABELS = {"on_time": "按时", "late": "逾期", "no_date": "无发布日期", "no_year": "年度不详"}
 
-GLOBALS = {"SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
+# What each page is for, shown at its top (base.html, "本页说明"): endpoint -> one paragraph. Every HTML page
+# has one (tests/test_help_and_filters.py); the query syntax itself is on /help, linked from each.
+PAGE_HELP = {
+    "search.search_page": "输入检索词，默认按报告分层列出结果（也可按段落列出）；左侧分面按年份、地区、层级、章节等筛选，"
+                          "计数是全部结果的精确数。每个段落都有永久链接，可直接引用；结果可导出为 CSV 或 JSON。",
+    "meta.help_page": "检索式的写法、筛选字段及其中文别名、各页面与接口，以及每个请求的上限。",
+    "meta.advanced_page": "用表单组合检索条件（全部词、精确短语、任一词、排除词、年份、地区、层级、章节），"
+                          "生成普通检索式并转到结果页，之后可直接修改检索式。",
+    "reading.paragraph_page": "一个段落及其所在报告与章节。下方给出引文（GB/T 7714、RIS、BibTeX）和与其他报告相同或相似的出处；"
+                              "本页链接永久有效。",
+    "reading.report_page": "整份报告，按章节分段显示；段落编号（¶）与引文、导出中的编号一致，点击段落编号得到它的永久链接。",
+    "research.kwic_page": "索引行（KWIC）：检索词的每一处出现，左侧语境 | 检索词 | 右侧语境对齐排列，可按左右语境、年份、地区排序；"
+                          "检索式与筛选条件和检索页相同。",
+    "research.stats_page": "分布：一个或几个检索式按年份或地区统计匹配的段落和报告，并与语料覆盖对照（每百份报告、每万字）；"
+                           "语料中没有报告的格子是缺口，不是零。",
+    "tools.indicators_page": "指标：建索引时从报告原句读出的数值（如出庭应诉率），按地区和年份列出或成表，每个数值链接到原句所在段落。",
+    "tools.compliance_page": "发布时效：每份报告的发布日期与截止日期（默认次年 4 月 1 日）相比，是按时、逾期若干天，还是未标发布日期。",
+    "tools.diffusion_page": "扩散：各地第一次在报告中提到检索词的年份，以及逐年累计提到的地区数，与语料覆盖的地区数对照。",
+    "tools.frequency_page": "词频：检索式和筛选条件选出的段落中最常见的词，及每万词的频率。",
+    "tools.keyness_page": "关键词：目标（检索式和筛选条件）与参照（ref_ 开头的条件，不给则为其余语料）相比，显著偏多（LL > 0）"
+                          "或偏少的词。",
+    "tools.collocates_page": "搭配：在检索词前后若干词之内、比偶然更常出现的词，给出共现次数、互信息和对数似然。",
+    "tools.similar_page": "相似段落：与一段文字（或某个段落）最相似的段落，按 5 字片段的 Jaccard 相似度计算，稍加改动的照抄也能找到。",
+}
+
+GLOBALS = {"PAGE_HELP": PAGE_HELP, "SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
            "TIER_LABELS": TIER_LABELS, "query_notes": query_notes}
