@@ -251,3 +251,10 @@ def test_kwic_width_is_one_limit(reuse_index_dir, reuse_client, capsys):
     assert main(["kwic", "行政复议", "--width", str(MAX_WIDTH), "--json", "--index", str(reuse_index_dir)]) == 0
     capsys.readouterr()
     assert main(["kwic", "行政复议", "--width", str(MAX_WIDTH + 1), "--index", str(reuse_index_dir)]) != 0
+
+
+def test_every_stored_filter_field_is_a_column_of_the_paragraph_export():
+    from searchlib.export import PARAGRAPH_COLUMNS
+
+    filtered = {f.name for f in fields.FIELDS if f.param in web_filters() and f.stored}
+    assert filtered and filtered <= set(PARAGRAPH_COLUMNS), "a researcher can filter on it, so a row says it"
