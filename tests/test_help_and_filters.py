@@ -258,3 +258,18 @@ def test_every_stored_filter_field_is_a_column_of_the_paragraph_export():
 
     filtered = {f.name for f in fields.FIELDS if f.param in web_filters() and f.stored}
     assert filtered and filtered <= set(PARAGRAPH_COLUMNS), "a researcher can filter on it, so a row says it"
+
+
+@pytest.mark.parametrize("command, option, choices", [
+    ("search", "sort", "searchlib.search:SORTS"), ("search", "boilerplate", "searchlib.search:BOILERPLATE_MODES"),
+    ("kwic", "sort", "searchlib.kwic:SORTS"), ("stats", "by", "searchlib.stats:BY"),
+    ("stats", "metric", "searchlib.stats:METRICS"), ("diffusion", "by", "searchlib.diffusion:BY"),
+    ("collocates", "sort", "searchlib.wordstats:COLLOCATE_SORTS"), ("similar", "order", "searchlib.similar:ORDERS"),
+])
+def test_the_clis_choices_are_the_librarys(command, option, choices):
+    """The CLI spells its choices out (it imports the library only when a command runs); they must not drift."""
+    import importlib
+
+    module, name = choices.split(":")
+    assert tuple(options_of(subcommands()[command])[option].choices) == tuple(getattr(importlib.import_module(module),
+                                                                                       name))

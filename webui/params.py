@@ -12,7 +12,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from searchlib.fields import FILTER_PARAMS, PLACE_FIELDS
-from searchlib.kwic import MAX_WIDTH as KWIC_MAX_WIDTH
+from searchlib import kwic, stats
 from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, SearchRequest
 
 # FILTER_PARAMS (year, province … published): searchlib.fields, the same filters as every CLI command.
@@ -162,9 +162,10 @@ def whole_number(raw: str | None, default: int, name: str) -> int:
 
 # --- the research views: concordance (/kwic) and distribution (/stats) ---------------------
 
-KWIC_SORTS = ("left", "right", "year", "region")
-KWIC_DEFAULT_WIDTH = 20
-# KWIC_MAX_WIDTH: searchlib.kwic.MAX_WIDTH, characters of context on each side, the same on the command line.
+# The concordance's and the distribution's choices and limits are the library's, as on the command line.
+KWIC_SORTS = kwic.SORTS
+KWIC_DEFAULT_WIDTH = kwic.DEFAULT_WIDTH
+KWIC_MAX_WIDTH = kwic.MAX_WIDTH   # characters of context on each side
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,9 @@ def read_kwic_state(args: MultiDict) -> KwicState:
                      boilerplate=read_boilerplate(args), sort=sort, width=width)
 
 
-STATS_BY = ("year", "province", "city", "county")
-STATS_METRICS = ("per_100_reports", "per_10k_chars", "reports", "paragraphs")
-STATS_MAX_QUERIES = 4
+STATS_BY = stats.BY
+STATS_METRICS = stats.METRICS
+STATS_MAX_QUERIES = stats.MAX_QUERIES
 
 
 @dataclass(frozen=True)
