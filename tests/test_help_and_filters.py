@@ -273,3 +273,17 @@ def test_the_clis_choices_are_the_librarys(command, option, choices):
     module, name = choices.split(":")
     assert tuple(options_of(subcommands()[command])[option].choices) == tuple(getattr(importlib.import_module(module),
                                                                                        name))
+
+
+def test_the_keyness_form_keeps_every_reference_filter_it_does_not_show(tools_client):
+    from selectolax.lexbor import LexborHTMLParser
+
+    meaningful = {"level": "county", "body": "government", "genre": "report", "published": "2022",
+                  "city": "杭州", "county": "西湖", "township": "转塘", "publisher": "杭州市西湖区人民政府"}
+    hidden = {f"ref_{p}": meaningful[p] for p in web_filters() if p not in ("year", "province", "section")}
+    response = tools_client.get("/keyness", query_string={"year": "2021", **hidden})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    kept = {node.attributes["name"]: node.attributes["value"]
+            for node in LexborHTMLParser(html).css("input[type=hidden]") if node.attributes["name"] in hidden}
+    assert kept == hidden
