@@ -14,9 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-from searchlib import __version__
+from searchlib import __version__, fields
 from searchlib.config import CORPUS_DIR, default_index_dir
-from searchlib import fields
 from searchlib.fields import FIELDS, FILTER_PARAMS
 from searchlib.serving import (SERVERS, THREADS_PER_WORKER, check_can_listen, default_server, default_workers,
                                run_gunicorn, run_waitress)

@@ -345,18 +345,18 @@ def bibtex_entry(meta: dict, paragraph_number: int | None, url: str, cited_on: d
                  key: str | None = None) -> str:
     """One BibTeX @misc entry; the author in double braces (a body's name, not a person's)."""
     cited_on = cited_on or dt.date.today()
-    fields = [("title", "{" + _bib(title_label(meta)) + "}")]
+    entries = [("title", "{" + _bib(title_label(meta)) + "}")]
     if name := _known_author(meta):
-        fields.append(("author", "{{" + _bib(name) + "}}"))
+        entries.append(("author", "{{" + _bib(name) + "}}"))
     if meta.get("publish_date"):
-        fields += [("year", "{" + meta["publish_date"][:4] + "}"), ("date", "{" + meta["publish_date"] + "}")]
-    fields += [("url", "{" + (meta.get("url") or url) + "}"), ("urldate", "{" + cited_on.isoformat() + "}")]
+        entries += [("year", "{" + meta["publish_date"][:4] + "}"), ("date", "{" + meta["publish_date"] + "}")]
+    entries += [("url", "{" + (meta.get("url") or url) + "}"), ("urldate", "{" + cited_on.isoformat() + "}")]
     notes = [f"第{paragraph_number}段, {url}"] if paragraph_number else []
     if meta.get("fetched_at"):
         notes.append(f"采集于 {meta['fetched_at']}")
     if notes:
-        fields.append(("note", "{" + _bib("; ".join(notes)) + "}"))
-    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+        entries.append(("note", "{" + _bib("; ".join(notes)) + "}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in entries)
     return f"@misc{{{key or meta.get('doc_id') or 'report'},\n{body}\n}}\n"
 
 
