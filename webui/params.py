@@ -1,8 +1,8 @@
 """A search page's whole state, read from and written back to its URL.
 
-Field names in URLs are English (q, year, province, city, county, township,
-level, body, section, genre, boilerplate, sort, group, page, limit); defaults are left out
-so that links stay short and every distinct page has one canonical URL.
+Field names in URLs are English (q, the filters of searchlib.fields: year, province, city, county,
+township, level, body, section, genre, publisher, published; then boilerplate, sort, group, page,
+limit); defaults are left out so that links stay short and every distinct page has one canonical URL.
 """
 from __future__ import annotations
 
