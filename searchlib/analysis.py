@@ -213,9 +213,12 @@ def words(text: str) -> list[str]:
     return [t.text for t in segment(normalize(text)) if not t.sub]
 
 
-# What ends a sentence in normalized text (同句 means: no one of these between). NFKC has already
-# made ！？； into !?; but the full-width forms stay listed for text that was not normalized.
-SENTENCE_END_CHARS = "。！？；!?;\n"
+# What ends a sentence (同句 means: no one of these between; a snippet is whole sentences). NFKC has
+# already made ！？； into !?; but the full-width forms stay listed for text that was not normalized.
+# The punctuation alone is what marks a line as running text rather than a title (see report.py).
+SENTENCE_PUNCT = "。！？；!?;"
+SENTENCE_END_CHARS = SENTENCE_PUNCT + "\n"
+SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS)}]")
 
 
 def bigrams(normalized: str) -> list[str]:

@@ -5,7 +5,7 @@ A query's concepts are what the researcher typed between spaces and operators:
 segmenter cuts it. Each concept can be found at levels, strongest first:
 
 ``typed``
-    the concept under the strict rule of :mod:`searchlib.engine` (its words in
+    the concept under the strict rule of :mod:`searchlib.rules` (its words in
     one paragraph, each as a word or as characters side by side);
 ``parts``
     all its parts, in one paragraph: the longest dictionary words inside each
@@ -33,13 +33,15 @@ from pathlib import Path
 
 from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
-from searchlib.engine import components, query_words
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.rules import components, plan_run
 
 THESAURUS = DATA_DIR / "thesaurus.txt"
 GLOSSARY_EN = DATA_DIR / "glossary_en.txt"
 # A word this long is split into its longest dictionary words for the "parts" level.
 PARTS_MIN_CHARS = 3
+# At most this many pieces come from thesaurus entries inside a typed run (each is a lookup).
+MAX_INNER_PIECES = 8
 LATIN_WORD = re.compile(r"^[a-z0-9'\-]+$")
 
 
@@ -131,15 +133,17 @@ def _required(concept: Concept) -> Concept:
 def concept_of(node: Node, expand: bool = True) -> Concept:
     required = isinstance(node, Words) and node.required
     if isinstance(node, Words):
-        typed = normalize(node.text).strip()
+        run = plan_run(node)
+        typed = run.literal
         if not expand:
             return Concept(typed, node, required=required)
         english = glossary().get(typed.lower())
         if english:
             return Concept(typed, node, synonyms=_with_synonyms(english), required=required)
-        words = query_words(node.text)
+        words = list(run.word_texts)
         parts = _parts(words)
-        pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts, *_sub_words(words)])
+        pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts, *_sub_words(words),
+                                                  *_inner_entries(typed)])
                        if len(p) >= 2 and p != typed)
         # A member that contains the typed run (政府法律顾问 for 法律顾问) finds nothing the typed level
         # does not: the typed level finds the run wherever its characters stand.
@@ -147,7 +151,7 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         return Concept(typed, node, parts=parts if parts != tuple(words) else (), synonyms=synonyms,
                        pieces=pieces, required=required)
     if isinstance(node, Exact):
-        return Concept(f'"{normalize(node.text).strip()}"', node)
+        return Concept(f'"{plan_run(node).literal}"', node)
     from searchlib.search import understood  # the one way a clause is spelled out
     return Concept(understood(node), node)
 
@@ -164,6 +168,17 @@ def _parts(words: list[str]) -> tuple[str, ...]:
 def _sub_words(words: list[str]) -> list[str]:
     """Every word's longest dictionary sub-words of two characters or more (candidates for a piece)."""
     return [p for word in words for p in components(word, PARTS_MIN_CHARS) if len(p) > 1]
+
+
+def _inner_entries(typed: str) -> list[str]:
+    """The thesaurus groups of the entries inside a run, as pieces: 网上可办率 holds 网上可办, so a report
+    that writes 互联网+政务服务 has a piece of it (tier 3, never the concept itself: the rate is not the
+    service). Longest entries first, at most MAX_INNER_PIECES members."""
+    groups = thesaurus()
+    inner = sorted({typed[i:j] for i in range(len(typed)) for j in range(i + 2, len(typed) + 1)
+                    if typed[i:j] != typed and typed[i:j] in groups}, key=lambda e: (-len(e), typed.find(e)))
+    members = [m for entry in inner for m in groups[entry] if typed not in m.replace(" ", "")]
+    return list(dict.fromkeys(members))[:MAX_INNER_PIECES]
 
 
 def _synonyms_of(typed: str, words: list[str]) -> list[str]:

@@ -6,82 +6,37 @@ onto indexed values, which documents match a tree exactly (同句 included),
 and the per-document facet columns. Nothing outside this module builds a
 Whoosh query.
 
-How a typed word matches a paragraph
-------------------------------------
-A word matches where the segmenter produced it (as a word, or as a dictionary
-sub-word such as 复议 inside 行政复议), and also where its characters stand
-side by side but the segmenter cut across them (化解 in 多元化|解) — Chinese
-has no spaces, and a researcher typing 化解 means the characters. That
-literal match counts for less, so paragraphs where the segmenter agrees rank
-first. Single characters are matched as words only: as strings they would
-match nearly everything.
-
-A long compound the dictionary keeps whole (行政执法三项制度, 执法全过程记录)
-also matches, for less again, where its parts stand apart: reports write
-行政执法“三项制度” or 执法公示、全过程记录 as often as the compound itself.
-Shorter words are not split that way: 依法行政 as 依法 + 行政 would match
-nearly every paragraph.
+How a typed word matches a paragraph is the rulebook's (:mod:`searchlib.rules`):
+this module turns its plan of a typed run into a Whoosh query.
 
 Title and section-heading words only add to the score: a word that is only in
 the report's title must not make every paragraph of the report match.
 """
 from __future__ import annotations
 
-import functools
-import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
 
-from searchlib.analysis import SENTENCE_END_CHARS, normalize, segment
+from searchlib.analysis import normalize
 from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
 from searchlib.postings import FastPath, Unsupported
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.rules import Word, plan_run, query_words, sentence_match, sentence_strings
 from searchlib.textstore import Texts
 
-# An unquoted run of several words, this long, found as typed (the words side
-# by side) counts extra: 行政复议纠错 as a phrase ranks above the words scattered.
-LITERAL_RUN_MIN_CHARS = 3
+# An unquoted run found as typed (see rules.Run.as_typed) counts extra: 行政复议纠错
+# as a phrase ranks above the words scattered.
 LITERAL_RUN_BOOST = 2.0
 # A word found only as characters across the segmenter's cut counts for less.
 LITERAL_WORD_BOOST = 0.4
-# A dictionary word this long also matches as its parts (see components()).
-COMPOUND_MIN_CHARS = 6
+# A long compound found as its parts (see rules.components) counts for less again.
 COMPONENTS_BOOST = 0.3
 # Where a word in the title or the section heading lifts a paragraph's score.
 CONTEXT_BOOST = 1.0
-SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END_CHARS)}]")
 # PLACE_FIELDS and FILTER_TO_FIELD (query-language filter -> indexed field): searchlib.fields.
-
-
-def query_words(text: str) -> list[str]:
-    """Main words of a typed run, normalized, in order, without repeats."""
-    return list(_query_words(text))
-
-
-# Cached because 同句 checks ask for the same query's words once per sentence of
-# every candidate paragraph (tens of thousands of times for a common pair).
-@functools.lru_cache(maxsize=4096)
-def _query_words(text: str) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for tok in segment(normalize(text)):
-        if not tok.sub:
-            seen.setdefault(tok.text, None)
-    return tuple(seen)
-
-
-@functools.lru_cache(maxsize=4096)
-def normalized_query(text: str) -> str:
-    """``normalize`` for the short strings of a query, cached for the same reason."""
-    return normalize(text)
-
-
-def is_literal_run(text: str) -> bool:
-    """An unquoted run long enough to be worth finding as typed."""
-    run = normalize(text).strip()
-    return len(run) >= LITERAL_RUN_MIN_CHARS and not any(c.isspace() for c in run)
 
 
 def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:
@@ -99,54 +54,32 @@ def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:
     return wq.Phrase(fieldname, grams)
 
 
-def components(word: str, min_chars: int = COMPOUND_MIN_CHARS) -> list[str]:
-    """The parts of a long compound: its longest dictionary sub-words, left to right.
-
-    行政执法三项制度 -> 行政执法 三项制度; 一村一法律顾问 -> 一村 一 法律顾问 (a
-    character no sub-word covers is a part of its own). Empty for words
-    shorter than ``min_chars`` or without sub-words.
-    """
-    if len(word) < min_chars:
-        return []
-    longest_at: dict[int, str] = {}
-    for tok in segment(word):  # (segment loads the domain dictionary the sub-words come from)
-        if tok.sub and len(tok.text) > len(longest_at.get(tok.start, "")):
-            longest_at[tok.start] = tok.text
-    parts: list[str] = []
-    i = 0
-    while i < len(word):
-        piece = longest_at.get(i, word[i])
-        parts.append(piece)
-        i += len(piece)
-    return parts if any(len(p) > 1 for p in parts) and len(parts) > 1 else []
-
-
-def word_query(word: str) -> wq.Query:
+def word_query(word: Word) -> wq.Query:
     """One segmented word: as a word, or (for less) as characters side by side, or as its parts."""
-    alternatives: list[wq.Query] = [wq.Term("text", word)]
-    if len(word) >= 2:
-        literal = exact_query(word)
+    alternatives: list[wq.Query] = [wq.Term("text", word.text)]
+    if word.by_characters:
+        literal = exact_query(word.text)
         literal.boost = LITERAL_WORD_BOOST
         alternatives.append(literal)
-    parts = components(word)
-    if parts:
-        alternatives.append(wq.And([wq.Term("text", p) for p in dict.fromkeys(parts)], boost=COMPONENTS_BOOST))
+    if word.parts:
+        parts = dict.fromkeys(p.text for p in word.parts)
+        alternatives.append(wq.And([wq.Term("text", p) for p in parts], boost=COMPONENTS_BOOST))
     return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
 
 def words_query(text: str) -> wq.Query | None:
-    words = query_words(text)
-    if not words:
+    typed = plan_run(Words(text))
+    if not typed.words:
         return exact_query(text)
-    parts = [word_query(w) for w in words]
+    parts = [word_query(w) for w in typed.words]
     required = wq.And(parts) if len(parts) > 1 else parts[0]
     bonus: list[wq.Query] = []
-    if len(words) > 1 and is_literal_run(text):
+    if typed.as_typed:
         run = exact_query(text)
         run.boost = LITERAL_RUN_BOOST
         bonus.append(run)
     for fieldname in ("title", "heading"):
-        bonus.extend(wq.Term(fieldname, w, boost=CONTEXT_BOOST) for w in words)
+        bonus.extend(wq.Term(fieldname, w, boost=CONTEXT_BOOST) for w in typed.word_texts)
     return wq.AndMaybe(required, wq.Or(bonus))
 
 
@@ -350,137 +283,6 @@ class Matcher:
             if found is not None:
                 return set(docs[found].tolist())
         return {d for d in candidates if sentence_match(clause, self.texts.get(d), normalized=True)}
-
-
-def sentences_of(text: str, normalized: bool = False) -> list[str]:
-    """The normalized sentences of a paragraph (split on 。！？； and line breaks)."""
-    return [s for s in SENTENCE_END.split(text if normalized else normalize(text)) if s.strip()]
-
-
-def sentence_match(clause: SameSentence, text: str, normalized: bool = False) -> bool:
-    """True when one sentence of ``text`` holds the whole clause (``normalized``: text already is)."""
-    sentences = sentences_of(text, normalized)
-    literal = literal_words(clause)
-    if literal is not None:
-        return any(all(w in sentence for w in literal) for sentence in sentences)
-    return any(_holds_in(clause, sentence, {}) for sentence in sentences)
-
-
-@functools.lru_cache(maxsize=1024)
-def literal_words(clause: SameSentence) -> tuple[str, ...] | None:
-    """The words of a clause that holds exactly where a sentence contains them all, else None.
-
-    That is the case for plain words of 2 to COMPOUND_MIN_CHARS - 1 characters
-    (see _word_in_sentence: such a word matches a sentence if and only if it is
-    in it literally); single characters, compounds, exact strings, OR and NOT
-    go through the general rule. The common 同句 query then needs only one
-    substring test per word and sentence.
-    """
-    words: list[str] = []
-    for member in clause.children:
-        if not isinstance(member, Words):
-            return None
-        found = _query_words(member.text)
-        if not found or any(not 2 <= len(w) < COMPOUND_MIN_CHARS for w in found):
-            return None
-        words.extend(found)
-    return tuple(dict.fromkeys(words))
-
-
-# Beyond this many alternatives a clause is checked by the general rule, sentence by sentence.
-MAX_SENTENCE_ALTERNATIVES = 32
-
-# A clause as alternatives, each a set of strings that one sentence must all contain.
-Alternatives = tuple[frozenset[str], ...]
-
-
-def _all_of(parts: list[Alternatives | None]) -> Alternatives | None:
-    if any(p is None for p in parts):
-        return None
-    combined: Alternatives = (frozenset(),)
-    for part in parts:
-        combined = tuple(dict.fromkeys(a | b for a in combined for b in part))
-        if len(combined) > MAX_SENTENCE_ALTERNATIVES:
-            return None
-    return combined
-
-
-def _word_alternatives(word: str) -> Alternatives | None:
-    """_word_in_sentence as strings: the word itself, or all its parts (None: needs the segmenter)."""
-    if len(word) < 2:
-        return None  # a single character must be a word of the sentence, not just in it
-    parts = components(word)
-    if not parts:
-        return (frozenset([word]),)
-    by_parts = _all_of([_word_alternatives(p) for p in parts])
-    return None if by_parts is None else (frozenset([word]),) + by_parts
-
-
-def _alternatives(node: Node) -> Alternatives | None:
-    """_holds_in as strings (None where it needs more than substring tests)."""
-    if isinstance(node, Exact):
-        return (frozenset([normalized_query(node.text)]),)
-    if isinstance(node, Words):
-        words = _query_words(node.text)
-        if not words:
-            return (frozenset([normalized_query(node.text).strip()]),)
-        return _all_of([_word_alternatives(w) for w in words])
-    if isinstance(node, (And, SameSentence, SameReport)):
-        return _all_of([_alternatives(c) for c in node.children])
-    if isinstance(node, Or):
-        parts = [_alternatives(c) for c in node.children]
-        if any(p is None for p in parts):
-            return None
-        joined = tuple(dict.fromkeys(a for p in parts for a in p))
-        return joined if len(joined) <= MAX_SENTENCE_ALTERNATIVES else None
-    if isinstance(node, Filter):
-        return (frozenset(),)
-    return None  # Not: "a sentence without X" is no substring test
-
-
-@functools.lru_cache(maxsize=1024)
-def sentence_strings(clause: SameSentence) -> tuple[tuple[bytes, ...], ...] | None:
-    """The clause as alternatives of UTF-8 strings, one sentence holding all of one alternative's:
-    exactly the decision of sentence_match, made by substring search alone. None where the clause
-    needs the general rule (a single character, NOT, too many alternatives)."""
-    alternatives = _alternatives(clause)
-    if alternatives is None or any(not "".join(a).strip() for a in alternatives):
-        return None
-    # A string with a terminator in it is in no sentence: its alternative never holds.
-    possible = [a for a in alternatives if not any(SENTENCE_END.search(s) for s in a)]
-    return tuple(tuple(sorted(s.encode("utf-8") for s in a)) for a in possible)
-
-
-def _holds_in(node: Node, sentence: str, cache: dict) -> bool:
-    """Whether ``sentence`` (normalized) satisfies ``node`` under the same rules as the index."""
-    if isinstance(node, Exact):
-        return normalized_query(node.text) in sentence
-    if isinstance(node, Words):
-        words = _query_words(node.text)
-        if not words:
-            return normalized_query(node.text).strip() in sentence
-        return all(_word_in_sentence(w, sentence, cache) for w in words)
-    if isinstance(node, (And, SameSentence, SameReport)):
-        return all(_holds_in(c, sentence, cache) for c in node.children)
-    if isinstance(node, Or):
-        return any(_holds_in(c, sentence, cache) for c in node.children)
-    if isinstance(node, Not):
-        return not _holds_in(node.child, sentence, cache)
-    return True  # a filter is about the report, not the sentence: already applied
-
-
-def _word_in_sentence(word: str, sentence: str, cache: dict) -> bool:
-    """The rules of word_query, applied to one sentence."""
-    if len(word) >= 2 and word in sentence:
-        return True  # several characters side by side match, as in the index
-    parts = components(word)
-    if parts:
-        return all(_word_in_sentence(p, sentence, cache) for p in parts)
-    if word not in sentence:
-        return False
-    if "tokens" not in cache:
-        cache["tokens"] = {t.text for t in segment(sentence)}
-    return word in cache["tokens"]
 
 
 # --- facet columns ------------------------------------------------------------------

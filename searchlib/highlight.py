@@ -3,15 +3,15 @@
 Spans are found on the normalized text and drawn on the original, which has
 the same length (see :func:`searchlib.analysis.normalize`).
 
-What gets marked follows how the paragraph matched (see :mod:`searchlib.engine`),
-strongest evidence first, for each typed word separately:
+What gets marked follows how the paragraph matched (the plan of each typed run,
+see :mod:`searchlib.rules`), strongest evidence first, for each typed word separately:
 
 1. where the segmenter saw the word itself, or holds it as a dictionary
    sub-word of a compound (顾问 inside 法律顾问, 普法 inside 普法责任制) — but
    not where it is only a fragment of a longer dictionary word at that spot
    (马克 inside the 马克思 of 马克思主义);
 2. only if there is none of those: wherever its characters stand side by
-   side, because that is how the paragraph matched (see the engine);
+   side, because that is how the paragraph matched;
 3. only if there is none of those either: the parts of a long compound
    (行政执法 and 三项制度 for 行政执法三项制度), each by these same rules.
 
@@ -28,12 +28,12 @@ from bisect import bisect_right
 from html import escape
 from typing import Sequence
 
-from searchlib.analysis import is_word, main_words, normalize, outer_sub_words
-from searchlib.engine import components, is_literal_run, query_words
+from searchlib.analysis import SENTENCE_END, SENTENCE_END_CHARS, is_word, main_words, normalize, outer_sub_words
 from searchlib.query import Exact, Words
+from searchlib.rules import Word, plan_run
 
-SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]?")
-SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+_ENDS = re.escape(SENTENCE_END_CHARS)
+SENTENCE = re.compile(f"[^{_ENDS}]*[{_ENDS}]?")
 CLAUSE_END = re.compile(r"[，,、：:]")
 # What html.escape replaces.
 _ESCAPED = re.compile(r"[&<>\"']")
@@ -66,33 +66,27 @@ def match_spans(text: str, terms: list[Words | Exact], norm: str | None = None,
 
 # The same query's terms come once per hit shown: plan them once.
 @functools.lru_cache(maxsize=1024)
-def _plan(terms: tuple[Words | Exact, ...]) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+def _plan(terms: tuple[Words | Exact, ...]) -> tuple[tuple[Word, ...], frozenset[str], tuple[str, ...]]:
     """The typed words to mark, every string their marks may be looked up by, and the literals."""
-    wanted: list[str] = []
+    wanted: list[Word] = []
     literals: list[str] = []
     for term in terms:
-        if isinstance(term, Exact):
-            literal = normalize(term.text).strip()
-        else:
-            words = query_words(term.text)
-            wanted.extend(w for w in words if w not in wanted)
-            if not (len(words) > 1 and is_literal_run(term.text)):
-                continue
-            literal = normalize(term.text).strip()
-        if literal not in literals:
-            literals.append(literal)
+        run = plan_run(term)
+        wanted.extend(w for w in run.words if w not in wanted)
+        if (run.exact or run.as_typed) and run.literal not in literals:
+            literals.append(run.literal)
     return tuple(wanted), frozenset(_searched_strings(wanted)), tuple(literals)
 
 
-def _searched_strings(words: list[str]) -> set[str]:
+def _searched_strings(words: list[Word]) -> set[str]:
     """The words and, recursively, their compound parts: every string _word_spans may look up."""
     found: set[str] = set()
     pending = list(words)
     while pending:
         word = pending.pop()
-        if word not in found:
-            found.add(word)
-            pending.extend(components(word))
+        if word.text not in found:
+            found.add(word.text)
+            pending.extend(word.parts)
     return found
 
 
@@ -167,15 +161,15 @@ def _outer_sub_word_set(word: str) -> frozenset[tuple[str, int]]:
     return frozenset(outer_sub_words(word))
 
 
-def _word_spans(word: str, seen: dict[str, list[tuple[int, int]]], norm: str) -> list[tuple[int, int]]:
+def _word_spans(word: Word, seen: dict[str, list[tuple[int, int]]], norm: str) -> list[tuple[int, int]]:
     """Where ``word`` matched, at the strongest level it matched at (see the module doc)."""
-    found = seen.get(word)
+    found = seen.get(word.text)
     if found:
         return found
-    found = _occurrences(word, norm) if len(word) >= 2 else []
+    found = _occurrences(word.text, norm) if word.by_characters else []
     if found:
         return found
-    return [span for part in components(word) for span in _word_spans(part, seen, norm)]
+    return [span for part in word.parts for span in _word_spans(part, seen, norm)]
 
 
 def _occurrences(literal: str, norm: str) -> list[tuple[int, int]]:

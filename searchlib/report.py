@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from searchlib.analysis import normalize
+from searchlib.analysis import SENTENCE_PUNCT, normalize
 from searchlib.clean import clean_lines, normalized
 from searchlib.inputs import Item, read_item
 from searchlib.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
@@ -165,7 +165,8 @@ def division_codes_in(index_number: str | None) -> list[str]:
 
 # --- titles ---------------------------------------------------------------------
 
-_SENTENCE_PUNCT = re.compile(r"[。;!?]")
+# Lines are normalized (NFKC: no full-width ！？； left), so this is [。;!?] as before.
+_SENTENCE_PUNCT = re.compile(f"[{re.escape(SENTENCE_PUNCT)}]")
 _HEADING_START = re.compile(
     r"^([一二三四五六七八九十]{1,3}\s*[、.]|\(\s*[一二三四五六七八九十]{1,3}\s*\)|\d{1,2}\s*[.、](?!\d)"
     r"|[一二三四五六七八九十]{1,3}是|、|\)(?=[\u4e00-\u9fff]))")  # the last two lost their numeral or bracket

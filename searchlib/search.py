@@ -62,7 +62,7 @@ from whoosh import query as wq
 
 from searchlib import reuse
 from searchlib.analysis import normalize, word_ends
-from searchlib.engine import Column, Compiler, Matcher, has_sentence_clause, query_words
+from searchlib.engine import Column, Compiler, Matcher, has_sentence_clause
 from searchlib.facetstore import load_facets, storage_folder
 from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, QUERY_FILTERS
 from searchlib.fieldstore import SegmentFields
@@ -74,6 +74,7 @@ from searchlib.postings import FastPath, Unsupported
 from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
+from searchlib.rules import plan_run
 
 # FACETS (in the sidebar's order) and NESTED_FACETS (city once a province is chosen …): searchlib.fields.
 SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
@@ -251,9 +252,10 @@ def understood(node: Node | None) -> str:
     if node is None:
         return ""
     if isinstance(node, Words):
-        return ("+" if node.required else "") + (" ".join(query_words(node.text)) or normalize(node.text))
+        run = plan_run(node)
+        return ("+" if node.required else "") + (" ".join(run.word_texts) or run.normalized)
     if isinstance(node, Exact):
-        return f'"{normalize(node.text)}"'
+        return f'"{plan_run(node).normalized}"'
     if isinstance(node, Filter):
         return f"{node.field}:{node.value}"
     if isinstance(node, And):

@@ -4,8 +4,9 @@ A report is placed in the first tier it qualifies for:
 
 1. some paragraph holds every concept as typed: the strict match, the same
    paragraphs the paragraph view, the facets and the research views count;
-2. every concept is somewhere in the report, as typed or through its parts or
-   a thesaurus entry; a section heading or the report title counts as text of
+2. every concept is somewhere in the report, as typed (the words of a typed
+   run close together, in order) or through its parts (likewise close) or a
+   thesaurus entry; a section heading or the report title counts as text of
    the report here;
 3. some concepts, or a distinctive part of one (a part found in fewer than
    half of the reports).
@@ -13,21 +14,26 @@ A report is placed in the first tier it qualifies for:
 Within a tier, reports with more concepts come first, then the higher score:
 per concept, the BM25F score of its best paragraph in the report (a weaker
 level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further
-paragraph that has it; summed over the concepts. Ties go by doc_id, so the
+paragraph that has it; summed over the concepts. A concept found only by its
+pieces scores the sum of its pieces' best paragraphs (more of it covered). Ties go by doc_id, so the
 order is the same on every rebuild. ``+word`` concepts are required: reports
 without them are left out of every tier.
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
 
+from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.concepts import Concept, Plan, plan
-from searchlib.engine import Matcher, has_sentence_clause, query_words
+from searchlib.engine import Matcher, has_sentence_clause
 from searchlib.postings import Unsupported
 from searchlib.query import And, Exact, Node, Words
+from searchlib.rules import query_words
 
 # What a paragraph found at a level is worth, against the typed level.
 LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3}
@@ -37,6 +43,11 @@ TITLE_WEIGHT = 0.5
 REPEAT_BONUS = 0.5
 # A part in at least this share of reports is not distinctive: alone it does not stand for its concept.
 PIECE_MAX_REPORT_SHARE = 0.5
+# The parts level finds a concept's parts close together, in order: at most this many characters between
+# one part and the next (法治宣传和教育 for 法治宣传教育; not 乡镇 … 清单 three sentences apart).
+PARTS_MAX_GAP = 6
+# At most this many paragraph texts are read per concept level to check closeness (see _parts_close).
+MAX_CLOSENESS_CHECKS = 4000
 TIERS = (1, 2, 3)
 TIER_LABELS = {1: "同段含全部检索词", 2: "同篇含全部检索词", 3: "部分匹配"}
 
@@ -51,6 +62,7 @@ class Found:
     piece_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     piece_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
     pieces: tuple[str, ...] = ()                           # the distinctive pieces used
+    piece_cover: np.ndarray | None = None                  # by report code: its pieces' summed scores
     title_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     title_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -174,12 +186,17 @@ class TierRanker:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return found.docs, found.scores
 
-    def find(self, concept: Concept, allowed: np.ndarray | None) -> Found:
+    def find(self, concept: Concept, allowed: np.ndarray | None, settled: np.ndarray | None = None) -> Found:
+        """Where ``concept`` is found; ``settled``: by report code, the reports whose tier is already known
+        (tier 1), where its closeness is taken on trust."""
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         levels: dict[str, int] = {}
         for level, node in concept.level_nodes().items():
             found_here = self.scored(node) if level == "typed" else self.plainly_scored(node)
             docs, scores = _within(*found_here, allowed)
+            spread = _spread_words(concept) if level == "typed" else concept.parts if level == "parts" else ()
+            if len(spread) > 1:
+                docs, scores = self._parts_close(spread, docs, scores, settled)
             levels[level] = len(docs)
             parts.append((docs, scores * LEVEL_WEIGHTS[level]))
         # Headings and titles are text of their section and report here (the typed level only ranks by them).
@@ -196,8 +213,51 @@ class TierRanker:
             piece_parts = [_within(*self.plainly_scored(Words(p)), allowed) for p in pieces]
             found.piece_docs, piece_scores = best_of(piece_parts)
             found.piece_scores = piece_scores * LEVEL_WEIGHTS["piece"]
+            found.piece_cover = self._covered(piece_parts) * LEVEL_WEIGHTS["piece"]
             levels["piece"] = len(found.piece_docs)
         return found
+
+    def _parts_close(self, parts: tuple[str, ...], docs: np.ndarray, scores: np.ndarray,
+                     settled: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The paragraphs where the parts stand close together, in order (see PARTS_MAX_GAP), read from
+        their normalized texts: the parts in one paragraph anywhere are a different topic as often as not.
+
+        Reading texts costs ~5 µs a paragraph, so only what can change a report's tier is read: paragraphs
+        of ``settled`` reports are kept unread; elsewhere the best-scored paragraphs first, a report's
+        others skipped once one holds the parts close, at most MAX_CLOSENESS_CHECKS in all (a report
+        still unread then is not found at this level)."""
+        if not len(docs):
+            return docs, scores
+        near = _parts_pattern(parts)
+        reports = self.report_of[docs]
+        keep = settled[reports] if settled is not None else np.zeros(len(docs), dtype=bool)
+        done = np.zeros(self.report_count, dtype=bool)
+        checks = 0
+        texts = self.matcher.texts
+        order = np.argsort(-scores, kind="stable")
+        for i in order[~keep[order]].tolist():
+            code = reports[i]
+            if done[code]:
+                continue
+            if checks >= MAX_CLOSENESS_CHECKS:
+                break
+            checks += 1
+            if near.search(texts.get(int(docs[i]))) is not None:
+                keep[i] = True
+                done[code] = True
+        return docs[keep], scores[keep]
+
+    def _covered(self, piece_parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Per report code, the summed best score in it of each distinct piece: a report
+        with 出庭应诉 and 应诉率 covers more of 负责人出庭应诉率 than one with 负责人 alone, whichever
+        single piece scores higher."""
+        total = np.zeros(self.report_count)
+        for piece_docs, piece_scores in piece_parts:
+            if len(piece_docs):
+                best = np.zeros(self.report_count)
+                np.maximum.at(best, self.report_of[piece_docs], piece_scores)
+                total += best
+        return total
 
     def _distinctive(self, piece: str) -> bool:
         docs = self.matcher.docarray(Words(piece))
@@ -217,7 +277,9 @@ class TierRanker:
         n = self.report_count
         tier = np.zeros(n, dtype=np.int8)
         tier[self.report_of[strict_docs]] = 1
-        found = [self.find(c, allowed) for c in the_plan.concepts] if expand else []
+        settled = np.zeros(n, dtype=bool)
+        settled[self.report_of[strict_docs]] = True
+        found = [self.find(c, allowed, settled) for c in the_plan.concepts] if expand else []
         concepts_in = np.zeros(n, dtype=np.int32)
         pieces_in = np.zeros(n, dtype=np.int32)
         score = np.zeros(n)
@@ -229,6 +291,8 @@ class TierRanker:
                 present |= title_present
                 best += title_best
             piece_present, piece_best = self._per_report(f.piece_docs, f.piece_scores)
+            if f.piece_cover is not None:
+                piece_best = f.piece_cover
             piece_only = piece_present & ~present
             concepts_in += present
             pieces_in += piece_only
@@ -334,6 +398,21 @@ class TierRanker:
             ranked = sorted(by_report.get(code, []))[:per_report]
             out[code] = [(d, s) for _, d, s in ranked]
         return out
+
+
+@functools.lru_cache(maxsize=256)
+def _parts_pattern(parts: tuple[str, ...]) -> re.Pattern:
+    """The parts in order, at most PARTS_MAX_GAP characters apart, none of them across a sentence end."""
+    gap = f"[^{re.escape(SENTENCE_END_CHARS)}]{{0,{PARTS_MAX_GAP}}}?"
+    return re.compile(gap.join(re.escape(normalize(p)) for p in parts))
+
+
+def _spread_words(concept: Concept) -> tuple[str, ...]:
+    """The words of a typed run that the strict rule finds anywhere in a paragraph (法治保障 is 法治 and
+    保障): as one concept they must stand close together, in order."""
+    if not isinstance(concept.node, Words):
+        return ()
+    return tuple(query_words(concept.node.text))
 
 
 def _words_in(node: Node) -> list[str]:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.engine import _holds_in, literal_words, sentence_strings, sentences_of
+from searchlib.rules import _holds_in, literal_words, sentence_strings, sentences_of
 from searchlib.query import Exact, Or, SameSentence, Words
 from searchlib.search import QueryError, SearchRequest
 from searchlib.textstore import in_one_sentence, sentence_cuts

@@ -142,3 +142,44 @@ def test_tiers_agree_with_a_brute_force_reading_of_the_reports(tier_library):
         found = tiers_of(tier_library, q)
         assert {k: v for k, v in found.items() if v < 3} == {k: v for k, v in expected.items() if v < 3}, q
         assert set(expected) <= set(found), q
+
+
+CLOSENESS = {
+    "near_parts.txt": ["一、主要做法", "加强矛盾纠纷排查调解，化解率百分之九十八。", "二、备案审查", "文件全部报送备案。"],
+    "far_parts.txt": ["一、主要做法", "化解矛盾，处理纠纷三十件，组织人民调解员培训两期。", "二、备案审查", "文件全部报送备案。"],
+    "near_run.txt": ["一、主要做法", "为高质量发展提供法治保障。", "二、备案审查", "规范性文件全部报送备案。"],
+    "far_run.txt": ["一、主要做法", "坚持法治思维，落实各项民生保障措施和兜底政策。", "二、备案审查", "规范性文件全部报送备案。"],
+    "other.txt": ["一、主要做法", "推进综合执法改革。"],
+}
+
+
+@pytest.fixture(scope="module")
+def closeness_library(tmp_path_factory) -> Library:
+    corpus = tmp_path_factory.mktemp("closeness_corpus")
+    for i, (name, lines) in enumerate(CLOSENESS.items()):
+        (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊'[i]}镇2023年法治政府建设情况的报告", f"2024-03-0{i + 1}", lines),
+                                   encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("closeness_index")
+    build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
+    library = Library(index_dir)
+    yield library
+    library.close()
+
+
+def test_a_concepts_parts_count_only_close_together_and_in_order(closeness_library):
+    # 矛盾纠纷调解's parts 矛盾 + 纠纷 + 调解: a few characters apart they are the concept; a clause apart,
+    # not (the report then holds only the other concept, and pieces).
+    found = tiers_of(closeness_library, "矛盾纠纷调解 备案")
+    assert found["near_parts.txt"] == 2
+    assert found["far_parts.txt"] == 3
+
+
+def test_a_typed_run_of_several_words_counts_only_where_they_stand_together(closeness_library):
+    # Strictly (tier 1) 法治保障 is 法治 and 保障 in one paragraph; as a concept of the report they
+    # must stand together, so only near_run holds both concepts.
+    found = tiers_of(closeness_library, "法治保障 备案")
+    assert found["near_run.txt"] == 2
+    assert found["far_run.txt"] == 3
+    strict = closeness_library.search(SearchRequest(q="法治保障", group=False, limit=10))
+    assert {h.doc_id for h in strict.hits} >= {g.doc_id for g in closeness_library.search(
+        SearchRequest(q="法治保障", group=True, limit=10)).groups if g.tier == 1}
