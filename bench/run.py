@@ -3,6 +3,7 @@
     python bench/run.py                         # smoke run, 3,000 paragraphs
     python bench/run.py --paragraphs 100000     # the issue's size
     python bench/run.py --paragraphs 100000 --skip-baselines
+    python bench/run.py --paragraphs 100000 --baselines none --no-tiers   # paragraphs only
 
 Steps, all printed as one table at the end:
 
@@ -20,6 +21,9 @@ Steps, all printed as one table at the end:
    (total, facet counts, top-10 hits with highlighted snippets); Whoosh with
    ``groupedby`` year/province facets and the default highlighter; FTS5 with
    year/province ``GROUP BY`` counts and ``snippet()`` for the top 10.
+
+5. Unless ``--no-tiers``: the same classes plus three-word queries as the web page's default
+   answer, reports in tiers (``group=True``: ten reports, facets, best paragraphs highlighted).
 
 Where a baseline has no equivalent it gets the nearest thing and the table says
 so: an exact string is a phrase of jieba words for both baselines (not a
@@ -328,11 +332,15 @@ def search_request(q: dict) -> SearchRequest:
     return request
 
 
-def searchlib_runner(index_dir: Path) -> Callable[[dict], object]:
+def searchlib_runner(index_dir: Path, tiers: bool = False) -> Callable[[dict], object]:
+    """Paragraphs (strict), or with ``tiers`` the default page: reports in tiers, each with its best
+    paragraphs highlighted."""
     library = Library(index_dir)
 
     def run(q: dict):
-        results = library.search(search_request(q))
+        request = search_request(q)
+        request.group = tiers
+        results = library.search(request)
         assert results.facets is not None and all(h.snippet for h in results.hits)
         return results
     return run
@@ -585,6 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--classes", default=",".join(CLASSES),
                         help="comma-separated query classes to time (default all: " + ", ".join(CLASSES) + ")")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-tiers", action="store_true",
+                        help="skip timing the default page (reports in tiers; on by default)")
     args = parser.parse_args(argv)
 
     print(machine(), flush=True)
@@ -651,6 +661,21 @@ def main(argv: list[str] | None = None) -> int:
                                                                   label="fts5 trigram exact string")}
 
     print_table(args.queries, builds, times, parse_seconds)
+    tier_times: dict[str, Timings] = {}
+    if not args.no_tiers:
+        # The web page's default answer: the same queries, and three-word ones, as reports in tiers.
+        rng = random.Random(args.seed)
+        middle = sorted({t for q in queries.get("two terms", []) for t in q["terms"]})
+        tier_queries = dict(queries)
+        if len(middle) >= 3:
+            tier_queries["three terms"] = [{"terms": rng.sample(middle, 3)} for _ in range(args.queries)]
+        print("querying searchlib, reports in tiers (the default page) …", flush=True)
+        t_run = searchlib_runner(ours_dir, tiers=True)
+        tier_times = {c: time_queries(t_run, qs, label=f"searchlib tiers {c}") for c, qs in tier_queries.items()}
+        print()
+        print(f"searchlib, reports in tiers (10 reports, facets, best paragraphs highlighted), ms: p50 / p95 / max")
+        for cls, t in tier_times.items():
+            print(f"{cls:<18}{f'{t.p50:.1f} / {t.p95:.1f} / {t.max:.1f}':>30}")
     if args.json:
         args.json.write_text(json.dumps({
             "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "paragraphs": args.paragraphs,
@@ -659,6 +684,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "found_none": sum(1 for n in t.found if not n), "ms": t.ms, "found": t.found}
                     for c, t in cls.items()}
                         for s, cls in times.items()},
+            "tiers": {c: {"p50": t.p50, "p95": t.p95, "max": t.max, "ms": t.ms} for c, t in tier_times.items()},
         }, ensure_ascii=False, indent=2))
     return 0
 

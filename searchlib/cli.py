@@ -470,6 +470,7 @@ def cmd_optimize(args) -> int:
 
 def cmd_search(args) -> int:
     from searchlib.search import Library, SearchRequest
+    from searchlib.suggest import suggest
 
     if args.limit < 0 or args.offset < 0:
         raise CliError("--limit and --offset must not be negative")
@@ -480,16 +481,21 @@ def cmd_search(args) -> int:
                                 group=not args.paragraphs, mode="strict" if args.strict else "fuzzy",
                                 boilerplate=args.boilerplate)
         results = library.search(request)
+        suggestions = suggest(library, request, results)
         data = results.to_json(library.reuse_store()) if args.json else None
         table = _search_csv(library, results, args.base_url) if args.csv else None
     finally:
         library.close()
     if args.json:
+        data["suggestions"] = [s.to_json() for s in suggestions]
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.csv:
         _write_csv(table)
     else:
         _print_results(results)
+    if not args.json:   # finding little: other queries to try, one a line (off stdout when it holds a CSV)
+        for suggestion in suggestions:
+            print(suggestion.line(), file=sys.stderr if args.csv else sys.stdout)
     for problem in results.problems:
         _warn(f"note: {problem}")
     return EXIT_OK

@@ -18,8 +18,8 @@ Query side::
     facets.values["report_year"]              # code -> value (index 0: None)
 
 ``docnums`` are the searcher's global document numbers (a list or numpy
-array). Segments without a file (indexes built before this module) are read
-from their stored fields, so loading always works, only slower.
+array). Every segment of an index of this format (:mod:`searchlib.storage`)
+has its file, with every field of :data:`FIELDS`.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from typing import Iterable
 import numpy as np
 
 from searchlib.fields import FACET_COLUMNS
+from searchlib.storage import REBUILD_COMMAND, IndexDamaged, atomic_write, require, storage_folder  # noqa: F401
 
 FIELDS = FACET_COLUMNS   # from searchlib.fields
 
@@ -81,11 +82,9 @@ def segment_rows(storage, schema, segment) -> list[dict]:
 def write_segment_facets(storage, schema, segment, rows: list[dict] | None = None) -> Path:
     """Write the facet file of a finished segment (from its stored rows, read back if not given)."""
     path = facet_file(storage.folder, segment)
-    tmp = path.with_name(path.name + ".part")
     rows = segment_rows(storage, schema, segment) if rows is None else rows
-    with open(tmp, "wb") as handle:
+    with atomic_write(path) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **_encode(rows))
-    tmp.replace(path)  # a killed writer never leaves a half file under the real name
     return path
 
 
@@ -133,41 +132,13 @@ def load_facets(searcher, fields: tuple[str, ...] = FIELDS) -> Facets:
     return Facets(codes=codes, values={name: list(tables[name]) for name in fields})
 
 
-def storage_folder(storage) -> str:
-    # A compound segment's reader wraps the folder's storage in an overlay (``.b``).
-    while not hasattr(storage, "folder"):
-        storage = storage.b
-    return storage.folder
-
-
-# Fields whose value is the report's, the same for each of its paragraphs.
-REPORT_FIELDS = ("publisher", "publish_date", "publish_year")
-
-
 def _read_segment(leaf, segment, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
     path = facet_file(storage_folder(leaf.storage()), segment)
-    if path.exists():
-        with np.load(path) as data:
-            arrays = {key: data[key] for key in data.files}
-        missing = tuple(name for name in fields if f"codes_{name}" not in arrays)
-        if not missing:
-            return arrays
-        # A file written before these report fields were kept: one stored read per report, not per paragraph.
-        if "codes_doc_id" in arrays and all(name in REPORT_FIELDS for name in missing):
-            return arrays | _by_report(leaf, arrays["codes_doc_id"], missing)
-    # No file (an index written before facet files existed): read stored fields.
-    rows = [leaf.stored_fields(docnum) for docnum in range(segment.doc_count_all())]
-    return _encode(rows, fields)
-
-
-def _by_report(leaf, doc_codes: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Code arrays of report-level fields, read from the first paragraph of each report of a segment."""
-    reports, first = np.unique(doc_codes, return_index=True)
-    encoded = _encode([leaf.stored_fields(int(docnum)) for docnum in first], names)
-    lookup = np.zeros(int(doc_codes.max(initial=0)) + 1, dtype=np.int32)
-    out: dict[str, np.ndarray] = {}
-    for name in names:
-        lookup[reports] = encoded[f"codes_{name}"]
-        out[f"codes_{name}"] = lookup[doc_codes]
-        out[f"values_{name}"] = encoded[f"values_{name}"]
-    return out
+    require([path], "the facet file", segment)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    missing = [name for name in fields if f"codes_{name}" not in arrays]
+    if missing:
+        raise IndexDamaged(f"the facet file {path} has no {missing[0]} codes: rebuild the index with "
+                           f"`{REBUILD_COMMAND}`")
+    return arrays

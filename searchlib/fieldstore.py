@@ -20,8 +20,8 @@ A paragraph's text is left out of its record when normalizing does not change it
 (the great majority): it is then the text file's copy (:mod:`searchlib.textstore`),
 and already normalized. A document is then a ``pread`` and a ``marshal.loads``, its
 report's set (read the same way, unless it is one of the last few hundred), and a dict
-merge (~3 µs). Like the other per-segment files they live and die with their segment; a
-segment without them (an index written before this module) is read through Whoosh.
+merge (~3 µs). Like the other per-segment files they live and die with their segment; every
+segment of an index of this format (:mod:`searchlib.storage`) has them.
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from searchlib.analysis import normalize, packed_word_ends
+from searchlib.storage import atomic_write, require
 
 FIELDS_SUFFIX = ".fields.bin"
 CONTEXTS_SUFFIX = ".fields.ctx"
@@ -77,10 +78,8 @@ def _offsets(pieces) -> np.ndarray:
 
 
 def _write_whole(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as handle:
+    with atomic_write(path) as tmp, open(tmp, "wb") as handle:
         write(handle)
-    tmp.replace(path)  # a killed writer never leaves a half file under the real name
 
 
 class SegmentFields:
@@ -98,23 +97,19 @@ class SegmentFields:
         self._recent_contexts: dict[int, dict] = {}
 
     @staticmethod
-    def open(folder: Path | str, segment) -> "SegmentFields | None":
-        """The segment's field files; None when it has none (or not all of them)."""
-        if segment is None:
-            return None
+    def open(folder: Path | str, segment) -> "SegmentFields":
+        """The segment's field files (:class:`searchlib.storage.IndexDamaged` when one is missing)."""
         paths = field_files(folder, segment)
-        if not all(path.exists() for path in paths):
-            return None
+        require(paths, "the stored-field files", segment)
         return SegmentFields(*paths)
 
-    def get(self, local: int) -> tuple[dict, bool, bytes | None]:
+    def get(self, local: int) -> tuple[dict, bool, bytes]:
         """The stored fields of local document ``local``, whether its text was left out because
         it is already normalized (the caller takes it from the text file), and its packed word
-        ends (:func:`searchlib.analysis.packed_word_ends`; None in a segment written before them)."""
+        ends (:func:`searchlib.analysis.packed_word_ends`)."""
         start, end = int(self.offsets[local]), int(self.offsets[local + 1])
-        context, own, normalized, *ends = marshal.loads(os.pread(self._records, end - start, start))
-        fields = {**self._context(context), **own}
-        return fields, normalized, ends[0] if ends else None
+        context, own, normalized, ends = marshal.loads(os.pread(self._records, end - start, start))
+        return {**self._context(context), **own}, normalized, ends
 
     def _context(self, context: int) -> dict:
         found = self._recent_contexts.get(context)

@@ -34,11 +34,8 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
-import heapq
-import itertools
 import multiprocessing
 import os
-import pickle
 import queue
 import shutil
 import signal
@@ -53,7 +50,7 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.reading import SegmentReader
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from searchlib import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer
@@ -65,7 +62,9 @@ from searchlib.reuse import FILE_NAME as REUSE_FILE
 from searchlib.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
 from searchlib.reuse import canonical, jaccard, shingles
 from searchlib.source import SourceError
-from searchlib.storage import read_compound_files_in_place
+from searchlib import storage
+from searchlib.storage import (FORMAT_FILE, FORMAT_VERSION, IndexDamaged, IndexError_, IndexMissing,  # noqa: F401
+                               IndexOutdated, index_format, read_compound_files_in_place)
 from searchlib.postingstore import PostingCapture, write_lexicon
 from searchlib.fieldstore import write_segment_fields
 from searchlib.textstore import write_segment_texts
@@ -74,30 +73,13 @@ read_compound_files_in_place()  # before any index is opened: see searchlib.stor
 
 CURRENT = "current"
 LOCK_FILE = ".lock"
-# The index format: 2 = report ids include who reported (body, place), reports carry their
-# sources (paths, URLs, capture dates) and a digest of their text. An update of an index of an
-# older format is refused with a request to rebuild: its ids would not match the new ones.
-FORMAT_FILE = "searchlib-format"
-FORMAT_VERSION = 2
 
 
 def make_schema() -> Schema:
     return Schema(**whoosh_fields(WordTokenizer(), BigramTokenizer()))
 
 
-class IndexError_(Exception):
-    """A problem with the index itself (missing, locked, unreadable)."""
-
-
-class IndexMissing(IndexError_):
-    pass
-
-
 class IndexLocked(IndexError_):
-    pass
-
-
-class IndexOutdated(IndexError_):
     pass
 
 
@@ -176,17 +158,14 @@ def resolve_index_dir(index_dir: Path | str) -> Path:
     current = root / CURRENT
     if current.exists():
         return current.resolve()
-    if whoosh_index.exists_in(str(root)):
+    if storage.holds_index(root):  # a generation itself (or an index written before generations)
         return root
     raise IndexMissing(f"no index at {root}: build one with `searchlib index` (or set --index / $SEARCHLIB_INDEX)")
 
 
 def open_index(index_dir: Path | str):
-    live = resolve_index_dir(index_dir)
-    try:
-        return whoosh_index.open_dir(str(live))
-    except Exception as exc:  # Whoosh raises several unrelated types for a damaged index
-        raise IndexError_(f"cannot open the index at {live}: {exc}") from None
+    """The live Whoosh index; :class:`IndexOutdated` (naming the rebuild command) for an older format."""
+    return storage.open_generation(resolve_index_dir(index_dir), root=index_dir)
 
 
 @contextmanager
@@ -239,11 +218,8 @@ def _clone_generation(root: Path, live: Path) -> Path:
 
 
 def _swap_current(root: Path, gen: Path) -> None:
-    tmp_link = root / f".{CURRENT}.{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    os.symlink(gen.name, tmp_link)
-    os.replace(tmp_link, root / CURRENT)  # atomic on POSIX
+    with storage.atomic_write(root / CURRENT) as tmp_link:  # a rename over the link: atomic on POSIX
+        os.symlink(gen.name, tmp_link)
 
 
 def _live_generation(root: Path) -> Path | None:
@@ -306,8 +282,6 @@ PARALLEL_MIN_FILES = 24
 # Files handed to a worker at a time: small enough to balance the workers,
 # large enough that queue traffic is negligible.
 BATCH_FILES = 8
-# Memory for each writer's posting sort before it spills a run to disk.
-POOL_LIMIT_MB = 192
 # A worker starts a new segment after this many paragraphs. Finishing a segment takes memory in
 # proportion to its size: one segment per worker at 1M paragraphs (500k each) grew each worker to
 # 12 GB and the kernel killed it; 50k per segment is what the 100k builds (peak 3 GB) used.
@@ -392,10 +366,10 @@ def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results) -> 
             if writer.docnum >= SEGMENT_MAX_PARAGRAPHS:
                 results.put(("segment", (worker, part), _finalize_segment(writer)))
                 writer, part = _new_writer(ix, lock=False), part + 1
-        if writer._added:
+        if storage.has_documents(writer):
             segment = _finalize_segment(writer)
         else:
-            writer._close_segment()
+            storage.close_unused(writer)
             segment = None
         results.put(("segment", (worker, part), segment))
         results.put(("done", worker))
@@ -463,62 +437,6 @@ def _run_workers(gen_dir: Path, files: list[Item], procs: int,
                 w.join()
 
 
-# --- the posting pool -----------------------------------------------------------
-
-RUN_CHUNK = 16384  # postings pickled per call when a sort run is spilled to disk
-
-
-class _ChunkedPostingPool(PostingPool):
-    """Whoosh's posting pool, with sort runs written and read in chunks.
-
-    Whoosh pickles and unpickles every posting of a spilled run one call at a
-    time and merges the runs with a generator per item: at 100k paragraphs
-    (~33M postings, 3.7 GB of runs) that is a quarter of a worker's time.
-    Pickling lists of postings and merging with :func:`heapq.merge` over
-    C-level chains does the same work in a fraction of it. Same items, same
-    order, so the segment written is the same.
-    """
-
-    def add(self, item) -> None:
-        # The same size estimate as PostingPool.add, without its per-posting
-        # type assertions (our documents are built by paragraph_documents).
-        self.currentsize += 150 + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-    def _write_run(self, f, items) -> None:
-        items = items if isinstance(items, list) else list(items)
-        for start in range(0, len(items), RUN_CHUNK):
-            pickle.dump(items[start:start + RUN_CHUNK], f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _chunks(self, path: str) -> Iterator[list]:
-        f = self._open_run(path)
-        try:
-            while True:
-                try:
-                    yield pickle.load(f)
-                except EOFError:
-                    return
-        finally:
-            f.close()
-            self._remove_run(path)
-
-    def _read_run(self, path: str) -> Iterator:
-        return itertools.chain.from_iterable(self._chunks(path))
-
-    def _merge_runs(self, paths) -> Iterator:
-        return heapq.merge(*(self._read_run(path) for path in paths))
-
-
-def _new_writer(ix, lock: bool = True) -> SegmentWriter:
-    """A segment writer with the chunked posting pool (nothing is pooled yet when it is swapped in)."""
-    writer = SegmentWriter(ix, _lk=lock, limitmb=POOL_LIMIT_MB)
-    writer.pool = _ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=POOL_LIMIT_MB)
-    return writer
-
-
 # --- merging ------------------------------------------------------------------
 
 # A commit folds small segments together while their total stays under this
@@ -550,41 +468,16 @@ def merge_small_segments(writer: SegmentWriter, segments: list) -> list:
     return [s for s in segments if s not in picked]
 
 
-class _LengthsInMemory:
-    """Per-paragraph field lengths, decoded once per field.
-
-    Writing postings, Whoosh looks up the paragraph's field length for every
-    posting (for block statistics), each time a seek and read in the column
-    file: 10% of a worker's time. A list lookup gives the same numbers.
-    """
-
-    def __init__(self, reader, doccount: int):
-        self._reader = reader
-        self._doccount = doccount
-
-    def doc_field_length_reader(self, fieldname: str, default: int = 0):
-        get = self._reader.doc_field_length_reader(fieldname, default)
-        return [get(docnum) for docnum in range(self._doccount)].__getitem__
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
-        return self._reader.doc_field_length(docnum, fieldname, default)
+def _new_writer(ix, lock: bool = True) -> SegmentWriter:
+    return storage.new_writer(ix, lock=lock)
 
 
 def _finalize_segment(writer: SegmentWriter):
-    """``SegmentWriter._finalize_segment`` (Whoosh 3.54) with lengths read from memory,
-    plus the segment's facet, text, field and posting files (:mod:`searchlib.facetstore`,
-    :mod:`searchlib.textstore`, :mod:`searchlib.fieldstore`, :mod:`searchlib.postingstore`)."""
-    writer.perdocwriter.close()
-    reader = writer.per_document_reader() if writer.codec.length_stats else None
-    lengths = _LengthsInMemory(reader, writer.docnum) if reader is not None else None
+    """Finish the writer's segment (:func:`searchlib.storage.finalize_segment`), then write its facet,
+    text, field and posting files (:mod:`searchlib.facetstore`, :mod:`searchlib.textstore`,
+    :mod:`searchlib.fieldstore`, :mod:`searchlib.postingstore`)."""
     capture = PostingCapture()
-    writer.fieldwriter.add_postings(writer.schema, lengths, capture.through(writer.pool.iter_postings()))
-    writer.fieldwriter.close()
-    if reader is not None:
-        reader.close()
-    writer._close_segment()
-    writer._assemble_segment()
-    segment = writer.get_segment()
+    segment = storage.finalize_segment(writer, capture.through)
     # After assembly: the compound file would swallow (and delete) them.
     rows = segment_rows(writer.storage, writer.schema, segment)
     write_segment_facets(writer.storage, writer.schema, segment, rows)
@@ -595,27 +488,10 @@ def _finalize_segment(writer: SegmentWriter):
 
 
 def _commit(writer: SegmentWriter, extra_segments: list, optimize: bool = False) -> None:
-    """Write ``writer``'s segment, add the workers' segments and make them all live.
-
-    The same steps as ``SegmentWriter.commit`` (Whoosh 3.54), plus segments
-    written by other processes, as Whoosh's own multiprocessing writer does.
-    """
-    try:
-        if optimize:
-            final = writer._merge_segments(None, True, None)
-        else:
-            final = merge_small_segments(writer, writer.segments)
-        final += extra_segments
-        if writer._added:
-            final.append(_finalize_segment(writer))
-        else:
-            writer._close_segment()
-        write_lexicon(writer.storage, final)
-        writer._commit_toc(final)
-    except BaseException:
-        writer._cleanup_on_error()
-        raise
-    writer._finish()
+    """Write ``writer``'s segment, add the workers' segments and make them all live, with the
+    index-wide lexicons written just before."""
+    storage.commit(writer, extra_segments, optimize, keep=merge_small_segments, finalize=_finalize_segment,
+                   before_live=lambda final: write_lexicon(writer.storage, final))
 
 
 # --- the jobs -----------------------------------------------------------------
@@ -657,34 +533,12 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
     with writer_lock(root):
         remove_leftovers(root)
         fresh = rebuild or not _has_index(root)
-        if not fresh:
-            _check_format(root)
         with _next_generation(root, fresh) as gen:
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
             _write_files(ix, gen, found.items, fresh, procs, progress, summary)
-            (gen / FORMAT_FILE).unlink(missing_ok=True)  # a hard link to the live one's: never write through it
-            (gen / FORMAT_FILE).write_text(f"{FORMAT_VERSION}\n")
             _reuse_pass(gen, fresh, reuse, summary)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def index_format(live: Path) -> int:
-    """The format version of an index generation (1: written before the version was recorded)."""
-    try:
-        return int((live / FORMAT_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return 1
-
-
-def _check_format(root: Path) -> None:
-    found = index_format(resolve_index_dir(root))
-    if found < FORMAT_VERSION:
-        raise IndexOutdated(
-            f"the index at {root} has format {found}; this searchlib writes format {FORMAT_VERSION}, in which a "
-            "report's id also names who reported and where (so two bodies' reports of one title and date never "
-            "merge), and reports keep their sources. Ids differ, so an update cannot mix them: rebuild it with "
-            "`searchlib index --rebuild PATH...` (paragraph links of the old index change once)")
 
 
 # The pass reads every paragraph back (~15 µs each) and runs in about linear
@@ -724,8 +578,11 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
 
     The caller holds the writer lock.
     """
+    if not fresh:  # an update, delete or optimize cannot mix formats (nor report ids): IndexOutdated
+        storage.check_format(resolve_index_dir(root), root)
     gen = _new_generation(root) if fresh else _clone_generation(root, resolve_index_dir(root))
     try:
+        storage.write_format(gen)  # (a clone's is a hard link to the live one's: replaced, never written through)
         yield gen
         sidecars.pass_for_generation(gen)   # the research tools' files beside the index (searchlib.sidecars)
     except BaseException:
@@ -754,15 +611,14 @@ def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
             for order, item in enumerate(items):
                 outcomes.append(_index_file(own, order, item, worker=(-1, 0)))
                 bar.update(1)
-            if own._added:
+            if storage.has_documents(own):
                 segments[(-1, 0)] = _finalize_segment(own)
             else:
-                own._close_segment()
+                storage.close_unused(own)
         kept = _Settlement(items, outcomes, segments, writer, summary).settle(existing=not fresh)
         _commit(writer, [s for _, s in sorted(segments.items()) if s is not None])
     except BaseException:
-        if not writer.is_closed:
-            writer._cleanup_on_error()
+        storage.discard(writer)
         raise
     finally:
         bar.close()
@@ -983,8 +839,7 @@ def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSumma
                     summary.paragraphs += removed
                 _commit(writer, [])
             except BaseException:
-                if not writer.is_closed:
-                    writer._cleanup_on_error()
+                storage.discard(writer)
                 raise
     summary.seconds = time.perf_counter() - started
     return summary
@@ -1006,7 +861,6 @@ def optimize_index(index_dir: Path | str) -> int:
             try:
                 _commit(writer, [], optimize=True)
             except BaseException:
-                if not writer.is_closed:
-                    writer._cleanup_on_error()
+                storage.discard(writer)
                 raise
         return open_index(root).doc_count()

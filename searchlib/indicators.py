@@ -17,7 +17,6 @@ Report metadata (place, year, body, level) is read from the index, so it is neve
 """
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import time
@@ -31,6 +30,7 @@ import numpy as np
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.config import DATA_DIR
 from searchlib.population import PerSearcher, place_of
+from searchlib.storage import atomic_write
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
 FILE_NAME = "indicators.sqlite"
@@ -232,22 +232,20 @@ def build_for_generation(gen_dir: Path | str) -> dict:
                 for f in extract(stored.get("text", "")):
                     rows.append((name, local, stored["pid"], f.indicator, f.value, f.unit, f.sentence, f.start,
                                  f.end))
-    tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
-    try:
-        con.executescript(SCHEMA)
-        con.executemany("INSERT INTO segment VALUES (?)", ((s,) for s in segments))
-        con.executemany("INSERT INTO fact VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        seconds = time.perf_counter() - started
-        info = {"schema": SCHEMA_VERSION, "definitions": digest, "index_generation": ix.latest_generation(),
-                "paragraphs_read": read, "segments_copied": copied, "facts": len(rows),
-                "seconds": round(seconds, 3), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        con.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in info.items()))
-        con.commit()
-    finally:
-        con.close()
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:
+        con = sqlite3.connect(tmp)
+        try:
+            con.executescript(SCHEMA)
+            con.executemany("INSERT INTO segment VALUES (?)", ((s,) for s in segments))
+            con.executemany("INSERT INTO fact VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            seconds = time.perf_counter() - started
+            info = {"schema": SCHEMA_VERSION, "definitions": digest, "index_generation": ix.latest_generation(),
+                    "paragraphs_read": read, "segments_copied": copied, "facts": len(rows),
+                    "seconds": round(seconds, 3), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            con.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in info.items()))
+            con.commit()
+        finally:
+            con.close()
     return {"paragraphs_read": read, "segments_copied": copied, "facts": len(rows), "seconds": seconds}
 
 

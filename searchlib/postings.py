@@ -40,12 +40,11 @@ from math import log
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from searchlib.postingstore import Lexicon, SegmentPostings
+from searchlib.storage import field_b, length_bytes, posting_arrays, posting_values_at
 from searchlib.textstore import Texts
 
 
@@ -194,10 +193,7 @@ class FastPath:
             if (fieldname, btext) not in leaf:
                 continue
             decoded = True
-            matcher = leaf.postings(fieldname, btext)
-            if isinstance(matcher, FilterMatcher):  # deleted documents: the live mask takes them out below
-                matcher = matcher.child
-            ids, weights = _leaf_arrays(matcher)
+            ids, weights = posting_arrays(leaf, fieldname, btext)  # deleted ones: the live mask takes them out below
             ids_parts.append(ids + offset)
             weight_parts.append(weights)
         if not ids_parts:
@@ -215,7 +211,7 @@ class FastPath:
         if found is None:
             codes = np.zeros(self.size, dtype=np.uint8)
             for leaf, offset in self.leaves:
-                codes[offset:offset + leaf.doc_count_all()] = _length_bytes(leaf, fieldname)
+                codes[offset:offset + leaf.doc_count_all()] = length_bytes(leaf, fieldname)
             found = self._lengths[fieldname] = _LENGTH_OF_BYTE[codes]
         return found
 
@@ -330,7 +326,7 @@ class FastPath:
         if found is None:
             avgfl = self.searcher.avg_field_length(fieldname) or 1
             w = self.weighting
-            B = w._field_B.get(fieldname, w.B)
+            B = field_b(w, fieldname)
             fl = self.lengths(fieldname)
             found = self._norms[fieldname] = w.K1 * ((1 - B) + B * fl / avgfl)
         return found
@@ -598,10 +594,7 @@ class FastPath:
             lo, hi = np.searchsorted(docs, [offset, offset + size])
             if lo == hi:
                 continue
-            matcher = leaf.postings(fieldname, btext)
-            if isinstance(matcher, FilterMatcher):
-                matcher = matcher.child
-            out.extend(set(decode(v)) for v in _leaf_values_at(matcher, docs[lo:hi] - offset))
+            out.extend(set(decode(v)) for v in posting_values_at(leaf, fieldname, btext, docs[lo:hi] - offset))
         return out
     def _numeric_range(self, q: wq.NumericRange) -> Scored:
         if q.fieldname != "report_year" or self.year_of is None or q.startexcl or q.endexcl:
@@ -714,80 +707,3 @@ def _looked_up(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(len(a), dtype=np.intp), np.zeros(len(a), dtype=bool)
     at = np.searchsorted(b, a)
     return at, b[np.minimum(at, len(b) - 1)] == a
-
-
-def _leaf_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (ids, weights) of one segment's posting list, a block at a time."""
-    if not isinstance(matcher, W3LeafMatcher):  # inlined short lists and others: the generic way
-        ids, weights = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-    ids_parts, weight_parts = [], []
-    while True:
-        if matcher._data is None:
-            matcher._read_data()
-        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-        ids = np.asarray(raw_ids, dtype=np.int64)
-        if not matcher._byteids:
-            ids = np.cumsum(ids)
-        ids_parts.append(ids)
-        if raw_weights is None:
-            weight_parts.append(np.ones(len(ids)))
-        elif isinstance(raw_weights, float):
-            weight_parts.append(np.full(len(ids), raw_weights))
-        else:
-            weight_parts.append(np.asarray(raw_weights, dtype=np.float64))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    return np.concatenate(ids_parts), np.concatenate(weight_parts)
-
-
-def _leaf_values_at(matcher, wanted: np.ndarray) -> list:
-    """The raw posting values of one segment's posting list at ``wanted`` (sorted local ids, all present);
-    blocks holding none of them are skipped unread."""
-    values: list = []
-    if not isinstance(matcher, W3LeafMatcher):
-        for docnum in wanted.tolist():
-            matcher.skip_to(docnum)
-            values.append(matcher.value())
-        return values
-    i = 0
-    while i < len(wanted):
-        if matcher._maxid >= wanted[i]:
-            if matcher._data is None:
-                matcher._read_data()
-            ids = np.asarray(matcher._data[0], dtype=np.int64)
-            if not matcher._byteids:
-                ids = np.cumsum(ids)
-            j = int(np.searchsorted(wanted, matcher._maxid, side="right"))
-            raw = matcher._data[2]
-            for at in np.searchsorted(ids, wanted[i:j]).tolist():
-                values.append(raw[at])
-            i = j
-        if i < len(wanted):
-            if matcher._lastblock:
-                raise ValueError("posting list ended before a wanted document")
-            matcher._goto(matcher._nextoffset)
-    return values
-
-
-def _length_bytes(leaf, fieldname: str) -> np.ndarray:
-    """One segment's length column (one byte per document; 0 where the field is absent)."""
-    count = leaf.doc_count_all()
-    perdoc = leaf._perdoc
-    column = perdoc._cached_reader(f"_{fieldname}_len", perdoc_lengths_column())
-    out = np.zeros(count, dtype=np.uint8)
-    if column is None:
-        return out
-    stored = min(column._count, count)
-    out[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-    return out
-
-
-def perdoc_lengths_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-    return LENGTHS_COLUMN

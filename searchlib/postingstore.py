@@ -32,8 +32,11 @@ field, one lexicon of the whole index (:func:`write_lexicon`):
   (written last: it marks the set complete, and a reader uses the lexicon
   only for exactly these segments). The postings are captured from the stream the
 segment writer consumes (:meth:`PostingCapture.through`), so nothing is read
-back. Like the text files they live and die with their segment; a segment
-without them (an index written before this module) is read through Whoosh.
+back. Like the text files they live and die with their segment. A field's
+files are left out only where they could not say what Whoosh says (a weight no
+packed type holds exactly, a term ending in NUL: :meth:`_FieldCapture.writable`);
+such a segment's postings are read from Whoosh's blocks
+(:func:`searchlib.storage.posting_arrays`).
 """
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from searchlib.facetstore import storage_folder
+from searchlib.storage import atomic_write, storage_folder
 
 # The fields whose postings are written: the ones the query engine searches.
 POSTING_FIELDS = ("text", "exact", "title", "heading")
@@ -160,24 +163,21 @@ class _FieldCapture:
 def _write_array(path: Path, length: int, dtype, chunks: Iterable[np.ndarray]) -> None:
     """Write ``chunks`` (``length`` values in all) as one .npy file, filled in place: no whole copy in
     memory. Under a temporary name first, so a killed writer never leaves a half file."""
-    tmp = path.with_name(path.name + ".part")
-    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(length,))
-    at = 0
-    for chunk in chunks:
-        out[at:at + len(chunk)] = chunk
-        at += len(chunk)
-    if at != length:
-        raise ValueError(f"{path.name}: {at} values written of {length}")
-    out.flush()
-    del out
-    tmp.replace(path)
+    with atomic_write(path) as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(length,))
+        at = 0
+        for chunk in chunks:
+            out[at:at + len(chunk)] = chunk
+            at += len(chunk)
+        if at != length:
+            raise ValueError(f"{path.name}: {at} values written of {length}")
+        out.flush()
+        del out
 
 
 def _write_whole(path: Path, values: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as handle:
+    with atomic_write(path) as tmp, open(tmp, "wb") as handle:
         np.save(handle, values)
-    tmp.replace(path)  # a killed writer never leaves a half file under the real name
 
 
 def _exact_small(weights: np.ndarray) -> np.ndarray | None:

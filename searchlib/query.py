@@ -460,3 +460,48 @@ def positive_terms(node: Node | None) -> list[Words | Exact]:
     for child in node.children:
         out.extend(positive_terms(child))
     return out
+
+
+# --- writing a tree back as a query ---------------------------------------------
+
+_NEEDS_QUOTES = re.compile(r'[\s()]')
+
+
+def query_text(node: Node | None) -> str | None:
+    """A query string that parses back to exactly ``node`` (filters in their canonical form), or None when
+    the language cannot say it (a word that reads as an operator, a filter value holding a quote): callers
+    that rewrite a query (searchlib.suggest) change the tree and write it back here, never the raw string."""
+    if node is None:
+        return None
+    text = _written(node)
+    parsed = parse(text)
+    return text if parsed.fatal is None and parsed.tree == node else None
+
+
+def _written(node: Node) -> str:
+    if isinstance(node, Words):
+        return ("+" if node.required else "") + node.text
+    if isinstance(node, Exact):
+        return f'"{node.text}"'
+    if isinstance(node, Filter):
+        return f'{node.field}:"{node.value}"' if _NEEDS_QUOTES.search(node.value) else f"{node.field}:{node.value}"
+    if isinstance(node, Not):
+        child = node.child
+        if isinstance(child, Exact) or (isinstance(child, Words) and not child.required):
+            return "-" + _written(child)
+        return f"-({_written(child)})"
+    if isinstance(node, And):
+        return " ".join(_member(c, (Or, SameReport, And)) for c in node.children)
+    if isinstance(node, Or):
+        return " OR ".join(_member(c, (Or,)) for c in node.children)
+    if isinstance(node, SameSentence):
+        return " /s ".join(_member(c, (And, Or, SameSentence, SameReport)) for c in node.children)
+    if isinstance(node, SameReport):
+        return " /d ".join(_member(c, (Or, SameReport)) for c in node.children)
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def _member(node: Node, bracketed: tuple[type, ...]) -> str:
+    """A clause inside another, in brackets when it binds more loosely than its parent."""
+    text = _written(node)
+    return f"({text})" if isinstance(node, bracketed) else text

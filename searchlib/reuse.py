@@ -26,7 +26,6 @@ live generation directory, read by :class:`ReuseStore`.
 from __future__ import annotations
 
 import functools
-import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ import numpy as np
 
 from searchlib import fields
 from searchlib.analysis import normalize
+from searchlib.storage import atomic_write
 
 SHINGLE_CHARS = 5      # 5 characters: short enough to survive small edits, long enough not to match topic words
 THRESHOLD = 0.8
@@ -271,30 +271,28 @@ def write_reuse(result: ReuseResult, reports: dict[str, ReportMeta], path: Path 
                 meta: dict[str, str] | None = None) -> Path:
     """Write only paragraphs that some other report shares; atomically replace ``path``."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    closed = shared_reports(result)
-    kept = {n for n, docs in enumerate(closed) if len(docs) > 1}
-    con = sqlite3.connect(tmp)
-    try:
-        con.executescript(SCHEMA)
-        con.executemany("INSERT INTO para VALUES (?, ?, ?, ?, ?)",
-                        ((pid, doc, n, pos, len(closed[n] - {doc}))
-                         for n in sorted(kept) for pid, doc, pos in result.members[n]))
-        con.executemany("INSERT INTO edge VALUES (?, ?, ?)",
-                        (row for x, y, j in result.edges if x in kept
-                         for row in ((x, y, j), (y, x, j))))
-        used = {doc for n in kept for doc in closed[n]}
-        con.executemany("INSERT INTO report VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (astuple_meta(reports.get(d) or ReportMeta(d)) for d in sorted(used)))
-        info = {"schema": SCHEMA_VERSION, "shingle_chars": SHINGLE_CHARS, "threshold": THRESHOLD,
-                "min_chars": MIN_CHARS, "bands": BANDS, "rows": ROWS,
-                **{k: v for k, v in result.stats.items()}, **(meta or {})}
-        con.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in info.items()))
-        con.commit()
-    finally:
-        con.close()
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:
+        closed = shared_reports(result)
+        kept = {n for n, docs in enumerate(closed) if len(docs) > 1}
+        con = sqlite3.connect(tmp)
+        try:
+            con.executescript(SCHEMA)
+            con.executemany("INSERT INTO para VALUES (?, ?, ?, ?, ?)",
+                            ((pid, doc, n, pos, len(closed[n] - {doc}))
+                             for n in sorted(kept) for pid, doc, pos in result.members[n]))
+            con.executemany("INSERT INTO edge VALUES (?, ?, ?)",
+                            (row for x, y, j in result.edges if x in kept
+                             for row in ((x, y, j), (y, x, j))))
+            used = {doc for n in kept for doc in closed[n]}
+            con.executemany("INSERT INTO report VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (astuple_meta(reports.get(d) or ReportMeta(d)) for d in sorted(used)))
+            info = {"schema": SCHEMA_VERSION, "shingle_chars": SHINGLE_CHARS, "threshold": THRESHOLD,
+                    "min_chars": MIN_CHARS, "bands": BANDS, "rows": ROWS,
+                    **{k: v for k, v in result.stats.items()}, **(meta or {})}
+            con.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in info.items()))
+            con.commit()
+        finally:
+            con.close()
     return path
 
 

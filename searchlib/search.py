@@ -65,6 +65,7 @@ from searchlib.analysis import normalize, word_ends
 from searchlib.engine import Column, Compiler, Matcher, has_sentence_clause
 from searchlib.facetstore import load_facets, storage_folder
 from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, QUERY_FILTERS
+from searchlib.storage import segment_leaves
 from searchlib.fieldstore import SegmentFields
 from searchlib.textstore import Texts
 from searchlib.tiers import TierRanker
@@ -304,6 +305,16 @@ class _Generation:
         self.closed = False
         self.kept: dict[str, object] = {}  # what the library built on this searcher (facet columns, texts …)
         self._resources: list = []  # what of it has files open: closed with the searcher
+        # The segments' own files are opened now, with the searcher: the next index job deletes this
+        # generation's folder, and a request holding it across that swap keeps only what is open.
+        try:
+            self.adopt(texts := Texts(self.searcher))
+            self.adopt(stored := StoredFields(self.searcher, texts))
+            self.adopt(shared := _open_reuse(live, self.searcher))
+            self.kept.update(texts=texts, stored_fields=stored, columns=_facet_columns(self.searcher), reuse=shared)
+        except BaseException:  # (IndexDamaged: a segment lacks its files)
+            self.close()
+            raise
 
     def adopt(self, resource) -> None:
         self._resources.append(resource)
@@ -315,6 +326,14 @@ class _Generation:
             resource.close()
         self._resources.clear()
         self.kept.clear()
+
+
+def _open_reuse(live: Path, searcher) -> "_Reuse":
+    """The generation's text reuse store and its template paragraphs."""
+    store = reuse.open_store(live)
+    template = None if store is None else frozenset(
+        reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
+    return _Reuse(store, template)
 
 
 def _in_one_generation(method):
@@ -479,10 +498,7 @@ class Library:
     def _open_reuse(self, searcher) -> "_Reuse":
         with self._lock:
             live = next((g.live for g in self._generations if g.searcher is searcher), self.index_dir)
-        store = reuse.open_store(live)
-        template = None if store is None else frozenset(
-            reuse.boilerplate_docnums(store, searcher, BOILERPLATE_MIN_OTHER_REPORTS))
-        return _Reuse(store, template)
+        return _open_reuse(live, searcher)
 
     def _template_docnums(self, searcher, mode: str | None) -> frozenset[int] | None:
         """The template set a boilerplate filter needs; QueryError when it cannot be had."""
@@ -848,21 +864,19 @@ class Library:
 class StoredFields:
     """A searcher's stored fields by document number, kept for its last few thousand documents.
 
-    Read from each segment's field files (:mod:`searchlib.fieldstore`, ~3 µs a document), or
-    straight from Whoosh's store in a segment without them: Whoosh's own path also finds the
-    segment, then copies every field through a schema check (~22 µs in all, at 100k paragraphs).
-    Kept because the hits shown are often the ones whose pids broke a tie a moment before.
+    Read from each segment's field files (:mod:`searchlib.fieldstore`, ~3 µs a document; Whoosh's
+    own path finds the segment, then copies every field through a schema check: ~22 µs in all,
+    at 100k paragraphs). Kept because the hits shown are often the ones whose pids broke a tie a moment before.
     """
 
     def __init__(self, searcher, texts: Texts) -> None:
         self.searcher = searcher
         self._texts = texts
-        leaves = searcher.reader().leaf_readers()
+        leaves = segment_leaves(searcher)
         self._starts = [start for _, start in leaves]
         self._fields = [SegmentFields.open(storage_folder(reader.storage()), reader.segment())
                         for reader, _ in leaves]
-        self._stores = [getattr(reader, "_perdoc", None) for reader, _ in leaves]
-        self._kept: dict[int, tuple[dict, bool, bytes | None]] = {}
+        self._kept: dict[int, tuple[dict, bool, bytes]] = {}
 
     def __getitem__(self, docnum: int) -> dict:
         fields, normalized, _ = self._get(docnum)
@@ -876,12 +890,12 @@ class StoredFields:
         """Whether the document's text is already in normalized form (normalizing it changes nothing)."""
         return self._get(docnum)[1]
 
-    def packed_word_ends(self, docnum: int) -> bytes | None:
+    def packed_word_ends(self, docnum: int) -> bytes:
         """The segmenter's word ends in the normalized text, as the indexer packed them
-        (:func:`searchlib.analysis.packed_word_ends`); None when the index has none."""
+        (:func:`searchlib.analysis.packed_word_ends`)."""
         return self._get(docnum)[2]
 
-    def _get(self, docnum: int) -> tuple[dict, bool, bytes | None]:
+    def _get(self, docnum: int) -> tuple[dict, bool, bytes]:
         found = self._kept.get(docnum)
         if found is None:
             if len(self._kept) >= CACHE_STORED_DOCUMENTS:
@@ -889,23 +903,13 @@ class StoredFields:
             found = self._kept[docnum] = self._read(docnum)
         return found
 
-    def _read(self, docnum: int) -> tuple[dict, bool, bytes | None]:
+    def _read(self, docnum: int) -> tuple[dict, bool, bytes]:
         segment = bisect_right(self._starts, docnum) - 1
-        if segment < 0:
-            return self.searcher.stored_fields(docnum), False, None
-        local = docnum - self._starts[segment]
-        fields = self._fields[segment]
-        if fields is not None:
-            return fields.get(local)
-        store = self._stores[segment]
-        if store is None:
-            return self.searcher.stored_fields(docnum), False, None
-        return store.stored_fields(local) or {}, False, None
+        return self._fields[segment].get(docnum - self._starts[segment])
 
     def close(self) -> None:
         for fields in self._fields:
-            if fields is not None:
-                fields.close()
+            fields.close()
 
 
 def _checked_page(request: SearchRequest) -> tuple[int, int]:

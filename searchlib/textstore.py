@@ -14,7 +14,7 @@ A third file, ``<segment id>.text.cut.npy``, holds the sorted byte positions
 where a sentence begins or ends (each paragraph's start, each terminator of
 :data:`searchlib.analysis.SENTENCE_END_CHARS`), so that "one sentence holds
 all these strings" is decided for thousands of paragraphs at once in NumPy
-(:func:`in_one_sentence`); an index without it gets it computed on first use.
+(:func:`in_one_sentence`).
 
 A fourth, ``<segment id>.text.sa.npy``, is a suffix array of the text file: the
 byte positions where a character starts, sorted by the text from there on
@@ -38,8 +38,9 @@ server's first answer. For the same reason single texts are read with
 ``pread``, and the text files scans map are let go of past a budget
 (``madvise(MADV_DONTNEED)``: the page cache keeps them, the process does not).
 
-Like the facet files, they live and die with their segment; a segment without
-them (an index built before this module) is read from stored fields.
+Like the facet files, they live and die with their segment; every segment of an
+index of this format (:mod:`searchlib.storage`) has them (the suffix array and its
+top only up to :data:`SUFFIX_ARRAY_MAX_BYTES` of text).
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ import numpy as np
 from pydivsufsort import divsufsort
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
-from searchlib.facetstore import storage_folder
+from searchlib.storage import atomic_write, require, segment_leaves, storage_folder
 
 TEXT_SUFFIX = ".text.bin"
 OFFSETS_SUFFIX = ".text.off.npy"
@@ -98,13 +99,11 @@ def write_segment_texts(folder: Path | str, segment, rows: list[dict]) -> None:
         top = suffix_array_top(blob, suffixes)
         files += [(paragraphs_path, lambda h: np.save(h, paragraphs)), (top_path, lambda h: np.save(h, top)),
                   (suffixes_path, lambda h: np.save(h, suffixes))]
-    # The optional files come last: a reader takes the text files as present when the first two are,
-    # and the suffix array when it is there (its paragraphs and top are written before it).
+    # The optional files come last: a reader requires the first three, and takes the suffix array
+    # when it is there (its paragraphs and top are written before it).
     for path, write in files:
-        tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as handle:
+        with atomic_write(path) as tmp, open(tmp, "wb") as handle:
             write(handle)
-        tmp.replace(path)  # a killed writer never leaves a half file under the real name
 
 
 def suffix_array(blob: bytes) -> np.ndarray:
@@ -398,22 +397,15 @@ class _SegmentTexts:
         self.blob = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ) if size else b""
         self._cuts_path = cuts_path
         self._cuts: np.ndarray | None = None
-        self.search: SuffixSearch | None = None
-        self.suffixes = self.paragraphs = None  # an index written before the top files: mapped
-        if suffixes_path.exists() and paragraphs_path.exists():
-            if top_path.exists():
-                self.search = SuffixSearch(suffixes_path, paragraphs_path, top_path, self._fd)
-            else:
-                self.suffixes = np.asarray(np.load(suffixes_path, mmap_mode="r"))
-                self.paragraphs = np.asarray(np.load(paragraphs_path, mmap_mode="r"))
+        # A segment past SUFFIX_ARRAY_MAX_BYTES of text has no suffix array (written last, after its
+        # paragraphs and top): its strings are found by reading its texts.
+        self.search = SuffixSearch(suffixes_path, paragraphs_path, top_path, self._fd) \
+            if suffixes_path.exists() else None
 
     @property
     def cuts(self) -> np.ndarray:
         if self._cuts is None:
-            if self._cuts_path.exists():
-                self._cuts = np.load(self._cuts_path, mmap_mode="r")
-            else:  # an index written before the cut files
-                self._cuts = sentence_cuts(self.blob, self.offsets)
+            self._cuts = np.load(self._cuts_path, mmap_mode="r")
         return self._cuts
 
     def get(self, local: int) -> str:
@@ -439,12 +431,10 @@ class _SegmentTexts:
     @property
     def searchable(self) -> bool:
         """Whether it has a suffix array."""
-        return self.search is not None or self.suffixes is not None
+        return self.search is not None
 
     def holding(self, needle: bytes) -> np.ndarray:
         """The local numbers (sorted, distinct) of the paragraphs holding ``needle``; needs a suffix array."""
-        if self.search is None:
-            return paragraphs_holding(self.blob, self.offsets, self.suffixes, self.paragraphs, needle)
         if not needle:
             return np.zeros(0, dtype=np.int64)
         positions, paragraphs = self.search.occurrences(needle)
@@ -478,37 +468,30 @@ class Texts:
         self.mapped_budget = MAPPED_TEXT_BUDGET
         self._mapped: set[int] = set()  # segments scans have touched since they were last let go of
         self._mapped_lock = threading.Lock()
-        self._searcher = searcher
         self._starts: list[int] = []
-        self._segments: list[_SegmentTexts | None] = []
-        for leaf, offset in searcher.reader().leaf_readers():
+        self._segments: list[_SegmentTexts] = []
+        for leaf, offset in segment_leaves(searcher):
             segment = leaf.segment()
-            files = text_files(storage_folder(leaf.storage()), segment) if segment is not None else None
+            files = text_files(storage_folder(leaf.storage()), segment)
+            require(files[:3], "the text files", segment)
+            if files[5].exists():  # (the suffix array is written last, after its paragraphs and top)
+                require(files[3:5], "the suffix array files", segment)
             self._starts.append(offset)
-            if files and files[0].exists() and files[1].exists():
-                self._segments.append(_SegmentTexts(*files))
-            else:
-                self._segments.append(None)
+            self._segments.append(_SegmentTexts(*files))
 
     def get(self, docnum: int) -> str:
         index = _segment_of(self._starts, docnum)
-        segment = self._segments[index] if index >= 0 else None
-        if segment is None:
-            return normalize(self._searcher.stored_fields(docnum).get("text", ""))
-        return segment.get(docnum - self._starts[index])
+        return self._segments[index].get(docnum - self._starts[index])
 
-    def containing(self, docs: np.ndarray, needle: bytes) -> np.ndarray | None:
+    def containing(self, docs: np.ndarray, needle: bytes) -> np.ndarray:
         """Which of ``docs`` (sorted document numbers) hold ``needle`` (UTF-8) in their normalized text.
 
         Each paragraph's bytes are read (``pread``) and searched: nothing is
         decoded, about a microsecond a paragraph, where reading and splitting a
-        text costs ten. None when a segment of ``docs`` has no text files (an
-        older index): the caller checks another way.
+        text costs ten.
         """
         mask = np.zeros(len(docs), dtype=bool)
         for index, segment, lo, hi in self._spans(docs):
-            if segment is None:
-                return None
             local = docs[lo:hi] - self._starts[index]
             raw = segment.raw
             mask[lo:hi] = [needle in raw(at) for at in local.tolist()]
@@ -516,18 +499,17 @@ class Texts:
 
     def holding(self, needle: bytes) -> np.ndarray | None:
         """Every document number (sorted; deleted ones included) whose normalized text holds ``needle``
-        (UTF-8), from the suffix arrays; None when a segment has none (the caller checks another way)."""
-        if any(segment is None or not segment.searchable for segment in self._segments):
+        (UTF-8), from the suffix arrays; None when a segment has none (past SUFFIX_ARRAY_MAX_BYTES: the
+        caller checks another way)."""
+        if any(not segment.searchable for segment in self._segments):
             return None
         found = [segment.holding(needle) + start for start, segment in zip(self._starts, self._segments)]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
-    def in_one_sentence(self, docs: np.ndarray, alternatives: Sequence[Sequence[bytes]]) -> np.ndarray | None:
+    def in_one_sentence(self, docs: np.ndarray, alternatives: Sequence[Sequence[bytes]]) -> np.ndarray:
         """Which of ``docs`` (sorted document numbers) have one sentence that holds every string of one
-        alternative (see :func:`in_one_sentence`); None when a segment of ``docs`` has no text files."""
+        alternative (see :func:`in_one_sentence`)."""
         spans = list(self._spans(docs))
-        if any(segment is None for _, segment, _, _ in spans):
-            return None
         found = np.zeros(len(docs), dtype=bool)
 
         def decide(span) -> None:
@@ -539,12 +521,10 @@ class Texts:
         list(_segment_pool().map(decide, spans))
         return found
 
-    def char_counts(self) -> np.ndarray | None:
+    def char_counts(self) -> np.ndarray:
         """Every document number's text length in characters (normalizing keeps lengths, so it is the
-        stored text's too); None when a segment has no text files. UTF-8 lead bytes are counted in
-        NumPy, a segment at a time: reading every stored paragraph took 2.3 s at 20k paragraphs."""
-        if any(segment is None for segment in self._segments):
-            return None
+        stored text's too). UTF-8 lead bytes are counted in NumPy, a segment at a time: reading every
+        stored paragraph took 2.3 s at 20k paragraphs."""
         counts = [segment.char_counts() for segment in self._segments]
         return np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
 
@@ -568,8 +548,7 @@ class Texts:
 
     def close(self) -> None:
         for segment in self._segments:
-            if segment is not None:
-                segment.close()
+            segment.close()
 
 
 @functools.lru_cache(maxsize=1)

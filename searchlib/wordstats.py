@@ -19,7 +19,6 @@ Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 from searchlib.analysis import _WORD_CHAR, is_word, main_words, normalize, word_ends
 from searchlib.population import PerSearcher, is_empty, matched_docnums
 from searchlib.query import QueryError, parse, positive_terms
+from searchlib.storage import atomic_write
 
 MAX_SPAN = 10
 DEFAULT_SPAN = 5
@@ -79,7 +79,7 @@ def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.
     """(vocabulary, word ids, per-document offsets) of documents first .. first + count - 1.
 
     The words are the indexer's own cut (the word ends each paragraph's record keeps), so nothing
-    is segmented again; a paragraph without them (an older index) is segmented here.
+    is segmented again.
     """
     vocab: dict[str, int] = {}
     number = vocab.setdefault
@@ -87,12 +87,8 @@ def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.
     offsets = np.zeros(count + 1, dtype=np.int64)
     for local in range(count):
         norm = texts.get(first + local)
-        packed = store.packed_word_ends(first + local)
-        if packed is not None:
-            ends = word_ends(norm, packed).tolist()
-            words = [norm[a:b] for a, b in zip([0] + ends, ends)]
-        else:
-            words = [w for w, _, _ in main_words(norm)]
+        ends = word_ends(norm, store.packed_word_ends(first + local)).tolist()
+        words = [norm[a:b] for a, b in zip([0] + ends, ends)]
         for word in filter(_WORD_CHAR.search, words):
             ids.append(number(word, len(vocab)))
         offsets[local + 1] = len(ids)
@@ -121,10 +117,8 @@ def pass_for_generation(gen_dir: Path | str) -> dict:
             vocab, ids, offsets = segment_tokens(texts, store, offset, leaf.doc_count_all())
             for path, write in zip(files, (lambda f: np.save(f, ids), lambda f: np.save(f, offsets),
                                            lambda f: f.write("\n".join(vocab).encode("utf-8")))):
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                with open(tmp, "wb") as f:
+                with atomic_write(path) as tmp, open(tmp, "wb") as f:
                     write(f)
-                os.replace(tmp, path)
             written += 1
     finally:
         library.close()

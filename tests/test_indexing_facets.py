@@ -4,9 +4,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from searchlib.config import CORPUS_DIR
 from searchlib.facetstore import FIELDS, SUFFIX, field_value, load_facets
-from searchlib.indexing import build_index, delete_reports, open_index, resolve_index_dir
+from searchlib.indexing import IndexDamaged, build_index, delete_reports, open_index, resolve_index_dir
 from searchlib.report import parse_file
 
 SEEDS = sorted(CORPUS_DIR.glob("*.txt"))
@@ -45,11 +47,12 @@ def test_facets_follow_updates_merges_and_deletes(tmp_path):
     assert len(list(live.glob(f"*{SUFFIX}"))) == len(open_index(tmp_path)._segments())
 
 
-def test_a_segment_without_a_facet_file_is_read_from_its_stored_fields(tmp_path):
+def test_a_segment_without_a_facet_file_is_damage_that_names_the_rebuild(tmp_path):
     build_index(SEEDS, tmp_path, rebuild=True)
     for path in resolve_index_dir(tmp_path).glob(f"*{SUFFIX}"):
         path.unlink()
-    assert_facets_match_stored_fields(tmp_path)
+    with pytest.raises(IndexDamaged, match="facet file .* `searchlib index --rebuild"):
+        assert_facets_match_stored_fields(tmp_path)
 
 
 def test_counts_put_the_most_frequent_value_first_and_count_missing_values_as_none(tmp_path):
@@ -69,17 +72,17 @@ def test_the_publication_year_is_the_year_of_the_publication_date():
     assert field_value({}, "publish_year") is None and field_value({"publish_date": "不详"}, "publish_year") is None
 
 
-def test_a_facet_file_written_before_the_report_fields_is_completed_report_by_report(tmp_path):
-    # Indexes built before publisher and publication year were facets keep working, without a rebuild.
+def test_a_facet_file_without_the_report_fields_is_damage_that_names_the_rebuild(tmp_path):
+    # (Written before publisher and publication year were facets: such an index has an older format.)
     import numpy as np
 
-    from searchlib.facetstore import REPORT_FIELDS
-
+    report_fields = ("publisher", "publish_date", "publish_year")
     build_index(SEEDS, tmp_path, rebuild=True)
     for path in resolve_index_dir(tmp_path).glob(f"*{SUFFIX}"):
         with np.load(path) as data:
-            kept = {k: data[k] for k in data.files if k.split("_", 1)[1] not in REPORT_FIELDS}
+            kept = {k: data[k] for k in data.files if k.split("_", 1)[1] not in report_fields}
         assert len(kept) < len(FIELDS) * 2
         with open(path, "wb") as handle:
             np.savez(handle, **kept)
-    assert_facets_match_stored_fields(tmp_path)
+    with pytest.raises(IndexDamaged, match="no publisher codes.*`searchlib index --rebuild"):
+        assert_facets_match_stored_fields(tmp_path)

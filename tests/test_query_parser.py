@@ -2,7 +2,7 @@
 from hypothesis import given, strategies as st
 
 from searchlib.query import (MAX_DEPTH, And, Exact, Filter, Not, Or, SameSentence, Words, canonical_filter_value,
-                             parse)
+                             parse, query_text)
 
 
 def tree(q):
@@ -124,3 +124,33 @@ def test_parsing_never_raises_on_any_text(text):
                                  "year:", "省份:", "复议", "纠错", "2021", ":", "／ｓ"]), max_size=40))
 def test_parsing_never_raises_on_operator_soup(pieces):
     parse("".join(pieces))
+
+
+# --- a tree written back as a query (searchlib.suggest rewrites queries this way) ----------------
+
+def test_a_tree_is_written_back_with_the_brackets_its_reading_needs():
+    for q, written in [("行政复议 纠错", "行政复议 纠错"), ("(a /s b) OR c", "a /s b OR c"),
+                       ("(复议 | 诉讼) /s 纠错", "(复议 OR 诉讼) /s 纠错"), ("a /d b 年份:2021", "(a /d b) year:2021"),
+                       ('+纠错 "出庭应诉率" -(诉讼 | 应诉)', '+纠错 "出庭应诉率" -(诉讼 OR 应诉)'),
+                       ("(a b) /s c", "(a b) /s c"),
+                       ('层级:乡镇|县级 标题:"法治 政府" a', 'level:township|county title:"法治 政府" a')]:
+        assert query_text(tree(q)) == written, q
+        assert tree(written) == tree(q)
+
+
+def test_a_tree_the_language_cannot_say_is_not_written():
+    # An unknown filter value is read as a word; this one would read back as the OR operator.
+    assert parse("year:OR a").tree == And((Words("OR"), Words("a")))
+    assert query_text(parse("year:OR a").tree) is None
+
+
+@given(st.lists(st.sampled_from(['"复议"', "(", ")", "-", "-(", "|", "OR", "NOT", "/s", "/d", "+纠错", "year:2021",
+                                 "省份:四川", "复议", "纠错", "出庭应诉率", "level:county|township", '"法治 政府"']),
+                max_size=30))
+def test_every_tree_read_from_typed_words_and_operators_is_written_back_as_itself(pieces):
+    parsed = parse(" ".join(pieces))
+    if parsed.fatal or parsed.tree is None:
+        return
+    written = query_text(parsed.tree)
+    assert written is not None, parsed.tree
+    assert parse(written).tree == parsed.tree

@@ -5,6 +5,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from searchlib.indexing import IndexError_
+from searchlib.storage import REBUILD_COMMAND, IndexDamaged, IndexOutdated
 from searchlib.query import QueryError
 
 from webui.messages import zh
@@ -44,6 +45,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IndexError_)
     def no_index(exc):
         app.logger.error("index unavailable: %s", exc)
+        if isinstance(exc, (IndexOutdated, IndexDamaged)):  # waiting will not help: it must be rebuilt
+            return error_response(503, f"索引需要重建后才能使用，请管理员运行 `{REBUILD_COMMAND}`。（{exc}）")
         return error_response(503, f"索引暂不可用，请稍后再试或联系管理员。（{exc}）")
 
     @app.errorhandler(InternalServerError)

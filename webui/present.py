@@ -17,6 +17,7 @@ from searchlib.query import canonical_filter_value, parse
 from searchlib.reuse import ReuseStore, paragraph_summary
 from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
 from searchlib.stats import METRIC_LABELS
+from searchlib.suggest import Suggestion
 from searchlib.tiers import TIER_LABELS, describe
 
 from webui.messages import zh
@@ -203,20 +204,27 @@ def concept_notes(results, state: SearchState) -> list[dict]:
     return notes
 
 
-def suggestions(state: SearchState) -> list[tuple[str, str]]:
-    """For an empty result: the exact-string or the word form of the query, as (query, why)."""
-    q = state.q.strip()
-    if not q:
-        return []
-    out = []
-    stripped = q.strip('"“”＂「」')
-    if stripped != q and stripped and '"' not in stripped:
-        out.append((stripped, "按词检索（不要求原文连续出现）"))
-    elif '"' not in q and ":" not in q and " " not in q:
-        out.append((f'"{q}"', "按原文字符串精确检索（不受分词影响）"))
-    if " " in q and '"' not in q:
-        out.append((q.split()[0], "只用第一个词"))
-    return out
+SUGGESTION_LABELS = {"words": "按词检索，不要求原文连续出现", "same_report": "同篇即可，不要求同段",
+                     "same_paragraph": "同段即可，不要求同句",
+                     "exact": "按原文字符串精确检索，不受分词影响"}
+
+
+def suggestion_items(suggestions: list[Suggestion], state: SearchState) -> list[dict]:
+    """Each suggested variant (searchlib.suggest) as the page shows it: why, the query, what it finds in this
+    view, and the page's URL arguments with only the query changed (every filter and choice kept)."""
+    items = []
+    for s in suggestions:
+        if s.view == "paragraphs":
+            count = f"{s.paragraphs} 段（{s.reports} 份报告）"
+        elif s.view == "tiers":
+            every = "其余" if s.kind == "drop" else "全部"
+            count = f"{s.reports} 份报告含{every}检索词（{f'{s.paragraphs} 段' if s.paragraphs else '不在同一段'}）"
+        else:
+            count = f"{s.reports} 份报告（{s.paragraphs} 段）"
+        items.append({**s.to_json(), "count": count,
+                      "label": f"去掉“{s.dropped}”" if s.kind == "drop" else SUGGESTION_LABELS[s.kind],
+                      "args": state.args(q=s.q)})
+    return items
 
 
 # --- reports and paragraphs ------------------------------------------------------------

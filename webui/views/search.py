@@ -1,7 +1,6 @@
 """Search: the results page, its JSON twin and the CSV/JSON export of a whole result set."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from searchlib.export import csv_head, csv_rows, paragraph_row
 from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
+from searchlib.suggest import suggest
 
 from webui import present
 from webui.messages import zh
@@ -62,7 +62,7 @@ def search_page():
         chips=present.chips(state), groups=results.groups, tier_line=present.tier_line(results),
         concepts=present.concept_notes(results, state),
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
-        suggestions=_counted(present.suggestions(state), state) if results.total == 0 else [],
+        suggestions=present.suggestion_items(suggest(library(), state.search_request(), results), state),
         export_limit=current_app.config["EXPORT_LIMIT"])
 
 
@@ -81,21 +81,6 @@ def check_boilerplate(state: SearchState) -> None:
     """A boilerplate filter needs the reuse pass; without it, say so in the researcher's words."""
     if state.boilerplate and library().reuse_store() is None:
         raise ParamError(NO_REUSE_MESSAGE)
-
-
-def _counted(suggestions: list[tuple[str, str]], state: SearchState) -> list[tuple[str, str, int | None]]:
-    """Each suggested query with how many paragraphs it would find, so the researcher can pick;
-    one that would find nothing either is a dead end, and left out. Counted under everything the
-    link keeps (filters and the boilerplate choice), so the number is what the link will show."""
-    out = []
-    for q, why in suggestions:
-        try:
-            total = library().search(dataclasses.replace(state, q=q).search_request(limit=0, offset=0)).total
-        except QueryError:
-            continue
-        if total:
-            out.append((q, why, total))
-    return out
 
 
 def _home(state: SearchState):
@@ -131,12 +116,16 @@ def api_search():
     data = present.search_json(results, library().reuse_store(), current_app.config["REUSE_HIT_LIMIT"])
     pages = page_count(results, state)
     data["page"], data["pages"] = state.page, pages
+    suggestions = suggest(library(), state.search_request(), results)
+    data["suggestions"] = [s.to_json() for s in suggestions]   # the CLI's shape
     data["links"] = {
         "html": url_for("search.search_page", **state.args(page=state.page)),
         "next": url_for("search.api_search", **state.args(page=state.page + 1)) if state.page < pages else None,
         "csv": url_for("search.export_csv", **_export_args(state)),
         "kwic": url_for("research.kwic_page", **state.same_query()),
         "stats": url_for("research.stats_page", **state.same_query()),
+        # each suggestion's page, in the order of data["suggestions"] (every filter and choice kept)
+        "suggestions": [url_for("search.search_page", **state.args(q=s.q)) for s in suggestions],
     }
     return jsonify(data)
 
