@@ -14,8 +14,9 @@ import re
 import sys
 from pathlib import Path
 
-from searchlib import __version__
+from searchlib import __version__, fields
 from searchlib.config import CORPUS_DIR, default_index_dir
+from searchlib.fields import FIELDS, FILTER_PARAMS
 from searchlib.serving import (SERVERS, THREADS_PER_WORKER, check_can_listen, default_server, default_workers,
                                run_gunicorn, run_waitress)
 
@@ -149,8 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true",
                      help="print the results as CSV for a spreadsheet (UTF-8 with BOM, CRLF): one row per report, "
                           "or per paragraph with --paragraphs; the same columns as the web's exports")
-    p.add_argument("--base-url", default="", metavar="URL",
-                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
+    _base_url_arg(p)
 
     p = sub.add_parser("serve", help="serve the web UI (builds the index first if there is none)",
                        description="Serve the web UI with a production WSGI server: gunicorn's worker processes "
@@ -186,22 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- research tools (issue 7): concordance, distribution, text reuse ------------
 
-def _filter_args(parser: argparse.ArgumentParser) -> None:
-    """The filters every query command takes, with the same meaning as in the query (year: …)."""
-    parser.add_argument("--year", help="report year, or a range: 2019-2021")
-    parser.add_argument("--province", help="province (short names work: 四川)")
-    parser.add_argument("--city", help="city or prefecture")
-    parser.add_argument("--county", help="county or district")
-    parser.add_argument("--level", help="province | city | county | township (several with |)")
-    parser.add_argument("--body", help="government | department")
-    parser.add_argument("--section", help="achievements | problems | plans | leadership | other (or 存在问题 …)")
-    parser.add_argument("--publisher", help="the publishing body, as the report names it (苏州市吴江区人民政府)")
-    parser.add_argument("--published", metavar="YEAR", help="publication year, or a range: 2021-2022")
+def _filter_args(parser: argparse.ArgumentParser, *, own: tuple[str, ...] = ()) -> None:
+    """The filters every query command takes (searchlib.fields: the web's URL parameters, the query's year: …).
+
+    ``own``: filters the command declares itself, with a meaning of its own (stats' --genre has "all").
+    """
+    for f in FIELDS:
+        if f.param in FILTER_PARAMS and f.param not in own:
+            parser.add_argument(f"--{f.param}", metavar=f.metavar, help=f.option_help)
 
 
 def _research_filters(args) -> dict[str, str]:
-    names = ("year", "province", "city", "county", "level", "body", "section", "publisher", "published")
-    return {n: getattr(args, n) for n in names if getattr(args, n)}
+    return {n: getattr(args, n) for n in FILTER_PARAMS if getattr(args, n, None)}
 
 
 def _add_research_commands(sub) -> None:
@@ -213,13 +209,14 @@ def _add_research_commands(sub) -> None:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
-    p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"])
+    p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"],
+                   help="order rows by the left context (read backwards), the right context, the year or the place "
+                        "(default left)")
     p.add_argument("--limit", type=int, default=None, help="at most this many rows (default: all)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
     out.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--base-url", default="", metavar="URL",
-                   help="with --csv: make permalinks absolute, e.g. http://127.0.0.1:8000/")
+    _base_url_arg(p)
 
     p = sub.add_parser("stats", help="distribution of hits by year or place, against coverage",
                        description="Matching paragraphs and reports per year (or province, city, county), "
@@ -227,8 +224,9 @@ def _add_research_commands(sub) -> None:
                                    "10,000 characters. Cells with no reports are gaps. Up to four queries.")
     p.add_argument("queries", nargs="+", metavar="QUERY", help="one to four queries to compare")
     _index_arg(p)
-    _filter_args(p)
-    p.add_argument("--by", default="year", choices=["year", "province", "city", "county"])
+    _filter_args(p, own=("genre",))
+    p.add_argument("--by", default="year", choices=["year", "province", "city", "county"],
+                   help="the cells: report years (default), or provinces, cities or counties")
     p.add_argument("--genre", default=None, choices=["report", "other", "all"],
                    help="which files count: reports (the default; plans, notices and news are left out), "
                         "other (only those), or all")
@@ -265,7 +263,7 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--table", action="store_true", help="place x year table of --indicator instead of rows")
     p.add_argument("--build", action="store_true",
                    help="(re)read the facts of the whole index first (index jobs do this themselves)")
-    _csv_json_args(p)
+    _csv_json_args(p, links=True)
 
     p = sub.add_parser("compliance", help="publication compliance: reports published by the deadline or late",
                        description="Each report's publication date against the deadline (default 1 April of the "
@@ -282,7 +280,8 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--part", default="summary",
                    choices=["summary", "reports", "late", "year_province", "level", "year_level"],
                    help="what to print (default: totals, shares by level and the late reports)")
-    _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON")
+    _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON",
+                   links=True)
 
     p = sub.add_parser("diffusion", help="term diffusion: the first year each place mentions a query",
                        description="For QUERY, the first report year in which each province (or, with --province, "
@@ -295,7 +294,7 @@ def _add_research_commands(sub) -> None:
     _filter_args(p)
     p.add_argument("--by", default="province", choices=["province", "city", "county"],
                    help="the places (city and county need --province)")
-    _csv_json_args(p, csv_help="print the places as CSV (UTF-8 with BOM)")
+    _csv_json_args(p, csv_help="print the places as CSV (UTF-8 with BOM)", links=True)
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
     p = sub.add_parser("collocates", help="words most associated with a query within +-N words (LL, MI)",
@@ -307,7 +306,8 @@ def _add_research_commands(sub) -> None:
     _index_arg(p)
     _filter_args(p)
     p.add_argument("--span", type=int, default=5, help="words on each side (1-10, default 5)")
-    p.add_argument("--sort", default="ll", choices=["ll", "mi", "count"])
+    p.add_argument("--sort", default="ll", choices=["ll", "mi", "count"],
+                   help="order by log-likelihood (default), mutual information or co-occurrence count")
     p.add_argument("--min", type=int, default=2, dest="min_together", help="least co-occurrences (default 2)")
     _word_list_args(p)
 
@@ -329,7 +329,7 @@ def _add_research_commands(sub) -> None:
     p.add_argument("query", nargs="?", default="", metavar="QUERY", help="the target's query (default: none)")
     _index_arg(p)
     _filter_args(p)
-    for name in ("q", "year", "province", "city", "county", "level", "body", "section"):
+    for name in ("q",) + FILTER_PARAMS:
         p.add_argument(f"--ref-{name}", metavar=name.upper(), help=f"the reference's {name}")
     _word_list_args(p)
 
@@ -347,7 +347,7 @@ def _add_research_commands(sub) -> None:
                    help="most similar first (default), or earliest report first")
     p.add_argument("--min", type=float, default=0.3, dest="min_similarity", help="least similarity (default 0.3)")
     p.add_argument("--limit", type=int, default=20, help="paragraphs to list (default 20)")
-    _csv_json_args(p)
+    _csv_json_args(p, links=True)
 
 
 def _word_list_args(parser: argparse.ArgumentParser) -> None:
@@ -357,11 +357,19 @@ def _word_list_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _csv_json_args(parser: argparse.ArgumentParser, csv_help: str = "print CSV (UTF-8 with BOM)",
-                   json_help: str = "print JSON") -> None:
-    """--csv (the one CSV writer: BOM, CRLF, formula-safe) or --json, not both."""
+                   json_help: str = "print JSON", links: bool = False) -> None:
+    """--csv (the one CSV writer: BOM, CRLF, formula-safe) or --json, not both; ``links``: rows carry
+    links, which --base-url makes absolute (as the web's CSV twin has them)."""
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help=csv_help)
     out.add_argument("--json", action="store_true", help=json_help)
+    if links:
+        _base_url_arg(parser)
+
+
+def _base_url_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", default="", metavar="URL",
+                        help="with --csv: make links absolute, e.g. http://127.0.0.1:8000/")
 
 
 # --- commands -------------------------------------------------------------------
@@ -468,9 +476,7 @@ def cmd_search(args) -> int:
         raise CliError("--limit and --offset must not be negative")
     library = Library(args.index or default_index_dir())
     try:
-        request = SearchRequest(q=args.query, year=args.year, province=args.province, city=args.city,
-                                county=args.county, level=args.level, body=args.body, section=args.section,
-                                publisher=args.publisher, published=args.published, sort=args.sort,
+        request = SearchRequest(q=args.query, **_research_filters(args), sort=args.sort,
                                 limit=args.limit, offset=args.offset,
                                 group=not args.paragraphs, mode="strict" if args.strict else "fuzzy",
                                 boilerplate=args.boilerplate)
@@ -506,6 +512,14 @@ def _search_csv(library, results, base_url: str) -> str:
     rows = [export.paragraph_row(hit, reports.setdefault(hit.doc_id, library.paragraph(hit.pid) or {}), base_url)
             for hit in results.hits]
     return export.csv_text(export.PARAGRAPH_COLUMNS, rows)
+
+
+def _write_table(args, columns, records) -> None:
+    """Records as the web's CSV twin of the page writes them (the one CSV writer, searchlib.export);
+    their links absolute under --base-url when given."""
+    from searchlib.export import csv_text, with_absolute_urls
+
+    _write_csv(csv_text(columns, with_absolute_urls(records, getattr(args, "base_url", "") or "")))
 
 
 def _write_csv(text: str) -> None:
@@ -624,7 +638,7 @@ def cmd_stats(args) -> int:
         raise CliError(f"compare at most {stats.MAX_QUERIES} queries")
     library = Library(args.index or default_index_dir())
     try:
-        filters = {**_research_filters(args), **({"genre": args.genre} if args.genre else {})}
+        filters = _research_filters(args)
         table = stats.distribution(library, args.queries, by=args.by, filters=filters)
     finally:
         library.close()
@@ -688,7 +702,6 @@ def cmd_reuse(args) -> int:
 def cmd_indicators(args) -> int:
     from searchlib import indicators
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     if args.list:
         if args.json:
@@ -713,20 +726,18 @@ def cmd_indicators(args) -> int:
         library.close()
     if args.table:
         table = indicators.pivot(rows, args.indicator)
-        records = [{"place": p, **{str(y or "不详"): "、".join(map(str, table.cells.get((p, y), [])))
-                                   for y in table.years}} for p in table.places]
-        columns = ["place"] + [str(y or "不详") for y in table.years]
+        columns, records = indicators.pivot_records(table)
         if args.csv:
-            sys.stdout.buffer.write(csv_bytes(columns, records))
+            _write_table(args, columns, records)
         elif args.json:
             print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
         else:
             print("\t".join(columns))
             for r in records:
-                print("\t".join(r[c] or "—" for c in columns))
+                print("\t".join(r.get(c) or "—" for c in columns))
         return EXIT_OK
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(indicators.CSV_COLUMNS, [r.to_dict() for r in rows]))
+        _write_table(args, indicators.CSV_COLUMNS, [r.to_dict() for r in rows])
     elif args.json:
         print(json.dumps({"query": args.query, "indicator": args.indicator, "total": len(rows),
                           "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
@@ -741,7 +752,6 @@ def cmd_indicators(args) -> int:
 def cmd_compliance(args) -> int:
     from searchlib import compliance
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     library = Library(args.index or default_index_dir())
     try:
@@ -754,7 +764,7 @@ def cmd_compliance(args) -> int:
         return EXIT_OK
     if args.csv:
         columns, records = compliance.part(result, "reports" if args.part == "summary" else args.part)
-        sys.stdout.buffer.write(csv_bytes(columns, records))
+        _write_table(args, columns, records)
         return EXIT_OK
     if args.part != "summary":
         columns, records = compliance.part(result, args.part)
@@ -778,7 +788,6 @@ def cmd_compliance(args) -> int:
 def cmd_diffusion(args) -> int:
     from searchlib import diffusion
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     library = Library(args.index or default_index_dir())
     try:
@@ -788,7 +797,7 @@ def cmd_diffusion(args) -> int:
     if args.svg:
         args.svg.write_text(diffusion.to_svg(result), encoding="utf-8")
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(diffusion.CSV_COLUMNS, diffusion.place_records(result)))
+        _write_table(args, diffusion.CSV_COLUMNS, diffusion.place_records(result))
     elif args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -805,7 +814,6 @@ def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
     from dataclasses import asdict
 
     from searchlib.search import Library
-    from searchlib.export import csv_bytes
 
     library = Library(args.index or default_index_dir())
     try:
@@ -814,7 +822,7 @@ def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
         library.close()
     records = [asdict(r) for r in rows_of(result)]
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(columns, records))
+        _write_table(args, columns, records)
     elif args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -849,8 +857,7 @@ def cmd_keyness(args) -> int:
     from searchlib.search import SearchRequest
 
     target = SearchRequest(q=args.query, **_research_filters(args))
-    given = {name: getattr(args, f"ref_{name}") for name in ("q", "year", "province", "city", "county", "level",
-                                                              "body", "section") if getattr(args, f"ref_{name}")}
+    given = {name: getattr(args, f"ref_{name}") for name in ("q",) + FILTER_PARAMS if getattr(args, f"ref_{name}")}
     if not given and not (args.query or _research_filters(args)):
         raise CliError("say what to compare: a target (QUERY or filters) and/or a reference (--ref-*)")
     reference = SearchRequest(**given) if given else None
@@ -862,7 +869,6 @@ def cmd_keyness(args) -> int:
 def cmd_similar(args) -> int:
     from searchlib import similar
     from searchlib.search import Library, SearchRequest
-    from searchlib.export import csv_bytes
 
     text = args.text
     if args.file:
@@ -879,7 +885,7 @@ def cmd_similar(args) -> int:
     finally:
         library.close()
     if args.csv:
-        sys.stdout.buffer.write(csv_bytes(similar.CSV_COLUMNS, [p.to_dict() for p in result.passages]))
+        _write_table(args, similar.CSV_COLUMNS, [p.to_dict() for p in result.passages])
     elif args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -918,9 +924,7 @@ def _print_results(results) -> None:
           f"{first}-{results.offset + shown}, {results.took_ms:.0f} ms")
     matches = {g.best.pid: g.matches for g in results.groups or []}
     for i, hit in enumerate(results.hits, start=first):
-        place = " ".join(p for p in (hit.province, hit.city, hit.county, hit.township) if p) or "地区不详"
-        if hit.city == hit.province and hit.city:
-            place = " ".join(p for p in (hit.province, hit.county, hit.township) if p)
+        place = fields.place(hit) or "地区不详"
         year = hit.report_year or "年份不详"
         in_report = f" · {matches[hit.pid]} matching paragraphs" if hit.pid in matches else ""
         print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}{in_report}")
@@ -956,7 +960,7 @@ def _print_reports(results) -> None:
             tier = group.tier
             print(f"\n== tier {tier}: {TIER_LABELS[tier]}")
         hit = group.best
-        place = " ".join(dict.fromkeys(p for p in (hit.province, hit.city, hit.county, hit.township) if p)) or "地区不详"
+        place = fields.place(hit) or "地区不详"
         print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}"
               f" · {group.matches} matching paragraphs")
         for paragraph in group.paragraphs:

@@ -21,6 +21,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.analysis import normalize
+from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
 from searchlib.postings import FastPath, Scored
 from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
 from searchlib.rules import Word, plan_run, query_words, sentence_match, sentence_strings
@@ -35,11 +36,7 @@ LITERAL_WORD_BOOST = 0.4
 COMPONENTS_BOOST = 0.3
 # Where a word in the title or the section heading lifts a paragraph's score.
 CONTEXT_BOOST = 1.0
-PLACE_FIELDS = ("province", "city", "county", "township")
-# Filter field of the query language -> indexed field.
-FILTER_TO_FIELD = {"year": "report_year", "section": "section_kind", "province": "province", "city": "city",
-                   "county": "county", "township": "township", "level": "level", "body": "body",
-                   "genre": "genre", "title": "title"}
+# PLACE_FIELDS and FILTER_TO_FIELD (query-language filter -> indexed field): searchlib.fields.
 
 
 def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:

@@ -11,6 +11,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from searchlib import fields
+
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,6 +81,11 @@ def absolute(root_url: str, path: str) -> str:
     return root_url.rstrip("/") + path if root_url else path
 
 
+def with_absolute_urls(records: Iterable[dict], root_url: str, key: str = "url") -> list[dict]:
+    """``records`` with their ``key`` path (/p/…) made absolute under ``root_url`` (none: kept as a path)."""
+    return [{**r, key: absolute(root_url, r[key])} if r.get(key) else dict(r) for r in records]
+
+
 # One row per report (searchlib search --group --csv, /export-reports.csv, /export-reports.json).
 # tier: 1 a paragraph holds every concept as typed, 2 the report holds every concept, 3 some (searchlib.tiers);
 # matches: its paragraphs that match strictly (every concept in one paragraph, as typed).
@@ -91,13 +98,9 @@ def report_row(group, report: dict, root_url: str = "") -> dict:
     """One exported report of grouped results: where it is from, how many of its paragraphs match,
     and its best paragraph (``report``: any stored paragraph of it, for fields a group lacks)."""
     best = group.best
-    place = []
-    for part in (group.province, group.city, group.county, group.township):
-        if part and part not in place:
-            place.append(part)
     return {
         "doc_id": group.doc_id, "title": group.title, "publisher": report.get("publisher"), "body": group.body,
-        "level": group.level, "place": " ".join(place), "province": group.province, "city": group.city,
+        "level": group.level, "place": fields.place(group), "province": group.province, "city": group.city,
         "county": group.county, "township": group.township, "report_year": group.report_year,
         "publish_date": best.publish_date, "url": absolute(root_url, f"/d/{group.doc_id}"),
         "tier": group.tier, "matches": group.matches, "best_permalink": absolute(root_url, best.url),

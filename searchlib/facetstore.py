@@ -30,10 +30,10 @@ from typing import Iterable
 
 import numpy as np
 
+from searchlib.fields import FACET_COLUMNS
 from searchlib.storage import REBUILD_COMMAND, IndexDamaged, atomic_write, require, storage_folder  # noqa: F401
 
-FIELDS = ("report_year", "province", "city", "county", "township", "level", "body", "section_kind", "genre",
-          "doc_id", "publisher", "publish_date", "publish_year")
+FIELDS = FACET_COLUMNS   # from searchlib.fields
 
 
 def field_value(row: dict, name: str):

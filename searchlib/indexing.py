@@ -48,13 +48,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import Schema
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from searchlib import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer
 from searchlib.facetstore import segment_rows, write_segment_facets
+from searchlib.fields import whoosh_fields
 from searchlib.inputs import Inputs, Item, find_inputs
 from searchlib.report import Report, distinct_doc_id, parse_item, reidentify
 from searchlib.reuse import FILE_NAME as REUSE_FILE
@@ -72,37 +73,10 @@ read_compound_files_in_place()  # before any index is opened: see searchlib.stor
 
 CURRENT = "current"
 LOCK_FILE = ".lock"
-FACET_FIELDS = ("report_year", "province", "city", "county", "township", "level", "body", "section_kind", "genre")
 
 
 def make_schema() -> Schema:
-    words = WordTokenizer()
-    return Schema(
-        pid=ID(stored=True, unique=True),
-        doc_id=ID(stored=True),
-        position=NUMERIC(int, stored=True),
-        text=TEXT(analyzer=words, stored=True, phrase=True),
-        exact=TEXT(analyzer=BigramTokenizer(), phrase=True),
-        title=TEXT(analyzer=words, stored=True, phrase=False, field_boost=2.0),
-        heading=TEXT(analyzer=words, stored=True, phrase=False, field_boost=1.5),
-        section_kind=ID(stored=True),
-        publisher=STORED(),
-        publish_date=ID(stored=True),
-        report_year=NUMERIC(int, stored=True),
-        province=ID(stored=True),
-        city=ID(stored=True),
-        county=ID(stored=True),
-        township=ID(stored=True),
-        division_code=ID(stored=True),
-        level=ID(stored=True),
-        body=ID(stored=True),
-        genre=ID(stored=True),
-        source=STORED(),
-        url=STORED(),
-        fetched_at=STORED(),
-        sources=STORED(),
-        text_digest=ID(stored=True),
-    )
+    return Schema(**whoosh_fields(WordTokenizer(), BigramTokenizer()))
 
 
 class IndexLocked(IndexError_):

@@ -413,6 +413,17 @@ class Pivot:
                 "cells": [{"place": p, "year": y, "values": v} for (p, y), v in self.cells.items()]}
 
 
+def pivot_records(table: Pivot) -> tuple[list[str], list[dict]]:
+    """The pivot as a spreadsheet: a place a row, a year a column (不详: year unknown); a cell lists its values."""
+    def column(year) -> str:
+        return str(year) if year is not None else "不详"
+
+    columns = ["place"] + [column(y) for y in table.years]
+    records = [{"place": p, **{column(y): "、".join(map(str, table.cells[(p, y)]))
+                               for y in table.years if (p, y) in table.cells}} for p in table.places]
+    return columns, records
+
+
 def pivot(rows: list[Row], indicator: str) -> Pivot:
     """Place x year of one indicator's rows; a value stated twice in one cell is listed once."""
     cells: dict[tuple[str, int | None], list] = {}

@@ -12,13 +12,14 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import IO, Iterable
 
+from searchlib import fields
 from searchlib.export import absolute, csv_text
 from searchlib.query import QueryError, positive_terms
 from searchlib.search import Matching
 
 SORTS = ("left", "right", "year", "region")
 DEFAULT_WIDTH = 20
-MAX_WIDTH = 200
+MAX_WIDTH = 100   # characters of context on each side (CLI and web): wider rows no longer fit a screen
 CSV_COLUMNS = ("pid", "doc_id", "title", "year", "province", "city", "county", "left", "match", "right",
                "start", "url")
 
@@ -165,7 +166,7 @@ def format_lines(rows: list[KwicRow], width: int, mark: tuple[str, str] = ("«",
     match_cols = max(display_width(r.match) for r in rows)
     lines = []
     for r in rows:
-        place = "".join(p for p in (r.province, r.city if r.city != r.province else None, r.county) if p)
+        place = fields.place(r, sep="")
         meta = f"{r.year or '----'} {place or '地区不详'}"
         lines.append(f"{pad_left(r.left, left_cols)} {mark[0]}{pad_right(r.match, match_cols)}{mark[1]} "
                      f"{pad_right(r.right, width * 2)}  {meta}  {r.url}")

@@ -10,6 +10,8 @@ import threading
 
 import numpy as np
 
+from searchlib import fields
+
 
 def is_empty(request) -> bool:
     return not ((request.q or "").strip() or request.filters() or request.boilerplate)
@@ -47,9 +49,7 @@ def report_fields(library, searcher, docnums: np.ndarray) -> list[tuple[dict, np
 
 def place_of(stored: dict) -> str:
     """A report's place as one name, province to township (a municipality's name once): 四川省眉山市东坡区."""
-    parts = [stored.get("province"), stored.get("city") if stored.get("city") != stored.get("province") else None,
-             stored.get("county"), stored.get("township")]
-    return "".join(p for p in parts if p)
+    return fields.place(stored, sep="")
 
 
 class PerSearcher:

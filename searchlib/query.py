@@ -28,24 +28,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Union
 
+from searchlib.fields import QUERY_ALIASES
+
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 64
 # Deeper brackets than this are read as if absent: nobody means 30 levels, and
 # a recursive-descent parser must not run out of stack on pasted garbage.
 MAX_DEPTH = 16
 
-FIELD_ALIASES = {
-    "year": "year", "年份": "year", "年度": "year", "年": "year",
-    "province": "province", "省份": "province", "省": "province",
-    "city": "city", "城市": "city", "市": "city",
-    "county": "county", "区县": "county", "县": "county", "区": "county",
-    "township": "township", "乡镇": "township", "街道": "township",
-    "level": "level", "层级": "level", "级别": "level",
-    "body": "body", "主体": "body", "机关": "body",
-    "section": "section", "章节": "section", "部分": "section",
-    "title": "title", "标题": "title",
-    "genre": "genre", "类型": "genre",
-}
+FIELD_ALIASES = QUERY_ALIASES   # every name a filter goes by (年份:2021), from the field registry
 FILTER_FIELDS = tuple(sorted(set(FIELD_ALIASES.values())))
 
 SECTION_ALIASES = {

@@ -34,6 +34,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from searchlib import fields
 from searchlib.analysis import normalize
 from searchlib.storage import atomic_write
 
@@ -73,8 +74,7 @@ class ReportMeta:
 
     @property
     def locality(self) -> str:
-        parts = [self.province, self.city if self.city != self.province else None, self.county, self.township]
-        return "".join(p for p in parts if p)
+        return fields.place(self, sep="")
 
 
 @dataclass

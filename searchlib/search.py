@@ -64,8 +64,9 @@ import numpy as np
 
 from searchlib import reuse
 from searchlib.analysis import normalize, word_ends
-from searchlib.engine import FILTER_TO_FIELD, Column, Compiler, Matcher
+from searchlib.engine import Column, Compiler, Matcher
 from searchlib.facetstore import load_facets, storage_folder
+from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, QUERY_FILTERS
 from searchlib.storage import segment_leaves
 from searchlib.fieldstore import SegmentFields
 from searchlib.textstore import Texts
@@ -78,10 +79,7 @@ from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or,
                              positive_terms)
 from searchlib.rules import plan_run
 
-FACETS = ("report_year", "province", "city", "county", "level", "body", "section_kind", "genre", "publisher",
-          "publish_year")
-# A facet shown only once its parent is chosen: field -> the filter that must be present.
-NESTED_FACETS = {"city": "province", "county": "city"}
+# FACETS (in the sidebar's order) and NESTED_FACETS (city once a province is chosen …): searchlib.fields.
 SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
 # "fuzzy": reports in tiers (the default for people); "strict": every concept in one paragraph, as typed.
 MODES = ("fuzzy", "strict")
@@ -92,10 +90,10 @@ BEST_PARAGRAPHS_PER_REPORT = 2
 STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
-PARAM_FILTERS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre")
-# Filters on report fields the query language has no term for, applied to the matches by their
-# facet column (the same way for search, facets, concordance and distribution): request field -> column.
-COLUMN_FILTERS = {"publisher": "publisher", "published": "publish_year"}
+# Filters of a request: PARAM_FILTERS are terms of the query language (year:2021); COLUMN_FILTERS (publisher,
+# published) it has no term for, applied to the matches by their facet column (the same way for search,
+# facets, concordance and distribution). Both from searchlib.fields.
+PARAM_FILTERS = QUERY_FILTERS
 # Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).
 CACHE_STORED_DOCUMENTS = 4096
 # A paragraph is boilerplate when at least this many *other* reports hold its text

@@ -170,7 +170,8 @@ def tools_library(tools_index_dir):
 def tools_app(tools_index_dir):
     from webui import create_app
 
-    return create_app({"INDEX_DIR": str(tools_index_dir), "TESTING": True})
+    # The public address the tools' CSV links are built on (the test client's own host, as the tests read them).
+    return create_app({"INDEX_DIR": str(tools_index_dir), "TESTING": True, "BASE_URL": "http://localhost/"})
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from math import log
 
 from searchlib.analysis import normalize, segment
-from searchlib.engine import FILTER_TO_FIELD
+from searchlib.fields import FILTER_TO_FIELD
 from searchlib.rules import components, query_words, sentences_of
 from searchlib.query import And, Exact, Filter, Not, Or, SameReport, SameSentence, Words, parse
 

@@ -1,8 +1,8 @@
 """A search page's whole state, read from and written back to its URL.
 
-Field names in URLs are English (q, year, province, city, county, township,
-level, body, section, genre, boilerplate, sort, group, page, limit); defaults are left out
-so that links stay short and every distinct page has one canonical URL.
+Field names in URLs are English (q, the filters of searchlib.fields: year, province, city, county,
+township, level, body, section, genre, publisher, published; then boilerplate, sort, group, page,
+limit); defaults are left out so that links stay short and every distinct page has one canonical URL.
 """
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from searchlib.fields import FILTER_PARAMS, PLACE_FIELDS
+from searchlib import kwic, stats
 from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, SearchRequest
 
-FILTER_PARAMS = ("year", "province", "city", "county", "township", "level", "body", "section", "genre", "publisher",
-                 "published")
+# FILTER_PARAMS (year, province … published): searchlib.fields, the same filters as every CLI command.
 # Results are reports (in tiers, the default) or paragraphs; "report" is the default and left out of URLs.
 GROUPS = ("report", "paragraph")
 DEFAULT_GROUP = "report"
@@ -23,8 +24,7 @@ MAX_PARAM_CHARS = 100        # a place name or a year range is never longer
 MAX_API_LIMIT = 100          # hits per page (HTML or /api/search); /export.* is for more
 
 # Choosing a place clears the places below it: a city of another province would match nothing.
-PLACE_CHILDREN = {"province": ("city", "county", "township"), "city": ("county", "township"),
-                  "county": ("township",), "township": ()}
+PLACE_CHILDREN = {place: PLACE_FIELDS[i + 1:] for i, place in enumerate(PLACE_FIELDS)}
 
 
 
@@ -162,9 +162,10 @@ def whole_number(raw: str | None, default: int, name: str) -> int:
 
 # --- the research views: concordance (/kwic) and distribution (/stats) ---------------------
 
-KWIC_SORTS = ("left", "right", "year", "region")
-KWIC_DEFAULT_WIDTH = 20
-KWIC_MAX_WIDTH = 100          # characters of context on each side; wider rows no longer fit a screen
+# The concordance's and the distribution's choices and limits are the library's, as on the command line.
+KWIC_SORTS = kwic.SORTS
+KWIC_DEFAULT_WIDTH = kwic.DEFAULT_WIDTH
+KWIC_MAX_WIDTH = kwic.MAX_WIDTH   # characters of context on each side
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,9 @@ def read_kwic_state(args: MultiDict) -> KwicState:
                      boilerplate=read_boilerplate(args), sort=sort, width=width)
 
 
-STATS_BY = ("year", "province", "city", "county")
-STATS_METRICS = ("per_100_reports", "per_10k_chars", "reports", "paragraphs")
-STATS_MAX_QUERIES = 4
+STATS_BY = stats.BY
+STATS_METRICS = stats.METRICS
+STATS_MAX_QUERIES = stats.MAX_QUERIES
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from searchlib import fields
 # The one CSV writer (searchlib.export), under the names the web's views and tests use.
 from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
+from searchlib.fields import LEVEL_LABELS
 from searchlib.query import canonical_filter_value, parse
 from searchlib.reuse import ReuseStore, paragraph_summary
 from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
@@ -23,41 +25,24 @@ from webui.params import KWIC_MAX_WIDTH, SearchState
 
 UNKNOWN = "unknown"   # what the query layer's facets call a missing value
 
-LEVEL_LABELS = {"national": "中央", "province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
-BODY_LABELS = {"government": "政府", "department": "部门"}
-SECTION_LABELS = {"achievements": "做法与成效", "problems": "存在问题", "plans": "下一步安排",
-                  "leadership": "负责人履职", "other": "其他"}
-GENRE_LABELS = {"report": "法治政府建设报告", "other": "其他文件"}
+# Value labels (LEVEL_LABELS …), facet titles and meanings: searchlib.fields.
 SORT_LABELS = {"relevance": "相关度", "newest": "年份从新到旧", "oldest": "年份从旧到新", "published": "发布日期从新到旧"}
 
-# (URL parameter, facet key in Results.facets, Chinese title, what it means)
-FACETS = (
-    ("year", "report_year", "年份", "报告所总结的年度（不是发布日期）。"),
-    ("province", "province", "省份", "报告主体所在的省级行政区。"),
-    ("city", "city", "城市", "地级行政区；选定省份后出现。"),
-    ("county", "county", "区县", "县级行政区；选定城市后出现。"),
-    ("level", "level", "层级", "报告主体的行政层级：省级、市级、县级、乡镇级。"),
-    ("body", "body", "主体", "由一级政府还是由政府部门出具。"),
-    ("section", "section_kind", "章节", "段落所在的章节类型：做法与成效、存在问题、下一步安排、负责人履职、其他。"),
-    ("genre", "genre", "文种", "法治政府建设报告，或混入语料的其他文件。"),
-    ("publisher", "publisher", "发布机关", "报告署名的发布机关（按报告原文）。"),
-    ("published", "publish_year", "发布年份", "报告发布日期所在的年份（报告所总结的年度见“年份”）。"),
-)
-FACET_TITLES = {param: title for param, _, title, _ in FACETS}
-PLACE_PARAMS = ("province", "city", "county", "township")
-VALUE_LABELS = {"level": LEVEL_LABELS, "body": BODY_LABELS, "section": SECTION_LABELS, "genre": GENRE_LABELS}
+# (URL parameter, facet key in Results.facets, Chinese title, what it means), from the field registry.
+FACETS = tuple((f.param, f.name, f.label, f.meaning) for f in (fields.BY_NAME[name] for name in fields.FACETS))
+PLACE_PARAMS = fields.PLACE_FIELDS
 FACET_PREVIEW = 8     # values shown before "更多"
 
 
 def value_label(param: str, value) -> str:
     if value is None or value == UNKNOWN:
         return "未标注"
-    return VALUE_LABELS.get(param, {}).get(str(value), str(value))
+    return fields.value_labels(param).get(str(value), str(value))
 
 
 def filter_label(param: str, value: str) -> str:
     """How a URL filter reads in a chip; aliases (章节=存在问题) are shown by their meaning."""
-    canonical = canonical_filter_value(param, value) if param in VALUE_LABELS else None
+    canonical = canonical_filter_value(param, value) if fields.value_labels(param) else None
     if canonical and "|" in canonical:
         return "、".join(value_label(param, v) for v in canonical.split("|"))
     return value_label(param, canonical or value)
@@ -65,13 +50,7 @@ def filter_label(param: str, value: str) -> str:
 
 def locality(record) -> str:
     """省 市 区县 乡镇, without repeating a municipality's name (天津市 天津市)."""
-    get = record.get if isinstance(record, dict) else lambda k: getattr(record, k, None)
-    parts: list[str] = []
-    for key in PLACE_PARAMS:
-        value = get(key)
-        if value and value not in parts:
-            parts.append(value)
-    return " ".join(parts)
+    return fields.place(record)
 
 
 # --- the facet sidebar ----------------------------------------------------------------
@@ -125,9 +104,8 @@ def facets(results: Results, state: SearchState) -> list[Facet]:
         pairs = results.facets.get(key) or []
         if not pairs:
             continue
-        if param == "city" and not ("province" in state.filters or _single_known(results.facets.get("province", []))):
-            continue
-        if param == "county" and not ("city" in state.filters or _single_known(results.facets.get("city", []))):
+        parent = fields.BY_NAME[key].nested_under   # city once a province is chosen (or the only one)
+        if parent and not (parent in state.filters or _single_known(results.facets.get(parent, []))):
             continue
         if param == "genre" and len(pairs) < 2 and "genre" not in state.filters:
             continue   # one genre everywhere says nothing
@@ -251,8 +229,7 @@ def suggestion_items(suggestions: list[Suggestion], state: SearchState) -> list[
 
 # --- reports and paragraphs ------------------------------------------------------------
 
-REPORT_KEYS = ("doc_id", "title", "publisher", "report_year", "publish_date", "province", "city", "county",
-               "township", "division_code", "level", "body", "genre", "source", "url", "fetched_at")
+REPORT_KEYS = fields.REPORT_FIELDS   # every report-level field the index stores
 
 
 def report_meta(stored: dict) -> dict:
@@ -376,18 +353,18 @@ def bibtex_entry(meta: dict, paragraph_number: int | None, url: str, cited_on: d
                  key: str | None = None) -> str:
     """One BibTeX @misc entry; the author in double braces (a body's name, not a person's)."""
     cited_on = cited_on or dt.date.today()
-    fields = [("title", "{" + _bib(title_label(meta)) + "}")]
+    entries = [("title", "{" + _bib(title_label(meta)) + "}")]
     if name := _known_author(meta):
-        fields.append(("author", "{{" + _bib(name) + "}}"))
+        entries.append(("author", "{{" + _bib(name) + "}}"))
     if meta.get("publish_date"):
-        fields += [("year", "{" + meta["publish_date"][:4] + "}"), ("date", "{" + meta["publish_date"] + "}")]
-    fields += [("url", "{" + (meta.get("url") or url) + "}"), ("urldate", "{" + cited_on.isoformat() + "}")]
+        entries += [("year", "{" + meta["publish_date"][:4] + "}"), ("date", "{" + meta["publish_date"] + "}")]
+    entries += [("url", "{" + (meta.get("url") or url) + "}"), ("urldate", "{" + cited_on.isoformat() + "}")]
     notes = [f"第{paragraph_number}段, {url}"] if paragraph_number else []
     if meta.get("fetched_at"):
         notes.append(f"采集于 {meta['fetched_at']}")
     if notes:
-        fields.append(("note", "{" + _bib("; ".join(notes)) + "}"))
-    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+        entries.append(("note", "{" + _bib("; ".join(notes)) + "}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in entries)
     return f"@misc{{{key or meta.get('doc_id') or 'report'},\n{body}\n}}\n"
 
 
@@ -435,7 +412,7 @@ BY_LABELS = {"year": "年份", "province": "省份", "city": "城市", "county":
 
 
 def filter_title(param: str) -> str:
-    return FACET_TITLES.get(param, "乡镇" if param == "township" else param)
+    return fields.label(param)
 
 
 def query_notes(q: str) -> list[str]:
@@ -457,7 +434,32 @@ TOOL_LINKS = (("tools.indicators_page", "指标", "indicators"), ("tools.complia
               ("tools.similar_page", "相似段落", "similar"))
 STATUS_LABELS = {"on_time": "按时", "late": "逾期", "no_date": "无发布日期", "no_year": "年度不详"}
 
-GLOBALS = {"SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
+# What each page is for, shown at its top (base.html, "本页说明"): endpoint -> one paragraph. Every HTML page
+# has one (tests/test_help_and_filters.py); the query syntax itself is on /help, linked from each.
+PAGE_HELP = {
+    "search.search_page": "输入检索词，默认按报告分层列出结果（也可按段落列出）；左侧分面按年份、地区、层级、章节等筛选，"
+                          "计数是全部结果的精确数。每个段落都有永久链接，可直接引用；结果可导出为 CSV 或 JSON。",
+    "meta.help_page": "检索式的写法、筛选字段及其中文别名、各页面与接口，以及每个请求的上限。",
+    "meta.advanced_page": "用表单组合检索条件（全部词、精确短语、任一词、排除词、年份、地区、层级、章节），"
+                          "生成普通检索式并转到结果页，之后可直接修改检索式。",
+    "reading.paragraph_page": "一个段落及其所在报告与章节。下方给出引文（GB/T 7714、RIS、BibTeX）和与其他报告相同或相似的出处；"
+                              "本页链接永久有效。",
+    "reading.report_page": "整份报告，按章节分段显示；段落编号（¶）与引文、导出中的编号一致，点击段落编号得到它的永久链接。",
+    "research.kwic_page": "索引行（KWIC）：检索词的每一处出现，左侧语境 | 检索词 | 右侧语境对齐排列，可按左右语境、年份、地区排序；"
+                          "检索式与筛选条件和检索页相同。",
+    "research.stats_page": "分布：一个或几个检索式按年份或地区统计匹配的段落和报告，并与语料覆盖对照（每百份报告、每万字）；"
+                           "语料中没有报告的格子是缺口，不是零。",
+    "tools.indicators_page": "指标：建索引时从报告原句读出的数值（如出庭应诉率），按地区和年份列出或成表，每个数值链接到原句所在段落。",
+    "tools.compliance_page": "发布时效：每份报告的发布日期与截止日期（默认次年 4 月 1 日）相比，是按时、逾期若干天，还是未标发布日期。",
+    "tools.diffusion_page": "扩散：各地第一次在报告中提到检索词的年份，以及逐年累计提到的地区数，与语料覆盖的地区数对照。",
+    "tools.frequency_page": "词频：检索式和筛选条件选出的段落中最常见的词，及每万词的频率。",
+    "tools.keyness_page": "关键词：目标（检索式和筛选条件）与参照（ref_ 开头的条件，不给则为其余语料）相比，显著偏多（LL > 0）"
+                          "或偏少的词。",
+    "tools.collocates_page": "搭配：在检索词前后若干词之内、比偶然更常出现的词，给出共现次数、互信息和对数似然。",
+    "tools.similar_page": "相似段落：与一段文字（或某个段落）最相似的段落，按 5 字片段的 Jaccard 相似度计算，稍加改动的照抄也能找到。",
+}
+
+GLOBALS = {"PAGE_HELP": PAGE_HELP, "SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
            "TIER_LABELS": TIER_LABELS, "query_notes": query_notes}

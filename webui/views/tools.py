@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from markupsafe import Markup
 
 from searchlib import compliance, diffusion, indicators, similar, wordstats
+from searchlib.export import with_absolute_urls
 from searchlib.query import QueryError
 from searchlib.search import MAX_QUERY_CHARS, SearchRequest
 
@@ -33,6 +34,9 @@ def indicators_missing(exc):
 
 
 def _csv(name: str, columns, records) -> Response:
+    """A tool's CSV twin, as `searchlib <tool> --csv --base-url` writes it: its links absolute under the
+    configured public address (never the request's Host header, which any client can forge)."""
+    records = with_absolute_urls(records, current_app.config["BASE_URL"])
     return Response(present.csv_bytes(columns, records), content_type="text/csv; charset=utf-8",
                     headers=_attachment(name, "csv"))
 
@@ -91,14 +95,9 @@ def api_indicators():
 def indicators_csv():
     state = indicator_state()
     rows = indicator_rows(state)
-    root = request.host_url.rstrip("/")
     if state.options["view"] == "table" and state.options["indicator"]:
-        table = indicators.pivot(rows, state.options["indicator"])
-        columns = ["place"] + [str(y) if y is not None else "不详" for y in table.years]
-        records = [{"place": p, **{str(y) if y is not None else "不详": "、".join(map(str, table.cells[(p, y)]))
-                                   for y in table.years if (p, y) in table.cells}} for p in table.places]
-        return _csv("indicators-table", columns, records)
-    return _csv("indicators", indicators.CSV_COLUMNS, [{**r.to_dict(), "url": root + r.url} for r in rows])
+        return _csv("indicators-table", *indicators.pivot_records(indicators.pivot(rows, state.options["indicator"])))
+    return _csv("indicators", indicators.CSV_COLUMNS, [r.to_dict() for r in rows])
 
 
 # --- publication compliance ---------------------------------------------------------------------
@@ -140,12 +139,7 @@ def api_compliance():
 def compliance_csv():
     state = compliance_state()
     name = read_choice(request.args, "part", compliance.PARTS, "reports", "导出部分")
-    columns, records = compliance.part(compliance_result(state), name)
-    root = request.host_url.rstrip("/")
-    for r in records:
-        if "url" in r:
-            r["url"] = root + r["url"]
-    return _csv(f"compliance-{name}", columns, records)
+    return _csv(f"compliance-{name}", *compliance.part(compliance_result(state), name))
 
 
 # --- term diffusion --------------------------------------------------------------------------------
@@ -190,9 +184,7 @@ def diffusion_csv():
     result = diffusion_result(state)
     if request.args.get("part") == "years":
         return _csv("diffusion-years", diffusion.YEAR_COLUMNS, diffusion.year_records(result))
-    root = request.host_url.rstrip("/")
-    return _csv("diffusion", diffusion.CSV_COLUMNS,
-                [{**r, "url": root + r["url"]} for r in diffusion.place_records(result)])
+    return _csv("diffusion", diffusion.CSV_COLUMNS, diffusion.place_records(result))
 
 
 @bp.get("/diffusion.svg")
@@ -372,6 +364,4 @@ def api_similar():
 @bp.route("/similar.csv", methods=["GET", "POST"])
 def similar_csv():
     state = similar_state()
-    root = request.host_url.rstrip("/")
-    return _csv("similar", similar.CSV_COLUMNS,
-                [{**p.to_dict(), "url": root + p.url} for p in _similar(state).passages])
+    return _csv("similar", similar.CSV_COLUMNS, [p.to_dict() for p in _similar(state).passages])
