@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from make_corpus import make_corpus  # noqa: E402
 
-from searchlib.indexing import build_index  # noqa: E402
+from searchlib.index.indexing import build_index  # noqa: E402
 from tests.formats import docx_bytes, pdf_bytes, scanned_pdf_bytes  # noqa: E402
 
 

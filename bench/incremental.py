@@ -29,9 +29,9 @@ sys.path.insert(0, str(BENCH_DIR))
 
 from make_corpus import make_corpus  # noqa: E402
 
-from searchlib.indexing import build_index, delete_reports, open_index  # noqa: E402
-from searchlib.report import parse_file  # noqa: E402
-from searchlib.search import Library, SearchRequest  # noqa: E402
+from searchlib.index.indexing import build_index, delete_reports, open_index  # noqa: E402
+from searchlib.ingest.report import parse_file  # noqa: E402
+from searchlib.query.search import Library, SearchRequest  # noqa: E402
 
 
 def link_copy(src: Path, dst: Path) -> None:

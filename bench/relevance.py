@@ -34,9 +34,9 @@ from pathlib import Path
 import rjieba
 
 from searchlib.analysis import normalize
-from searchlib.indexing import build_index
-from searchlib.report import parse_file
-from searchlib.search import Library, SearchRequest
+from searchlib.index.indexing import build_index
+from searchlib.ingest.report import parse_file
+from searchlib.query.search import Library, SearchRequest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"

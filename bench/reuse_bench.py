@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from searchlib import reuse  # noqa: E402
+from searchlib.research import reuse  # noqa: E402
 
 WORDS = ("法治政府 建设 行政复议 行政诉讼 执法 监督 依法行政 推进 全面 落实 制度 改革 工作 机制 规范 公开 服务 群众 基层 "
          "社会治理 审查 备案 规范性文件 合法性 重大 决策 程序 法律顾问 公职律师 培训 学习 宣传 普法 矛盾纠纷 调解 "

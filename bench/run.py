@@ -59,9 +59,9 @@ sys.path.insert(0, str(BENCH_DIR))
 from make_corpus import make_corpus  # noqa: E402
 
 from searchlib.analysis import normalize, words  # noqa: E402
-from searchlib.indexing import find_sources, paragraph_documents, resolve_index_dir  # noqa: E402
-from searchlib.report import parse_file  # noqa: E402
-from searchlib.search import Library, SearchRequest  # noqa: E402
+from searchlib.index.indexing import find_sources, paragraph_documents, resolve_index_dir  # noqa: E402
+from searchlib.ingest.report import parse_file  # noqa: E402
+from searchlib.query.search import Library, SearchRequest  # noqa: E402
 
 CLASSES = ("rare term", "common term", "two terms", "exact string", "same sentence",
            "term + year", "term + province")

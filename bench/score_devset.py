@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from searchlib.analysis import normalize
-from searchlib.report import Report, parse_text
+from searchlib.ingest.report import Report, parse_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEVSET = REPO_ROOT.parent / "shared" / "devset" / "reports.jsonl"
@@ -73,8 +73,8 @@ def parse_with_manifest(records: list[dict], folder: Path) -> dict[str, Report]:
     `searchlib index` reads a folder (so the URL host is the evidence it is there)."""
     import csv
 
-    from searchlib.inputs import find_inputs
-    from searchlib.report import parse_item
+    from searchlib.ingest.inputs import find_inputs
+    from searchlib.ingest.report import parse_item
 
     with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH_DIR))
 from query_speed import queries_for  # noqa: E402
 from run import CLASSES, fts5_runner, machine, search_request  # noqa: E402
 
-from searchlib.search import STAGES, Library  # noqa: E402
+from searchlib.query.search import STAGES, Library  # noqa: E402
 
 WARMUP = ("法治", "行政复议 出庭应诉", '"依法行政"')
 

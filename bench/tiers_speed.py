@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (corpus_for, build_searchlib, indexed_paragraphs, make_queries,  # noqa: E402
                  query_string)
 
-from searchlib.search import Library, SearchRequest  # noqa: E402
+from searchlib.query.search import Library, SearchRequest  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -30,9 +30,9 @@ sys.path.insert(0, str(BENCH_DIR))
 
 from run import machine  # noqa: E402
 
-from searchlib import indicators  # noqa: E402
-from searchlib.indexing import resolve_index_dir  # noqa: E402
-from searchlib.search import Library  # noqa: E402
+from searchlib.research import indicators  # noqa: E402
+from searchlib.index.indexing import resolve_index_dir  # noqa: E402
+from searchlib.query.search import Library  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -375,9 +375,9 @@ def _base_url_arg(parser: argparse.ArgumentParser) -> None:
 # --- commands -------------------------------------------------------------------
 
 def cmd_parse(args) -> int:
-    from searchlib.inputs import ManifestError, find_inputs
-    from searchlib.report import parse_item
-    from searchlib.source import SourceError
+    from searchlib.ingest.inputs import ManifestError, find_inputs
+    from searchlib.ingest.report import parse_item
+    from searchlib.ingest.source import SourceError
 
     try:
         found = find_inputs(args.files, manifest=args.manifest)
@@ -402,8 +402,8 @@ def cmd_parse(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from searchlib.indexing import build_index
-    from searchlib.inputs import ManifestError
+    from searchlib.index.indexing import build_index
+    from searchlib.ingest.inputs import ManifestError
 
     paths = args.paths or [CORPUS_DIR]
     index_dir = args.index or default_index_dir()
@@ -449,7 +449,7 @@ def _reuse_line(figures: dict) -> str:
 
 
 def cmd_delete(args) -> int:
-    from searchlib.indexing import delete_reports
+    from searchlib.index.indexing import delete_reports
 
     index_dir = args.index or default_index_dir()
     summary = delete_reports(index_dir, args.doc_ids)
@@ -460,7 +460,7 @@ def cmd_delete(args) -> int:
 
 
 def cmd_optimize(args) -> int:
-    from searchlib.indexing import optimize_index
+    from searchlib.index.indexing import optimize_index
 
     index_dir = args.index or default_index_dir()
     paragraphs = optimize_index(index_dir)
@@ -469,8 +469,8 @@ def cmd_optimize(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from searchlib.search import Library, SearchRequest
-    from searchlib.suggest import suggest
+    from searchlib.query.search import Library, SearchRequest
+    from searchlib.query.suggest import suggest
 
     if args.limit < 0 or args.offset < 0:
         raise CliError("--limit and --offset must not be negative")
@@ -504,7 +504,6 @@ def cmd_search(args) -> int:
 def _search_csv(library, results, base_url: str) -> str:
     """The hits as the web exports them: a paragraph a row, or (grouped) a report a row."""
     from searchlib import export
-
     reports: dict[str, dict] = {}
     if results.groups is not None:
         return export.csv_text(export.REPORT_COLUMNS, [
@@ -546,7 +545,7 @@ def _limit_malloc_arenas(count: int) -> None:
 
 
 def cmd_serve(args) -> int:
-    from searchlib.indexing import IndexMissing, build_index, resolve_index_dir
+    from searchlib.index.indexing import IndexMissing, build_index, resolve_index_dir
 
     from webui.public import BaseUrlError, checked_base_url, default_base_url
 
@@ -578,7 +577,7 @@ def cmd_serve(args) -> int:
         print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs", file=sys.stderr)
     from webui import create_app
 
-    from searchlib.search import Library
+    from searchlib.query.search import Library
 
     config = {"INDEX_DIR": str(index_dir), "BASE_URL": base_url}
     server = args.server or default_server()
@@ -605,8 +604,8 @@ def _listen_problem(host: str, port: int, exc: OSError) -> str:
 
 
 def cmd_kwic(args) -> int:
-    from searchlib import kwic
-    from searchlib.search import Library, SearchRequest
+    from searchlib.research import kwic
+    from searchlib.query.search import Library, SearchRequest
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must not be negative")
@@ -631,8 +630,8 @@ def cmd_kwic(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from searchlib import stats
-    from searchlib.search import Library
+    from searchlib.research import stats
+    from searchlib.query.search import Library
 
     if len(args.queries) > stats.MAX_QUERIES:
         raise CliError(f"compare at most {stats.MAX_QUERIES} queries")
@@ -654,9 +653,9 @@ def cmd_stats(args) -> int:
 
 
 def cmd_reuse(args) -> int:
-    from searchlib import reuse
+    from searchlib.research import reuse
     from searchlib.export import paragraph_number
-    from searchlib.search import Library
+    from searchlib.query.search import Library
 
     index_dir = args.index or default_index_dir()
     if not args.build and not args.doc_id:
@@ -700,8 +699,8 @@ def cmd_reuse(args) -> int:
 
 
 def cmd_indicators(args) -> int:
-    from searchlib import indicators
-    from searchlib.search import Library, SearchRequest
+    from searchlib.research import indicators
+    from searchlib.query.search import Library, SearchRequest
 
     if args.list:
         if args.json:
@@ -750,8 +749,8 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_compliance(args) -> int:
-    from searchlib import compliance
-    from searchlib.search import Library, SearchRequest
+    from searchlib.research import compliance
+    from searchlib.query.search import Library, SearchRequest
 
     library = Library(args.index or default_index_dir())
     try:
@@ -786,8 +785,8 @@ def cmd_compliance(args) -> int:
 
 
 def cmd_diffusion(args) -> int:
-    from searchlib import diffusion
-    from searchlib.search import Library, SearchRequest
+    from searchlib.research import diffusion
+    from searchlib.query.search import Library, SearchRequest
 
     library = Library(args.index or default_index_dir())
     try:
@@ -813,7 +812,7 @@ def cmd_diffusion(args) -> int:
 def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
     from dataclasses import asdict
 
-    from searchlib.search import Library
+    from searchlib.query.search import Library
 
     library = Library(args.index or default_index_dir())
     try:
@@ -833,8 +832,8 @@ def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
 
 
 def cmd_collocates(args) -> int:
-    from searchlib import wordstats
-    from searchlib.search import SearchRequest
+    from searchlib.research import wordstats
+    from searchlib.query.search import SearchRequest
 
     request = SearchRequest(q=args.query, **_research_filters(args))
     return _word_command(args, lambda lib: wordstats.collocates(lib, request, span=args.span, sort=args.sort,
@@ -843,8 +842,8 @@ def cmd_collocates(args) -> int:
 
 
 def cmd_frequency(args) -> int:
-    from searchlib import wordstats
-    from searchlib.search import SearchRequest
+    from searchlib.research import wordstats
+    from searchlib.query.search import SearchRequest
 
     request = SearchRequest(q=args.query, **_research_filters(args))
     return _word_command(args, lambda lib: wordstats.frequency(lib, request, limit=args.limit,
@@ -853,8 +852,8 @@ def cmd_frequency(args) -> int:
 
 
 def cmd_keyness(args) -> int:
-    from searchlib import wordstats
-    from searchlib.search import SearchRequest
+    from searchlib.research import wordstats
+    from searchlib.query.search import SearchRequest
 
     target = SearchRequest(q=args.query, **_research_filters(args))
     given = {name: getattr(args, f"ref_{name}") for name in ("q",) + FILTER_PARAMS if getattr(args, f"ref_{name}")}
@@ -867,8 +866,8 @@ def cmd_keyness(args) -> int:
 
 
 def cmd_similar(args) -> int:
-    from searchlib import similar
-    from searchlib.search import Library, SearchRequest
+    from searchlib.research import similar
+    from searchlib.query.search import Library, SearchRequest
 
     text = args.text
     if args.file:
@@ -942,7 +941,7 @@ def _genre_mark(hit) -> str:
 
 
 def _print_reports(results) -> None:
-    from searchlib.tiers import TIER_LABELS, describe
+    from searchlib.query.tiers import TIER_LABELS, describe
 
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     first = results.offset + 1 if results.groups else 0
@@ -1048,9 +1047,9 @@ def _undecodable_argument(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from searchlib.indexing import IndexError_
-    from searchlib.query import QueryError
-    from searchlib.source import SourceError
+    from searchlib.index.indexing import IndexError_
+    from searchlib.query.parse import QueryError
+    from searchlib.ingest.source import SourceError
 
     argv = sys.argv[1:] if argv is None else argv
     undecodable = _undecodable_argument(argv)

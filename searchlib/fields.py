@@ -25,7 +25,7 @@ class Field:
     index: str | None = None       # Whoosh type: id | unique_id | int | stored | words | bigrams; None: derived
     stored: bool = True
     report: bool = False           # the report's value, the same on each of its paragraphs
-    column: bool = False           # kept as a facet column (searchlib.facetstore)
+    column: bool = False           # kept as a facet column (searchlib.index.facetstore)
     facet: bool = False            # counted in the results' facets (in this order: the sidebar's)
     nested_under: str | None = None  # a facet shown once this filter is chosen (city once a province is)
     param: str | None = None       # the filter's name in URLs, on the command line and in the query language

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import settings
 
 from searchlib.config import CORPUS_DIR, PROJECT_ROOT
-from searchlib.indexing import build_index
-from searchlib.report import parse_file
-from searchlib.search import Library
+from searchlib.index.indexing import build_index
+from searchlib.ingest.report import parse_file
+from searchlib.query.search import Library
 
 TESTS_DIR = Path(__file__).resolve().parent
 EXTRA_CORPUS = TESTS_DIR / "corpus_extra"
@@ -101,8 +101,8 @@ REUSE_CORPUS = TESTS_DIR / "corpus_reuse"
 @pytest.fixture(scope="session")
 def reuse_index_dir(tmp_path_factory) -> Path:
     """An index over tests/corpus_reuse/ with its text reuse pass, as `searchlib reuse --build` makes it."""
-    from searchlib import reuse
-    from searchlib.indexing import resolve_index_dir
+    from searchlib.research import reuse
+    from searchlib.index.indexing import resolve_index_dir
 
     target = tmp_path_factory.mktemp("reuse-index")
     build_index([REUSE_CORPUS], target, rebuild=True)

@@ -14,8 +14,8 @@ from math import log
 
 from searchlib.analysis import normalize, segment
 from searchlib.fields import FILTER_TO_FIELD
-from searchlib.rules import components, query_words, sentences_of
-from searchlib.query import And, Exact, Filter, Not, Or, SameReport, SameSentence, Words, parse
+from searchlib.query.rules import components, query_words, sentences_of
+from searchlib.query.parse import And, Exact, Filter, Not, Or, SameReport, SameSentence, Words, parse
 
 
 @dataclass

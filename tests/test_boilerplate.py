@@ -10,9 +10,9 @@ import json
 import pytest
 
 from searchlib.cli import main
-from searchlib.indexing import build_index
-from searchlib.query import QueryError
-from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Library, SearchRequest
+from searchlib.index.indexing import build_index
+from searchlib.query.parse import QueryError
+from searchlib.query.search import BOILERPLATE_MIN_OTHER_REPORTS, Library, SearchRequest
 
 from tests.conftest import REUSE_CORPUS
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchlib.clean import CleaningRules, clean_lines, default_rules, load_rules, tidy
+from searchlib.ingest.clean import CleaningRules, clean_lines, default_rules, load_rules, tidy
 
 
 def cleaned(text: str) -> list[str]:

@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from searchlib import compliance
+from searchlib.research import compliance
 from searchlib.cli import main
-from searchlib.query import QueryError
-from searchlib.search import SearchRequest
+from searchlib.query.parse import QueryError
+from searchlib.query.search import SearchRequest
 
 
 def test_the_seed_changzhuang_2021_is_late_by_six_days(library):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from searchlib.indexing import build_index, delete_reports
-from searchlib.search import Library, SearchRequest
+from searchlib.index.indexing import build_index, delete_reports
+from searchlib.query.search import Library, SearchRequest
 from tests.conftest import EXTRA_CORPUS, SEEDS
 
 THREADS = 8

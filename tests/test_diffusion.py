@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from searchlib import diffusion
+from searchlib.research import diffusion
 from searchlib.cli import main
-from searchlib.query import QueryError
-from searchlib.search import SearchRequest
+from searchlib.query.parse import QueryError
+from searchlib.query.search import SearchRequest
 
 
 def test_first_year_per_province_with_the_first_report_linked(tools_library):

@@ -1,6 +1,6 @@
 """The engine answers what a scan of the paragraphs says a query means (tests/scan.py), fast.
 
-Every query goes through one evaluator (searchlib.postings); these tests hold it
+Every query goes through one evaluator (searchlib.query.postings); these tests hold it
 to the plain-Python meaning of a query on a real index on disk: the paragraphs
 matched, the order of every sort, the report groups, and one score per
 paragraph whatever the sort or grouping.
@@ -13,11 +13,11 @@ import pytest
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from searchlib import postings
+from searchlib.query import postings
 from searchlib.analysis import normalize
-from searchlib.engine import exact_query
-from searchlib.query import QueryError
-from searchlib.search import Library, SearchRequest
+from searchlib.query.engine import exact_query
+from searchlib.query.parse import QueryError
+from searchlib.query.search import Library, SearchRequest
 from tests import scan
 
 # (query, parameter filters): words, strings, filters, AND/OR/NOT, 同句, 同篇.
@@ -173,8 +173,8 @@ def test_a_words_score_is_bm25_over_the_paragraphs_token_counts(library, everyth
 @pytest.mark.parametrize("q", ["行政执法 监督", "依法行政 法治", "法治 year:2019-2021", "依法行政 province:四川"])
 def test_several_clauses_score_the_sum_of_each_clause(library, q):
     """An AND adds its clauses' scores (each word with its own title/heading bonus)."""
-    from searchlib.engine import Compiler
-    from searchlib.query import parse
+    from searchlib.query.engine import Compiler
+    from searchlib.query.parse import parse
 
     searcher = library.searcher()
     compiled = Compiler(searcher).compile(parse(q).tree)
@@ -290,7 +290,7 @@ def test_reports_without_a_year_come_last_in_every_sort(tmp_path):
     import shutil
 
     from searchlib.config import CORPUS_DIR
-    from searchlib.indexing import build_index
+    from searchlib.index.indexing import build_index
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS_DIR, corpus)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.engine import Column
-from searchlib.search import SearchRequest
+from searchlib.query.engine import Column
+from searchlib.query.search import SearchRequest
 
 FIELD_OF = {"report_year": lambda r, s: r.report_year, "province": lambda r, s: r.province,
             "city": lambda r, s: r.city, "county": lambda r, s: r.county, "level": lambda r, s: r.level,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import reuse
-from searchlib.indexing import IndexLocked, build_index, resolve_index_dir, writer_lock
-from searchlib.search import Library, SearchRequest
+from searchlib.research import reuse
+from searchlib.index.indexing import IndexLocked, build_index, resolve_index_dir, writer_lock
+from searchlib.query.search import Library, SearchRequest
 from tests.conftest import EXTRA_CORPUS, SEEDS
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from searchlib.indexing import build_index, open_index
-from searchlib.inputs import find_inputs
-from searchlib.report import parse_file
-from searchlib.source import MAX_REPORT_CHARS, SourceError, read_text, text_of
+from searchlib.index.indexing import build_index, open_index
+from searchlib.ingest.inputs import find_inputs
+from searchlib.ingest.report import parse_file
+from searchlib.ingest.source import MAX_REPORT_CHARS, SourceError, read_text, text_of
 from tests.formats import docx_bytes, pdf_bytes, scanned_pdf_bytes, write_warc
 
 LINES = ["渠县人民政府关于2022年度法治政府建设情况的报告",

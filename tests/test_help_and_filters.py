@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from searchlib import fields
 from searchlib.cli import COMMANDS, build_parser, main
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 
 WEB_ROOT = "http://localhost/"   # the tools app's configured BASE_URL (tests/conftest.py)
 EDITED = "(五)基層治理。堅持和發展新時代“楓橋經驗”，推動矛盾糾紛就地化解，全區調解糾紛1300餘件。"   # as tests/test_similar.py
@@ -244,7 +244,7 @@ def test_formula_like_cells_stay_text_on_both_sides(reuse_index_dir, reuse_clien
 
 
 def test_kwic_width_is_one_limit(reuse_index_dir, reuse_client, capsys):
-    from searchlib.kwic import MAX_WIDTH
+    from searchlib.research.kwic import MAX_WIDTH
 
     assert reuse_client.get(f"/kwic?q=行政复议&width={MAX_WIDTH}").status_code == 200
     assert reuse_client.get(f"/kwic?q=行政复议&width={MAX_WIDTH + 1}").status_code == 400
@@ -261,10 +261,10 @@ def test_every_stored_filter_field_is_a_column_of_the_paragraph_export():
 
 
 @pytest.mark.parametrize("command, option, choices", [
-    ("search", "sort", "searchlib.search:SORTS"), ("search", "boilerplate", "searchlib.search:BOILERPLATE_MODES"),
-    ("kwic", "sort", "searchlib.kwic:SORTS"), ("stats", "by", "searchlib.stats:BY"),
-    ("stats", "metric", "searchlib.stats:METRICS"), ("diffusion", "by", "searchlib.diffusion:BY"),
-    ("collocates", "sort", "searchlib.wordstats:COLLOCATE_SORTS"), ("similar", "order", "searchlib.similar:ORDERS"),
+    ("search", "sort", "searchlib.query.search:SORTS"), ("search", "boilerplate", "searchlib.query.search:BOILERPLATE_MODES"),
+    ("kwic", "sort", "searchlib.research.kwic:SORTS"), ("stats", "by", "searchlib.research.stats:BY"),
+    ("stats", "metric", "searchlib.research.stats:METRICS"), ("diffusion", "by", "searchlib.research.diffusion:BY"),
+    ("collocates", "sort", "searchlib.research.wordstats:COLLOCATE_SORTS"), ("similar", "order", "searchlib.research.similar:ORDERS"),
 ])
 def test_the_clis_choices_are_the_librarys(command, option, choices):
     """The CLI spells its choices out (it imports the library only when a command runs); they must not drift."""

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import main_words, normalize, packed_word_ends, segment, word_ends, words
-from searchlib.highlight import (SNIPPET_TARGET_CHARS, _seen_spans, _seen_spans_in_cut, _trimmed, _with_ellipses,
+from searchlib.query.highlight import (SNIPPET_TARGET_CHARS, _seen_spans, _seen_spans_in_cut, _trimmed, _with_ellipses,
                                  match_spans, render, sentences, snippet)
-from searchlib.query import parse, positive_terms
-from searchlib.search import SearchRequest
+from searchlib.query.parse import parse, positive_terms
+from searchlib.query.search import SearchRequest
 
 MARKED = re.compile(r"<mark>(.*?)</mark>")
 
@@ -113,7 +113,7 @@ def test_highlighted_marks_the_whole_paragraph(library):
 # --- what the segmenter saw, found from the matching sentences alone ---------------------------------
 
 def seen_in_whole_paragraph(norm, strings):
-    """Rule 1 of searchlib.highlight, stated on the tokens of the whole paragraph: a token with the
+    """Rule 1 of searchlib.query.highlight, stated on the tokens of the whole paragraph: a token with the
     string's text, unless it is a sub-word inside a longer sub-word of the same word."""
     tokens = segment(norm)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from searchlib.config import CORPUS_DIR
-from searchlib.indexing import FORMAT_FILE, IndexOutdated, build_index, open_index, resolve_index_dir
-from searchlib.report import parse_file
-from searchlib.search import Library, SearchRequest
+from searchlib.index.indexing import FORMAT_FILE, IndexOutdated, build_index, open_index, resolve_index_dir
+from searchlib.ingest.report import parse_file
+from searchlib.query.search import Library, SearchRequest
 
 SEEDS = sorted(CORPUS_DIR.glob("*.txt"))
 
@@ -247,7 +247,7 @@ def test_an_update_of_an_index_with_the_old_ids_asks_for_a_rebuild(tmp_path):
 
 def test_a_big_mixed_folder_in_worker_processes_accounts_for_every_input(tmp_path):
     """Past the parallel threshold: copies and versions land in different workers' segments."""
-    from searchlib.indexing import PARALLEL_MIN_FILES
+    from searchlib.index.indexing import PARALLEL_MIN_FILES
 
     folder = tmp_path / "in"
     places = ["兴江乡", "长冈乡", "凤凰镇", "龙口镇", "白石乡", "青山镇", "花园乡", "石桥镇", "高坪乡", "新华镇",

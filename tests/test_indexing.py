@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from searchlib.config import CORPUS_DIR
-from searchlib.indexing import (PARALLEL_MIN_FILES, IndexLocked, IndexMissing, build_index, delete_reports,
+from searchlib.index.indexing import (PARALLEL_MIN_FILES, IndexLocked, IndexMissing, build_index, delete_reports,
                                 open_index, optimize_index, resolve_index_dir, writer_lock)
-from searchlib.report import parse_file
-from searchlib.search import Library, SearchRequest
+from searchlib.ingest.report import parse_file
+from searchlib.query.search import Library, SearchRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from make_corpus import make_corpus  # noqa: E402
@@ -286,8 +286,7 @@ def test_readers_keep_answering_while_a_job_runs_and_see_its_result_when_it_ends
 # --- the text-reuse pass as part of indexing --------------------------------------
 
 def test_a_fresh_build_comes_with_its_reuse_data(tmp_path):
-    from searchlib import reuse
-
+    from searchlib.research import reuse
     reuse_corpus = Path(__file__).resolve().parent / "corpus_reuse"
     summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1)
     assert summary.reuse and summary.reuse["verified_pairs"] > 0
@@ -296,8 +295,7 @@ def test_a_fresh_build_comes_with_its_reuse_data(tmp_path):
 
 
 def test_an_update_of_a_small_index_refreshes_the_reuse_data(tmp_path):
-    from searchlib import reuse
-
+    from searchlib.research import reuse
     reuse_corpus = sorted((Path(__file__).resolve().parent / "corpus_reuse").glob("*.txt"))
     build_index(reuse_corpus[:3], tmp_path / "ix", rebuild=True, procs=1)
     summary = build_index(reuse_corpus[3:], tmp_path / "ix", procs=1)
@@ -306,8 +304,7 @@ def test_an_update_of_a_small_index_refreshes_the_reuse_data(tmp_path):
 
 
 def test_skipping_the_reuse_pass_leaves_no_reuse_data(tmp_path):
-    from searchlib import reuse
-
+    from searchlib.research import reuse
     reuse_corpus = Path(__file__).resolve().parent / "corpus_reuse"
     summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1, reuse=False)
     assert summary.reuse is None
@@ -316,8 +313,8 @@ def test_skipping_the_reuse_pass_leaves_no_reuse_data(tmp_path):
 
 def test_a_fresh_build_too_big_for_the_reuse_pass_says_so_and_an_explicit_request_still_runs_it(
         tmp_path, monkeypatch):
-    from searchlib import indexing, reuse
-
+    from searchlib.index import indexing
+    from searchlib.research import reuse
     reuse_corpus = Path(__file__).resolve().parent / "corpus_reuse"
     monkeypatch.setattr(indexing, "REUSE_BY_DEFAULT_MAX_PARAGRAPHS", 5)
     summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1)

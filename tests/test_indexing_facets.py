@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from searchlib.config import CORPUS_DIR
-from searchlib.facetstore import FIELDS, SUFFIX, field_value, load_facets
-from searchlib.indexing import IndexDamaged, build_index, delete_reports, open_index, resolve_index_dir
-from searchlib.report import parse_file
+from searchlib.index.facetstore import FIELDS, SUFFIX, field_value, load_facets
+from searchlib.index.indexing import IndexDamaged, build_index, delete_reports, open_index, resolve_index_dir
+from searchlib.ingest.report import parse_file
 
 SEEDS = sorted(CORPUS_DIR.glob("*.txt"))
 

@@ -12,10 +12,10 @@ import sqlite3
 
 import pytest
 
-from searchlib import indicators
+from searchlib.research import indicators
 from searchlib.cli import main
-from searchlib.indexing import build_index, delete_reports, resolve_index_dir
-from searchlib.search import Library, SearchRequest
+from searchlib.index.indexing import build_index, delete_reports, resolve_index_dir
+from searchlib.query.search import Library, SearchRequest
 
 from tests.conftest import TOOLS_CORPUS
 
@@ -146,7 +146,7 @@ def test_an_update_reads_only_the_new_segment_and_a_delete_drops_the_facts(tmp_p
         rows = indicators.facts(library, SearchRequest())
         assert len(rows) == 12 and not any(r.doc_id == t2 for r in rows)
         # every tool's "all paragraphs" leaves the deleted report out too
-        from searchlib.compliance import compliance
+        from searchlib.research.compliance import compliance
         assert compliance(library, SearchRequest()).totals.reports == 4
     finally:
         library.close()

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from searchlib import kwic
+from searchlib.research import kwic
 from searchlib.cli import main
-from searchlib.query import QueryError
-from searchlib.search import SearchRequest
+from searchlib.query.parse import QueryError
+from searchlib.query.search import SearchRequest
 
 TEMPLATE_PID_SUFFIX = "-c68b196f"   # the template paragraph has the same text digest in every report
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchlib.report import parse_text
+from searchlib.ingest.report import parse_text
 
 TOWNSHIP = ("贤庠镇人民政府关于2022年度法治政府建设情况的报告\n"
             "2022年,贤庠镇坚持以习近平新时代中国特色社会主义思想为指导,全面贯彻落实省、市关于法治政府建设的重大决策部署。\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchlib.places import data_metadata, gazetteer
+from searchlib.ingest.places import data_metadata, gazetteer
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from searchlib import postings
-from searchlib.postings import Scored, common_positions, held_in, intersection, union
+from searchlib.query import postings
+from searchlib.query.postings import Scored, common_positions, held_in, intersection, union
 
 SIZE = 400
 doc_sets = st.sets(st.integers(0, SIZE - 1), max_size=120)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from searchlib.indexing import build_index, delete_reports, resolve_index_dir
-from searchlib.postingstore import POSTING_FIELDS, Lexicon, PostingCapture, SegmentPostings, posting_files
-from searchlib.search import Library, SearchRequest
+from searchlib.index.indexing import build_index, delete_reports, resolve_index_dir
+from searchlib.index.postingstore import POSTING_FIELDS, Lexicon, PostingCapture, SegmentPostings, posting_files
+from searchlib.query.search import Library, SearchRequest
 from tests import scan
 
 QUERIES = ["法治", "行政复议", '"合法性审查"', "行政复议 /s 案件", "法治 -复议", "复议 OR 诉讼", "依法行政 year:2019-2021"]
@@ -188,7 +188,7 @@ def test_postings_out_of_term_order_are_refused(tmp_path):
 
 
 def test_postings_packed_in_many_chunks_read_back_whole(tmp_path, monkeypatch):
-    from searchlib import postingstore
+    from searchlib.index import postingstore
     monkeypatch.setattr(postingstore, "PACK_POSTINGS", 3)  # pack at (almost) every term
     items = [("f", f"t{t:02d}".encode(), d, float(t % 4) + (0.5 if t == 7 else 0.0), b"")
              for t in range(12) for d in range(t, t + 5)]
@@ -201,7 +201,7 @@ def test_postings_packed_in_many_chunks_read_back_whole(tmp_path, monkeypatch):
 
 
 def test_an_inexact_weight_in_a_late_chunk_leaves_the_field_to_whoosh(tmp_path, monkeypatch):
-    from searchlib import postingstore
+    from searchlib.index import postingstore
     monkeypatch.setattr(postingstore, "PACK_POSTINGS", 2)
     items = [("f", b"a", 0, 1.0, b""), ("f", b"a", 1, 1.0, b""), ("f", b"b", 0, 1.0, b""),
              ("f", b"c", 3, 0.1, b""), ("g", b"a", 0, 1.0, b"")]

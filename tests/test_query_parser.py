@@ -1,7 +1,7 @@
 """The query language, parsed: what each piece of syntax means as a tree."""
 from hypothesis import given, strategies as st
 
-from searchlib.query import (MAX_DEPTH, And, Exact, Filter, Not, Or, SameSentence, Words, canonical_filter_value,
+from searchlib.query.parse import (MAX_DEPTH, And, Exact, Filter, Not, Or, SameSentence, Words, canonical_filter_value,
                              parse, query_text)
 
 
@@ -126,7 +126,7 @@ def test_parsing_never_raises_on_operator_soup(pieces):
     parse("".join(pieces))
 
 
-# --- a tree written back as a query (searchlib.suggest rewrites queries this way) ----------------
+# --- a tree written back as a query (searchlib.query.suggest rewrites queries this way) ----------------
 
 def test_a_tree_is_written_back_with_the_brackets_its_reading_needs():
     for q, written in [("行政复议 纠错", "行政复议 纠错"), ("(a /s b) OR c", "a /s b OR c"),

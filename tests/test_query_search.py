@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.rules import _holds_in, literal_words, sentence_strings, sentences_of
-from searchlib.query import Exact, Or, SameSentence, Words
-from searchlib.search import QueryError, SearchRequest
-from searchlib.textstore import in_one_sentence, sentence_cuts
+from searchlib.query.rules import _holds_in, literal_words, sentence_strings, sentences_of
+from searchlib.query.parse import Exact, Or, SameSentence, Words
+from searchlib.query.search import QueryError, SearchRequest
+from searchlib.index.textstore import in_one_sentence, sentence_cuts
 
 
 def search(library, q="", **kw):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 from tests.relevance.judgments import JUDGED
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

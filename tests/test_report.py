@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from searchlib.clean import CleaningRules, clean_lines, default_rules
-from searchlib.report import (Report, find_title, organisation_in_title, parse_date, parse_file, parse_text,
+from searchlib.ingest.clean import CleaningRules, clean_lines, default_rules
+from searchlib.ingest.report import (Report, find_title, organisation_in_title, parse_date, parse_file, parse_text,
                               read_header)
-import searchlib.report as report_module
+import searchlib.ingest.report as report_module
 from searchlib.analysis import normalize
 
 CONTRACT_KEYS = {"source", "doc_id", "title", "publisher", "report_year", "publish_date", "province", "city",

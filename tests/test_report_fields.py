@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from searchlib import stats
-from searchlib.query import QueryError
-from searchlib.search import SearchRequest
+from searchlib.research import stats
+from searchlib.query.parse import QueryError
+from searchlib.query.search import SearchRequest
 
 QUERY = "法律顾问"
 
@@ -79,7 +79,7 @@ def test_grouped_results_sort_by_publication_date_too(library):
 
 
 def test_the_concordance_and_the_distribution_take_the_same_filters(library):
-    from searchlib import kwic
+    from searchlib.research import kwic
     rows = kwic.concordance(library, SearchRequest(q=QUERY, published="2022"))
     pids = {h.pid for h in every_hit(library, published="2022")}
     assert rows and {r.pid for r in rows} == pids

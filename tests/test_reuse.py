@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from searchlib import reuse
+from searchlib.research import reuse
 from searchlib.cli import main
-from searchlib.indexing import build_index
-from searchlib.report import parse_file
+from searchlib.index.indexing import build_index
+from searchlib.ingest.report import parse_file
 
 CORPUS = Path(__file__).resolve().parent / "corpus_reuse"
 WUHOU, JINJIANG, FUCHENG, XIHU, SHANGCHENG, XUANWU = (
@@ -152,7 +152,7 @@ def test_cli_reuse_builds_then_answers_for_a_report(tmp_path, capsys):
 
 
 def test_boilerplate_docnums_hide_or_keep_the_template_in_a_search(reuse_index, store):
-    from searchlib.search import Library, SearchRequest
+    from searchlib.query.search import Library, SearchRequest
 
     library = Library(reuse_index)
     try:

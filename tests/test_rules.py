@@ -1,7 +1,7 @@
 """The matching rulebook: one plan per typed run, and every consumer of it agrees.
 
 The index query, the highlighter and the same-sentence check each apply the plan of
-:mod:`searchlib.rules` their own way (Whoosh terms and bigram phrases, marks on the
+:mod:`searchlib.query.rules` their own way (Whoosh terms and bigram phrases, marks on the
 text, substring tests and the segmenter on a sentence). The contract: over the real
 test index they find the same paragraphs.
 """
@@ -10,11 +10,15 @@ import inspect
 
 import pytest
 
-from searchlib import analysis, highlight, report
+from searchlib import analysis
+
+from searchlib.query import highlight
+
+from searchlib.ingest import report
 from searchlib.analysis import normalize
-from searchlib.query import Exact, SameSentence, Words, parse
-from searchlib.rules import Word, _holds_in, plan_run, sentence_match, sentences_of
-from searchlib.search import SearchRequest
+from searchlib.query.parse import Exact, SameSentence, Words, parse
+from searchlib.query.rules import Word, _holds_in, plan_run, sentence_match, sentences_of
+from searchlib.query.search import SearchRequest
 
 # One run per way of matching: a dictionary word; a run the segmenter splits (also found
 # as typed); a word whose characters the segmenter cut across (法规 in 执法|规范化 and
@@ -91,7 +95,7 @@ def test_a_run_is_planned_once_into_its_words_parts_and_strings():
 def test_the_highlighter_reads_the_rulebook_not_the_engine():
     tree = ast.parse(inspect.getsource(highlight))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert "searchlib.rules" in imported and "searchlib.engine" not in imported
+    assert "searchlib.query.rules" in imported and "searchlib.query.engine" not in imported
 
 
 def test_sentence_ends_are_declared_once():

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.fieldstore import FIELD_OFFSETS_SUFFIX
-from searchlib.indexing import IndexDamaged, build_index, resolve_index_dir
-from searchlib.search import MAX_QUERY_CHARS, STAGES, Library, QueryError, SearchRequest
+from searchlib.index.fieldstore import FIELD_OFFSETS_SUFFIX
+from searchlib.index.indexing import IndexDamaged, build_index, resolve_index_dir
+from searchlib.query.search import MAX_QUERY_CHARS, STAGES, Library, QueryError, SearchRequest
 
 QUOTES = set('"“”＂「」')
 

@@ -16,10 +16,10 @@ import json
 
 import pytest
 
-from searchlib import similar
+from searchlib.research import similar
 from searchlib.cli import main
-from searchlib.query import QueryError
-from searchlib.search import SearchRequest
+from searchlib.query.parse import QueryError
+from searchlib.query.search import SearchRequest
 
 EDITED = "(五)基層治理。堅持和發展新時代“楓橋經驗”，推動矛盾糾紛就地化解，全區調解糾紛1300餘件。"
 

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from searchlib.source import SourceError, decode, html_to_text, read_text
+from searchlib.ingest.source import SourceError, decode, html_to_text, read_text
 
 
 def test_utf8_text_is_read_as_is(seed_path):

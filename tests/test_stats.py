@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from searchlib import stats
+from searchlib.research import stats
 from searchlib.cli import main
-from searchlib.query import QueryError
+from searchlib.query.parse import QueryError
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -129,7 +129,7 @@ def test_cli_stats_table_csv_and_svg(reuse_index_dir, capsys, tmp_path):
 
 def test_the_per_paragraph_columns_agree_with_the_stored_paragraphs(library):
     """Built from the facet columns and the text files' lengths, not by reading every stored paragraph."""
-    from searchlib.stats import _stored_columns, paragraph_columns
+    from searchlib.research.stats import _stored_columns, paragraph_columns
 
     with library.pinned() as searcher:
         fast = paragraph_columns(library, searcher)

@@ -6,8 +6,8 @@ import tracemalloc
 
 from hypothesis import given, strategies as st
 
-from searchlib.indexing import open_index, resolve_index_dir
-from searchlib.storage import MappedFile
+from searchlib.index.indexing import open_index, resolve_index_dir
+from searchlib.index.storage import MappedFile
 
 _OPS = st.lists(st.one_of(
     st.tuples(st.just("read"), st.integers(-1, 40)),
@@ -62,10 +62,10 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from searchlib import storage  # noqa: E402
-from searchlib.indexing import IndexError_, IndexOutdated, build_index, delete_reports  # noqa: E402
+from searchlib.index import storage  # noqa: E402
+from searchlib.index.indexing import IndexError_, IndexOutdated, build_index, delete_reports  # noqa: E402
 from searchlib.analysis import normalize  # noqa: E402
-from searchlib.search import Library  # noqa: E402
+from searchlib.query.search import Library  # noqa: E402
 
 REBUILD = "`searchlib index --rebuild PATH...`"
 
@@ -224,7 +224,7 @@ def test_only_the_storage_module_touches_whooshs_private_names():
 
 def test_an_index_without_reports_opens_and_finds_nothing(tmp_path):
     # Whoosh gives an empty index one reader without a segment: no segment, no files to require.
-    from searchlib.search import SearchRequest
+    from searchlib.query.search import SearchRequest
 
     build_index([], tmp_path, rebuild=True, procs=1, reuse=False)
     library = Library(tmp_path)
@@ -238,7 +238,7 @@ def test_an_index_without_reports_opens_and_finds_nothing(tmp_path):
 def test_a_generation_held_across_a_swap_reads_its_texts_fields_and_facets_after_its_folder_is_gone(tmp_path,
                                                                                                     corpus_dir):
     # Its segments' own files were opened with its searcher. (Whoosh's searcher keeps its own open.)
-    from searchlib.search import SearchRequest
+    from searchlib.query.search import SearchRequest
 
     files = sorted(corpus_dir.iterdir())
     build_index(files[:-1], tmp_path, rebuild=True, procs=1, reuse=False)

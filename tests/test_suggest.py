@@ -12,9 +12,9 @@ import pytest
 
 from searchlib.analysis import normalize
 from searchlib.cli import main as cli_main
-from searchlib.query import And, Filter, Not, parse
-from searchlib.search import SearchRequest
-from searchlib.suggest import FEW_REPORTS, MAX_VARIANT_SEARCHES, found, suggest, variants
+from searchlib.query.parse import And, Filter, Not, parse
+from searchlib.query.search import SearchRequest
+from searchlib.query.suggest import FEW_REPORTS, MAX_VARIANT_SEARCHES, found, suggest, variants
 
 NOWHERE = "量子纠缠"        # in no report of the test corpus (checked by test_the_missing_word_is_in_no_report)
 VIEWS = {"tiers": dict(group=True), "reports": dict(group=True, mode="strict"), "paragraphs": dict(group=False)}

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from searchlib.analysis import normalize
-from searchlib.indexing import IndexDamaged, build_index, resolve_index_dir
-from searchlib.search import Library, SearchRequest
-from searchlib.textstore import (OFFSETS_SUFFIX, SUFFIX_ARRAY_SUFFIX, SUFFIX_TOP_SUFFIX, TEXT_SUFFIX,
+from searchlib.index.indexing import IndexDamaged, build_index, resolve_index_dir
+from searchlib.query.search import Library, SearchRequest
+from searchlib.index.textstore import (OFFSETS_SUFFIX, SUFFIX_ARRAY_SUFFIX, SUFFIX_TOP_SUFFIX, TEXT_SUFFIX,
                                  SuffixSearch, Texts, paragraph_of_each, paragraphs_holding, paragraphs_of,
                                  suffix_array, suffix_array_top)
 

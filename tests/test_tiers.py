@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from searchlib.analysis import normalize
-from searchlib.concepts import plan
-from searchlib.indexing import build_index
-from searchlib.query import parse
-from searchlib.search import Library, SearchRequest
+from searchlib.query.concepts import plan
+from searchlib.index.indexing import build_index
+from searchlib.query.parse import parse
+from searchlib.query.search import Library, SearchRequest
 
 REPORTS = {
     # both concepts in one paragraph, as typed: tier 1 for 法治宣传教育 备案

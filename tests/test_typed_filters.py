@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from searchlib import stats
+from searchlib.research import stats
 from searchlib.cli import main
-from searchlib.query import QueryError
+from searchlib.query.parse import QueryError
 
 TYPED = "年份:2021 层级:县级 法律顾问"
 WORDS = "法律顾问"

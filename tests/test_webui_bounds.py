@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 from webui import create_app
 from webui.public import BaseUrlError
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 from webui import create_app
 from searchlib.export import REPORT_COLUMNS
 from webui.present import EXPORT_COLUMNS, spreadsheet_safe

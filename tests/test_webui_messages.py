@@ -10,7 +10,7 @@ import re
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from searchlib.query import MAX_CLAUSES, MAX_DEPTH, parse
+from searchlib.query.parse import MAX_CLAUSES, MAX_DEPTH, parse
 from webui.messages import UNKNOWN_LEAD, zh
 
 # One query for each note or refusal the parser can give.

@@ -10,7 +10,7 @@ import io
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from searchlib.indexing import build_index
+from searchlib.index.indexing import build_index
 from webui import create_app
 
 REPORT = ("岳池县人民政府关于2021年法治政府建设情况的报告\n发布日期:2022-03-01  发布机构:岳池县人民政府\n"

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 from webui.present import author, citation
 
 QUERY = "行政复议"
@@ -134,7 +134,7 @@ def test_api_report_is_the_pages_json_twin(client, hotline):
 
 
 def test_a_traditional_script_report_without_title_or_place_still_reads(tmp_path):
-    from searchlib.indexing import build_index
+    from searchlib.index.indexing import build_index
     from webui import create_app
 
     corpus = tmp_path / "corpus"

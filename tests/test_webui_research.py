@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from searchlib import stats
+from searchlib.research import stats
 from webui import create_app
 
 SVG = "{http://www.w3.org/2000/svg}"

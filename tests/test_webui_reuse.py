@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 
 WUHOU, JINJIANG, FUCHENG, XIHU, SHANGCHENG, XUANWU = (
     "ae5edf7818e6", "63797d031ebe", "9065365b448e", "e630b876ecfd", "68996e8a5b92", "19a9890d0c93")

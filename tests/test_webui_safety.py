@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 from webui import create_app
 
 SCRIPT = '<script>alert("x")</script>'

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from searchlib.cli import main as cli_main
-from searchlib.search import SearchRequest
+from searchlib.query.search import SearchRequest
 
 QUERY = "行政复议"
 

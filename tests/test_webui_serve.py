@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib.indexing import build_index
+from searchlib.index.indexing import build_index
 from webui import create_app
 
 START_BUDGET_S = 5.0

@@ -14,10 +14,10 @@ import math
 
 import pytest
 
-from searchlib import wordstats
+from searchlib.research import wordstats
 from searchlib.cli import main
-from searchlib.query import QueryError
-from searchlib.search import SearchRequest
+from searchlib.query.parse import QueryError
+from searchlib.query.search import SearchRequest
 
 
 def test_collocates_count_the_window_by_hand(tools_library):
@@ -102,8 +102,8 @@ def test_cli_and_web_twins(tools_index_dir, tools_client, capsys):
 
 
 def test_word_ids_are_written_at_index_time_and_an_index_without_them_reads_the_texts(tmp_path):
-    from searchlib.indexing import build_index, resolve_index_dir
-    from searchlib.search import Library
+    from searchlib.index.indexing import build_index, resolve_index_dir
+    from searchlib.query.search import Library
     from tests.conftest import TOOLS_CORPUS
 
     index = tmp_path / "index"

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from searchlib.indexing import IndexError_
-from searchlib.storage import REBUILD_COMMAND, IndexDamaged, IndexOutdated
-from searchlib.query import QueryError
+from searchlib.index.indexing import IndexError_
+from searchlib.index.storage import REBUILD_COMMAND, IndexDamaged, IndexOutdated
+from searchlib.query.parse import QueryError
 
 from webui.messages import zh
 from webui.params import ParamError

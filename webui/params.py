@@ -12,8 +12,8 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from searchlib.fields import FILTER_PARAMS, PLACE_FIELDS
-from searchlib import kwic, stats
-from searchlib.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, SearchRequest
+from searchlib.research import kwic, stats
+from searchlib.query.search import BOILERPLATE_MODES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MODES, SORTS, SearchRequest
 
 # FILTER_PARAMS (year, province … published): searchlib.fields, the same filters as every CLI command.
 # Results are reports (in tiers, the default) or paragraphs; "report" is the default and left out of URLs.
@@ -41,7 +41,7 @@ class SearchState:
     mode: str = DEFAULT_MODE     # "fuzzy" | "strict" (every concept in one paragraph, as typed)
     page: int = 1
     limit: int = 20
-    boilerplate: str = ""     # "hide" | "only" template paragraphs (see searchlib.search)
+    boilerplate: str = ""     # "hide" | "only" template paragraphs (see searchlib.query.search)
 
     @property
     def offset(self) -> int:

@@ -13,12 +13,12 @@ from searchlib import fields
 # The one CSV writer (searchlib.export), under the names the web's views and tests use.
 from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
 from searchlib.fields import LEVEL_LABELS
-from searchlib.query import canonical_filter_value, parse
-from searchlib.reuse import ReuseStore, paragraph_summary
-from searchlib.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
-from searchlib.stats import METRIC_LABELS
-from searchlib.suggest import Suggestion
-from searchlib.tiers import TIER_LABELS, describe
+from searchlib.query.parse import canonical_filter_value, parse
+from searchlib.research.reuse import ReuseStore, paragraph_summary
+from searchlib.query.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
+from searchlib.research.stats import METRIC_LABELS
+from searchlib.query.suggest import Suggestion
+from searchlib.query.tiers import TIER_LABELS, describe
 
 from webui.messages import zh
 from webui.params import KWIC_MAX_WIDTH, SearchState
@@ -210,7 +210,7 @@ SUGGESTION_LABELS = {"words": "按词检索，不要求原文连续出现", "sam
 
 
 def suggestion_items(suggestions: list[Suggestion], state: SearchState) -> list[dict]:
-    """Each suggested variant (searchlib.suggest) as the page shows it: why, the query, what it finds in this
+    """Each suggested variant (searchlib.query.suggest) as the page shows it: why, the query, what it finds in this
     view, and the page's URL arguments with only the query changed (every filter and choice kept)."""
     items = []
     for s in suggestions:

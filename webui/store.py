@@ -12,9 +12,9 @@ import threading
 
 from flask import Flask, current_app, g
 
-from searchlib.indexing import IndexError_
-from searchlib.places import gazetteer
-from searchlib.search import Library
+from searchlib.index.indexing import IndexError_
+from searchlib.ingest.places import gazetteer
+from searchlib.query.search import Library
 
 _EXTENSION = "searchlib_library"
 _PIN = "searchlib_pinned_generation"

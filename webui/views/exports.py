@@ -12,7 +12,7 @@ import dataclasses
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from searchlib.export import REPORT_COLUMNS, csv_bytes, report_row
-from searchlib.search import MAX_LIMIT
+from searchlib.query.search import MAX_LIMIT
 
 from webui.params import SearchState
 from webui.store import library

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from searchlib.search import MAX_LIMIT, MAX_OFFSET
-from searchlib.query import BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES
+from searchlib.query.search import MAX_LIMIT, MAX_OFFSET
+from searchlib.query.parse import BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES
 
 from webui import present
 from webui.params import MAX_API_LIMIT, STATS_MAX_QUERIES

@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
-from searchlib.reuse import paragraph_summary
-from searchlib.search import MAX_QUERY_CHARS
+from searchlib.research.reuse import paragraph_summary
+from searchlib.query.search import MAX_QUERY_CHARS
 
 from webui import present
 from webui.public import public_url

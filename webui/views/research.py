@@ -1,6 +1,6 @@
 """Research views over the same query: concordance (/kwic) and distribution (/stats).
 
-Both are thin: searchlib.kwic and searchlib.stats do the work; these views read
+Both are thin: searchlib.research.kwic and searchlib.research.stats do the work; these views read
 the URL, apply the page limits, and hand the library's records to a template,
 a JSON twin and a CSV (UTF-8 with BOM, like /export.csv).
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from searchlib import kwic, stats
-from searchlib.search import SearchRequest, understood
+from searchlib.research import kwic, stats
+from searchlib.query.search import SearchRequest, understood
 
 from webui.errors import error_response
 from webui.params import KwicState, ParamError, StatsState, read_kwic_state, read_stats_state

@@ -10,8 +10,8 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from werkzeug.exceptions import NotFound
 
 from searchlib.export import csv_head, csv_rows, paragraph_row
-from searchlib.search import MAX_LIMIT, QueryError, SearchRequest
-from searchlib.suggest import suggest
+from searchlib.query.search import MAX_LIMIT, QueryError, SearchRequest
+from searchlib.query.suggest import suggest
 
 from webui import present
 from webui.messages import zh

@@ -11,10 +11,10 @@ from dataclasses import asdict
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from searchlib import compliance, diffusion, indicators, similar, wordstats
+from searchlib.research import compliance, diffusion, indicators, similar, wordstats
 from searchlib.export import with_absolute_urls
-from searchlib.query import QueryError
-from searchlib.search import MAX_QUERY_CHARS, SearchRequest
+from searchlib.query.parse import QueryError
+from searchlib.query.search import MAX_QUERY_CHARS, SearchRequest
 
 from webui import present
 from webui.errors import error_response

@@ -29,8 +29,8 @@ import numpy as np
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.config import DATA_DIR
-from searchlib.population import PerSearcher, place_of
-from searchlib.storage import atomic_write
+from searchlib.research.population import PerSearcher, place_of
+from searchlib.index.storage import atomic_write
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
 FILE_NAME = "indicators.sqlite"
@@ -261,7 +261,7 @@ def pass_for_generation(gen_dir: Path | str) -> dict | None:
 
 def build(index_dir: Path | str) -> dict:
     """The pass over the live index (for ``searchlib indicators --build``): reads every paragraph."""
-    from searchlib.indexing import resolve_index_dir
+    from searchlib.index.indexing import resolve_index_dir
 
     live = resolve_index_dir(index_dir)
     (live / FILE_NAME).unlink(missing_ok=True)   # a hard link to the previous generation's file
@@ -292,7 +292,7 @@ def table(library, searcher) -> Table:
 
 
 def _load(library, searcher) -> Table:
-    from searchlib.indexing import resolve_index_dir
+    from searchlib.index.indexing import resolve_index_dir
 
     path = resolve_index_dir(library.index_dir) / FILE_NAME
     if not path.exists():
@@ -380,7 +380,7 @@ def facts(library, request, indicator: str | None = None) -> list[Row]:
     ``indicator`` is a key of ``data/indicators.toml``; None gives every indicator. With neither words
     nor filters in the request every fact is returned. Ordered by year, place, report, reading order.
     """
-    from searchlib.query import QueryError
+    from searchlib.query.parse import QueryError
 
     names = by_key()
     if indicator and indicator not in names:

@@ -36,7 +36,7 @@ back. Like the text files they live and die with their segment. A field's
 files are left out only where they could not say what Whoosh says (a weight no
 packed type holds exactly, a term ending in NUL: :meth:`_FieldCapture.writable`);
 such a segment's postings are read from Whoosh's blocks
-(:func:`searchlib.storage.posting_arrays`).
+(:func:`searchlib.index.storage.posting_arrays`).
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from searchlib.storage import atomic_write, storage_folder
+from searchlib.index.storage import atomic_write, storage_folder
 
 # The fields whose postings are written: the ones the query engine searches.
 POSTING_FIELDS = ("text", "exact", "title", "heading")

@@ -17,11 +17,11 @@ highlighted. Beside each segment the indexer therefore writes:
   than there are paragraphs), written last: it marks the set complete.
 
 A paragraph's text is left out of its record when normalizing does not change it
-(the great majority): it is then the text file's copy (:mod:`searchlib.textstore`),
+(the great majority): it is then the text file's copy (:mod:`searchlib.index.textstore`),
 and already normalized. A document is then a ``pread`` and a ``marshal.loads``, its
 report's set (read the same way, unless it is one of the last few hundred), and a dict
 merge (~3 µs). Like the other per-segment files they live and die with their segment; every
-segment of an index of this format (:mod:`searchlib.storage`) has them.
+segment of an index of this format (:mod:`searchlib.index.storage`) has them.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from searchlib.analysis import normalize, packed_word_ends
-from searchlib.storage import atomic_write, require
+from searchlib.index.storage import atomic_write, require
 
 FIELDS_SUFFIX = ".fields.bin"
 CONTEXTS_SUFFIX = ".fields.ctx"
@@ -98,7 +98,7 @@ class SegmentFields:
 
     @staticmethod
     def open(folder: Path | str, segment) -> "SegmentFields":
-        """The segment's field files (:class:`searchlib.storage.IndexDamaged` when one is missing)."""
+        """The segment's field files (:class:`searchlib.index.storage.IndexDamaged` when one is missing)."""
         paths = field_files(folder, segment)
         require(paths, "the stored-field files", segment)
         return SegmentFields(*paths)

@@ -31,10 +31,10 @@ import numpy as np
 
 from searchlib.analysis import normalize
 from searchlib.export import csv_text
-from searchlib.kwic import matching_docnums, pad_right
-from searchlib.places import MUNICIPALITIES, gazetteer
-from searchlib.query import And, Filter, Not, QueryError, filters_in
-from searchlib.search import COLUMN_FILTERS, column_filtered
+from searchlib.research.kwic import matching_docnums, pad_right
+from searchlib.ingest.places import MUNICIPALITIES, gazetteer
+from searchlib.query.parse import And, Filter, Not, QueryError, filters_in
+from searchlib.query.search import COLUMN_FILTERS, column_filtered
 
 BY = ("year", "province", "city", "county")
 MAX_QUERIES = 4
@@ -163,7 +163,7 @@ def shared_filters(library, queries: list[str], filters: dict[str, str]) -> tupl
 
     The one place a distribution reads filters, so matches and coverage cannot disagree.
     """
-    from searchlib.search import SearchRequest
+    from searchlib.query.search import SearchRequest
 
     found = [matching_docnums(library, SearchRequest(q=q, **filters)) for q in queries]
     readings = []

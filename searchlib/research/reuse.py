@@ -36,7 +36,7 @@ import numpy as np
 
 from searchlib import fields
 from searchlib.analysis import normalize
-from searchlib.storage import atomic_write
+from searchlib.index.storage import atomic_write
 
 SHINGLE_CHARS = 5      # 5 characters: short enough to survive small edits, long enough not to match topic words
 THRESHOLD = 0.8
@@ -345,7 +345,7 @@ def build(index_dir: Path | str) -> dict:
     with the pass's temporary file in it) and first removes what killed jobs left, its own
     temporary files included.
     """
-    from searchlib.indexing import remove_leftovers, resolve_index_dir, writer_lock
+    from searchlib.index.indexing import remove_leftovers, resolve_index_dir, writer_lock
 
     resolve_index_dir(index_dir)  # no index: IndexMissing, before a lock file is made
     with writer_lock(index_dir):
@@ -354,7 +354,7 @@ def build(index_dir: Path | str) -> dict:
 
 
 def records_from_reports(reports) -> Iterator[ParagraphRecord]:
-    """Paragraph records straight from parsed :class:`searchlib.report.Report` objects."""
+    """Paragraph records straight from parsed :class:`searchlib.ingest.report.Report` objects."""
     for report in reports:
         for order, _, para in report.paragraphs():
             yield ParagraphRecord(para.pid, report.doc_id, para.text, order)
@@ -475,7 +475,7 @@ def open_store(index_dir: Path | str, allow_stale: bool = False) -> ReuseStore |
     """
     from whoosh import index as whoosh_index
 
-    from searchlib.indexing import resolve_index_dir
+    from searchlib.index.indexing import resolve_index_dir
 
     live = resolve_index_dir(index_dir)
     path = live / FILE_NAME

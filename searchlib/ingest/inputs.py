@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from searchlib.source import (DOCX_MIME, PDF_MIME, SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, read_text,
+from searchlib.ingest.source import (DOCX_MIME, PDF_MIME, SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, read_text,
                               text_of)
 
 MANIFEST_NAME = "manifest.csv"
@@ -220,7 +220,7 @@ def warc_items(path: Path) -> tuple[list[Item], int]:
 
 
 def read_item(item: Item) -> str:
-    """The text of one input (see :func:`searchlib.source.text_of`)."""
+    """The text of one input (see :func:`searchlib.ingest.source.text_of`)."""
     if item.record is None:
         return read_text(item.path)
     from warcio.archiveiterator import ArchiveIterator

@@ -5,7 +5,7 @@ A query's concepts are what the researcher typed between spaces and operators:
 segmenter cuts it. Each concept can be found at levels, strongest first:
 
 ``typed``
-    the concept under the strict rule of :mod:`searchlib.rules` (its words in
+    the concept under the strict rule of :mod:`searchlib.query.rules` (its words in
     one paragraph, each as a word or as characters side by side);
 ``parts``
     all its parts, in one paragraph: the longest dictionary words inside each
@@ -18,7 +18,7 @@ segmenter cuts it. Each concept can be found at levels, strongest first:
     one distinctive part alone (规范性文件 for 行政规范性文件, 出庭应诉 for
     出庭应诉率); which parts are
     distinctive depends on the index (a part in most reports is not), so the
-    plan lists the candidates and :mod:`searchlib.tiers` keeps the rare ones.
+    plan lists the candidates and :mod:`searchlib.query.tiers` keeps the rare ones.
 
 A quoted string, an OR group or a 同句 clause is a concept with the typed
 level only: quoting a word is how a researcher switches its expansions off.
@@ -33,8 +33,8 @@ from pathlib import Path
 
 from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
-from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
-from searchlib.rules import components, plan_run
+from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.query.rules import components, plan_run
 
 THESAURUS = DATA_DIR / "thesaurus.txt"
 GLOSSARY_EN = DATA_DIR / "glossary_en.txt"
@@ -152,7 +152,7 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
                        pieces=pieces, required=required)
     if isinstance(node, Exact):
         return Concept(f'"{plan_run(node).literal}"', node)
-    from searchlib.search import understood  # the one way a clause is spelled out
+    from searchlib.query.search import understood  # the one way a clause is spelled out
     return Concept(understood(node), node)
 
 

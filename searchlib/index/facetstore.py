@@ -18,7 +18,7 @@ Query side::
     facets.values["report_year"]              # code -> value (index 0: None)
 
 ``docnums`` are the searcher's global document numbers (a list or numpy
-array). Every segment of an index of this format (:mod:`searchlib.storage`)
+array). Every segment of an index of this format (:mod:`searchlib.index.storage`)
 has its file, with every field of :data:`FIELDS`.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Iterable
 import numpy as np
 
 from searchlib.fields import FACET_COLUMNS
-from searchlib.storage import REBUILD_COMMAND, IndexDamaged, atomic_write, require, storage_folder  # noqa: F401
+from searchlib.index.storage import REBUILD_COMMAND, IndexDamaged, atomic_write, require, storage_folder  # noqa: F401
 
 FIELDS = FACET_COLUMNS   # from searchlib.fields
 

@@ -11,7 +11,7 @@ Syntax (full-width forms of every operator work the same)::
     行政复议 /s 纠错          both within one sentence (同句), also inside brackets
     行政复议 /p 纠错          both within one paragraph (同段): the default, same as AND
     行政复议 /d 纠错          both within one report (同篇): paragraphs with either, in reports with both
-    +纠错                     required: the default search shows no report without it (see searchlib.tiers)
+    +纠错                     required: the default search shows no report without it (see searchlib.query.tiers)
     year:2021  year:2019-2021  province:四川  level:county|township  section:problems
     年份:2021  省份:四川  章节:存在问题  title:"法治政府"   (Chinese aliases, quoted values)
 
@@ -470,7 +470,7 @@ _NEEDS_QUOTES = re.compile(r'[\s()]')
 def query_text(node: Node | None) -> str | None:
     """A query string that parses back to exactly ``node`` (filters in their canonical form), or None when
     the language cannot say it (a word that reads as an operator, a filter value holding a quote): callers
-    that rewrite a query (searchlib.suggest) change the tree and write it back here, never the raw string."""
+    that rewrite a query (searchlib.query.suggest) change the tree and write it back here, never the raw string."""
     if node is None:
         return None
     text = _written(node)

@@ -2,8 +2,8 @@
 
 An index generation is a Whoosh index (the index of record: schema, segments, table
 of contents) plus files of our own beside each segment (texts, stored fields,
-postings, facet codes: :mod:`searchlib.textstore`, :mod:`searchlib.fieldstore`,
-:mod:`searchlib.postingstore`, :mod:`searchlib.facetstore`) and a format file. This
+postings, facet codes: :mod:`searchlib.index.textstore`, :mod:`searchlib.index.fieldstore`,
+:mod:`searchlib.index.postingstore`, :mod:`searchlib.index.facetstore`) and a format file. This
 module holds what those share:
 
 * **The format** (:data:`FORMAT_VERSION`, in the generation's ``searchlib-format``

@@ -1,10 +1,10 @@
 """The matching rulebook: when a typed run of words matches a text.
 
-Every typed run (a :class:`~searchlib.query.Words` or :class:`~searchlib.query.Exact`
+Every typed run (a :class:`~searchlib.query.parse.Words` or :class:`~searchlib.query.parse.Exact`
 node) is planned once, by :func:`plan_run`, into a :class:`Run`: the run as typed, its
 normalized string, its segmenter words and, for each word, its parts and the strings
-a sentence must contain. The index query (:mod:`searchlib.engine`), the same-sentence
-check (below), the highlights and KWIC lines (:mod:`searchlib.highlight`) and the
+a sentence must contain. The index query (:mod:`searchlib.query.engine`), the same-sentence
+check (below), the highlights and KWIC lines (:mod:`searchlib.query.highlight`) and the
 "understood as" text all read that plan, so a change to how words match is made here
 once.
 
@@ -41,7 +41,7 @@ import functools
 from dataclasses import dataclass
 
 from searchlib.analysis import SENTENCE_END, normalize, segment
-from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
 
 # An unquoted run of several words, this long, is also looked for as typed.
 LITERAL_RUN_MIN_CHARS = 3

@@ -1,6 +1,6 @@
 """What the research tools keep beside each index generation, written by every index job (build,
 update, delete, optimize) before the generation goes live: the indicator facts
-(:mod:`searchlib.indicators`) and each segment's word ids (:mod:`searchlib.wordstats`).
+(:mod:`searchlib.research.indicators`) and each segment's word ids (:mod:`searchlib.research.wordstats`).
 
 Neither may fail the job: the index is whole without them, and the tools say what to run (or,
 for word ids, read the texts themselves) when they are missing.
@@ -12,8 +12,7 @@ from pathlib import Path
 
 
 def pass_for_generation(gen_dir: Path | str) -> None:
-    from searchlib import indicators, wordstats
-
+    from searchlib.research import indicators, wordstats
     indicators.pass_for_generation(gen_dir)
     try:
         wordstats.pass_for_generation(gen_dir)

@@ -18,7 +18,7 @@ job leaves behind (a half-written generation, a stray link) is removed by the
 next job, under the lock.
 
 A new generation per job is also what makes an update visible to an open
-:class:`searchlib.search.Library`: it reopens the index when ``current`` points
+:class:`searchlib.query.search.Library`: it reopens the index when ``current`` points
 elsewhere. (Whoosh 3.54's ``Searcher.refresh()`` reuses segment readers with
 their old deletions and re-adds segments a merge removed, so an in-place
 commit would show replaced paragraphs twice.)
@@ -52,24 +52,24 @@ from whoosh.fields import Schema
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from searchlib import sidecars
+from searchlib.index import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer
-from searchlib.facetstore import segment_rows, write_segment_facets
+from searchlib.index.facetstore import segment_rows, write_segment_facets
 from searchlib.fields import whoosh_fields
-from searchlib.inputs import Inputs, Item, find_inputs
-from searchlib.report import Report, distinct_doc_id, parse_item, reidentify
-from searchlib.reuse import FILE_NAME as REUSE_FILE
-from searchlib.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
-from searchlib.reuse import canonical, jaccard, shingles
-from searchlib.source import SourceError
-from searchlib import storage
-from searchlib.storage import (FORMAT_FILE, FORMAT_VERSION, IndexDamaged, IndexError_, IndexMissing,  # noqa: F401
+from searchlib.ingest.inputs import Inputs, Item, find_inputs
+from searchlib.ingest.report import Report, distinct_doc_id, parse_item, reidentify
+from searchlib.research.reuse import FILE_NAME as REUSE_FILE
+from searchlib.research.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
+from searchlib.research.reuse import canonical, jaccard, shingles
+from searchlib.ingest.source import SourceError
+from searchlib.index import storage
+from searchlib.index.storage import (FORMAT_FILE, FORMAT_VERSION, IndexDamaged, IndexError_, IndexMissing,  # noqa: F401
                                IndexOutdated, index_format, read_compound_files_in_place)
-from searchlib.postingstore import PostingCapture, write_lexicon
-from searchlib.fieldstore import write_segment_fields
-from searchlib.textstore import write_segment_texts
+from searchlib.index.postingstore import PostingCapture, write_lexicon
+from searchlib.index.fieldstore import write_segment_fields
+from searchlib.index.textstore import write_segment_texts
 
-read_compound_files_in_place()  # before any index is opened: see searchlib.storage
+read_compound_files_in_place()  # before any index is opened: see searchlib.index.storage
 
 CURRENT = "current"
 LOCK_FILE = ".lock"
@@ -147,7 +147,7 @@ def paragraph_documents(report: Report) -> Iterator[dict]:
 def find_sources(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Report files under ``paths`` (folders are walked), sorted, and the files not read with why.
 
-    WARC files are listed as files here; :func:`searchlib.inputs.find_inputs` opens them."""
+    WARC files are listed as files here; :func:`searchlib.ingest.inputs.find_inputs` opens them."""
     found = find_inputs(paths)
     return sorted({Path(item.path) for item in found.items}), found.problems
 
@@ -473,9 +473,9 @@ def _new_writer(ix, lock: bool = True) -> SegmentWriter:
 
 
 def _finalize_segment(writer: SegmentWriter):
-    """Finish the writer's segment (:func:`searchlib.storage.finalize_segment`), then write its facet,
-    text, field and posting files (:mod:`searchlib.facetstore`, :mod:`searchlib.textstore`,
-    :mod:`searchlib.fieldstore`, :mod:`searchlib.postingstore`)."""
+    """Finish the writer's segment (:func:`searchlib.index.storage.finalize_segment`), then write its facet,
+    text, field and posting files (:mod:`searchlib.index.facetstore`, :mod:`searchlib.index.textstore`,
+    :mod:`searchlib.index.fieldstore`, :mod:`searchlib.index.postingstore`)."""
     capture = PostingCapture()
     segment = storage.finalize_segment(writer, capture.through)
     # After assembly: the compound file would swallow (and delete) them.
@@ -553,8 +553,7 @@ REUSE_BY_DEFAULT_MAX_PARAGRAPHS = 120_000
 
 def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSummary) -> None:
     """Find paragraphs shared between reports; never fails the index job."""
-    from searchlib import reuse
-
+    from searchlib.research import reuse
     if wanted is False:
         return
     if wanted is None:
@@ -584,7 +583,7 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
     try:
         storage.write_format(gen)  # (a clone's is a hard link to the live one's: replaced, never written through)
         yield gen
-        sidecars.pass_for_generation(gen)   # the research tools' files beside the index (searchlib.sidecars)
+        sidecars.pass_for_generation(gen)   # the research tools' files beside the index (searchlib.index.sidecars)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise

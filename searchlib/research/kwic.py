@@ -2,7 +2,7 @@
 
 A row is one marked span in one paragraph: ``left | match | right``. Matching
 paragraphs come from the same query layer as search (same parser, filters,
-同句 checks), and the spans from :func:`searchlib.highlight.match_spans`, so a
+同句 checks), and the spans from :func:`searchlib.query.highlight.match_spans`, so a
 concordance line marks exactly what the result page highlights, never half a
 word.
 """
@@ -14,8 +14,8 @@ from typing import IO, Iterable
 
 from searchlib import fields
 from searchlib.export import absolute, csv_text
-from searchlib.query import QueryError, positive_terms
-from searchlib.search import Matching
+from searchlib.query.parse import QueryError, positive_terms
+from searchlib.query.search import Matching
 
 SORTS = ("left", "right", "year", "region")
 DEFAULT_WIDTH = 20
@@ -95,7 +95,7 @@ def concordance(library, request, width: int = DEFAULT_WIDTH, sort: str = "left"
                 limit: int | None = None) -> list[KwicRow]:
     """Every occurrence of the request's terms as KWIC rows, sorted, at most ``limit``.
 
-    ``request`` is a :class:`searchlib.search.SearchRequest` (its ``q`` and
+    ``request`` is a :class:`searchlib.query.search.SearchRequest` (its ``q`` and
     filters are used; ``sort``/``limit``/``offset`` are not). A query made
     only of filters has no terms to show, so it yields no rows.
     """

@@ -1,6 +1,6 @@
 """Similar passages: the paragraphs most like a pasted one (or like a paragraph given by its pid).
 
-Built on the analyzer and on the reuse pass's measure (:mod:`searchlib.reuse`): similarity is the
+Built on the analyzer and on the reuse pass's measure (:mod:`searchlib.research.reuse`): similarity is the
 Jaccard similarity of the two texts' 5-character shingles after normalization (full/half width,
 traditional -> simplified, white space removed), so a lightly edited copy (a number changed, a word
 swapped, 繁體) scores high. Containment (the share of the given text's shingles a paragraph holds)
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from searchlib import reuse
+from searchlib.research import reuse
 from searchlib.analysis import is_word, main_words, normalize
-from searchlib.query import QueryError
+from searchlib.query.parse import QueryError
 
 CANDIDATE_WORDS = 10       # the text's rarest words looked up in the index
 MAX_CANDIDATES = 400       # paragraphs compared exactly (those holding most of those words)
@@ -68,7 +68,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
     """
     from dataclasses import replace
 
-    from searchlib.population import is_empty, matched_docnums, place_of
+    from searchlib.research.population import is_empty, matched_docnums, place_of
 
     if order not in ORDERS:
         raise QueryError(f"order by one of {', '.join(ORDERS)}")

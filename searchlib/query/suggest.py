@@ -1,7 +1,7 @@
 """Other queries to try when a search finds nothing or little (issue 19, point 8).
 
 A variant is the researcher's own query tree changed in one way, written back
-as a query (:func:`searchlib.query.query_text`), and run under the very same
+as a query (:func:`searchlib.query.parse.query_text`), and run under the very same
 request: every filter (typed or a URL parameter), the boilerplate choice, the
 view (reports in tiers, strict reports, paragraphs) and the sort. The kinds:
 
@@ -33,8 +33,8 @@ import re
 import shlex
 from dataclasses import asdict, dataclass, replace
 
-from searchlib.query import And, Exact, Filter, Node, Not, SameReport, SameSentence, Words, parse, query_text
-from searchlib.search import Library, QueryError, Results, SearchRequest
+from searchlib.query.parse import And, Exact, Filter, Node, Not, SameReport, SameSentence, Words, parse, query_text
+from searchlib.query.search import Library, QueryError, Results, SearchRequest
 
 # The tiered view "finds little" below this many reports holding every concept (tiers 1 and 2): its third
 # tier lists partial matches, which do not answer the question asked, so a page of them is still "few".

@@ -2,7 +2,7 @@
 
 Whoosh writes the index and keeps its segments; it does not search them. Each
 term's posting list is two arrays (document numbers, weights): sliced from the
-segment's flat posting files (:mod:`searchlib.postingstore`), or, for a segment
+segment's flat posting files (:mod:`searchlib.index.postingstore`), or, for a segment
 without them, decoded from Whoosh's posting blocks once per searcher and kept
 in a bounded cache. A query is then a few set operations and one vectorized
 BM25F over whole arrays.
@@ -19,7 +19,7 @@ What each query class the Compiler builds means:
   walked); ``AndNot``: the first's documents and scores without the second's;
 * ``Phrase`` of bigrams: documents whose normalized text contains the string
   (the bigram phrase means exactly that, see :func:`searchlib.analysis.bigrams`):
-  from the text files' suffix arrays (:mod:`searchlib.textstore`), or the
+  from the text files' suffix arrays (:mod:`searchlib.index.textstore`), or the
   candidates with every bigram checked on their text (or, for a segment
   without text files, on the bigrams' positions); scored as the sum of its
   bigrams' scores;
@@ -42,9 +42,9 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from searchlib.postingstore import Lexicon, SegmentPostings
-from searchlib.storage import field_b, length_bytes, posting_arrays, posting_values_at
-from searchlib.textstore import Texts
+from searchlib.index.postingstore import Lexicon, SegmentPostings
+from searchlib.index.storage import field_b, length_bytes, posting_arrays, posting_values_at
+from searchlib.index.textstore import Texts
 
 
 # Postings kept in memory per searcher (document number + weight: 8 bytes each).

@@ -18,8 +18,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from searchlib.population import matched_docnums, place_of, report_fields
-from searchlib.query import QueryError
+from searchlib.research.population import matched_docnums, place_of, report_fields
+from searchlib.query.parse import QueryError
 
 DEFAULT_DEADLINE = "04-01"
 STATUSES = ("on_time", "late", "no_date", "no_year")

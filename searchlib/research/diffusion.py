@@ -14,8 +14,8 @@ from html import escape
 
 import numpy as np
 
-from searchlib.population import matched_docnums, report_fields
-from searchlib.query import QueryError
+from searchlib.research.population import matched_docnums, report_fields
+from searchlib.query.parse import QueryError
 
 BY = ("province", "city", "county")
 UNKNOWN_PLACE = "地区不详"
@@ -141,7 +141,7 @@ def year_records(result: Diffusion) -> list[dict]:
 def to_svg(result: Diffusion) -> str:
     """Cumulative places mentioning the query (solid) against places covered (dashed), with each
     year's coverage as grey bars: a flat line over thin bars is a gap in the corpus."""
-    from searchlib.stats import COLOURS, _fmt, _nice_max, _svg_open
+    from searchlib.research.stats import COLOURS, _fmt, _nice_max, _svg_open
 
     width, height = 720, 380
     left, right, top, bottom = 60, 20, 40, 92

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from searchlib.analysis import SENTENCE_PUNCT, normalize
-from searchlib.clean import clean_lines, normalized
-from searchlib.inputs import Item, read_item
-from searchlib.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
-from searchlib.source import read_text
+from searchlib.ingest.clean import clean_lines, normalized
+from searchlib.ingest.inputs import Item, read_item
+from searchlib.ingest.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
+from searchlib.ingest.source import read_text
 
 SECTION_KINDS = ("achievements", "problems", "plans", "leadership", "other")
 
@@ -847,7 +847,7 @@ _HEADER_LINES = 40
 
 
 def parse_file(path: Path | str) -> Report:
-    """Read and parse one report file. Raises :class:`searchlib.source.SourceError`."""
+    """Read and parse one report file. Raises :class:`searchlib.ingest.source.SourceError`."""
     return parse_text(read_text(path), source=str(path))
 
 

@@ -1,4 +1,4 @@
-"""Reports in tiers: the default answer to a query (see :mod:`searchlib.concepts`).
+"""Reports in tiers: the default answer to a query (see :mod:`searchlib.query.concepts`).
 
 A report is placed in the first tier it qualifies for:
 
@@ -29,11 +29,11 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
-from searchlib.concepts import Concept, Plan, plan
-from searchlib.engine import Matcher
-from searchlib.postings import rounded
-from searchlib.query import And, Exact, Node, Words
-from searchlib.rules import query_words
+from searchlib.query.concepts import Concept, Plan, plan
+from searchlib.query.engine import Matcher
+from searchlib.query.postings import rounded
+from searchlib.query.parse import And, Exact, Node, Words
+from searchlib.query.rules import query_words
 
 # What a paragraph found at a level is worth, against the typed level.
 LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3}

@@ -39,7 +39,7 @@ server's first answer. For the same reason single texts are read with
 (``madvise(MADV_DONTNEED)``: the page cache keeps them, the process does not).
 
 Like the facet files, they live and die with their segment; every segment of an
-index of this format (:mod:`searchlib.storage`) has them (the suffix array and its
+index of this format (:mod:`searchlib.index.storage`) has them (the suffix array and its
 top only up to :data:`SUFFIX_ARRAY_MAX_BYTES` of text).
 """
 from __future__ import annotations
@@ -57,7 +57,7 @@ import numpy as np
 from pydivsufsort import divsufsort
 
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
-from searchlib.storage import atomic_write, require, segment_leaves, storage_folder
+from searchlib.index.storage import atomic_write, require, segment_leaves, storage_folder
 
 TEXT_SUFFIX = ".text.bin"
 OFFSETS_SUFFIX = ".text.off.npy"

@@ -27,9 +27,9 @@ import numpy as np
 
 # _WORD_CHAR is is_word's own test: called as a method it skips a Python call a token (15M at 100k).
 from searchlib.analysis import _WORD_CHAR, is_word, main_words, normalize, word_ends
-from searchlib.population import PerSearcher, is_empty, matched_docnums
-from searchlib.query import QueryError, parse, positive_terms
-from searchlib.storage import atomic_write
+from searchlib.research.population import PerSearcher, is_empty, matched_docnums
+from searchlib.query.parse import QueryError, parse, positive_terms
+from searchlib.index.storage import atomic_write
 
 MAX_SPAN = 10
 DEFAULT_SPAN = 5
@@ -98,7 +98,7 @@ def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.
 def pass_for_generation(gen_dir: Path | str) -> dict:
     """Write each new segment's tokens beside it (segments an earlier job wrote keep theirs: the
     new generation holds hard links to them), and drop the files of segments no longer there."""
-    from searchlib.search import Library
+    from searchlib.query.search import Library
 
     started = time.perf_counter()
     gen = Path(gen_dir)
@@ -129,7 +129,7 @@ def pass_for_generation(gen_dir: Path | str) -> dict:
 
 
 def _read_tokens(library, searcher) -> Tokens:
-    from searchlib.facetstore import storage_folder
+    from searchlib.index.facetstore import storage_folder
 
     started = time.perf_counter()
     texts, store = library.texts(searcher), library.stored_fields(searcher)
@@ -191,7 +191,7 @@ def population_counts(library, searcher, request) -> np.ndarray:
 
 
 def _EMPTY_REQUEST():
-    from searchlib.search import SearchRequest
+    from searchlib.query.search import SearchRequest
     return SearchRequest()
 
 

@@ -8,8 +8,8 @@ Ranking
     the report title and section heading; ``newest``/``oldest`` order by
     report year and ``published`` by publication date (latest first), a report
     without one last, then by relevance. A paragraph has one score for a query
-    whatever the sort or grouping (:meth:`searchlib.engine.Matcher.scores_for`),
-    compared at six decimals (:func:`searchlib.postings.rounded`). Equal keys are
+    whatever the sort or grouping (:meth:`searchlib.query.engine.Matcher.scores_for`),
+    compared at six decimals (:func:`searchlib.query.postings.rounded`). Equal keys are
     broken by the paragraph id, which depends only on the text, so the order is
     the same on every rebuild.
 
@@ -26,7 +26,7 @@ Facets
 
 Boilerplate
     ``boilerplate="hide"`` leaves out paragraphs whose text (or a text at
-    least 80% like it, see :mod:`searchlib.reuse`) appears in
+    least 80% like it, see :mod:`searchlib.research.reuse`) appears in
     ``BOILERPLATE_MIN_OTHER_REPORTS`` or more *other* reports: the template
     passages (学习贯彻习近平法治思想…) that every report copies.
     ``boilerplate="only"`` keeps just those. The same set of paragraphs is
@@ -42,7 +42,7 @@ Grouping
     and the number of its paragraphs that match; ``offset``/``limit`` page
     through reports, ``hits`` holds the best paragraphs of the page in order.
     In the default ``mode="fuzzy"`` the reports come in tiers (see
-    :mod:`searchlib.tiers`): those with a paragraph holding every concept,
+    :mod:`searchlib.query.tiers`): those with a paragraph holding every concept,
     then those holding every concept somewhere (or through its parts or a
     thesaurus entry), then those holding some; each with its best paragraphs.
     ``mode="strict"`` gives the first tier alone, ordered by best paragraph.
@@ -62,22 +62,22 @@ from pathlib import Path
 
 import numpy as np
 
-from searchlib import reuse
+from searchlib.research import reuse
 from searchlib.analysis import normalize, word_ends
-from searchlib.engine import Column, Compiler, Matcher
-from searchlib.facetstore import load_facets, storage_folder
+from searchlib.query.engine import Column, Compiler, Matcher
+from searchlib.index.facetstore import load_facets, storage_folder
 from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, QUERY_FILTERS
-from searchlib.storage import segment_leaves
-from searchlib.fieldstore import SegmentFields
-from searchlib.textstore import Texts
-from searchlib.tiers import TierRanker
-from searchlib.highlight import match_spans, render, snippet
-from searchlib.indexing import CURRENT, open_index, resolve_index_dir
-from searchlib.postings import SCORE_DECIMALS, FastPath, rounded
-from searchlib.query import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
+from searchlib.index.storage import segment_leaves
+from searchlib.index.fieldstore import SegmentFields
+from searchlib.index.textstore import Texts
+from searchlib.query.tiers import TierRanker
+from searchlib.query.highlight import match_spans, render, snippet
+from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
+from searchlib.query.postings import SCORE_DECIMALS, FastPath, rounded
+from searchlib.query.parse import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
-from searchlib.rules import plan_run
+from searchlib.query.rules import plan_run
 
 # FACETS (in the sidebar's order) and NESTED_FACETS (city once a province is chosen …): searchlib.fields.
 SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
@@ -172,7 +172,7 @@ class ReportGroup:
     body: str | None
     matches: int                 # its paragraphs that match strictly (every concept, as typed)
     best: Hit
-    tier: int = 1                # 1 同段含全部, 2 同篇含全部, 3 部分匹配 (see searchlib.tiers)
+    tier: int = 1                # 1 同段含全部, 2 同篇含全部, 3 部分匹配 (see searchlib.query.tiers)
     concepts: int = 0            # how many of the query's concepts it holds (fuzzy mode)
     paragraphs: list[Hit] = field(default_factory=list)   # its best paragraphs, best first
 
@@ -419,7 +419,7 @@ class Library:
         retired = None
         with self._lock:
             # Every index job writes a new generation and swaps the link to it (see
-            # searchlib.indexing), so an unchanged link is an unchanged index: one readlink, where
+            # searchlib.index.indexing), so an unchanged link is an unchanged index: one readlink, where
             # resolving the path took ~0.1 ms and Whoosh's up_to_date() lists the folder (0.24 ms
             # at 1M). A plain Whoosh folder (no link) is asked the slow way.
             current = self._generation
@@ -676,7 +676,7 @@ class Library:
     def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                        request: SearchRequest, offset: int, limit: int,
                        terms: list[Words | Exact]) -> tuple[list[ReportGroup], dict[int, int], list[dict]]:
-        """Reports in tiers (see searchlib.tiers), the page's with their best paragraphs."""
+        """Reports in tiers (see searchlib.query.tiers), the page's with their best paragraphs."""
         columns = self.columns(searcher)
         doc_ids = columns["doc_id"]
         ranker = TierRanker(matcher, doc_ids.codes, len(doc_ids.values), self.report_total(searcher),
@@ -818,7 +818,7 @@ class Library:
 class StoredFields:
     """A searcher's stored fields by document number, kept for its last few thousand documents.
 
-    Read from each segment's field files (:mod:`searchlib.fieldstore`, ~3 µs a document; Whoosh's
+    Read from each segment's field files (:mod:`searchlib.index.fieldstore`, ~3 µs a document; Whoosh's
     own path finds the segment, then copies every field through a schema check: ~22 µs in all,
     at 100k paragraphs). Kept because the hits shown are often the ones whose pids broke a tie a moment before.
     """
@@ -907,7 +907,7 @@ def _in_template(docnums: np.ndarray, template: np.ndarray) -> np.ndarray:
 
 
 def _facet_columns(searcher) -> dict[str, Column]:
-    # The indexer's per-segment code arrays (searchlib.facetstore): no posting list is walked in Python.
+    # The indexer's per-segment code arrays (searchlib.index.facetstore): no posting list is walked in Python.
     stored = load_facets(searcher, FACETS + ("doc_id", "publish_date"))
     return {name: Column(stored.values[name], stored.codes[name]) for name in stored.codes}
 

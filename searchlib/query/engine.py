@@ -6,7 +6,7 @@ onto indexed values, which documents match a tree exactly (同句 included),
 and the per-document facet columns. Nothing outside this module builds a
 Whoosh query.
 
-How a typed word matches a paragraph is the rulebook's (:mod:`searchlib.rules`):
+How a typed word matches a paragraph is the rulebook's (:mod:`searchlib.query.rules`):
 this module turns its plan of a typed run into a Whoosh query.
 
 Title and section-heading words only add to the score: a word that is only in
@@ -22,10 +22,10 @@ from whoosh import query as wq
 
 from searchlib.analysis import normalize
 from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
-from searchlib.postings import FastPath, Scored
-from searchlib.query import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
-from searchlib.rules import Word, plan_run, query_words, sentence_match, sentence_strings
-from searchlib.textstore import Texts
+from searchlib.query.postings import FastPath, Scored
+from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.query.rules import Word, plan_run, query_words, sentence_match, sentence_strings
+from searchlib.index.textstore import Texts
 
 # An unquoted run found as typed (see rules.Run.as_typed) counts extra: 行政复议纠错
 # as a phrase ranks above the words scattered.
@@ -205,7 +205,7 @@ class Matcher:
     """The exact set of documents a tree matches, and their scores, for one request.
 
     Without a 同句 or 同篇 clause this is the compiled query, evaluated by
-    :class:`searchlib.postings.FastPath`. With one, the compiled query narrows
+    :class:`searchlib.query.postings.FastPath`. With one, the compiled query narrows
     the candidates (all members in the paragraph) and only those candidates'
     text is read and split into sentences.
     """
@@ -215,8 +215,8 @@ class Matcher:
         # Document number -> a code of its report (for 同篇); None: a 同篇 clause cannot be decided.
         self.report_of = report_of
         self.compiler = compiler
-        self.texts = texts  # document number -> its NORMALIZED text (see searchlib.textstore)
-        # The NumPy evaluator (see searchlib.postings) and this request's memo of evaluated subqueries.
+        self.texts = texts  # document number -> its NORMALIZED text (see searchlib.index.textstore)
+        # The NumPy evaluator (see searchlib.query.postings) and this request's memo of evaluated subqueries.
         self.evaluator = evaluator
         self.memo = {} if memo is None else memo
 

@@ -4,7 +4,7 @@ Spans are found on the normalized text and drawn on the original, which has
 the same length (see :func:`searchlib.analysis.normalize`).
 
 What gets marked follows how the paragraph matched (the plan of each typed run,
-see :mod:`searchlib.rules`), strongest evidence first, for each typed word separately:
+see :mod:`searchlib.query.rules`), strongest evidence first, for each typed word separately:
 
 1. where the segmenter saw the word itself, or holds it as a dictionary
    sub-word of a compound (顾问 inside 法律顾问, 普法 inside 普法责任制) — but
@@ -29,8 +29,8 @@ from html import escape
 from typing import Sequence
 
 from searchlib.analysis import SENTENCE_END, SENTENCE_END_CHARS, is_word, main_words, normalize, outer_sub_words
-from searchlib.query import Exact, Words
-from searchlib.rules import Word, plan_run
+from searchlib.query.parse import Exact, Words
+from searchlib.query.rules import Word, plan_run
 
 _ENDS = re.escape(SENTENCE_END_CHARS)
 SENTENCE = re.compile(f"[^{_ENDS}]*[{_ENDS}]?")

@@ -1,7 +1,7 @@
 """The paragraphs and reports a request covers: what the research tools count over.
 
 One reading of a request for every tool (compliance, diffusion, collocates …): the search
-layer's own (:meth:`searchlib.search.Library.matching`), or every live paragraph when the
+layer's own (:meth:`searchlib.query.search.Library.matching`), or every live paragraph when the
 request has neither words nor filters.
 """
 from __future__ import annotations
@@ -11,8 +11,6 @@ import threading
 import numpy as np
 
 from searchlib import fields
-
-
 def is_empty(request) -> bool:
     return not ((request.q or "").strip() or request.filters() or request.boilerplate)
 

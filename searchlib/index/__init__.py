@@ -1,0 +1,1 @@
+"""Reports to the index: the writer, and the per-segment stores the query side reads."""

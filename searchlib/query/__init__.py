@@ -1,0 +1,1 @@
+"""The query side: parse, plan, match and rank over the index's stores, assemble results."""
