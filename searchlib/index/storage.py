@@ -17,7 +17,7 @@ module holds what those share:
   rename, so a killed writer never leaves half a file under the real name.
 * **Segment writing** (:func:`new_writer`, :func:`finalize_segment`,
   :func:`close_unused`, :func:`commit`, :func:`discard`) and **segment reading**
-  (:func:`posting_arrays`, :func:`posting_values_at`, :func:`length_bytes`,
+  (:func:`posting_arrays`, :func:`length_bytes`,
   :func:`field_b`): the small API the indexer and the query engine use instead of
   Whoosh's private names.
 * **Compound files read in place** (:class:`MappedFile`).
@@ -33,7 +33,7 @@ What of Whoosh's private surface remains, all of it here (whoosh3 == 3.54.0, pin
 * ``PostingPool._write_run`` / ``_read_run`` / ``_merge_runs`` / ``_open_run`` /
   ``_remove_run``: overridden by :class:`_ChunkedPostingPool` (runs spilled in chunks).
 * ``W3LeafMatcher._data`` / ``_read_data`` / ``_byteids`` / ``_lastblock`` / ``_goto`` /
-  ``_nextoffset`` / ``_maxid``: a posting list read a block at a time into arrays, for
+  ``_nextoffset``: a posting list read a block at a time into arrays, for
   a field whose weights our posting files cannot hold exactly.
 * ``SegmentReader._perdoc`` with ``_cached_reader``, and the length column's
   ``_count`` / ``_dbfile`` / ``_basepos``: a segment's field lengths as one byte array.
@@ -451,41 +451,6 @@ def posting_arrays(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.n
             break
         matcher._goto(matcher._nextoffset)
     return np.concatenate(ids_parts), np.concatenate(weight_parts)
-
-
-def posting_values_at(leaf, fieldname: str, btext: bytes, wanted: np.ndarray) -> list:
-    """The raw posting values (e.g. encoded positions) of one segment's posting list at ``wanted``
-    (sorted local ids, all present); blocks holding none of them are skipped unread."""
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-    from whoosh.matching.wrappers import FilterMatcher
-
-    matcher = leaf.postings(fieldname, btext)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    values: list = []
-    if not isinstance(matcher, W3LeafMatcher):
-        for docnum in wanted.tolist():
-            matcher.skip_to(docnum)
-            values.append(matcher.value())
-        return values
-    i = 0
-    while i < len(wanted):
-        if matcher._maxid >= wanted[i]:
-            if matcher._data is None:
-                matcher._read_data()
-            ids = np.asarray(matcher._data[0], dtype=np.int64)
-            if not matcher._byteids:
-                ids = np.cumsum(ids)
-            j = int(np.searchsorted(wanted, matcher._maxid, side="right"))
-            raw = matcher._data[2]
-            for at in np.searchsorted(ids, wanted[i:j]).tolist():
-                values.append(raw[at])
-            i = j
-        if i < len(wanted):
-            if matcher._lastblock:
-                raise ValueError("posting list ended before a wanted document")
-            matcher._goto(matcher._nextoffset)
-    return values
 
 
 def length_bytes(leaf, fieldname: str) -> np.ndarray:

@@ -242,9 +242,7 @@ class Matcher:
         if isinstance(node, SameSentence) and sentence_strings(node) is not None:
             # The common 同句 query: candidates and answer stay arrays (a set of 500k costs 100 ms).
             candidates = self._query_array(node)
-            found = self.texts.in_one_sentence(candidates, sentence_strings(node))
-            if found is not None:
-                return candidates[found]
+            return candidates[self.texts.in_one_sentence(candidates, sentence_strings(node))]
         return np.fromiter(sorted(self._docs(node, None)), dtype=np.int64)
 
     def _query_array(self, node: Node | None) -> np.ndarray:
@@ -291,9 +289,7 @@ class Matcher:
         strings = sentence_strings(clause)
         if strings is not None and candidates:
             docs = np.fromiter(sorted(candidates), dtype=np.int64, count=len(candidates))
-            found = self.texts.in_one_sentence(docs, strings)
-            if found is not None:
-                return set(docs[found].tolist())
+            return set(docs[self.texts.in_one_sentence(docs, strings)].tolist())
         return {d for d in candidates if sentence_match(clause, self.texts.get(d), normalized=True)}
 
 

@@ -43,7 +43,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from searchlib.index.postingstore import Lexicon, SegmentPostings
-from searchlib.index.storage import field_b, length_bytes, posting_arrays, posting_values_at
+from searchlib.index.storage import field_b, length_bytes, posting_arrays
 from searchlib.index.textstore import Texts
 
 
@@ -81,7 +81,7 @@ class FastPath:
     """Evaluates compiled queries over one searcher (one index version); thread-safe enough to share
     (a race only reads a posting list twice)."""
 
-    def __init__(self, searcher, year_of: np.ndarray, texts: Texts | None = None):
+    def __init__(self, searcher, year_of: np.ndarray, texts: Texts):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.schema = searcher.schema
@@ -90,7 +90,7 @@ class FastPath:
         self.live = self._live_mask()
         # The report year per document number (NaN: none), from the facet columns.
         self.year_of = year_of
-        # The searcher's flat text files, where exact strings are checked (None: on positions only).
+        # The searcher's flat text files, where exact strings are checked.
         self.texts = texts
         weighting = searcher.weighting
         if type(weighting) is not BM25F:
@@ -480,9 +480,8 @@ class FastPath:
         grams = [field.to_bytes(w) for w in q.words]
         string = phrase_string(q)
         docs = None
-        if within is not None and self.texts is not None and self._few_to_check(q, within):
-            found = self.texts.containing(within, string.encode("utf-8"))
-            docs = None if found is None else within[found]
+        if within is not None and self._few_to_check(q, within):
+            docs = within[self.texts.containing(within, string.encode("utf-8"))]
         if docs is None and (known is None or not self._few_candidates(q.fieldname, grams)):
             docs = self._holding(string)
             if docs is not None and within is not None:
@@ -511,9 +510,7 @@ class FastPath:
 
     def _holding(self, string: str) -> np.ndarray | None:
         """The live documents whose normalized text holds ``string``, from the suffix arrays
-        (None without them)."""
-        if self.texts is None:
-            return None
+        (None where a segment has none: see Texts.holding)."""
         docs = self.texts.holding(string.encode("utf-8"))
         if docs is not None and self.live is not None:
             docs = docs[self.live[docs]]
@@ -554,43 +551,17 @@ class FastPath:
 
     def _containing(self, fieldname: str, grams: list[bytes], candidates: np.ndarray,
                     known: np.ndarray | None, string: str) -> np.ndarray:
-        """The candidates whose text holds ``string`` (``known`` ones without looking).
-
-        A substring search in the flat text file costs about a microsecond a
-        candidate; where a segment has none, the bigrams' positions are read
-        from their posting blocks (~2 µs per bigram and candidate, unpickled).
-        """
+        """The candidates whose text holds ``string`` (``known`` ones without looking): a substring
+        search in the flat text file, about a microsecond a candidate."""
         if known is not None and len(known):
             certain = held_in(candidates, known)
         else:
             certain = np.zeros(len(candidates), dtype=bool)
-        unsure = candidates[~certain]
-        found_in_text = None
-        if len(unsure) and self.texts is not None:
-            found_in_text = self.texts.containing(unsure, string.encode("utf-8"))
-        if found_in_text is not None:
-            certain[np.flatnonzero(~certain)[found_in_text]] = True
-        elif len(unsure):
-            starts = self._positions_at(fieldname, grams[0], unsure)
-            for shift, gram in enumerate(grams[1:], start=1):
-                following = self._positions_at(fieldname, gram, unsure)
-                starts = [{p for p in begun if p + shift in after} if begun else begun
-                          for begun, after in zip(starts, following)]
-            found = np.asarray([bool(begun) for begun in starts], dtype=bool)
-            certain[np.flatnonzero(~certain)[found]] = True
+        unsure = np.flatnonzero(~certain)
+        if len(unsure):
+            certain[unsure[self.texts.containing(candidates[unsure], string.encode("utf-8"))]] = True
         return candidates[certain]
 
-    def _positions_at(self, fieldname: str, btext: bytes, docs: np.ndarray) -> list[set[int]]:
-        """The term's positions in each of ``docs`` (sorted global document numbers that all hold it)."""
-        decode = self.schema[fieldname].format.decode_positions
-        out: list[set[int]] = []
-        for leaf, offset in self.leaves:
-            size = leaf.doc_count_all()
-            lo, hi = np.searchsorted(docs, [offset, offset + size])
-            if lo == hi:
-                continue
-            out.extend(set(decode(v)) for v in posting_values_at(leaf, fieldname, btext, docs[lo:hi] - offset))
-        return out
     def _numeric_range(self, q: wq.NumericRange) -> Scored:
         if q.fieldname != "report_year" or q.startexcl or q.endexcl:
             raise TypeError("the Compiler builds inclusive ranges of report years only")

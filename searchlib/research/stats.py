@@ -92,21 +92,8 @@ def _paragraph_columns(library, searcher) -> dict[str, list]:
     facets = library.columns(searcher)
     names = ("doc_id", "report_year", "province", "city", "county")
     chars = library.texts(searcher).char_counts()
-    if chars is None:  # an index written before the text files
-        return _stored_columns(searcher, names)
     columns = {n: [facets[n].values[code] for code in facets[n].codes.tolist()] for n in names}
     columns["chars"] = chars.tolist()
-    return columns
-
-
-def _stored_columns(searcher, names: tuple[str, ...]) -> dict[str, list]:
-    reader = searcher.reader()
-    size = reader.doc_count_all()
-    columns: dict[str, list] = {n: [None] * size for n in names + ("chars",)}
-    for docnum, stored in reader.iter_docs():
-        for n in names:
-            columns[n][docnum] = stored.get(n)
-        columns["chars"][docnum] = len(stored.get("text", ""))
     return columns
 
 
