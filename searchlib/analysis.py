@@ -95,10 +95,6 @@ def _ensure_dictionary() -> None:
             _dictionary_loaded = True
 
 
-def is_word_char(ch: str) -> bool:
-    return ch.isalnum()
-
-
 # A letter or digit: re's \w is exactly str.isalnum() plus "_" (checked over every code point).
 # One regex search is a third of the cost of any(c.isalnum() ...) per token.
 _WORD_CHAR = re.compile(r"[^\W_]")

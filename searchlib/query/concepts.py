@@ -56,10 +56,6 @@ class Concept:
     pieces: tuple[str, ...] = ()     # candidates for the piece level: any one (if distinctive)
     required: bool = False
 
-    @property
-    def expandable(self) -> bool:
-        return bool(self.parts or self.synonyms or self.pieces)
-
     def level_nodes(self) -> dict[str, Node]:
         """The node of each level this concept has (pieces excepted: see tiers)."""
         levels: dict[str, Node] = {"typed": self.node}
@@ -255,18 +251,3 @@ def glossary(path: Path = GLOSSARY_EN) -> dict[str, tuple[str, ...]]:
         key = " ".join(normalize(english).lower().split())
         entries[key] = tuple(normalize(t).strip() for t in chinese.split("|") if t.strip())
     return entries
-
-
-def explain(concept: Concept) -> str:
-    """How one concept is looked for, in the page's language (for "understood as")."""
-    out = concept.typed
-    ways = []
-    if concept.parts:
-        ways.append("拆分：" + " + ".join(concept.parts))
-    if concept.synonyms:
-        ways.append("同义：" + "、".join(concept.synonyms[:6]) + ("等" if len(concept.synonyms) > 6 else ""))
-    if concept.pieces:
-        ways.append("部分：" + "、".join(concept.pieces))
-    if concept.required:
-        out = "+" + out
-    return out + (f"（{'；'.join(ways)}）" if ways else "")
