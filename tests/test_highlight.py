@@ -222,3 +222,14 @@ def test_the_snippet_reads_the_sentences_around_the_marks_as_the_whole_split_giv
     spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if a < b]
     norm = normalize(text)
     assert snippet(text, spans, norm) == snippet_from_every_sentence(text, spans, norm)
+
+
+def test_parts_found_close_together_are_marked_only_where_they_stand_close():
+    # The tiers find 矛盾纠纷调解 by its parts only where they stand close, in order; the marks say so:
+    # the first clause is marked part by part, the later 纠纷 … 调解 (no 矛盾 before it) is not.
+    from searchlib.query.rules import Near
+
+    text = "加强矛盾纠纷排查调解。另有纠纷三十件，组织调解员培训。"
+    spans = match_spans(text, [Near(("矛盾", "纠纷", "调解"))])
+    assert [text[a:b] for a, b in spans] == ["矛盾", "纠纷", "调解"]
+    assert all(b <= text.index("。") for _, b in spans)

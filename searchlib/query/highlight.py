@@ -30,7 +30,7 @@ from typing import Sequence
 
 from searchlib.analysis import SENTENCE_END, SENTENCE_END_CHARS, is_word, main_words, normalize, outer_sub_words
 from searchlib.query.parse import Exact, Words
-from searchlib.query.rules import Word, plan_run
+from searchlib.query.rules import Near, Word, near_spans, plan_run
 
 _ENDS = re.escape(SENTENCE_END_CHARS)
 SENTENCE = re.compile(f"[^{_ENDS}]*[{_ENDS}]?")
@@ -45,7 +45,7 @@ SNIPPET_TARGET_CHARS = 120
 SNIPPET_MAX_CHARS = 240
 
 
-def match_spans(text: str, terms: list[Words | Exact], norm: str | None = None,
+def match_spans(text: str, terms: list[Words | Exact | Near], norm: str | None = None,
                 ends: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """Sorted, non-overlapping (start, end) character spans to mark in ``text``.
 
@@ -53,8 +53,8 @@ def match_spans(text: str, terms: list[Words | Exact], norm: str | None = None,
     caller has them already (the index stores both).
     """
     norm = normalize(text) if norm is None else norm
-    wanted, strings, literals = _plan(tuple(terms))
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = [span for t in terms if isinstance(t, Near) for span in near_spans(t, norm)]
+    wanted, strings, literals = _plan(tuple(t for t in terms if not isinstance(t, Near)))
     if wanted:
         seen = _seen_spans(norm, strings) if ends is None else _seen_spans_in_cut(norm, strings, ends)
         for word in wanted:

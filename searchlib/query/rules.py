@@ -38,9 +38,10 @@ as plain substring tests where it can, so the text store can decide it without s
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
-from searchlib.analysis import SENTENCE_END, normalize, segment
+from searchlib.analysis import SENTENCE_END, SENTENCE_END_CHARS, normalize, segment
 from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
 
 # An unquoted run of several words, this long, is also looked for as typed.
@@ -49,6 +50,10 @@ LITERAL_RUN_MIN_CHARS = 3
 COMPOUND_MIN_CHARS = 6
 # Beyond this many alternatives a clause is checked by the general rule, sentence by sentence.
 MAX_SENTENCE_ALTERNATIVES = 32
+
+# Parts "close together": at most this many characters between one part and the next, in one sentence
+# (法治宣传和教育 for 法治宣传教育; not 法治宣传 … 教育 a clause apart).
+NEAR_MAX_GAP = 6
 
 # A clause as alternatives, each a set of strings that one sentence must all contain.
 Alternatives = tuple[frozenset[str], ...]
@@ -134,6 +139,26 @@ def _word(text: str) -> Word:
         by_parts = _all_of([p.alternatives for p in parts])
         alternatives = None if by_parts is None else (frozenset([text]),) + by_parts
     return Word(text, parts, alternatives)
+
+
+@dataclass(frozen=True)
+class Near:
+    """Parts that count only close together and in order (see NEAR_MAX_GAP): how the report-level tiers
+    find a concept by its parts, and what the highlighter marks for it (not a query-language node)."""
+
+    parts: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=256)
+def near_pattern(parts: tuple[str, ...]) -> re.Pattern:
+    """The parts in order, each a group, at most NEAR_MAX_GAP characters apart, none across a sentence end."""
+    gap = f"[^{re.escape(SENTENCE_END_CHARS)}]{{0,{NEAR_MAX_GAP}}}?"
+    return re.compile(gap.join(f"({re.escape(normalize(p))})" for p in parts))
+
+
+def near_spans(near: Near, norm: str) -> list[tuple[int, int]]:
+    """Where each part stands in the places the parts are close together, in normalized text."""
+    return [m.span(i) for m in near_pattern(near.parts).finditer(norm) for i in range(1, len(near.parts) + 1)]
 
 
 def query_words(text: str) -> list[str]:

@@ -77,7 +77,7 @@ from searchlib.query.postings import SCORE_DECIMALS, FastPath, rounded
 from searchlib.query.parse import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
                              SameSentence, Words, canonical_filter_value, filters_in, parse,
                              positive_terms)
-from searchlib.query.rules import plan_run
+from searchlib.query.rules import Near, plan_run
 
 # FACETS (in the sidebar's order) and NESTED_FACETS (city once a province is chosen …): searchlib.fields.
 SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
@@ -675,7 +675,7 @@ class Library:
 
     def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                        request: SearchRequest, offset: int, limit: int,
-                       terms: list[Words | Exact]) -> tuple[list[ReportGroup], dict[int, int], list[dict]]:
+                       terms: list[Words | Exact | Near]) -> tuple[list[ReportGroup], dict[int, int], list[dict]]:
         """Reports in tiers (see searchlib.query.tiers), the page's with their best paragraphs."""
         columns = self.columns(searcher)
         doc_ids = columns["doc_id"]
@@ -770,7 +770,7 @@ class Library:
         return self.per_generation(searcher, "stored_fields",
                                     lambda: StoredFields(searcher, self.texts(searcher)))
 
-    def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact]) -> Hit:
+    def _hit(self, searcher, docnum: int, score: float, terms: list[Words | Exact | Near]) -> Hit:
         stored, spans, norm = self.stored_fields(searcher).marked(docnum, terms)
         text = stored.get("text", "")
         return Hit(
@@ -849,7 +849,7 @@ class StoredFields:
         (:func:`searchlib.analysis.packed_word_ends`)."""
         return self._get(docnum)[2]
 
-    def marked(self, docnum: int, terms: list[Words | Exact]) -> tuple[dict, list[tuple[int, int]], str]:
+    def marked(self, docnum: int, terms: list[Words | Exact | Near]) -> tuple[dict, list[tuple[int, int]], str]:
         """The document's fields, the spans of its text that ``terms`` match, and its normalized text:
         normalized once, and not at all when the text came normalized from the text file; the words
         as the indexer segmented them (their packed ends)."""

@@ -21,19 +21,16 @@ without them are left out of every tier.
 """
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
 
-from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.query.concepts import Concept, Plan, plan
 from searchlib.query.engine import Matcher
 from searchlib.query.postings import rounded
 from searchlib.query.parse import And, Exact, Node, Words
-from searchlib.query.rules import query_words
+from searchlib.query.rules import Near, near_pattern, query_words
 
 # What a paragraph found at a level is worth, against the typed level.
 LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3}
@@ -43,9 +40,6 @@ TITLE_WEIGHT = 0.5
 REPEAT_BONUS = 0.5
 # A part in at least this share of reports is not distinctive: alone it does not stand for its concept.
 PIECE_MAX_REPORT_SHARE = 0.5
-# The parts level finds a concept's parts close together, in order: at most this many characters between
-# one part and the next (法治宣传和教育 for 法治宣传教育; not 乡镇 … 清单 three sentences apart).
-PARTS_MAX_GAP = 6
 # At most this many paragraph texts are read per concept level to check closeness (see _parts_close).
 MAX_CLOSENESS_CHECKS = 4000
 TIERS = (1, 2, 3)
@@ -81,12 +75,12 @@ class Tiered:
     def counts(self) -> dict[int, int]:
         return {t: int(np.count_nonzero(self.tier == t)) for t in TIERS}
 
-    def terms(self) -> list[Words | Exact]:
+    def terms(self) -> list[Words | Exact | Near]:
         """What to mark in a shown paragraph: every concept at every level that found something."""
         out: list[Words | Exact] = []
         for concept, found in zip(self.plan.concepts, self.found):
             if found.levels.get("parts"):
-                out.extend(Words(p) for p in concept.parts)
+                out.append(Near(concept.parts))
             if found.levels.get("thesaurus"):
                 # A member of several words is marked where it stands as written, not word by word
                 # (法治宣传和教育 must not mark every 和).
@@ -193,7 +187,7 @@ class TierRanker:
 
     def _parts_close(self, parts: tuple[str, ...], docs: np.ndarray, scores: np.ndarray,
                      settled: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The paragraphs where the parts stand close together, in order (see PARTS_MAX_GAP), read from
+        """The paragraphs where the parts stand close together, in order (see rules.NEAR_MAX_GAP), read from
         their normalized texts: the parts in one paragraph anywhere are a different topic as often as not.
 
         Reading texts costs ~5 µs a paragraph, so only what can change a report's tier is read: paragraphs
@@ -202,7 +196,7 @@ class TierRanker:
         still unread then is not found at this level)."""
         if not len(docs):
             return docs, scores
-        near = _parts_pattern(parts)
+        near = near_pattern(parts)
         reports = self.report_of[docs]
         keep = settled[reports] if settled is not None else np.zeros(len(docs), dtype=bool)
         done = np.zeros(self.report_count, dtype=bool)
@@ -363,13 +357,6 @@ class TierRanker:
             ranked = sorted(by_report.get(code, []))[:per_report]
             out[code] = [(d, s) for _, d, s in ranked]
         return out
-
-
-@functools.lru_cache(maxsize=256)
-def _parts_pattern(parts: tuple[str, ...]) -> re.Pattern:
-    """The parts in order, at most PARTS_MAX_GAP characters apart, none of them across a sentence end."""
-    gap = f"[^{re.escape(SENTENCE_END_CHARS)}]{{0,{PARTS_MAX_GAP}}}?"
-    return re.compile(gap.join(re.escape(normalize(p)) for p in parts))
 
 
 def _spread_words(concept: Concept) -> tuple[str, ...]:
