@@ -287,11 +287,3 @@ class BigramTokenizer(Tokenizer):
                 t.startchar = start_char + i
                 t.endchar = start_char + i + len(gram)
             yield t
-
-
-def word_analyzer() -> WordTokenizer:
-    return WordTokenizer()
-
-
-def bigram_analyzer() -> BigramTokenizer:
-    return BigramTokenizer()

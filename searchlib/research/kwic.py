@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import asdict, dataclass
-from typing import IO, Iterable
+from typing import Iterable
 
 from searchlib import fields
 from searchlib.export import absolute, csv_text
@@ -134,12 +134,8 @@ def csv_records(rows: Iterable[KwicRow], base_url: str = "") -> list[dict]:
     return [{**row.to_dict(), "url": absolute(base_url, row.url)} for row in rows]
 
 
-def write_csv(rows: Iterable[KwicRow], out: IO[str], base_url: str = "") -> None:
-    """CSV with a header (see :mod:`searchlib.export`: BOM, CRLF, formula-safe cells)."""
-    out.write(to_csv(rows, base_url))
-
-
 def to_csv(rows: Iterable[KwicRow], base_url: str = "") -> str:
+    """CSV with a header (see :mod:`searchlib.export`: BOM, CRLF, formula-safe cells)."""
     return csv_text(CSV_COLUMNS, csv_records(rows, base_url))
 
 
