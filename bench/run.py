@@ -290,6 +290,13 @@ def make_queries(index_dir: Path, docs: list[dict], n: int, seed: int) -> dict[s
     return queries
 
 
+def three_word_queries(queries: dict[str, list[dict]], count: int, seed: int) -> list[dict]:
+    """Three-word queries drawn (with ``seed``) from the words of the two-term class."""
+    rng = random.Random(seed)
+    middle = sorted({t for q in queries.get("two terms", []) for t in q["terms"]})
+    return [{"terms": rng.sample(middle, 3)} for _ in range(count)] if len(middle) >= 3 else []
+
+
 def query_string(q: dict) -> str:
     if "exact" in q:
         return f'"{q["exact"]}"'
@@ -664,11 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     tier_times: dict[str, Timings] = {}
     if not args.no_tiers:
         # The web page's default answer: the same queries, and three-word ones, as reports in tiers.
-        rng = random.Random(args.seed)
-        middle = sorted({t for q in queries.get("two terms", []) for t in q["terms"]})
-        tier_queries = dict(queries)
-        if len(middle) >= 3:
-            tier_queries["three terms"] = [{"terms": rng.sample(middle, 3)} for _ in range(args.queries)]
+        tier_queries = {**queries, "three terms": three_word_queries(queries, args.queries, args.seed)}
         print("querying searchlib, reports in tiers (the default page) …", flush=True)
         t_run = searchlib_runner(ours_dir, tiers=True)
         tier_times = {c: time_queries(t_run, qs, label=f"searchlib tiers {c}") for c, qs in tier_queries.items()}

@@ -12,14 +12,13 @@ Prints p50 / p95 / max per class; warm, second of two passes.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (corpus_for, build_searchlib, indexed_paragraphs, make_queries,  # noqa: E402
-                 query_string)
+                 query_string, three_word_queries)
 
 from searchlib.query.search import Library, SearchRequest  # noqa: E402
 
@@ -44,9 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {stats.paragraphs} paragraphs in {stats.seconds:.0f} s", flush=True)
     docs, _ = indexed_paragraphs(index_dir)
     classes = make_queries(index_dir, docs, args.queries, args.seed)
-    rng = random.Random(args.seed)
-    middle = sorted({t for q in classes["two terms"] for t in q["terms"]})
-    classes["three terms"] = [{"terms": rng.sample(middle, 3)} for _ in range(args.queries)]
+    classes["three terms"] = three_word_queries(classes, args.queries, args.seed)
     library = Library(index_dir)
     print(f"{library.stats()['paragraphs']} paragraphs; {args.queries} queries a class; ms, warm (second pass)")
     print(f"{'class':16} {'tiers p50':>9} {'p95':>7} {'max':>7}   {'strict p50':>10} {'p95':>7}")
