@@ -477,6 +477,12 @@ class Library:
             made.close()  # another thread built it first
         return found
 
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def close(self) -> None:
         with self._lock:
             generations, self._generations = self._generations, []
@@ -1043,11 +1049,8 @@ def _ordered_facet(name: str, counts: list[tuple[object, int]]) -> list[tuple[st
 
 def search(index_dir: Path | str, q: str, **params) -> Results:
     """One-off search (opens the index, searches, closes)."""
-    library = Library(index_dir)
-    try:
+    with Library(index_dir) as library:
         return library.search(SearchRequest(q=q, **params))
-    finally:
-        library.close()
 
 
 __all__ = ["Library", "SearchRequest", "Results", "Hit", "ReportGroup", "QueryError", "search", "MAX_QUERY_CHARS"]
