@@ -121,16 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "rebuild. The old index keeps answering until the new one is ready.")
     _index_arg(p)
 
-    p = sub.add_parser("search", help="search the index",
+    p = _query_command(sub, "search", help="search the index",
                        description="Search the indexed reports. By default the answer is reports in tiers: "
                                    "those with a paragraph holding every concept as typed, then those holding "
                                    "every concept somewhere (also through its parts or a thesaurus entry), then "
                                    "those holding some; each with its best paragraphs. --strict keeps the first "
-                                   "tier; --paragraphs lists matching paragraphs instead.", epilog=QUERY_HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", metavar="QUERY", help="the query (see syntax below)")
-    _index_arg(p)
-    _filter_args(p)
+                                   "tier; --paragraphs lists matching paragraphs instead.")
     p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest", "published"],
                    help="relevance; report year (newest, oldest); or publication date, latest first (published)")
     p.add_argument("--boilerplate", choices=["hide", "only"],
@@ -145,12 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "no partial matches (the search before tiers)")
     p.add_argument("--limit", type=int, default=10, help="reports (or paragraphs) to show (default 10)")
     p.add_argument("--offset", type=int, default=0, help="hits to skip (for paging)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print the result set as JSON")
-    out.add_argument("--csv", action="store_true",
-                     help="print the results as CSV for a spreadsheet (UTF-8 with BOM, CRLF): one row per report, "
-                          "or per paragraph with --paragraphs; the same columns as the web's exports")
-    _base_url_arg(p)
+    _csv_json_args(p, csv_help="print the results as CSV for a spreadsheet (UTF-8 with BOM, CRLF): one row per "
+                               "report, or per paragraph with --paragraphs; the same columns as the web's exports",
+                   json_help="print the result set as JSON", links=True)
 
     p = sub.add_parser("serve", help="serve the web UI (builds the index first if there is none)",
                        description="Serve the web UI with a production WSGI server: gunicorn's worker processes "
@@ -200,23 +193,31 @@ def _research_filters(args) -> dict[str, str]:
     return {n: getattr(args, n) for n in FILTER_PARAMS if getattr(args, n, None)}
 
 
-def _add_research_commands(sub) -> None:
-    p = sub.add_parser("kwic", help="concordance: every occurrence of the query in context",
-                       description="Every occurrence of the query's words as left context | match | right "
-                                   "context, aligned, with the paragraph's permalink.", epilog=QUERY_HELP,
+def _query_command(sub, name: str, help: str, description: str,
+                   query_help: str | None = None) -> argparse.ArgumentParser:
+    """A command that reads the index through a query and the filters: its QUERY (optional when
+    ``query_help`` says what leaving it out means), --index, the filters, and the query syntax as epilog."""
+    p = sub.add_parser(name, help=help, description=description, epilog=QUERY_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", metavar="QUERY")
+    if query_help is None:
+        p.add_argument("query", metavar="QUERY", help="the query (see syntax below)")
+    else:
+        p.add_argument("query", nargs="?", default="", metavar="QUERY", help=query_help)
     _index_arg(p)
     _filter_args(p)
+    return p
+
+
+def _add_research_commands(sub) -> None:
+    p = _query_command(sub, "kwic", help="concordance: every occurrence of the query in context",
+                       description="Every occurrence of the query's words as left context | match | right "
+                                   "context, aligned, with the paragraph's permalink.")
     p.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
     p.add_argument("--sort", default="left", choices=["left", "right", "year", "region"],
                    help="order rows by the left context (read backwards), the right context, the year or the place "
                         "(default left)")
     p.add_argument("--limit", type=int, default=None, help="at most this many rows (default: all)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
-    out.add_argument("--json", action="store_true", help="print JSON")
-    _base_url_arg(p)
+    _csv_json_args(p, csv_help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)", links=True)
 
     p = sub.add_parser("stats", help="distribution of hits by year or place, against coverage",
                        description="Matching paragraphs and reports per year (or province, city, county), "
@@ -233,9 +234,7 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--metric", default="per_100_reports",
                    choices=["per_100_reports", "per_10k_chars", "reports", "paragraphs"],
                    help="the number shown in the table's last column and in the chart")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
-    out.add_argument("--json", action="store_true", help="print JSON")
+    _csv_json_args(p, csv_help="print CSV for a spreadsheet (UTF-8 with BOM, CRLF)")
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
     p = sub.add_parser("reuse", help="text reuse: which paragraphs of a report appear in other reports",
@@ -248,16 +247,12 @@ def _add_research_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-    p = sub.add_parser("indicators", help="numeric facts the reports state (出庭应诉率, 行政复议案件 …)",
+    p = _query_command(sub, "indicators", help="numeric facts the reports state (出庭应诉率, 行政复议案件 …)",
                        description="Numeric facts read from the reports at index time (the list, with the "
                                    "patterns that read each, is data/indicators.toml): one row per fact with "
                                    "its report, place, year, value, unit and sentence. QUERY and the filters "
-                                   "narrow the paragraphs, as in `searchlib search`.", epilog=QUERY_HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", nargs="?", default="", metavar="QUERY",
-                   help="only facts in paragraphs matching this query (default: all)")
-    _index_arg(p)
-    _filter_args(p)
+                                   "narrow the paragraphs, as in `searchlib search`.",
+                       query_help="only facts in paragraphs matching this query (default: all)")
     p.add_argument("--indicator", metavar="KEY", help="one indicator (see --list), e.g. appearance_rate")
     p.add_argument("--list", action="store_true", help="list the indicators and exit")
     p.add_argument("--table", action="store_true", help="place x year table of --indicator instead of rows")
@@ -265,16 +260,12 @@ def _add_research_commands(sub) -> None:
                    help="(re)read the facts of the whole index first (index jobs do this themselves)")
     _csv_json_args(p, links=True)
 
-    p = sub.add_parser("compliance", help="publication compliance: reports published by the deadline or late",
+    p = _query_command(sub, "compliance", help="publication compliance: reports published by the deadline or late",
                        description="Each report's publication date against the deadline (default 1 April of the "
                                    "year after the year reported on, as the 2019 督察工作规定 sets): on time, late "
                                    "by N days, or no date shown; shares by year x province and by level over the "
                                    "reports whose date is known, with the unknown beside them.",
-                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", nargs="?", default="", metavar="QUERY",
-                   help="only reports with a paragraph matching this query (default: all)")
-    _index_arg(p)
-    _filter_args(p)
+                       query_help="only reports with a paragraph matching this query (default: all)")
     p.add_argument("--deadline", default="04-01", metavar="MM-DD",
                    help="month and day of the following year (default 04-01)")
     p.add_argument("--part", default="summary",
@@ -283,52 +274,38 @@ def _add_research_commands(sub) -> None:
     _csv_json_args(p, csv_help="print the chosen part as CSV (UTF-8 with BOM)", json_help="print everything as JSON",
                    links=True)
 
-    p = sub.add_parser("diffusion", help="term diffusion: the first year each place mentions a query",
+    p = _query_command(sub, "diffusion", help="term diffusion: the first year each place mentions a query",
                        description="For QUERY, the first report year in which each province (or, with --province, "
                                    "each city or county under it) mentions it, with that report; the number of "
                                    "places that have mentioned it by each year, beside how many places the corpus "
-                                   "holds reports from (coverage), so a late first year is not mistaken for a gap.",
-                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", metavar="QUERY")
-    _index_arg(p)
-    _filter_args(p)
+                                   "holds reports from (coverage), so a late first year is not mistaken for a gap.")
     p.add_argument("--by", default="province", choices=["province", "city", "county"],
                    help="the places (city and county need --province)")
     _csv_json_args(p, csv_help="print the places as CSV (UTF-8 with BOM)", links=True)
     p.add_argument("--svg", type=Path, metavar="FILE", help="also write the chart as SVG to FILE")
 
-    p = sub.add_parser("collocates", help="words most associated with a query within +-N words (LL, MI)",
+    p = _query_command(sub, "collocates", help="words most associated with a query within +-N words (LL, MI)",
                        description="Words that occur within SPAN words of the query's words (same paragraph) "
                                    "more often than chance, with the co-occurrence count O, the word's frequency "
-                                   "C under the filters, expected E, mutual information and log-likelihood.",
-                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", metavar="QUERY")
-    _index_arg(p)
-    _filter_args(p)
+                                   "C under the filters, expected E, mutual information and log-likelihood.")
     p.add_argument("--span", type=int, default=5, help="words on each side (1-10, default 5)")
     p.add_argument("--sort", default="ll", choices=["ll", "mi", "count"],
                    help="order by log-likelihood (default), mutual information or co-occurrence count")
     p.add_argument("--min", type=int, default=2, dest="min_together", help="least co-occurrences (default 2)")
     _word_list_args(p)
 
-    p = sub.add_parser("frequency", help="frequency list of the words under the filters",
+    p = _query_command(sub, "frequency", help="frequency list of the words under the filters",
                        description="The most frequent words (as the indexer segmented them; no punctuation) of "
                                    "the paragraphs QUERY and the filters select, with counts per 10,000 words.",
-                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="only paragraphs matching it (default: all)")
-    _index_arg(p)
-    _filter_args(p)
+                       query_help="only paragraphs matching it (default: all)")
     _word_list_args(p)
 
-    p = sub.add_parser("keyness", help="keywords of one part of the corpus against another (log-likelihood)",
+    p = _query_command(sub, "keyness", help="keywords of one part of the corpus against another (log-likelihood)",
                        description="Words relatively more (LL > 0) or less (LL < 0) frequent in the target (QUERY "
                                    "and the filters) than in the reference (the --ref-* options; none: the rest "
                                    "of the corpus). E.g. --section problems --ref-section achievements, or "
                                    "--year 2021 --ref-year 2019.",
-                       epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="the target's query (default: none)")
-    _index_arg(p)
-    _filter_args(p)
+                       query_help="the target's query (default: none)")
     for name in ("q",) + FILTER_PARAMS:
         p.add_argument(f"--ref-{name}", metavar=name.upper(), help=f"the reference's {name}")
     _word_list_args(p)
@@ -364,12 +341,8 @@ def _csv_json_args(parser: argparse.ArgumentParser, csv_help: str = "print CSV (
     out.add_argument("--csv", action="store_true", help=csv_help)
     out.add_argument("--json", action="store_true", help=json_help)
     if links:
-        _base_url_arg(parser)
-
-
-def _base_url_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", default="", metavar="URL",
-                        help="with --csv: make links absolute, e.g. http://127.0.0.1:8000/")
+        parser.add_argument("--base-url", default="", metavar="URL",
+                            help="with --csv: make links absolute, e.g. http://127.0.0.1:8000/")
 
 
 # --- commands -------------------------------------------------------------------
@@ -415,7 +388,7 @@ def cmd_index(args) -> int:
     except ManifestError as exc:
         raise CliError(str(exc)) from None
     if args.json:
-        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(summary.to_dict())
         return EXIT_PARTIAL if summary.skipped else EXIT_OK
     for path, reason in summary.skipped:
         _warn(f"skipped {path}: {reason}")
@@ -469,26 +442,20 @@ def cmd_optimize(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from searchlib.query.search import Library, SearchRequest
     from searchlib.query.suggest import suggest
 
     if args.limit < 0 or args.offset < 0:
         raise CliError("--limit and --offset must not be negative")
-    library = Library(args.index or default_index_dir())
-    try:
-        request = SearchRequest(q=args.query, **_research_filters(args), sort=args.sort,
-                                limit=args.limit, offset=args.offset,
-                                group=not args.paragraphs, mode="strict" if args.strict else "fuzzy",
-                                boilerplate=args.boilerplate)
+    request = _request(args, sort=args.sort, limit=args.limit, offset=args.offset, group=not args.paragraphs,
+                       mode="strict" if args.strict else "fuzzy", boilerplate=args.boilerplate)
+    with _library(args) as library:
         results = library.search(request)
         suggestions = suggest(library, request, results)
         data = results.to_json(library.reuse_store()) if args.json else None
         table = _search_csv(library, results, args.base_url) if args.csv else None
-    finally:
-        library.close()
     if args.json:
         data["suggestions"] = [s.to_json() for s in suggestions]
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        _print_json(data)
     elif args.csv:
         _write_csv(table)
     else:
@@ -511,6 +478,35 @@ def _search_csv(library, results, base_url: str) -> str:
     rows = [export.paragraph_row(hit, reports.setdefault(hit.doc_id, library.paragraph(hit.pid) or {}), base_url)
             for hit in results.hits]
     return export.csv_text(export.PARAGRAPH_COLUMNS, rows)
+
+
+def _library(args):
+    """The index --index names (default: $SEARCHLIB_INDEX or index/), to use in a with-statement."""
+    from searchlib.query.search import Library
+
+    return Library(args.index or default_index_dir())
+
+
+def _request(args, **params):
+    """The command's QUERY (if it takes one) and filters as the library's request."""
+    from searchlib.query.search import SearchRequest
+
+    return SearchRequest(q=getattr(args, "query", ""), **_research_filters(args), **params)
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _print_tsv(columns, records: list[dict]) -> None:
+    """Records as a tab-separated table for the terminal, "—" in empty cells."""
+    print("\t".join(columns))
+    for r in records:
+        print("\t".join("—" if r.get(c) in (None, "") else str(r[c]) for c in columns))
+
+
+def _excerpt(text: str, width: int) -> str:
+    return text[:width] + "…" if len(text) > width else text
 
 
 def _write_table(args, columns, records) -> None:
@@ -605,22 +601,17 @@ def _listen_problem(host: str, port: int, exc: OSError) -> str:
 
 def cmd_kwic(args) -> int:
     from searchlib.research import kwic
-    from searchlib.query.search import Library, SearchRequest
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must not be negative")
-    library = Library(args.index or default_index_dir())
-    try:
-        rows = kwic.concordance(library, SearchRequest(q=args.query, **_research_filters(args)),
-                                width=args.width, sort=args.sort)
-    finally:
-        library.close()
+    with _library(args) as library:
+        rows = kwic.concordance(library, _request(args), width=args.width, sort=args.sort)
     shown = rows if args.limit is None else rows[:args.limit]
     if args.csv:
         _write_csv(kwic.to_csv(shown, base_url=args.base_url))
     elif args.json:
-        print(json.dumps({"query": args.query, "total": len(rows), "width": args.width, "sort": args.sort,
-                          "rows": [r.to_dict() for r in shown]}, ensure_ascii=False, indent=2))
+        _print_json({"query": args.query, "total": len(rows), "width": args.width, "sort": args.sort,
+                     "rows": [r.to_dict() for r in shown]})
     else:
         print(f"{len(rows)} occurrences of {args.query!r}" + (f", showing {len(shown)}" if len(shown) < len(rows)
                                                                else ""))
@@ -631,16 +622,11 @@ def cmd_kwic(args) -> int:
 
 def cmd_stats(args) -> int:
     from searchlib.research import stats
-    from searchlib.query.search import Library
 
     if len(args.queries) > stats.MAX_QUERIES:
         raise CliError(f"compare at most {stats.MAX_QUERIES} queries")
-    library = Library(args.index or default_index_dir())
-    try:
-        filters = _research_filters(args)
-        table = stats.distribution(library, args.queries, by=args.by, filters=filters)
-    finally:
-        library.close()
+    with _library(args) as library:
+        table = stats.distribution(library, args.queries, by=args.by, filters=_research_filters(args))
     if args.svg:
         args.svg.write_text(stats.to_svg(table, metric=args.metric), encoding="utf-8")
     if args.csv:
@@ -655,7 +641,6 @@ def cmd_stats(args) -> int:
 def cmd_reuse(args) -> int:
     from searchlib.research import reuse
     from searchlib.export import paragraph_number
-    from searchlib.query.search import Library
 
     index_dir = args.index or default_index_dir()
     if not args.build and not args.doc_id:
@@ -668,21 +653,19 @@ def cmd_reuse(args) -> int:
     store = reuse.open_store(index_dir)
     if store is None:
         raise CliError("no reuse data for the current index: run `searchlib reuse --build`")
-    library = Library(index_dir)
     try:
-        if not library.report(args.doc_id):
-            raise CliError(f"no report with doc_id {args.doc_id!r} in the index")
-        found = store.report_reuse(args.doc_id)
-        texts = {r.pid: (library.paragraph(r.pid) or {}).get("text", "") for r in found}
+        with _library(args) as library:
+            if not library.report(args.doc_id):
+                raise CliError(f"no report with doc_id {args.doc_id!r} in the index")
+            found = store.report_reuse(args.doc_id)
+            texts = {r.pid: (library.paragraph(r.pid) or {}).get("text", "") for r in found}
     finally:
-        library.close()
         store.close()
     if args.json:
-        print(json.dumps({"doc_id": args.doc_id, "paragraphs": [
+        _print_json({"doc_id": args.doc_id, "paragraphs": [
             {"pid": r.pid, "position": r.position, "paragraph_number": paragraph_number(r.position),
              "text": texts[r.pid], "shared_count": r.shared_count,
-             "earliest": r.earliest.to_dict(), "also_in": [o.to_dict() for o in r.also_in]} for r in found]},
-            ensure_ascii=False, indent=2))
+             "earliest": r.earliest.to_dict(), "also_in": [o.to_dict() for o in r.also_in]} for r in found]})
         return EXIT_OK
     print(f"{len(found)} paragraph(s) of report {args.doc_id} appear in other reports")
     for r in found:
@@ -691,7 +674,7 @@ def cmd_reuse(args) -> int:
         origin = "this report" if first.doc_id == args.doc_id else f"{first.year or '年份不详'} {first.locality}"
         print(f"\n¶{paragraph_number(r.position)} /p/{r.pid}  also in {r.shared_count} other report(s); "
               f"earliest: {origin}")
-        print("    " + (text[:70] + "…" if len(text) > 70 else text))
+        print("    " + _excerpt(text, 70))
         for o in r.also_in:
             same = "identical" if o.jaccard == 1.0 else f"{o.jaccard:.0%} alike"
             print(f"    - {o.year or '----'} {o.locality or '地区不详'} ({same}) {o.url}")
@@ -700,11 +683,10 @@ def cmd_reuse(args) -> int:
 
 def cmd_indicators(args) -> int:
     from searchlib.research import indicators
-    from searchlib.query.search import Library, SearchRequest
 
     if args.list:
         if args.json:
-            print(json.dumps([i.to_dict() for i in indicators.definitions()], ensure_ascii=False, indent=2))
+            _print_json([i.to_dict() for i in indicators.definitions()])
         else:
             for i in indicators.definitions():
                 print(f"{i.key:34} {i.unit:2} {i.name}  ({'、'.join(i.aliases)})")
@@ -716,60 +698,48 @@ def cmd_indicators(args) -> int:
         figures = indicators.build(index_dir)
         print(f"indicators: {figures['facts']} facts from {figures['paragraphs_read']} paragraphs "
               f"in {figures['seconds']:.1f} s", file=sys.stderr)
-    library = Library(index_dir)
     try:
-        rows = indicators.facts(library, SearchRequest(q=args.query, **_research_filters(args)), args.indicator)
+        with _library(args) as library:
+            rows = indicators.facts(library, _request(args), args.indicator)
     except indicators.IndicatorsMissing as exc:
         raise CliError(str(exc)) from None
-    finally:
-        library.close()
     if args.table:
         table = indicators.pivot(rows, args.indicator)
         columns, records = indicators.pivot_records(table)
         if args.csv:
             _write_table(args, columns, records)
         elif args.json:
-            print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
+            _print_json(table.to_dict())
         else:
-            print("\t".join(columns))
-            for r in records:
-                print("\t".join(r.get(c) or "—" for c in columns))
+            _print_tsv(columns, records)
         return EXIT_OK
     if args.csv:
         _write_table(args, indicators.CSV_COLUMNS, [r.to_dict() for r in rows])
     elif args.json:
-        print(json.dumps({"query": args.query, "indicator": args.indicator, "total": len(rows),
-                          "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
+        _print_json({"query": args.query, "indicator": args.indicator, "total": len(rows),
+                     "rows": [r.to_dict() for r in rows]})
     else:
         print(f"{len(rows)} fact(s)")
         for r in rows:
             print(f"{r.year or '----'} {r.place or '地区不详'}  {r.indicator_name} = {r.value}{r.unit}  {r.url}")
-            print("    " + (r.sentence[:80] + "…" if len(r.sentence) > 80 else r.sentence))
+            print("    " + _excerpt(r.sentence, 80))
     return EXIT_OK
 
 
 def cmd_compliance(args) -> int:
     from searchlib.research import compliance
-    from searchlib.query.search import Library, SearchRequest
 
-    library = Library(args.index or default_index_dir())
-    try:
-        result = compliance.compliance(library, SearchRequest(q=args.query, **_research_filters(args)),
-                                       deadline=args.deadline)
-    finally:
-        library.close()
+    with _library(args) as library:
+        result = compliance.compliance(library, _request(args), deadline=args.deadline)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(result.to_dict())
         return EXIT_OK
     if args.csv:
         columns, records = compliance.part(result, "reports" if args.part == "summary" else args.part)
         _write_table(args, columns, records)
         return EXIT_OK
     if args.part != "summary":
-        columns, records = compliance.part(result, args.part)
-        print("\t".join(columns))
-        for r in records:
-            print("\t".join("—" if r.get(c) is None else str(r.get(c)) for c in columns))
+        _print_tsv(*compliance.part(result, args.part))
         return EXIT_OK
     t = result.totals
     print(f"deadline: {result.deadline} of the following year; {t.reports} report(s): {t.on_time} on time, "
@@ -786,19 +756,15 @@ def cmd_compliance(args) -> int:
 
 def cmd_diffusion(args) -> int:
     from searchlib.research import diffusion
-    from searchlib.query.search import Library, SearchRequest
 
-    library = Library(args.index or default_index_dir())
-    try:
-        result = diffusion.diffusion(library, SearchRequest(q=args.query, **_research_filters(args)), by=args.by)
-    finally:
-        library.close()
+    with _library(args) as library:
+        result = diffusion.diffusion(library, _request(args), by=args.by)
     if args.svg:
         args.svg.write_text(diffusion.to_svg(result), encoding="utf-8")
     if args.csv:
         _write_table(args, diffusion.CSV_COLUMNS, diffusion.place_records(result))
     elif args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(result.to_dict())
     else:
         print(f"{len(result.places)} place(s) mention {args.query!r}")
         for m in result.places:
@@ -812,30 +778,22 @@ def cmd_diffusion(args) -> int:
 def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
     from dataclasses import asdict
 
-    from searchlib.query.search import Library
-
-    library = Library(args.index or default_index_dir())
-    try:
+    with _library(args) as library:
         result = compute(library)
-    finally:
-        library.close()
     records = [asdict(r) for r in rows_of(result)]
     if args.csv:
         _write_table(args, columns, records)
     elif args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(result.to_dict())
     else:
-        print("\t".join(columns))
-        for r in records:
-            print("\t".join(str(r[c]) for c in columns))
+        _print_tsv(columns, records)
     return EXIT_OK
 
 
 def cmd_collocates(args) -> int:
     from searchlib.research import wordstats
-    from searchlib.query.search import SearchRequest
 
-    request = SearchRequest(q=args.query, **_research_filters(args))
+    request = _request(args)
     return _word_command(args, lambda lib: wordstats.collocates(lib, request, span=args.span, sort=args.sort,
                                                                 limit=args.limit, min_together=args.min_together),
                          wordstats.COLLOCATE_COLUMNS, lambda r: r.collocates)
@@ -843,19 +801,18 @@ def cmd_collocates(args) -> int:
 
 def cmd_frequency(args) -> int:
     from searchlib.research import wordstats
-    from searchlib.query.search import SearchRequest
 
-    request = SearchRequest(q=args.query, **_research_filters(args))
+    request = _request(args)
     return _word_command(args, lambda lib: wordstats.frequency(lib, request, limit=args.limit,
                                                                min_chars=args.min_chars),
                          wordstats.FREQUENCY_COLUMNS, lambda r: r.words)
 
 
 def cmd_keyness(args) -> int:
-    from searchlib.research import wordstats
     from searchlib.query.search import SearchRequest
+    from searchlib.research import wordstats
 
-    target = SearchRequest(q=args.query, **_research_filters(args))
+    target = _request(args)
     given = {name: getattr(args, f"ref_{name}") for name in ("q",) + FILTER_PARAMS if getattr(args, f"ref_{name}")}
     if not given and not (args.query or _research_filters(args)):
         raise CliError("say what to compare: a target (QUERY or filters) and/or a reference (--ref-*)")
@@ -867,7 +824,6 @@ def cmd_keyness(args) -> int:
 
 def cmd_similar(args) -> int:
     from searchlib.research import similar
-    from searchlib.query.search import Library, SearchRequest
 
     text = args.text
     if args.file:
@@ -877,22 +833,19 @@ def cmd_similar(args) -> int:
             raise CliError(f"cannot read {args.file}: {exc}") from None
     if not (text.strip() or args.pid):
         raise CliError("give a passage (TEXT or --file) or --pid")
-    library = Library(args.index or default_index_dir())
-    try:
-        result = similar.similar(library, SearchRequest(**_research_filters(args)), text=text, pid=args.pid,
+    with _library(args) as library:
+        result = similar.similar(library, _request(args), text=text, pid=args.pid,
                                  limit=args.limit, min_similarity=args.min_similarity, order=args.order)
-    finally:
-        library.close()
     if args.csv:
         _write_table(args, similar.CSV_COLUMNS, [p.to_dict() for p in result.passages])
     elif args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(result.to_dict())
     else:
         print(f"{len(result.passages)} similar paragraph(s) (compared {result.candidates} found by "
               f"{'、'.join(result.words)})")
         for p in result.passages:
             print(f"{p.similarity:6.1%}  {p.year or '----'} {p.place or '地区不详'}  {p.url}")
-            print("        " + (p.text[:70] + "…" if len(p.text) > 70 else p.text))
+            print("        " + _excerpt(p.text, 70))
     return EXIT_OK
 
 
