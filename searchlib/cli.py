@@ -390,16 +390,10 @@ def cmd_index(args) -> int:
     if args.json:
         _print_json(summary.to_dict())
         return EXIT_PARTIAL if summary.skipped else EXIT_OK
-    for path, reason in summary.skipped:
-        _warn(f"skipped {path}: {reason}")
-    for path, what in summary.merged:
-        _warn(f"merged {path}: {what}")
-    for path, what in summary.replaced:
-        _warn(f"replaced {path}: {what}")
-    for path, what in summary.updated:
-        _warn(f"updated {path}: {what}")
-    for path, why in summary.separate:
-        _warn(f"kept apart {path}: {why}")
+    for verb, pairs in (("skipped", summary.skipped), ("merged", summary.merged), ("replaced", summary.replaced),
+                        ("updated", summary.updated), ("kept apart", summary.separate)):
+        for path, why in pairs:
+            _warn(f"{verb} {path}: {why}")
     for note in summary.notes:
         _warn(f"note: {note}")
     rate = summary.paragraphs / summary.seconds if summary.seconds else 0
@@ -872,14 +866,12 @@ def _print_results(results) -> None:
     shown = len(results.hits)
     first = results.offset + 1 if shown else 0
     print(f"{results.total} paragraphs in {results.total_reports} reports match {results.query!r} "
-          f"(read as: {results.understood or '-'}); showing {'reports ' if results.groups is not None else ''}"
-          f"{first}-{results.offset + shown}, {results.took_ms:.0f} ms")
-    matches = {g.best.pid: g.matches for g in results.groups or []}
+          f"(read as: {results.understood or '-'}); showing {first}-{results.offset + shown}, "
+          f"{results.took_ms:.0f} ms")
     for i, hit in enumerate(results.hits, start=first):
         place = fields.place(hit) or "地区不详"
         year = hit.report_year or "年份不详"
-        in_report = f" · {matches[hit.pid]} matching paragraphs" if hit.pid in matches else ""
-        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}{in_report}")
+        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}")
         if hit.section_heading or hit.section_kind:
             print(f"    § {hit.section_heading or ''} ({hit.section_kind})")
         print("    " + _terminal_snippet(hit.snippet, color))
