@@ -906,7 +906,7 @@ def _print_reports(results) -> None:
         hit = group.best
         place = fields.place(hit) or "地区不详"
         print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}"
-              f" · {group.matches} matching paragraphs")
+              + (f" · {group.matches} paragraph(s) with every concept" if group.matches else ""))
         for paragraph in group.paragraphs:
             print("    " + _terminal_snippet(paragraph.snippet, color))
             print(f"    {paragraph.url}")

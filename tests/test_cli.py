@@ -156,3 +156,13 @@ def test_search_marks_a_hit_that_is_not_a_report(tmp_path):
     assert run("index", "--quiet", "--index", str(tmp_path / "ix"), str(folder)).returncode == 0
     out = run("search", "行政复议", "--index", str(tmp_path / "ix")).stdout
     assert "渠县2022年普法依法治理工作要点 · [非报告 not a report]" in out
+
+
+def test_reports_in_tiers_count_only_paragraphs_that_hold_every_concept(index_dir):
+    """A tier-2 report holds the concepts in different paragraphs: its line says no count, never "0"."""
+    out = run("search", "法律顾问 行政复议", "--index", index_dir, "--limit", "20")
+    assert out.returncode == 0, out.stderr
+    tier1, _, rest = out.stdout.partition("== tier 2")
+    assert "paragraph(s) with every concept" in tier1
+    assert rest.count("\n[") >= 1, "the bundled reports give this query a second tier"
+    assert "with every concept" not in rest and "0 matching" not in rest
