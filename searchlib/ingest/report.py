@@ -22,8 +22,6 @@ from searchlib.ingest.inputs import Item, read_item
 from searchlib.ingest.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
 from searchlib.ingest.source import read_text
 
-SECTION_KINDS = ("achievements", "problems", "plans", "leadership", "other")
-
 
 @dataclass
 class Paragraph:

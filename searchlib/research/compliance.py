@@ -22,7 +22,6 @@ from searchlib.research.population import matched_docnums, place_of, report_fiel
 from searchlib.query.parse import QueryError
 
 DEFAULT_DEADLINE = "04-01"
-STATUSES = ("on_time", "late", "no_date", "no_year")
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 UNKNOWN_PLACE = "不详"
 
