@@ -18,7 +18,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from searchlib.research.population import matched_docnums, place_of, report_fields
+from searchlib import fields
+from searchlib.research.population import matched_docnums, report_fields
 from searchlib.query.parse import QueryError
 
 DEFAULT_DEADLINE = "04-01"
@@ -139,7 +140,7 @@ def compliance(library, request, deadline: str = DEFAULT_DEADLINE) -> Compliance
     for stored, _ in report_fields(library, searcher, docnums):
         status, days, due = status_of(stored.get("report_year"), stored.get("publish_date"), month_day)
         out.append(ReportStatus(
-            doc_id=stored["doc_id"], title=stored.get("title"), place=place_of(stored),
+            doc_id=stored["doc_id"], title=stored.get("title"), place=fields.place(stored, sep=""),
             province=stored.get("province"), level=stored.get("level"), body=stored.get("body"),
             year=stored.get("report_year"), publish_date=stored.get("publish_date"), deadline=due,
             status=status, days_late=days, url=f"/d/{stored['doc_id']}"))

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from searchlib import fields
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.config import DATA_DIR
-from searchlib.research.population import PerSearcher, place_of
+from searchlib.research.population import PerSearcher
 from searchlib.index.storage import atomic_write
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
@@ -334,10 +335,9 @@ def _load(library, searcher) -> Table:
 
 
 def _report_fields(stored: dict) -> dict:
-    return {"doc_id": stored.get("doc_id"), "title": stored.get("title"), "body": stored.get("body"),
-            "level": stored.get("level"), "place": place_of(stored), "province": stored.get("province"),
-            "city": stored.get("city"), "county": stored.get("county"), "township": stored.get("township"),
-            "year": stored.get("report_year"), "publish_date": stored.get("publish_date")}
+    named = ("doc_id", "title", "body", "level", "publish_date") + fields.PLACE_FIELDS
+    return {**{key: stored.get(key) for key in named}, "place": fields.place(stored, sep=""),
+            "year": stored.get("report_year")}
 
 
 _tables = PerSearcher(_load)

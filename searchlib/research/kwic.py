@@ -24,11 +24,6 @@ CSV_COLUMNS = ("pid", "doc_id", "title", "year", "province", "city", "county", "
                "start", "url")
 
 
-def matching_docnums(library, request) -> Matching:
-    """Every document number matching a request, unranked (see :meth:`Library.matching`)."""
-    return library.matching(request)
-
-
 @dataclass
 class KwicRow:
     pid: str
@@ -101,7 +96,7 @@ def concordance(library, request, width: int = DEFAULT_WIDTH, sort: str = "left"
     """
     _check(width, sort)
     with library.pinned():  # the matches are read from the generation they were found in
-        return concordance_of(matching_docnums(library, request), width, sort, limit)
+        return concordance_of(library.matching(request), width, sort, limit)
 
 
 def _check(width: int, sort: str) -> None:

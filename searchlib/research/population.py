@@ -10,7 +10,7 @@ import threading
 
 import numpy as np
 
-from searchlib import fields
+
 def is_empty(request) -> bool:
     return not ((request.q or "").strip() or request.filters() or request.boilerplate)
 
@@ -43,11 +43,6 @@ def report_fields(library, searcher, docnums: np.ndarray) -> list[tuple[dict, np
         members = np.sort(docnums[order[s:e]])
         out.append((dict(store[int(members[0])]), members))
     return out
-
-
-def place_of(stored: dict) -> str:
-    """A report's place as one name, province to township (a municipality's name once): 四川省眉山市东坡区."""
-    return fields.place(stored, sep="")
 
 
 class PerSearcher:

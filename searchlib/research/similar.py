@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from searchlib import fields
 from searchlib.research import reuse
 from searchlib.analysis import is_word, main_words, normalize
 from searchlib.query.parse import QueryError
@@ -68,7 +69,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
     """
     from dataclasses import replace
 
-    from searchlib.research.population import is_empty, matched_docnums, place_of
+    from searchlib.research.population import is_empty, matched_docnums
 
     if order not in ORDERS:
         raise QueryError(f"order by one of {', '.join(ORDERS)}")
@@ -103,7 +104,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
         candidates = np.union1d(candidates, np.asarray(extra, dtype=np.int64))
     own_docnum = searcher.document_number(pid=pid) if pid else None
     texts = library.texts(searcher)
-    fields = library.stored_fields(searcher)
+    store = library.stored_fields(searcher)
     scored = []
     for docnum in candidates.tolist():
         if docnum == own_docnum:
@@ -113,12 +114,12 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
         contained = len(own & other) / len(own) if own else 0.0
         if (sim >= min_similarity and sim > 0) or contained >= CONTAINED:
             scored.append((sim, contained, docnum))
-    scored.sort(key=lambda item: (-item[0], -item[1], fields.pid(item[2])))
+    scored.sort(key=lambda item: (-item[0], -item[1], store.pid(item[2])))
     passages = []
     for sim, contained, docnum in scored[:limit] if order == "similarity" else scored:
-        stored = fields[docnum]
+        stored = store[docnum]
         passages.append(Passage(stored["pid"], f"/p/{stored['pid']}", stored["doc_id"], stored.get("title"),
-                                place_of(stored), stored.get("report_year"), stored.get("publish_date"),
+                                fields.place(stored, sep=""), stored.get("report_year"), stored.get("publish_date"),
                                 round(sim, 4), round(contained, 4), stored.get("text", "")))
     if order == "earliest":
         passages.sort(key=lambda p: (p.year is None, p.year or 0, p.publish_date or "9999", -p.similarity, p.pid))

@@ -31,7 +31,7 @@ import numpy as np
 
 from searchlib.analysis import normalize
 from searchlib.export import csv_text
-from searchlib.research.kwic import matching_docnums, pad_right
+from searchlib.research.kwic import pad_right
 from searchlib.ingest.places import MUNICIPALITIES, gazetteer
 from searchlib.query.parse import And, Filter, Not, QueryError, filters_in
 from searchlib.query.search import COLUMN_FILTERS, column_filtered
@@ -152,7 +152,7 @@ def shared_filters(library, queries: list[str], filters: dict[str, str]) -> tupl
     """
     from searchlib.query.search import SearchRequest
 
-    found = [matching_docnums(library, SearchRequest(q=q, **filters)) for q in queries]
+    found = [library.matching(SearchRequest(q=q, **filters)) for q in queries]
     readings = []
     for q, matching in zip(queries, found):
         if _buried_filter(matching.tree):
