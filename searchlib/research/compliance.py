@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 from searchlib import fields
 from searchlib.research.population import matched_docnums, report_fields
@@ -165,8 +166,7 @@ def _shares(reports: list[ReportStatus], key) -> list[Share]:
                                                    else "") for v in s.key])
 
 
-REPORT_COLUMNS = ("doc_id", "title", "place", "province", "level", "body", "year", "publish_date", "deadline",
-                  "status", "days_late", "url")
+REPORT_COLUMNS = tuple(f.name for f in dataclass_fields(ReportStatus))
 SHARE_COLUMNS = ("key", "reports", "known", "on_time", "late", "on_time_share", "unknown", "no_date", "no_year")
 
 
@@ -180,19 +180,17 @@ def share_records(shares: list[Share], names: tuple[str, ...]) -> list[dict]:
     return out
 
 
-PARTS = ("reports", "late", "year_province", "level", "year_level")
+# The parts of shares: the Compliance attribute and the names of its key's columns.
+_SHARE_PARTS = {"year_province": ("by_year_province", ("year", "province")), "level": ("by_level", ("level",)),
+                "year_level": ("by_year_level", ("year", "level"))}
+PARTS = ("reports", "late", *_SHARE_PARTS)
 
 
 def part(result: Compliance, name: str) -> tuple[tuple[str, ...], list[dict]]:
     """(columns, records) of one part of the result, as a CSV or a terminal table shows it."""
-    if name == "reports":
-        return REPORT_COLUMNS, [r.to_dict() for r in result.reports]
-    if name == "late":
-        return REPORT_COLUMNS, [r.to_dict() for r in result.late]
-    if name == "year_province":
-        return ("year", "province") + SHARE_COLUMNS[1:], share_records(result.by_year_province, ("year", "province"))
-    if name == "level":
-        return ("level",) + SHARE_COLUMNS[1:], share_records(result.by_level, ("level",))
-    if name == "year_level":
-        return ("year", "level") + SHARE_COLUMNS[1:], share_records(result.by_year_level, ("year", "level"))
+    if name in ("reports", "late"):
+        return REPORT_COLUMNS, [r.to_dict() for r in getattr(result, name)]
+    if name in _SHARE_PARTS:
+        attribute, keys = _SHARE_PARTS[name]
+        return keys + SHARE_COLUMNS[1:], share_records(getattr(result, attribute), keys)
     raise QueryError(f"unknown part {name!r}; use one of {', '.join(PARTS)}")
