@@ -9,7 +9,7 @@ and a flat curve over years with few reports is a gap in the corpus, not in the 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from html import escape
 
 import numpy as np
@@ -81,10 +81,10 @@ def diffusion(library, request, by: str = "province") -> Diffusion:
         key = (year, stored.get("publish_date") or "9999", stored["doc_id"])
         if place not in first or key < first[place][0]:
             first[place] = (key, stored, int(members[0]))
-    fields = library.stored_fields(searcher)
+    store = library.stored_fields(searcher)
     places = []
     for place, (key, stored, docnum) in first.items():
-        pid = fields.pid(docnum)
+        pid = store.pid(docnum)
         places.append(FirstMention(place, key[0], stored["doc_id"], stored.get("title"), stored.get("publish_date"),
                                    pid, f"/p/{pid}", count[place]))
     places.sort(key=lambda m: (m.year, m.publish_date or "9999", m.place))
@@ -107,8 +107,6 @@ def diffusion(library, request, by: str = "province") -> Diffusion:
 
 def _coverage(library, searcher, request, by: str) -> dict[int, set[str]]:
     """Per year, the places (at level ``by``) with any report under the request's filters (no words)."""
-    from dataclasses import replace
-
     _, population = matched_docnums(library, replace(request, q=""))
     columns = library.columns(searcher)
     place_col, year_col = columns[by], columns["report_year"]
@@ -124,7 +122,7 @@ def _coverage(library, searcher, request, by: str) -> dict[int, set[str]]:
 
 
 CSV_COLUMNS = ("place", "first_year", "reports", "doc_id", "title", "publish_date", "pid", "url")
-YEAR_COLUMNS = ("year", "new", "cumulative", "coverage", "covered_cumulative")
+YEAR_COLUMNS = tuple(f.name for f in fields(YearPoint))
 
 
 def place_records(result: Diffusion) -> list[dict]:

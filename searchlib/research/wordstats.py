@@ -20,7 +20,7 @@ Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -176,7 +176,9 @@ class Frequency:
 
 
 def _all_counts(library, searcher) -> np.ndarray:
-    _, everything = matched_docnums(library, _EMPTY_REQUEST())
+    from searchlib.query.search import SearchRequest
+
+    _, everything = matched_docnums(library, SearchRequest())
     return tokens(library, searcher).counts(everything)
 
 
@@ -188,11 +190,6 @@ def population_counts(library, searcher, request) -> np.ndarray:
     if is_empty(request):
         return _counts_of_everything(library, searcher)
     return tokens(library, searcher).counts(matched_docnums(library, request)[1])
-
-
-def _EMPTY_REQUEST():
-    from searchlib.query.search import SearchRequest
-    return SearchRequest()
 
 
 def frequency(library, request, limit: int = DEFAULT_LIMIT, min_chars: int = 1) -> Frequency:
@@ -406,6 +403,6 @@ def _top(counts: np.ndarray, limit: int, vocab: list[str], min_chars: int) -> li
     return order[:limit].tolist()
 
 
-FREQUENCY_COLUMNS = ("word", "count", "per_10k")
-KEYNESS_COLUMNS = ("word", "target", "reference", "target_per_10k", "reference_per_10k", "ll")
-COLLOCATE_COLUMNS = ("word", "together", "frequency", "expected", "mi", "ll")
+FREQUENCY_COLUMNS = tuple(f.name for f in fields(WordCount))
+KEYNESS_COLUMNS = tuple(f.name for f in fields(KeyWord))
+COLLOCATE_COLUMNS = tuple(f.name for f in fields(Collocate))
