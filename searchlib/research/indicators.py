@@ -30,7 +30,7 @@ import numpy as np
 from searchlib import fields
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.config import DATA_DIR
-from searchlib.research.population import PerSearcher
+from searchlib.research.population import PerSearcher, is_empty, matched_docnums
 from searchlib.index.storage import atomic_write
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
@@ -390,9 +390,8 @@ def facts(library, request, indicator: str | None = None) -> list[Row]:
     chosen = np.ones(len(data.docnums), dtype=bool)
     if indicator:
         chosen &= data.indicators == indicator
-    if (request.q or "").strip() or request.filters() or request.boilerplate:
-        matched = np.asarray(library.matching(request).docnums, dtype=np.int64)
-        chosen &= np.isin(data.docnums, matched)
+    if not is_empty(request):
+        chosen &= np.isin(data.docnums, matched_docnums(library, request)[1])
     return [data.rows[i] for i in np.flatnonzero(chosen).tolist()]
 
 

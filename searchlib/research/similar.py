@@ -11,7 +11,7 @@ exactly. For a pid, the reuse pass's verified copies (Jaccard >= 0.8) are always
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -57,8 +57,7 @@ class Similar:
     passages: list[Passage]
 
     def to_dict(self) -> dict:
-        return {"source_pid": self.source_pid, "source_text": self.source_text, "words": self.words,
-                "candidates": self.candidates, "passages": [p.to_dict() for p in self.passages]}
+        return asdict(self)
 
 
 def similar(library, request, text: str | None = None, pid: str | None = None, limit: int = DEFAULT_LIMIT,
@@ -90,10 +89,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
     words = _rare_words(searcher, text)
     filters = replace(request, q="")
     allowed = None if is_empty(filters) else matched_docnums(library, filters)[1]
-    hits: list[np.ndarray] = []
-    for word in words:
-        found = np.asarray(library.matching(replace(request, q=word)).docnums, dtype=np.int64)
-        hits.append(found)
+    hits = [np.asarray(library.matching(replace(request, q=word)).docnums, dtype=np.int64) for word in words]
     candidates = _most_shared(hits)
     if pid:
         store = library.reuse_store()

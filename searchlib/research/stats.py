@@ -253,14 +253,13 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
 def _ordered_keys(by: str, filters: dict[str, str], corpus_reports: dict, per_query) -> list:
     present = set(corpus_reports) | {k for p, _ in per_query for k in p}
     known = sorted(k for k in present if k is not None)
+    expected = expected_keys(by, filters)
     if by == "year":
-        expected = expected_keys(by, filters)
         if not expected and known:
             # Every year from the first to the last, so a missing year shows as a gap.
             expected = list(range(min(known), max(known) + 1))
         keys = sorted(set(expected) | set(known))
     else:
-        expected = expected_keys(by, filters)
         keys = expected + [k for k in known if k not in expected]
     return keys + ([None] if None in present else [])
 
@@ -294,10 +293,8 @@ def rows(table: Distribution, include_totals: bool = True) -> list[dict]:
     cells = table.cells + ([table.totals] if include_totals else [])
     for i, q in enumerate(table.queries):
         for cell in cells:
-            c = cell.counts[i]
             out.append({"query": q, "by": table.by, "cell": cell.label, "corpus_reports": cell.corpus_reports,
-                        "corpus_chars": cell.corpus_chars, "paragraphs": c.paragraphs, "reports": c.reports,
-                        "per_100_reports": c.per_100_reports, "per_10k_chars": c.per_10k_chars})
+                        "corpus_chars": cell.corpus_chars, **vars(cell.counts[i])})
     return out
 
 
