@@ -222,25 +222,9 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
                                      by_column).tolist()
     canonical = {f.field: f.value for f in shared} | by_column
     columns = paragraph_columns(library, searcher)
-    column = columns[_COLUMN[by]]
-
-    corpus_reports: dict = {}
-    corpus_chars: dict = {}
-    for d in population:
-        key = column[d]
-        corpus_reports.setdefault(key, set()).add(columns["doc_id"][d])
-        corpus_chars[key] = corpus_chars.get(key, 0) + columns["chars"][d]
-
-    per_query = []
-    for matching in found:
-        paras: dict = {}
-        docs: dict = {}
-        for d in matching.docnums:
-            key = column[d]
-            paras[key] = paras.get(key, 0) + 1
-            docs.setdefault(key, set()).add(columns["doc_id"][d])
-        per_query.append((paras, docs))
-
+    cell_of = columns[_COLUMN[by]]
+    corpus_chars, corpus_reports = _tally(population, cell_of, columns["doc_id"], columns["chars"])
+    per_query = [_tally(matching.docnums, cell_of, columns["doc_id"]) for matching in found]
     keys = _ordered_keys(by, canonical, corpus_reports, per_query)
     cells = [_cell(key, corpus_reports.get(key), corpus_chars.get(key), per_query) for key in keys]
     totals = _cell("all", {doc for s in corpus_reports.values() for doc in s},
@@ -248,6 +232,17 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
                    [({"all": sum(p.values())}, {"all": {doc for s in d.values() for doc in s}})
                     for p, d in per_query])
     return Distribution(queries=list(queries), by=by, filters=canonical, cells=cells, totals=totals)
+
+
+def _tally(docnums, cell_of: list, report_of: list, weight: list | None = None) -> tuple[dict, dict]:
+    """Per cell: the paragraphs among ``docnums`` (or the sum of their ``weight``), and the set of their reports."""
+    sums: dict = {}
+    reports: dict = {}
+    for d in docnums:
+        key = cell_of[d]
+        sums[key] = sums.get(key, 0) + (1 if weight is None else weight[d])
+        reports.setdefault(key, set()).add(report_of[d])
+    return sums, reports
 
 
 def _ordered_keys(by: str, filters: dict[str, str], corpus_reports: dict, per_query) -> list:
