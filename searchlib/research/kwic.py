@@ -52,17 +52,12 @@ def _flat(text: str) -> str:
 
 def rows_for_paragraph(stored: dict, spans: list[tuple[int, int]], width: int) -> list[KwicRow]:
     text = stored.get("text", "")
-    rows = []
-    for start, end in spans:
-        rows.append(KwicRow(
-            pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
-            year=stored.get("report_year"), province=stored.get("province"), city=stored.get("city"),
-            county=stored.get("county"),
-            left=_flat(text[max(0, start - width):start]), match=_flat(text[start:end]),
-            right=_flat(text[end:end + width]), start=start, url=f"/p/{stored['pid']}",
-            position=stored.get("position", 0),
-        ))
-    return rows
+    return [KwicRow(pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
+                    year=stored.get("report_year"), province=stored.get("province"), city=stored.get("city"),
+                    county=stored.get("county"), left=_flat(text[max(0, start - width):start]),
+                    match=_flat(text[start:end]), right=_flat(text[end:end + width]), start=start,
+                    url=f"/p/{stored['pid']}", position=stored.get("position", 0))
+            for start, end in spans]
 
 
 def _missing_last(value):
