@@ -384,10 +384,7 @@ def author_from_body(norm_body: str) -> Author:
     window = norm_body[:_SUBJECT_WINDOW]
     scores = {}
     for level, pattern in _SELF_LEVEL_CUES.items():
-        score = 0
-        for match in pattern.finditer(window):
-            score += 3 if match.group().startswith(("我", "本")) else 1
-        scores[level] = score
+        scores[level] = sum(3 if match.group().startswith(("我", "本")) else 1 for match in pattern.finditer(window))
     # 我区 / 全区 in an autonomous region's own report (广西, 宁夏) is the region.
     if scores[3] and _AUTONOMOUS_REGION.search(window) and not _DISTRICT_ORGANS.search(window):
         scores[1] += scores[3]
@@ -757,8 +754,7 @@ def split_off_closing(sections: list[tuple[str | None, str, list[str]]]) -> None
         return
     *items, last = sections[-1][2]
     if all(_HEADING_START.match(normalized(p)) for p in items) and not _HEADING_START.match(normalized(last)):
-        items_section = (sections[-1][0], sections[-1][1], items)
-        sections[-1] = items_section
+        sections[-1] = (sections[-1][0], sections[-1][1], items)
         sections.append((None, "other", [last]))
 
 
