@@ -287,12 +287,8 @@ class Table:
     rows: list["Row"]
 
 
-def table(library, searcher) -> Table:
-    """The live index's facts (read once per searcher); IndicatorsMissing without a current sidecar."""
-    return _tables(library, searcher)
-
-
 def _load(library, searcher) -> Table:
+    """The live index's facts; IndicatorsMissing without a current sidecar."""
     from searchlib.index.indexing import resolve_index_dir
 
     path = resolve_index_dir(library.index_dir) / FILE_NAME
@@ -340,7 +336,7 @@ def _report_fields(stored: dict) -> dict:
             "year": stored.get("report_year")}
 
 
-_tables = PerSearcher(_load)
+table = PerSearcher(_load)   # read once per searcher
 
 
 @dataclass

@@ -7,8 +7,11 @@ request has neither words nor filters.
 from __future__ import annotations
 
 import threading
+from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 def is_empty(request) -> bool:
@@ -45,16 +48,16 @@ def report_fields(library, searcher, docnums: np.ndarray) -> list[tuple[dict, np
     return out
 
 
-class PerSearcher:
+class PerSearcher(Generic[T]):
     """A value computed from a library's searcher, kept in that index generation (see
     ``Library.per_generation``: dropped with it, never at module level). One computation at a
     time: a second request for the same value waits for the first."""
 
-    def __init__(self, compute):
+    def __init__(self, compute: Callable[[Any, Any], T]):
         self._compute = compute
         self._name = f"{compute.__module__}.{compute.__qualname__}"
         self._lock = threading.Lock()
 
-    def __call__(self, library, searcher):
+    def __call__(self, library, searcher) -> T:
         with self._lock:
             return library.per_generation(searcher, self._name, lambda: self._compute(library, searcher))

@@ -62,12 +62,6 @@ class Tokens:
         return np.bincount(self.ids[self.mask_of(docnums)], minlength=len(self.vocab))
 
 
-def tokens(library, searcher) -> Tokens:
-    """The searcher's tokens: each segment's from the files the index job wrote beside it
-    (:func:`pass_for_generation`), or read from its texts when it has none (an older index)."""
-    return _tokens(library, searcher)
-
-
 TOKEN_SUFFIXES = (".tokens.ids.npy", ".tokens.offsets.npy", ".tokens.vocab.txt")
 
 
@@ -129,6 +123,8 @@ def pass_for_generation(gen_dir: Path | str) -> dict:
 
 
 def _read_tokens(library, searcher) -> Tokens:
+    """The searcher's tokens: each segment's from the files the index job wrote beside it
+    (:func:`pass_for_generation`), or read from its texts when it has none (an older index)."""
     from searchlib.index.facetstore import storage_folder
 
     started = time.perf_counter()
@@ -152,7 +148,7 @@ def _read_tokens(library, searcher) -> Tokens:
     return Tokens(list(vocab), ids, np.concatenate(offsets), time.perf_counter() - started)
 
 
-_tokens = PerSearcher(_read_tokens)
+tokens = PerSearcher(_read_tokens)
 
 
 # --- frequency -----------------------------------------------------------------------------------
