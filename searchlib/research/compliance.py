@@ -172,12 +172,7 @@ SHARE_COLUMNS = ("key", "reports", "known", "on_time", "late", "on_time_share", 
 
 def share_records(shares: list[Share], names: tuple[str, ...]) -> list[dict]:
     """Flat rows for a CSV: the key split into named columns."""
-    out = []
-    for s in shares:
-        row = s.to_dict()
-        del row["key"]
-        out.append({**dict(zip(names, s.key)), **row})
-    return out
+    return [dict(zip(names, s.key)) | {k: v for k, v in s.to_dict().items() if k != "key"} for s in shares]
 
 
 # The parts of shares: the Compliance attribute and the names of its key's columns.

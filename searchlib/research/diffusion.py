@@ -126,8 +126,8 @@ YEAR_COLUMNS = tuple(f.name for f in fields(YearPoint))
 
 
 def place_records(result: Diffusion) -> list[dict]:
-    return [{"place": m.place, "first_year": m.year, "reports": m.reports, "doc_id": m.doc_id, "title": m.title,
-             "publish_date": m.publish_date, "pid": m.pid, "url": m.url} for m in result.places]
+    """Rows for a CSV: a first mention's fields under the CSV's names (its year is the ``first_year``)."""
+    return [{c: m.year if c == "first_year" else getattr(m, c) for c in CSV_COLUMNS} for m in result.places]
 
 
 def year_records(result: Diffusion) -> list[dict]:
