@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from searchlib import fields
-from searchlib.export import absolute, csv_text
+from searchlib.export import csv_text, with_absolute_urls
 from searchlib.query.parse import QueryError, positive_terms
 from searchlib.query.search import Matching
 
@@ -119,14 +119,10 @@ def concordance_of(found: Matching, width: int = DEFAULT_WIDTH, sort: str = "lef
 
 # --- export ---------------------------------------------------------------------
 
-def csv_records(rows: Iterable[KwicRow], base_url: str = "") -> list[dict]:
-    """The rows as CSV records; ``base_url`` makes the permalinks absolute for a spreadsheet."""
-    return [{**row.to_dict(), "url": absolute(base_url, row.url)} for row in rows]
-
-
 def to_csv(rows: Iterable[KwicRow], base_url: str = "") -> str:
-    """CSV with a header (see :mod:`searchlib.export`: BOM, CRLF, formula-safe cells)."""
-    return csv_text(CSV_COLUMNS, csv_records(rows, base_url))
+    """CSV with a header (see :mod:`searchlib.export`: BOM, CRLF, formula-safe cells); ``base_url`` makes
+    the permalinks absolute for a spreadsheet."""
+    return csv_text(CSV_COLUMNS, with_absolute_urls([row.to_dict() for row in rows], base_url))
 
 
 # --- terminal -------------------------------------------------------------------
