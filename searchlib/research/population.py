@@ -11,8 +11,6 @@ from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np
 
-T = TypeVar("T")
-
 
 def is_empty(request) -> bool:
     return not ((request.q or "").strip() or request.filters() or request.boilerplate)
@@ -46,6 +44,9 @@ def report_fields(library, searcher, docnums: np.ndarray) -> list[tuple[dict, np
         members = np.sort(docnums[order[s:e]])
         out.append((dict(store[int(members[0])]), members))
     return out
+
+
+T = TypeVar("T")
 
 
 class PerSearcher(Generic[T]):
