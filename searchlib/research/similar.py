@@ -100,7 +100,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
         candidates = np.union1d(candidates, np.asarray(extra, dtype=np.int64))
     own_docnum = searcher.document_number(pid=pid) if pid else None
     texts = library.texts(searcher)
-    store = library.stored_fields(searcher)
+    stored_fields = library.stored_fields(searcher)
     scored = []
     for docnum in candidates.tolist():
         if docnum == own_docnum:
@@ -110,10 +110,10 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
         contained = len(own & other) / len(own) if own else 0.0
         if (sim >= min_similarity and sim > 0) or contained >= CONTAINED:
             scored.append((sim, contained, docnum))
-    scored.sort(key=lambda item: (-item[0], -item[1], store.pid(item[2])))
+    scored.sort(key=lambda item: (-item[0], -item[1], stored_fields.pid(item[2])))
     passages = []
     for sim, contained, docnum in scored[:limit] if order == "similarity" else scored:
-        stored = store[docnum]
+        stored = stored_fields[docnum]
         passages.append(Passage(stored["pid"], f"/p/{stored['pid']}", stored["doc_id"], stored.get("title"),
                                 fields.place(stored, sep=""), stored.get("report_year"), stored.get("publish_date"),
                                 round(sim, 4), round(contained, 4), stored.get("text", "")))
