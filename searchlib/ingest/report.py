@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from searchlib.analysis import SENTENCE_PUNCT, normalize
+from searchlib.fields import PLACE_FIELDS
 from searchlib.ingest.clean import clean_lines, normalized
 from searchlib.ingest.inputs import Item, read_item
 from searchlib.ingest.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
 from searchlib.ingest.source import read_text
-
-SECTION_KINDS = ("achievements", "problems", "plans", "leadership", "other")
 
 
 @dataclass
@@ -156,11 +155,8 @@ def division_codes_in(index_number: str | None) -> list[str]:
     if not index_number:
         return []
     value = index_number.strip()
-    if match := _INDEX_CODE.match(value):
-        return [match.group(1)]
-    if match := _CREDIT_CODE.match(value):
-        return [match.group(1)]
-    return []
+    match = _INDEX_CODE.match(value) or _CREDIT_CODE.match(value)
+    return [match.group(1)] if match else []
 
 
 # --- titles ---------------------------------------------------------------------
@@ -388,10 +384,7 @@ def author_from_body(norm_body: str) -> Author:
     window = norm_body[:_SUBJECT_WINDOW]
     scores = {}
     for level, pattern in _SELF_LEVEL_CUES.items():
-        score = 0
-        for match in pattern.finditer(window):
-            score += 3 if match.group().startswith(("我", "本")) else 1
-        scores[level] = score
+        scores[level] = sum(3 if match.group().startswith(("我", "本")) else 1 for match in pattern.finditer(window))
     # 我区 / 全区 in an autonomous region's own report (广西, 宁夏) is the region.
     if scores[3] and _AUTONOMOUS_REGION.search(window) and not _DISTRICT_ORGANS.search(window):
         scores[1] += scores[3]
@@ -469,10 +462,12 @@ def upper_bound(gaz: Gazetteer, superiors: list[str], level: int | None) -> Loca
     chain = {d.code for d in [deepest] + gaz.ancestors(deepest)}
     if any(d.code not in chain for d in divisions) or (level is not None and deepest.level >= level):
         return Locality()
-    loc = gaz.locality_of(deepest)
-    loc.division_code = None
-    loc.level = LEVEL_NAMES.get(level) if level else None
-    return loc
+    return _bound(gaz, deepest, level)
+
+
+def _bound(gaz: Gazetteer, div: Division, level: int | None) -> Locality:
+    """The places at and above ``div``, where an author of ``level`` sits: no division code is the author's."""
+    return replace(gaz.locality_of(div), division_code=None, level=LEVEL_NAMES.get(level) if level else None)
 
 
 _CITED_WINDOW = 600
@@ -506,8 +501,7 @@ def cited_upper_bound(gaz: Gazetteer, norm_opening: str, level: int | None) -> L
             fits.append(div)
     if len({d.code for d in fits}) != 1 or (level is not None and fits[0].level > level):
         return Locality()
-    loc = gaz.locality_of(fits[0])
-    return replace(loc, division_code=None, level=LEVEL_NAMES.get(level) if level else None)
+    return _bound(gaz, fits[0], level)
 
 
 NATIONAL = "national"   # the level of the State Council's ministries, commissions and administrations
@@ -535,8 +529,7 @@ def own_province_bound(gaz: Gazetteer, norm_opening: str, level: int | None) -> 
                  for d in m.divisions if d.level == 1}
     if len(provinces) != 1:
         return Locality()
-    loc = gaz.locality_of(gaz.by_code[provinces.pop()])
-    return replace(loc, division_code=None, level=LEVEL_NAMES.get(level) if level else None)
+    return _bound(gaz, gaz.by_code[provinces.pop()], level)
 
 
 def with_host_evidence(gaz: Gazetteer, text: Locality, hosts: list[Division], author_level: int | None,
@@ -578,7 +571,7 @@ def with_host_evidence(gaz: Gazetteer, text: Locality, hosts: list[Division], au
 
 
 def _agrees(host: Locality, text: Locality) -> bool:
-    return all(getattr(text, key) in (None, getattr(host, key)) for key in ("province", "city", "county", "township"))
+    return all(getattr(text, key) in (None, getattr(host, key)) for key in PLACE_FIELDS)
 
 
 # --- genre and year -----------------------------------------------------------
@@ -761,8 +754,7 @@ def split_off_closing(sections: list[tuple[str | None, str, list[str]]]) -> None
         return
     *items, last = sections[-1][2]
     if all(_HEADING_START.match(normalized(p)) for p in items) and not _HEADING_START.match(normalized(last)):
-        items_section = (sections[-1][0], sections[-1][1], items)
-        sections[-1] = items_section
+        sections[-1] = (sections[-1][0], sections[-1][1], items)
         sections.append((None, "other", [last]))
 
 
@@ -805,8 +797,7 @@ def reporter_of(locality: Locality, publisher: str | None, header: dict[str, str
     """Who reported and where, from the page's own words (never from a URL): the resolved
     division (or its candidates when ambiguous), and the body's name (publisher, else the
     header's 来源/发布机构 organisation)."""
-    where = locality.division_code or "/".join(p for p in (locality.province, locality.city, locality.county,
-                                                            locality.township) if p)
+    where = locality.division_code or "/".join(p for key in PLACE_FIELDS if (p := getattr(locality, key)))
     if not where and locality.candidates:
         where = ",".join(sorted(locality.candidates))
     name = publisher or next((_place_part(header.get(label)) for label in PUBLISHER_LABELS + SOURCE_LABELS
@@ -958,12 +949,7 @@ def parse_text(text: str, source: str = "<text>", url: str | None = None, fetche
         publisher=publisher,
         report_year=report_year,
         publish_date=publish_date,
-        province=locality.province,
-        city=locality.city,
-        county=locality.county,
-        township=locality.township,
-        division_code=locality.division_code,
-        level=locality.level,
+        **{key: getattr(locality, key) for key in PLACE_FIELDS + ("division_code", "level")},
         body=kind,
         genre=genre,
         locality_candidates=locality.candidates,

@@ -17,12 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
-from searchlib.research.population import matched_docnums, place_of, report_fields
+from searchlib import fields
+from searchlib.research.population import matched_docnums, report_fields
 from searchlib.query.parse import QueryError
 
 DEFAULT_DEADLINE = "04-01"
-STATUSES = ("on_time", "late", "no_date", "no_year")
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 UNKNOWN_PLACE = "不详"
 
@@ -140,7 +141,7 @@ def compliance(library, request, deadline: str = DEFAULT_DEADLINE) -> Compliance
     for stored, _ in report_fields(library, searcher, docnums):
         status, days, due = status_of(stored.get("report_year"), stored.get("publish_date"), month_day)
         out.append(ReportStatus(
-            doc_id=stored["doc_id"], title=stored.get("title"), place=place_of(stored),
+            doc_id=stored["doc_id"], title=stored.get("title"), place=fields.place(stored, sep=""),
             province=stored.get("province"), level=stored.get("level"), body=stored.get("body"),
             year=stored.get("report_year"), publish_date=stored.get("publish_date"), deadline=due,
             status=status, days_late=days, url=f"/d/{stored['doc_id']}"))
@@ -165,34 +166,26 @@ def _shares(reports: list[ReportStatus], key) -> list[Share]:
                                                    else "") for v in s.key])
 
 
-REPORT_COLUMNS = ("doc_id", "title", "place", "province", "level", "body", "year", "publish_date", "deadline",
-                  "status", "days_late", "url")
+REPORT_COLUMNS = tuple(f.name for f in dataclass_fields(ReportStatus))
 SHARE_COLUMNS = ("key", "reports", "known", "on_time", "late", "on_time_share", "unknown", "no_date", "no_year")
 
 
 def share_records(shares: list[Share], names: tuple[str, ...]) -> list[dict]:
     """Flat rows for a CSV: the key split into named columns."""
-    out = []
-    for s in shares:
-        row = s.to_dict()
-        del row["key"]
-        out.append({**dict(zip(names, s.key)), **row})
-    return out
+    return [dict(zip(names, s.key)) | {k: v for k, v in s.to_dict().items() if k != "key"} for s in shares]
 
 
-PARTS = ("reports", "late", "year_province", "level", "year_level")
+# The parts of shares: the Compliance attribute and the names of its key's columns.
+_SHARE_PARTS = {"year_province": ("by_year_province", ("year", "province")), "level": ("by_level", ("level",)),
+                "year_level": ("by_year_level", ("year", "level"))}
+PARTS = ("reports", "late", *_SHARE_PARTS)
 
 
 def part(result: Compliance, name: str) -> tuple[tuple[str, ...], list[dict]]:
     """(columns, records) of one part of the result, as a CSV or a terminal table shows it."""
-    if name == "reports":
-        return REPORT_COLUMNS, [r.to_dict() for r in result.reports]
-    if name == "late":
-        return REPORT_COLUMNS, [r.to_dict() for r in result.late]
-    if name == "year_province":
-        return ("year", "province") + SHARE_COLUMNS[1:], share_records(result.by_year_province, ("year", "province"))
-    if name == "level":
-        return ("level",) + SHARE_COLUMNS[1:], share_records(result.by_level, ("level",))
-    if name == "year_level":
-        return ("year", "level") + SHARE_COLUMNS[1:], share_records(result.by_year_level, ("year", "level"))
+    if name in ("reports", "late"):
+        return REPORT_COLUMNS, [r.to_dict() for r in getattr(result, name)]
+    if name in _SHARE_PARTS:
+        attribute, keys = _SHARE_PARTS[name]
+        return keys + SHARE_COLUMNS[1:], share_records(getattr(result, attribute), keys)
     raise QueryError(f"unknown part {name!r}; use one of {', '.join(PARTS)}")

@@ -9,7 +9,7 @@ and a flat curve over years with few reports is a gap in the corpus, not in the 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from html import escape
 
 import numpy as np
@@ -81,10 +81,10 @@ def diffusion(library, request, by: str = "province") -> Diffusion:
         key = (year, stored.get("publish_date") or "9999", stored["doc_id"])
         if place not in first or key < first[place][0]:
             first[place] = (key, stored, int(members[0]))
-    fields = library.stored_fields(searcher)
+    store = library.stored_fields(searcher)
     places = []
     for place, (key, stored, docnum) in first.items():
-        pid = fields.pid(docnum)
+        pid = store.pid(docnum)
         places.append(FirstMention(place, key[0], stored["doc_id"], stored.get("title"), stored.get("publish_date"),
                                    pid, f"/p/{pid}", count[place]))
     places.sort(key=lambda m: (m.year, m.publish_date or "9999", m.place))
@@ -107,8 +107,6 @@ def diffusion(library, request, by: str = "province") -> Diffusion:
 
 def _coverage(library, searcher, request, by: str) -> dict[int, set[str]]:
     """Per year, the places (at level ``by``) with any report under the request's filters (no words)."""
-    from dataclasses import replace
-
     _, population = matched_docnums(library, replace(request, q=""))
     columns = library.columns(searcher)
     place_col, year_col = columns[by], columns["report_year"]
@@ -124,12 +122,12 @@ def _coverage(library, searcher, request, by: str) -> dict[int, set[str]]:
 
 
 CSV_COLUMNS = ("place", "first_year", "reports", "doc_id", "title", "publish_date", "pid", "url")
-YEAR_COLUMNS = ("year", "new", "cumulative", "coverage", "covered_cumulative")
+YEAR_COLUMNS = tuple(f.name for f in fields(YearPoint))
 
 
 def place_records(result: Diffusion) -> list[dict]:
-    return [{"place": m.place, "first_year": m.year, "reports": m.reports, "doc_id": m.doc_id, "title": m.title,
-             "publish_date": m.publish_date, "pid": m.pid, "url": m.url} for m in result.places]
+    """Rows for a CSV: a first mention's fields under the CSV's names (its year is the ``first_year``)."""
+    return [{c: m.year if c == "first_year" else getattr(m, c) for c in CSV_COLUMNS} for m in result.places]
 
 
 def year_records(result: Diffusion) -> list[dict]:

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from searchlib import fields
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.config import DATA_DIR
-from searchlib.research.population import PerSearcher, place_of
+from searchlib.research.population import PerSearcher, is_empty, matched_docnums
 from searchlib.index.storage import atomic_write
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
@@ -286,12 +287,8 @@ class Table:
     rows: list["Row"]
 
 
-def table(library, searcher) -> Table:
-    """The live index's facts (read once per searcher); IndicatorsMissing without a current sidecar."""
-    return _tables(library, searcher)
-
-
 def _load(library, searcher) -> Table:
+    """The live index's facts; IndicatorsMissing without a current sidecar."""
     from searchlib.index.indexing import resolve_index_dir
 
     path = resolve_index_dir(library.index_dir) / FILE_NAME
@@ -334,13 +331,12 @@ def _load(library, searcher) -> Table:
 
 
 def _report_fields(stored: dict) -> dict:
-    return {"doc_id": stored.get("doc_id"), "title": stored.get("title"), "body": stored.get("body"),
-            "level": stored.get("level"), "place": place_of(stored), "province": stored.get("province"),
-            "city": stored.get("city"), "county": stored.get("county"), "township": stored.get("township"),
-            "year": stored.get("report_year"), "publish_date": stored.get("publish_date")}
+    named = ("doc_id", "title", "body", "level", "publish_date") + fields.PLACE_FIELDS
+    return {**{key: stored.get(key) for key in named}, "place": fields.place(stored, sep=""),
+            "year": stored.get("report_year")}
 
 
-_tables = PerSearcher(_load)
+table = PerSearcher(_load)   # read once per searcher
 
 
 @dataclass
@@ -390,9 +386,8 @@ def facts(library, request, indicator: str | None = None) -> list[Row]:
     chosen = np.ones(len(data.docnums), dtype=bool)
     if indicator:
         chosen &= data.indicators == indicator
-    if (request.q or "").strip() or request.filters() or request.boilerplate:
-        matched = np.asarray(library.matching(request).docnums, dtype=np.int64)
-        chosen &= np.isin(data.docnums, matched)
+    if not is_empty(request):
+        chosen &= np.isin(data.docnums, matched_docnums(library, request)[1])
     return [data.rows[i] for i in np.flatnonzero(chosen).tolist()]
 
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from searchlib import fields
-from searchlib.export import absolute, csv_text
+from searchlib.export import csv_text, with_absolute_urls
 from searchlib.query.parse import QueryError, positive_terms
 from searchlib.query.search import Matching
 
@@ -22,11 +22,6 @@ DEFAULT_WIDTH = 20
 MAX_WIDTH = 100   # characters of context on each side (CLI and web): wider rows no longer fit a screen
 CSV_COLUMNS = ("pid", "doc_id", "title", "year", "province", "city", "county", "left", "match", "right",
                "start", "url")
-
-
-def matching_docnums(library, request) -> Matching:
-    """Every document number matching a request, unranked (see :meth:`Library.matching`)."""
-    return library.matching(request)
 
 
 @dataclass
@@ -57,17 +52,12 @@ def _flat(text: str) -> str:
 
 def rows_for_paragraph(stored: dict, spans: list[tuple[int, int]], width: int) -> list[KwicRow]:
     text = stored.get("text", "")
-    rows = []
-    for start, end in spans:
-        rows.append(KwicRow(
-            pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
-            year=stored.get("report_year"), province=stored.get("province"), city=stored.get("city"),
-            county=stored.get("county"),
-            left=_flat(text[max(0, start - width):start]), match=_flat(text[start:end]),
-            right=_flat(text[end:end + width]), start=start, url=f"/p/{stored['pid']}",
-            position=stored.get("position", 0),
-        ))
-    return rows
+    return [KwicRow(pid=stored["pid"], doc_id=stored["doc_id"], title=stored.get("title"),
+                    year=stored.get("report_year"), province=stored.get("province"), city=stored.get("city"),
+                    county=stored.get("county"), left=_flat(text[max(0, start - width):start]),
+                    match=_flat(text[start:end]), right=_flat(text[end:end + width]), start=start,
+                    url=f"/p/{stored['pid']}", position=stored.get("position", 0))
+            for start, end in spans]
 
 
 def _missing_last(value):
@@ -101,7 +91,7 @@ def concordance(library, request, width: int = DEFAULT_WIDTH, sort: str = "left"
     """
     _check(width, sort)
     with library.pinned():  # the matches are read from the generation they were found in
-        return concordance_of(matching_docnums(library, request), width, sort, limit)
+        return concordance_of(library.matching(request), width, sort, limit)
 
 
 def _check(width: int, sort: str) -> None:
@@ -129,14 +119,10 @@ def concordance_of(found: Matching, width: int = DEFAULT_WIDTH, sort: str = "lef
 
 # --- export ---------------------------------------------------------------------
 
-def csv_records(rows: Iterable[KwicRow], base_url: str = "") -> list[dict]:
-    """The rows as CSV records; ``base_url`` makes the permalinks absolute for a spreadsheet."""
-    return [{**row.to_dict(), "url": absolute(base_url, row.url)} for row in rows]
-
-
 def to_csv(rows: Iterable[KwicRow], base_url: str = "") -> str:
-    """CSV with a header (see :mod:`searchlib.export`: BOM, CRLF, formula-safe cells)."""
-    return csv_text(CSV_COLUMNS, csv_records(rows, base_url))
+    """CSV with a header (see :mod:`searchlib.export`: BOM, CRLF, formula-safe cells); ``base_url`` makes
+    the permalinks absolute for a spreadsheet."""
+    return csv_text(CSV_COLUMNS, with_absolute_urls([row.to_dict() for row in rows], base_url))
 
 
 # --- terminal -------------------------------------------------------------------

@@ -7,10 +7,11 @@ request has neither words nor filters.
 from __future__ import annotations
 
 import threading
+from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np
 
-from searchlib import fields
+
 def is_empty(request) -> bool:
     return not ((request.q or "").strip() or request.filters() or request.boilerplate)
 
@@ -45,21 +46,19 @@ def report_fields(library, searcher, docnums: np.ndarray) -> list[tuple[dict, np
     return out
 
 
-def place_of(stored: dict) -> str:
-    """A report's place as one name, province to township (a municipality's name once): 四川省眉山市东坡区."""
-    return fields.place(stored, sep="")
+T = TypeVar("T")
 
 
-class PerSearcher:
+class PerSearcher(Generic[T]):
     """A value computed from a library's searcher, kept in that index generation (see
     ``Library.per_generation``: dropped with it, never at module level). One computation at a
     time: a second request for the same value waits for the first."""
 
-    def __init__(self, compute):
+    def __init__(self, compute: Callable[[Any, Any], T]):
         self._compute = compute
         self._name = f"{compute.__module__}.{compute.__qualname__}"
         self._lock = threading.Lock()
 
-    def __call__(self, library, searcher):
+    def __call__(self, library, searcher) -> T:
         with self._lock:
             return library.per_generation(searcher, self._name, lambda: self._compute(library, searcher))

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -63,6 +63,7 @@ class ParagraphRecord:
 
 @dataclass(frozen=True)
 class ReportMeta:
+    """A report as the report table of reuse.sqlite keeps it: its fields are the table's columns, in order."""
     doc_id: str
     title: str | None = None
     year: int | None = None
@@ -285,19 +286,15 @@ def write_reuse(result: ReuseResult, reports: dict[str, ReportMeta], path: Path 
                              for row in ((x, y, j), (y, x, j))))
             used = {doc for n in kept for doc in closed[n]}
             con.executemany("INSERT INTO report VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (astuple_meta(reports.get(d) or ReportMeta(d)) for d in sorted(used)))
+                            (astuple(reports.get(d) or ReportMeta(d)) for d in sorted(used)))
             info = {"schema": SCHEMA_VERSION, "shingle_chars": SHINGLE_CHARS, "threshold": THRESHOLD,
                     "min_chars": MIN_CHARS, "bands": BANDS, "rows": ROWS,
-                    **{k: v for k, v in result.stats.items()}, **(meta or {})}
+                    **result.stats, **(meta or {})}
             con.executemany("INSERT INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in info.items()))
             con.commit()
         finally:
             con.close()
     return path
-
-
-def astuple_meta(m: ReportMeta) -> tuple:
-    return (m.doc_id, m.title, m.year, m.publish_date, m.province, m.city, m.county, m.township)
 
 
 # --- front ends: over an index, or over parsed reports -------------------------------
@@ -314,9 +311,9 @@ def read_index(live_dir: Path | str) -> tuple[list[ParagraphRecord], dict[str, R
             doc = stored["doc_id"]
             records.append(ParagraphRecord(stored["pid"], doc, stored.get("text", ""), stored.get("position", 0)))
             if doc not in reports:
+                place = [stored.get(key) for key in fields.PLACE_FIELDS]
                 reports[doc] = ReportMeta(doc, stored.get("title"), stored.get("report_year"),
-                                          stored.get("publish_date"), stored.get("province"), stored.get("city"),
-                                          stored.get("county"), stored.get("township"))
+                                          stored.get("publish_date"), *place)
     return records, reports, ix.latest_generation()
 
 

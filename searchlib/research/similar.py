@@ -11,10 +11,11 @@ exactly. For a pid, the reuse pass's verified copies (Jaccard >= 0.8) are always
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from searchlib import fields
 from searchlib.research import reuse
 from searchlib.analysis import is_word, main_words, normalize
 from searchlib.query.parse import QueryError
@@ -56,8 +57,7 @@ class Similar:
     passages: list[Passage]
 
     def to_dict(self) -> dict:
-        return {"source_pid": self.source_pid, "source_text": self.source_text, "words": self.words,
-                "candidates": self.candidates, "passages": [p.to_dict() for p in self.passages]}
+        return asdict(self)
 
 
 def similar(library, request, text: str | None = None, pid: str | None = None, limit: int = DEFAULT_LIMIT,
@@ -68,7 +68,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
     """
     from dataclasses import replace
 
-    from searchlib.research.population import is_empty, matched_docnums, place_of
+    from searchlib.research.population import is_empty, matched_docnums
 
     if order not in ORDERS:
         raise QueryError(f"order by one of {', '.join(ORDERS)}")
@@ -89,10 +89,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
     words = _rare_words(searcher, text)
     filters = replace(request, q="")
     allowed = None if is_empty(filters) else matched_docnums(library, filters)[1]
-    hits: list[np.ndarray] = []
-    for word in words:
-        found = np.asarray(library.matching(replace(request, q=word)).docnums, dtype=np.int64)
-        hits.append(found)
+    hits = [np.asarray(library.matching(replace(request, q=word)).docnums, dtype=np.int64) for word in words]
     candidates = _most_shared(hits)
     if pid:
         store = library.reuse_store()
@@ -103,7 +100,7 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
         candidates = np.union1d(candidates, np.asarray(extra, dtype=np.int64))
     own_docnum = searcher.document_number(pid=pid) if pid else None
     texts = library.texts(searcher)
-    fields = library.stored_fields(searcher)
+    stored_fields = library.stored_fields(searcher)
     scored = []
     for docnum in candidates.tolist():
         if docnum == own_docnum:
@@ -113,12 +110,12 @@ def similar(library, request, text: str | None = None, pid: str | None = None, l
         contained = len(own & other) / len(own) if own else 0.0
         if (sim >= min_similarity and sim > 0) or contained >= CONTAINED:
             scored.append((sim, contained, docnum))
-    scored.sort(key=lambda item: (-item[0], -item[1], fields.pid(item[2])))
+    scored.sort(key=lambda item: (-item[0], -item[1], stored_fields.pid(item[2])))
     passages = []
     for sim, contained, docnum in scored[:limit] if order == "similarity" else scored:
-        stored = fields[docnum]
+        stored = stored_fields[docnum]
         passages.append(Passage(stored["pid"], f"/p/{stored['pid']}", stored["doc_id"], stored.get("title"),
-                                place_of(stored), stored.get("report_year"), stored.get("publish_date"),
+                                fields.place(stored, sep=""), stored.get("report_year"), stored.get("publish_date"),
                                 round(sim, 4), round(contained, 4), stored.get("text", "")))
     if order == "earliest":
         passages.sort(key=lambda p: (p.year is None, p.year or 0, p.publish_date or "9999", -p.similarity, p.pid))

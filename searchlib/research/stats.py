@@ -31,7 +31,7 @@ import numpy as np
 
 from searchlib.analysis import normalize
 from searchlib.export import csv_text
-from searchlib.research.kwic import matching_docnums, pad_right
+from searchlib.research.kwic import pad_right
 from searchlib.ingest.places import MUNICIPALITIES, gazetteer
 from searchlib.query.parse import And, Filter, Not, QueryError, filters_in
 from searchlib.query.search import COLUMN_FILTERS, column_filtered
@@ -152,7 +152,7 @@ def shared_filters(library, queries: list[str], filters: dict[str, str]) -> tupl
     """
     from searchlib.query.search import SearchRequest
 
-    found = [matching_docnums(library, SearchRequest(q=q, **filters)) for q in queries]
+    found = [library.matching(SearchRequest(q=q, **filters)) for q in queries]
     readings = []
     for q, matching in zip(queries, found):
         if _buried_filter(matching.tree):
@@ -222,25 +222,9 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
                                      by_column).tolist()
     canonical = {f.field: f.value for f in shared} | by_column
     columns = paragraph_columns(library, searcher)
-    column = columns[_COLUMN[by]]
-
-    corpus_reports: dict = {}
-    corpus_chars: dict = {}
-    for d in population:
-        key = column[d]
-        corpus_reports.setdefault(key, set()).add(columns["doc_id"][d])
-        corpus_chars[key] = corpus_chars.get(key, 0) + columns["chars"][d]
-
-    per_query = []
-    for matching in found:
-        paras: dict = {}
-        docs: dict = {}
-        for d in matching.docnums:
-            key = column[d]
-            paras[key] = paras.get(key, 0) + 1
-            docs.setdefault(key, set()).add(columns["doc_id"][d])
-        per_query.append((paras, docs))
-
+    cell_of = columns[_COLUMN[by]]
+    corpus_chars, corpus_reports = _tally(population, cell_of, columns["doc_id"], columns["chars"])
+    per_query = [_tally(matching.docnums, cell_of, columns["doc_id"]) for matching in found]
     keys = _ordered_keys(by, canonical, corpus_reports, per_query)
     cells = [_cell(key, corpus_reports.get(key), corpus_chars.get(key), per_query) for key in keys]
     totals = _cell("all", {doc for s in corpus_reports.values() for doc in s},
@@ -250,17 +234,27 @@ def _distribution(library, queries: list[str], by: str, filters: dict[str, str])
     return Distribution(queries=list(queries), by=by, filters=canonical, cells=cells, totals=totals)
 
 
+def _tally(docnums, cell_of: list, report_of: list, weight: list | None = None) -> tuple[dict, dict]:
+    """Per cell: the paragraphs among ``docnums`` (or the sum of their ``weight``), and the set of their reports."""
+    sums: dict = {}
+    reports: dict = {}
+    for d in docnums:
+        key = cell_of[d]
+        sums[key] = sums.get(key, 0) + (1 if weight is None else weight[d])
+        reports.setdefault(key, set()).add(report_of[d])
+    return sums, reports
+
+
 def _ordered_keys(by: str, filters: dict[str, str], corpus_reports: dict, per_query) -> list:
     present = set(corpus_reports) | {k for p, _ in per_query for k in p}
     known = sorted(k for k in present if k is not None)
+    expected = expected_keys(by, filters)
     if by == "year":
-        expected = expected_keys(by, filters)
         if not expected and known:
             # Every year from the first to the last, so a missing year shows as a gap.
             expected = list(range(min(known), max(known) + 1))
         keys = sorted(set(expected) | set(known))
     else:
-        expected = expected_keys(by, filters)
         keys = expected + [k for k in known if k not in expected]
     return keys + ([None] if None in present else [])
 
@@ -294,10 +288,8 @@ def rows(table: Distribution, include_totals: bool = True) -> list[dict]:
     cells = table.cells + ([table.totals] if include_totals else [])
     for i, q in enumerate(table.queries):
         for cell in cells:
-            c = cell.counts[i]
             out.append({"query": q, "by": table.by, "cell": cell.label, "corpus_reports": cell.corpus_reports,
-                        "corpus_chars": cell.corpus_chars, "paragraphs": c.paragraphs, "reports": c.reports,
-                        "per_100_reports": c.per_100_reports, "per_10k_chars": c.per_10k_chars})
+                        "corpus_chars": cell.corpus_chars, **vars(cell.counts[i])})
     return out
 
 

@@ -20,7 +20,7 @@ Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -60,12 +60,6 @@ class Tokens:
         if not len(docnums):
             return np.zeros(len(self.vocab), dtype=np.int64)
         return np.bincount(self.ids[self.mask_of(docnums)], minlength=len(self.vocab))
-
-
-def tokens(library, searcher) -> Tokens:
-    """The searcher's tokens: each segment's from the files the index job wrote beside it
-    (:func:`pass_for_generation`), or read from its texts when it has none (an older index)."""
-    return _tokens(library, searcher)
 
 
 TOKEN_SUFFIXES = (".tokens.ids.npy", ".tokens.offsets.npy", ".tokens.vocab.txt")
@@ -129,6 +123,8 @@ def pass_for_generation(gen_dir: Path | str) -> dict:
 
 
 def _read_tokens(library, searcher) -> Tokens:
+    """The searcher's tokens: each segment's from the files the index job wrote beside it
+    (:func:`pass_for_generation`), or read from its texts when it has none (an older index)."""
     from searchlib.index.facetstore import storage_folder
 
     started = time.perf_counter()
@@ -152,7 +148,7 @@ def _read_tokens(library, searcher) -> Tokens:
     return Tokens(list(vocab), ids, np.concatenate(offsets), time.perf_counter() - started)
 
 
-_tokens = PerSearcher(_read_tokens)
+tokens = PerSearcher(_read_tokens)
 
 
 # --- frequency -----------------------------------------------------------------------------------
@@ -176,7 +172,9 @@ class Frequency:
 
 
 def _all_counts(library, searcher) -> np.ndarray:
-    _, everything = matched_docnums(library, _EMPTY_REQUEST())
+    from searchlib.query.search import SearchRequest
+
+    _, everything = matched_docnums(library, SearchRequest())
     return tokens(library, searcher).counts(everything)
 
 
@@ -188,11 +186,6 @@ def population_counts(library, searcher, request) -> np.ndarray:
     if is_empty(request):
         return _counts_of_everything(library, searcher)
     return tokens(library, searcher).counts(matched_docnums(library, request)[1])
-
-
-def _EMPTY_REQUEST():
-    from searchlib.query.search import SearchRequest
-    return SearchRequest()
 
 
 def frequency(library, request, limit: int = DEFAULT_LIMIT, min_chars: int = 1) -> Frequency:
@@ -406,6 +399,6 @@ def _top(counts: np.ndarray, limit: int, vocab: list[str], min_chars: int) -> li
     return order[:limit].tolist()
 
 
-FREQUENCY_COLUMNS = ("word", "count", "per_10k")
-KEYNESS_COLUMNS = ("word", "target", "reference", "target_per_10k", "reference_per_10k", "ll")
-COLLOCATE_COLUMNS = ("word", "together", "frequency", "expected", "mi", "ll")
+FREQUENCY_COLUMNS = tuple(f.name for f in fields(WordCount))
+KEYNESS_COLUMNS = tuple(f.name for f in fields(KeyWord))
+COLLOCATE_COLUMNS = tuple(f.name for f in fields(Collocate))
