@@ -236,7 +236,7 @@ class _Parser:
             self.note("ignored an unmatched ')'")
             self.take()
             more = self.or_expr()
-            node = _and([node, more])
+            node = and_of([node, more])
         return node
 
     def or_expr(self) -> Node | None:
@@ -273,10 +273,10 @@ class _Parser:
             filters.extend(found)
             rest = [p for p in parts if not isinstance(p, Filter)]
             if rest:
-                words.append(_and(rest))
+                words.append(and_of(rest))
         if len(words) < 2:
-            return _and(words + filters)
-        return _and([SameReport(tuple(words)), *filters])
+            return and_of(words + filters)
+        return and_of([SameReport(tuple(words)), *filters])
 
     def and_expr(self) -> Node | None:
         parts: list[Node] = []
@@ -287,7 +287,7 @@ class _Parser:
             node = self.sentence_expr()
             if node is not None:
                 parts.append(node)
-        return _and(parts)
+        return and_of(parts)
 
     def sentence_expr(self) -> Node | None:
         node = self.unary()
@@ -305,7 +305,7 @@ class _Parser:
             return members[0] if members else None
         if any(_has_filter(m) for m in members):
             self.note("/s joins words and quoted strings, not filters; read as AND")
-            return _and(members)
+            return and_of(members)
         flat: list[Node] = []
         for m in members:
             flat.extend(m.children if isinstance(m, SameSentence) else (m,))
@@ -378,7 +378,8 @@ def _has_filter(node: Node) -> bool:
     return False
 
 
-def _and(parts: list[Node | None]) -> Node | None:
+def and_of(parts: list[Node | None]) -> Node | None:
+    """The parts ANDed (None ones left out, And ones flattened); None without any, the part alone for one."""
     parts = [p for p in parts if p is not None]
     if not parts:
         return None
