@@ -1,4 +1,4 @@
-"""Posting lists as flat NumPy arrays beside each segment, for the fast path.
+"""Posting lists as flat NumPy arrays beside each segment, for the query evaluator.
 
 Whoosh keeps a posting list in pickled, zlib-compressed blocks. Reading a
 term in a third of a million paragraphs through them costs about a

@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from searchlib.analysis import normalize
 from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
-from searchlib.query.postings import FastPath, Scored
+from searchlib.query.postings import Evaluator, Scored
 from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
 from searchlib.query.rules import Word, plan_run, query_words, sentence_match, sentence_strings
 from searchlib.index.textstore import Texts
@@ -91,7 +91,7 @@ class Compiler:
         self._lexicons: dict[str, list[str]] = {}
         # Each node's query, by node identity: a request compiles its tree for the matches, again
         # for the ranking and once more per filtered facet, and the evaluator's memo goes by query
-        # identity (see postings.FastPath.evaluate). The node is kept so its id is not reused.
+        # identity (see postings.Evaluator.evaluate). The node is kept so its id is not reused.
         self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def field_values(self, fieldname: str) -> list[str]:
@@ -205,12 +205,12 @@ class Matcher:
     """The exact set of documents a tree matches, and their scores, for one request.
 
     Without a 同句 or 同篇 clause this is the compiled query, evaluated by
-    :class:`searchlib.query.postings.FastPath`. With one, the compiled query narrows
+    :class:`searchlib.query.postings.Evaluator`. With one, the compiled query narrows
     the candidates (all members in the paragraph) and only those candidates'
     text is read and split into sentences.
     """
 
-    def __init__(self, compiler: Compiler, texts: Texts, evaluator: FastPath,
+    def __init__(self, compiler: Compiler, texts: Texts, evaluator: Evaluator,
                  memo: dict | None = None, report_of: np.ndarray | None = None):
         # Document number -> a code of its report (for 同篇); None: a 同篇 clause cannot be decided.
         self.report_of = report_of

@@ -77,7 +77,7 @@ class Scored:
         return self if boost == 1.0 else Scored(self.docs, self.scores * boost)
 
 
-class FastPath:
+class Evaluator:
     """Evaluates compiled queries over one searcher (one index version); thread-safe enough to share
     (a race only reads a posting list twice)."""
 
@@ -594,7 +594,7 @@ DENSE_UNION_SHARE = 1 / 16
 # than its posting list; otherwise its whole list is read and intersected.
 RESTRICTED_LOOKUP_SHARE = 4
 # A phrase over a set of documents reads their texts when there are at most this many a segment
-# (more where the string is common; see FastPath._few_to_check); otherwise the suffix arrays.
+# (more where the string is common; see Evaluator._few_to_check); otherwise the suffix arrays.
 TEXT_CHECK_PER_SEGMENT = 32
 # Where a sibling word already gives most of a phrase's documents, the candidates with every bigram
 # are checked when their posting lists hold at most this many postings a segment (reading a list

@@ -73,7 +73,7 @@ from searchlib.index.textstore import Texts
 from searchlib.query.tiers import TierRanker
 from searchlib.query.highlight import match_spans, render, snippet
 from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
-from searchlib.query.postings import SCORE_DECIMALS, FastPath, rounded
+from searchlib.query.postings import SCORE_DECIMALS, Evaluator, rounded
 from searchlib.query.parse import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
                              SameSentence, Words, and_of, canonical_filter_value, filters_in, parse,
                              positive_terms)
@@ -536,9 +536,9 @@ class Library:
         """Per document number, the value of each facet field and of doc_id (built once per index version)."""
         return self.per_generation(searcher, "columns", lambda: _facet_columns(searcher))
 
-    def fast_path(self, searcher) -> FastPath:
+    def evaluator(self, searcher) -> Evaluator:
         """The query evaluator of this searcher (its posting cache lives as long as the searcher)."""
-        return self.per_generation(searcher, "fast_path", lambda: FastPath(
+        return self.per_generation(searcher, "evaluator", lambda: Evaluator(
             searcher, self._sort_values(searcher, "newest"), self.texts(searcher)))  # (the report years)
 
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
@@ -645,7 +645,7 @@ class Library:
 
     def matcher(self, searcher, compiler: Compiler | None = None) -> Matcher:
         """A matcher for one request over this searcher's generation (its memo lives as long as it does)."""
-        return Matcher(compiler or Compiler(searcher), self.texts(searcher), self.fast_path(searcher),
+        return Matcher(compiler or Compiler(searcher), self.texts(searcher), self.evaluator(searcher),
                        report_of=self.columns(searcher)["doc_id"].codes)
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
@@ -724,7 +724,7 @@ class Library:
     def report_total(self, searcher) -> int:
         """How many reports the index holds (live ones)."""
         return self.per_generation(searcher, "report_total", lambda: self.columns(searcher)["doc_id"].distinct(
-            self.fast_path(searcher).live_docs()))
+            self.evaluator(searcher).live_docs()))
 
     def _groups(self, searcher, scores: np.ndarray, sort: str, columns: dict[str, Column], docnums: np.ndarray,
                 offset: int, limit: int, terms) -> list[ReportGroup]:
