@@ -37,7 +37,6 @@ MAX_CLAUSES = 64
 MAX_DEPTH = 16
 
 FIELD_ALIASES = QUERY_ALIASES   # every name a filter goes by (年份:2021), from the field registry
-FILTER_FIELDS = tuple(sorted(set(FIELD_ALIASES.values())))
 
 SECTION_ALIASES = {
     "achievements": "achievements", "achievement": "achievements", "成效": "achievements", "主要做法": "achievements", "做法": "achievements",
@@ -78,7 +77,7 @@ class Exact:
 
 @dataclass(frozen=True)
 class Filter:
-    field: str   # one of FILTER_FIELDS
+    field: str   # what a name of FIELD_ALIASES stands for
     value: str   # canonical value (see canonical_filter_value)
 
 
@@ -236,7 +235,7 @@ class _Parser:
             self.note("ignored an unmatched ')'")
             self.take()
             more = self.or_expr()
-            node = and_of([node, more])
+            node = joined(And, [node, more])
         return node
 
     def or_expr(self) -> Node | None:
@@ -244,15 +243,9 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
             parts.append(self.report_expr())
-        kept = [p for p in parts if p is not None]
-        if len(parts) > 1 and len(kept) < len(parts):
+        if len(parts) > 1 and None in parts:
             self.note("ignored an OR with nothing on one side")
-        if not kept:
-            return None
-        flat: list[Node] = []
-        for p in kept:
-            flat.extend(p.children if isinstance(p, Or) else (p,))
-        return flat[0] if len(flat) == 1 else Or(tuple(flat))
+        return joined(Or, parts)
 
     def report_expr(self) -> Node | None:
         """``A /d B``: both in one report. Filters in a member apply to the whole clause."""
@@ -273,10 +266,10 @@ class _Parser:
             filters.extend(found)
             rest = [p for p in parts if not isinstance(p, Filter)]
             if rest:
-                words.append(and_of(rest))
+                words.append(joined(And, rest))
         if len(words) < 2:
-            return and_of(words + filters)
-        return and_of([SameReport(tuple(words)), *filters])
+            return joined(And, words + filters)
+        return joined(And, [SameReport(tuple(words)), *filters])
 
     def and_expr(self) -> Node | None:
         parts: list[Node] = []
@@ -287,7 +280,7 @@ class _Parser:
             node = self.sentence_expr()
             if node is not None:
                 parts.append(node)
-        return and_of(parts)
+        return joined(And, parts)
 
     def sentence_expr(self) -> Node | None:
         node = self.unary()
@@ -305,11 +298,8 @@ class _Parser:
             return members[0] if members else None
         if any(_has_filter(m) for m in members):
             self.note("/s joins words and quoted strings, not filters; read as AND")
-            return and_of(members)
-        flat: list[Node] = []
-        for m in members:
-            flat.extend(m.children if isinstance(m, SameSentence) else (m,))
-        return SameSentence(tuple(flat))
+            return joined(And, members)
+        return joined(SameSentence, members)
 
     def unary(self) -> Node | None:
         tok = self.peek()
@@ -333,9 +323,7 @@ class _Parser:
         if tok.kind == "SENT":
             self.note("ignored a /s with nothing on one side")
             return None
-        if tok.kind == "DOC":
-            return None
-        if tok.kind == "AND":
+        if tok.kind in ("DOC", "AND"):
             return None
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
@@ -378,17 +366,16 @@ def _has_filter(node: Node) -> bool:
     return False
 
 
-def and_of(parts: list[Node | None]) -> Node | None:
-    """The parts ANDed (None ones left out, And ones flattened); None without any, the part alone for one."""
+def joined(kind: type[And | Or | SameSentence], parts: list[Node | None]) -> Node | None:
+    """The parts joined by ``kind`` (None ones left out, ones of that kind flattened); None without any,
+    the part alone for one."""
     parts = [p for p in parts if p is not None]
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
+    if len(parts) < 2:
+        return parts[0] if parts else None
     flat: list[Node] = []
     for p in parts:
-        flat.extend(p.children if isinstance(p, And) else (p,))
-    return And(tuple(flat))
+        flat.extend(p.children if isinstance(p, kind) else (p,))
+    return kind(tuple(flat))
 
 
 _YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:\s*[-~至到—–]\s*((?:19|20)\d{2})(?:年度?)?)?$")

@@ -75,7 +75,7 @@ from searchlib.query.highlight import match_spans, render, snippet
 from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
 from searchlib.query.postings import SCORE_DECIMALS, Evaluator, rounded
 from searchlib.query.parse import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
-                             SameSentence, Words, and_of, canonical_filter_value, filters_in, parse,
+                             SameSentence, Words, canonical_filter_value, filters_in, joined, parse,
                              positive_terms)
 from searchlib.query.rules import Near, plan_run
 
@@ -384,7 +384,7 @@ class Library:
         self._generation: _Generation | None = None
         self._generations: list[_Generation] = []  # the current one and retired ones still held
         self._pins = threading.local()
-        # One thread at a time opens a generation's reuse store and finds its template paragraphs.
+        # One thread at a time opens the reuse store of a searcher no open generation holds (see _reuse_for).
         self._reuse_lock = threading.Lock()
         # A str, not a Path: read on every query, and joining a Path costs more than the readlink.
         self._link_path = os.path.join(self.index_dir, CURRENT)
@@ -509,14 +509,10 @@ class Library:
         return self._reuse_for(searcher).template
 
     def _reuse_for(self, searcher) -> "_Reuse":
-        # Built once per generation (one thread builds it; the others wait for it rather than build it too).
+        # A generation opens its own (see _Generation); another searcher's is built here, by one thread at a
+        # time (the others wait for it rather than build it too).
         with self._reuse_lock:
-            return self.per_generation(searcher, "reuse", lambda: self._open_reuse(searcher))
-
-    def _open_reuse(self, searcher) -> "_Reuse":
-        with self._lock:
-            live = next((g.live for g in self._generations if g.searcher is searcher), self.index_dir)
-        return _open_reuse(live, searcher)
+            return self.per_generation(searcher, "reuse", lambda: _open_reuse(self.index_dir, searcher))
 
     def _template_docnums(self, searcher, mode: str | None) -> np.ndarray | None:
         """The template set a boilerplate filter needs; QueryError when it cannot be had."""
@@ -542,11 +538,10 @@ class Library:
             searcher, self._sort_values(searcher, "newest"), self.texts(searcher)))  # (the report years)
 
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
-                     boilerplate: str | None = None, template: np.ndarray | None = None,
-                     column_filters: dict[str, str] | None = None) -> dict[str, list[tuple[str, int]]]:
+                     request: SearchRequest) -> dict[str, list[tuple[str, int]]]:
         columns = self.columns(searcher)
         filtered = {FILTER_TO_FIELD[f.field] for f in filters_in(tree)}
-        column_filters = column_filters or {}
+        column_filters = request.column_filters()
         by_column = {COLUMN_FILTERS[name]: name for name in column_filters}
         facets: dict[str, list[tuple[str, int]]] = {}
         for name in FACETS:
@@ -557,12 +552,10 @@ class Library:
             counted = docnums
             if name in filtered:
                 field_name = next(k for k, v in FILTER_TO_FIELD.items() if v == name)
-                counted = _restricted_array(column_filtered(columns, matcher.docarray(without_filters_on(tree, field_name)),
-                                                             column_filters), boilerplate, template)
+                counted = self._matches(searcher, matcher, without_filters_on(tree, field_name), request)
             elif name in by_column:   # disjunctive, as above: the other values show what choosing them gives
                 others = {k: v for k, v in column_filters.items() if k != by_column[name]}
-                counted = _restricted_array(column_filtered(columns, matcher.docarray(tree), others),
-                                            boilerplate, template)
+                counted = self._matches(searcher, matcher, tree, request, others)
             facets[name] = _ordered_facet(name, columns[name].counts(counted))
         return facets
 
@@ -574,15 +567,13 @@ class Library:
         limit, offset = _checked_page(request)
         parsed, tree = self._read_request(request)
         searcher = self.searcher()
-        compiler = Compiler(searcher)
-        matcher = self.matcher(searcher, compiler)
+        matcher = self.matcher(searcher)
         template = self._template_docnums(searcher, request.boilerplate)
         columns = self.columns(searcher)
         unfiltered = column_filtered(columns, matcher.docarray(tree), request.column_filters())
         docnums = _restricted_array(unfiltered, request.boilerplate, template)
         clock = [started, time.perf_counter()]
-        facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template,
-                                   request.column_filters())
+        facets = self.facet_counts(searcher, matcher, tree, docnums, request)
         facets.update(self._boilerplate_facet(searcher, unfiltered))
         total_reports = columns["doc_id"].distinct(docnums)
         clock.append(time.perf_counter())
@@ -619,11 +610,17 @@ class Library:
         """
         _, tree = self._read_request(request)
         searcher = self.searcher()
+        found = self._matches(searcher, self.matcher(searcher), tree, request)
+        return Matching(searcher, tree, found.tolist(), self.stored_fields(searcher))
+
+    def _matches(self, searcher, matcher: Matcher, node: Node | None, request: SearchRequest,
+                 column_filters: dict[str, str] | None = None) -> np.ndarray:
+        """The documents ``node`` matches that pass the column filters (by default the request's) and the
+        request's boilerplate filter."""
         template = self._template_docnums(searcher, request.boilerplate)
-        found = column_filtered(self.columns(searcher), self.matcher(searcher).docarray(tree),
-                                 request.column_filters())
-        return Matching(searcher, tree, _restricted_array(found, request.boilerplate, template).tolist(),
-                        self.stored_fields(searcher))
+        found = column_filtered(self.columns(searcher), matcher.docarray(node),
+                                request.column_filters() if column_filters is None else column_filters)
+        return _restricted_array(found, request.boilerplate, template)
 
     def _boilerplate_facet(self, searcher, unfiltered: np.ndarray) -> dict[str, list[tuple[str, int]]]:
         """How many matches (without the boilerplate filter) are template paragraphs; {} without reuse data."""
@@ -643,9 +640,9 @@ class Library:
         """Paragraph texts by document number, from the indexer's flat text files (one per version)."""
         return self.per_generation(searcher, "texts", lambda: Texts(searcher))
 
-    def matcher(self, searcher, compiler: Compiler | None = None) -> Matcher:
+    def matcher(self, searcher) -> Matcher:
         """A matcher for one request over this searcher's generation (its memo lives as long as it does)."""
-        return Matcher(compiler or Compiler(searcher), self.texts(searcher), self.evaluator(searcher),
+        return Matcher(Compiler(searcher), self.texts(searcher), self.evaluator(searcher),
                        report_of=self.columns(searcher)["doc_id"].codes)
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
@@ -657,7 +654,7 @@ class Library:
             if value is None:
                 raise QueryError(f"cannot read {name}={raw!r} as a filter")
             extra.append(Filter(name, value))
-        return and_of([parsed.tree, *extra])
+        return joined(And, [parsed.tree, *extra])
 
     def _rank(self, searcher, docs: np.ndarray, scores: np.ndarray, sort: str,
               needed: int) -> list[tuple[int, float]]:
@@ -682,8 +679,7 @@ class Library:
                              request.sort, report_rank=self._report_ranks(searcher))
         page = [int(c) for c in tiered.order[offset:offset + limit]]
         best = ranker.best_paragraphs(tiered, page, docnums, BEST_PARAGRAPHS_PER_REPORT, tree)
-        strict_count = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values)) if len(docnums) \
-            else np.zeros(len(doc_ids.values), dtype=np.int64)
+        strict_count = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values))
         marked = list(dict.fromkeys([*terms, *tiered.terms()]))
         groups = []
         for code in page:
@@ -702,10 +698,8 @@ class Library:
                         if isinstance(c, (Filter, Not))] if tree is not None else []
         if not restrictions and not request.boilerplate and not request.column_filters():
             return None
-        docs = column_filtered(self.columns(searcher), matcher.docarray(and_of(restrictions)), request.column_filters())
-        docs = _restricted_array(docs, request.boilerplate, self._template_docnums(searcher, request.boilerplate))
         mask = np.zeros(searcher.doc_count_all(), dtype=bool)
-        mask[docs] = True
+        mask[self._matches(searcher, matcher, joined(And, restrictions), request)] = True
         return mask
 
     def _sort_values(self, searcher, sort: str) -> np.ndarray | None:
