@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from searchlib.analysis import normalize
@@ -90,7 +90,7 @@ def plan(tree: Node | None, expand: bool = True) -> Plan:
         if isinstance(node, SameReport):
             # Each member of a 同篇 clause is required in the report.
             same_report = True
-            concepts.extend(_required(concept_of(member, expand)) for member in _english_phrases(list(node.children)))
+            concepts.extend(replace(concept_of(member, expand), required=True) for member in _english_phrases(list(node.children)))
         else:
             concepts.append(concept_of(node, expand))
     if expand:
@@ -111,7 +111,7 @@ def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
                 and a.required == b.required and a.typed + b.typed in groups):
             joined = a.typed + b.typed
             out.append(Concept(f"{a.typed} {b.typed}", And((a.node, b.node)), parts=(),
-                               synonyms=tuple(m for m in groups[joined]),
+                               synonyms=groups[joined],
                                pieces=tuple(dict.fromkeys(p for p in (a.typed, b.typed, *a.pieces, *b.pieces)
                                                           if len(p) >= 2)),
                                required=a.required))
@@ -120,10 +120,6 @@ def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
         out.append(a)
         i += 1
     return out
-
-
-def _required(concept: Concept) -> Concept:
-    return Concept(concept.typed, concept.node, concept.parts, concept.synonyms, concept.pieces, required=True)
 
 
 def concept_of(node: Node, expand: bool = True) -> Concept:

@@ -257,21 +257,24 @@ class Evaluator:
         return docs if self.live is None else docs[self.live]
 
     def _term(self, q: wq.Term) -> Scored:
-        if q.fieldname not in self.schema:
-            return Scored.empty()
-        field = self.schema[q.fieldname]
-        try:
-            btext = field.to_bytes(q.text)
-        except ValueError:
+        btext = self._term_bytes(q)
+        if btext is None:
             return Scored.empty()
         ids, weights = self.postings(q.fieldname, btext)
         if not len(ids):  # (a rare word is in no title or heading: skip the arithmetic on nothing)
             return Scored.empty()
-        if not field.scorable:
-            scores = weights.astype(np.float64)
-        else:
-            scores = self._bm25(q.fieldname, btext, ids, weights)
+        scorable = self.schema[q.fieldname].scorable
+        scores = self._bm25(q.fieldname, btext, ids, weights) if scorable else weights.astype(np.float64)
         return Scored(ids, scores).boosted(q.boost)
+
+    def _term_bytes(self, q: wq.Term) -> bytes | None:
+        """The term as the index holds it; None for a field the schema lacks or a text it cannot hold."""
+        if q.fieldname not in self.schema:
+            return None
+        try:
+            return self.schema[q.fieldname].to_bytes(q.text)
+        except ValueError:
+            return None
 
     def _prefix(self, q: wq.Prefix) -> Scored:
         """A Prefix (a one-character exact string is one: every bigram it starts): the documents of
@@ -406,12 +409,8 @@ class Evaluator:
     def _term_slices(self, q: wq.Term) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """Each segment's (local documents, weights) of the term, sliced from the posting files;
         None when a segment has none."""
-        field = self.schema[q.fieldname] if q.fieldname in self.schema else None
-        if field is None:
-            return []
-        try:
-            btext = field.to_bytes(q.text)
-        except ValueError:
+        btext = self._term_bytes(q)
+        if btext is None:
             return []
         slices = self._slices(q.fieldname, btext)
         return None if any(found is None for found in slices) else slices

@@ -77,7 +77,7 @@ class Tiered:
 
     def terms(self) -> list[Words | Exact | Near]:
         """What to mark in a shown paragraph: every concept at every level that found something."""
-        out: list[Words | Exact] = []
+        out: list[Words | Exact | Near] = []
         for concept, found in zip(self.plan.concepts, self.found):
             if found.levels.get("parts"):
                 out.append(Near(concept.parts))
@@ -91,7 +91,7 @@ class Tiered:
     def used(self) -> list[dict]:
         """Per concept, the levels that found paragraphs (for "understood as")."""
         return [{"concept": c.typed, "parts": list(c.parts) if f.levels.get("parts") else [],
-                 "synonyms": [s for s in c.synonyms] if f.levels.get("thesaurus") else [],
+                 "synonyms": list(c.synonyms) if f.levels.get("thesaurus") else [],
                  "pieces": list(f.pieces), "required": c.required,
                  "levels": {k: v for k, v in f.levels.items() if v}}
                 for c, f in zip(self.plan.concepts, self.found)]
