@@ -33,7 +33,7 @@ from pathlib import Path
 
 from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
-from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, Words, joined
 from searchlib.query.rules import components, plan_run
 
 THESAURUS = DATA_DIR / "thesaurus.txt"
@@ -61,11 +61,9 @@ class Concept:
         levels: dict[str, Node] = {"typed": self.node}
         if self.parts:
             # A one-character part is found as a character (as a word it would rarely be one).
-            nodes = tuple(Exact(p) if len(p) == 1 else Words(p) for p in self.parts)
-            levels["parts"] = And(nodes) if len(nodes) > 1 else nodes[0]
+            levels["parts"] = joined(And, [Exact(p) if len(p) == 1 else Words(p) for p in self.parts])
         if self.synonyms:
-            levels["thesaurus"] = Or(tuple(Words(s) for s in self.synonyms)) if len(self.synonyms) > 1 \
-                else Words(self.synonyms[0])
+            levels["thesaurus"] = joined(Or, [Words(s) for s in self.synonyms])
         return levels
 
 

@@ -296,7 +296,7 @@ class _Parser:
             self.note("ignored a /s with nothing on one side")
         if len(members) < 2:
             return members[0] if members else None
-        if any(_has_filter(m) for m in members):
+        if any(contains(m, (Filter,)) for m in members):
             self.note("/s joins words and quoted strings, not filters; read as AND")
             return joined(And, members)
         return joined(SameSentence, members)
@@ -356,14 +356,12 @@ class _Parser:
         return node
 
 
-def _has_filter(node: Node) -> bool:
-    if isinstance(node, Filter):
+def contains(node: Node | None, kinds: tuple[type, ...]) -> bool:
+    """Whether ``node`` is, or holds anywhere inside it, a node of one of ``kinds``."""
+    if isinstance(node, kinds):
         return True
-    if isinstance(node, Not):
-        return _has_filter(node.child)
-    if isinstance(node, (And, Or, SameSentence, SameReport)):
-        return any(_has_filter(c) for c in node.children)
-    return False
+    inside = (node.child,) if isinstance(node, Not) else getattr(node, "children", ())
+    return any(contains(child, kinds) for child in inside)
 
 
 def joined(kind: type[And | Or | SameSentence], parts: list[Node | None]) -> Node | None:

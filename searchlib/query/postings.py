@@ -76,6 +76,13 @@ class Scored:
     def boosted(self, boost: float) -> "Scored":
         return self if boost == 1.0 else Scored(self.docs, self.scores * boost)
 
+    def scores_at(self, docs: np.ndarray, missing: float = 0.0) -> np.ndarray:
+        """The score of each of ``docs`` (sorted), ``missing`` where it is not matched."""
+        if not len(self.docs):
+            return np.full(len(docs), missing)
+        at = np.minimum(np.searchsorted(self.docs, docs), len(self.docs) - 1)
+        return np.where(self.docs[at] == docs, self.scores[at], missing)
+
 
 class Evaluator:
     """Evaluates compiled queries over one searcher (one index version); thread-safe enough to share

@@ -29,7 +29,7 @@ from whoosh import query as wq
 from searchlib.query.concepts import Concept, Plan, plan
 from searchlib.query.engine import Matcher
 from searchlib.query.postings import rounded
-from searchlib.query.parse import And, Exact, Node, Words
+from searchlib.query.parse import Exact, Node, Words
 from searchlib.query.rules import Near, near_pattern, query_words
 
 # What a paragraph found at a level is worth, against the typed level.
@@ -129,11 +129,7 @@ class TierRanker:
             return docs, np.ones(len(docs))
         query = wq.Or([wq.Term("text", w) for w in words]) if len(words) > 1 else wq.Term("text", words[0])
         found = self.matcher.scored(query)
-        if not len(found.docs):
-            return docs, np.full(len(docs), 0.1)
-        at = np.minimum(np.searchsorted(found.docs, docs), len(found.docs) - 1)
-        floor = 0.1 * float(found.scores.min())
-        return docs, np.where(found.docs[at] == docs, found.scores[at], floor)
+        return docs, found.scores_at(docs, missing=0.1 * float(found.scores.min()) if len(found.docs) else 0.1)
 
     def _field_scored(self, fieldname: str, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
         """Documents whose ``fieldname`` (title, heading) holds the concept: every word of it as typed,
