@@ -366,7 +366,7 @@ def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results) -> 
             if writer.docnum >= SEGMENT_MAX_PARAGRAPHS:
                 results.put(("segment", (worker, part), _finalize_segment(writer)))
                 writer, part = storage.new_writer(ix, lock=False), part + 1
-        results.put(("segment", (worker, part), _finished_segment(writer)))
+        results.put(("segment", (worker, part), storage.finished_segment(writer, _finalize_segment)))
         results.put(("done", worker))
     except OSError as exc:  # a fault of the machine (full disk, read-only folder): the parent says it in one line
         results.put(("oserror", worker, exc.errno, exc.strerror, exc.filename))
@@ -471,19 +471,11 @@ def _finalize_segment(writer: SegmentWriter):
     segment = storage.finalize_segment(writer, capture.through)
     # After assembly: the compound file would swallow (and delete) them.
     rows = segment_rows(writer.storage, writer.schema, segment)
-    write_segment_facets(writer.storage, writer.schema, segment, rows)
+    write_segment_facets(writer.storage.folder, segment, rows)
     write_segment_texts(writer.storage.folder, segment, rows)
     write_segment_fields(writer.storage.folder, segment, rows)
     capture.write(writer.storage.folder, segment, segment.doc_count_all())
     return segment
-
-
-def _finished_segment(writer: SegmentWriter):
-    """The writer's finished segment; None, the writer closed, when it was given no document."""
-    if storage.has_documents(writer):
-        return _finalize_segment(writer)
-    storage.close_unused(writer)
-    return None
 
 
 def _commit(writer: SegmentWriter, extra_segments: list, optimize: bool = False) -> None:
@@ -609,7 +601,7 @@ def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
             for order, item in enumerate(items):
                 outcomes.append(_index_file(own, order, item, worker=(-1, 0)))
                 bar.update(1)
-            segments[(-1, 0)] = _finished_segment(own)
+            segments[(-1, 0)] = storage.finished_segment(own, _finalize_segment)
         kept = _Settlement(items, outcomes, segments, writer, summary).settle(existing=not fresh)
         _commit(writer, [s for _, s in sorted(segments.items()) if s is not None])
     except BaseException:
