@@ -419,11 +419,6 @@ class _SegmentTexts:
         start, end = int(self.offsets[local]), int(self.offsets[local + 1])
         return os.pread(self._fd, end - start, start)
 
-    @property
-    def searchable(self) -> bool:
-        """Whether it has a suffix array."""
-        return self.search is not None
-
     def holding(self, needle: bytes) -> np.ndarray:
         """The local numbers (sorted, distinct) of the paragraphs holding ``needle``; needs a suffix array."""
         if not needle:
@@ -492,7 +487,7 @@ class Texts:
         """Every document number (sorted; deleted ones included) whose normalized text holds ``needle``
         (UTF-8), from the suffix arrays; None when a segment has none (past SUFFIX_ARRAY_MAX_BYTES: the
         caller checks another way)."""
-        if any(not segment.searchable for segment in self._segments):
+        if any(segment.search is None for segment in self._segments):
             return None
         found = [segment.holding(needle) + start for start, segment in zip(self._starts, self._segments)]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)

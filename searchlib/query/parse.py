@@ -142,8 +142,7 @@ _TOKEN = re.compile(
 
 def prepare(text: str) -> str:
     """Full-width operator forms to their plain forms (the words themselves are normalized later)."""
-    text = text.translate(_FULLWIDTH)
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", text.translate(_FULLWIDTH))
 
 
 @dataclass

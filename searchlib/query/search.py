@@ -90,10 +90,9 @@ BEST_PARAGRAPHS_PER_REPORT = 2
 STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
-# Filters of a request: PARAM_FILTERS are terms of the query language (year:2021); COLUMN_FILTERS (publisher,
+# Filters of a request: QUERY_FILTERS are terms of the query language (year:2021); COLUMN_FILTERS (publisher,
 # published) it has no term for, applied to the matches by their facet column (the same way for search,
 # facets, concordance and distribution). Both from searchlib.fields.
-PARAM_FILTERS = QUERY_FILTERS
 # Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).
 CACHE_STORED_DOCUMENTS = 4096
 # A paragraph is boilerplate when at least this many *other* reports hold its text
@@ -126,7 +125,7 @@ class SearchRequest:
     snippets: bool = True
 
     def filters(self) -> dict[str, str]:
-        return {k: v for k in PARAM_FILTERS + tuple(COLUMN_FILTERS) if (v := getattr(self, k))}
+        return {k: v for k in QUERY_FILTERS + tuple(COLUMN_FILTERS) if (v := getattr(self, k))}
 
     def column_filters(self) -> dict[str, str]:
         return {k: v for k in COLUMN_FILTERS if (v := getattr(self, k))}
@@ -289,8 +288,7 @@ def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
     if isinstance(node, Filter) and node.field == fieldname:
         return None
     if isinstance(node, And):
-        kept = tuple(c for c in node.children if not (isinstance(c, Filter) and c.field == fieldname))
-        return None if not kept else kept[0] if len(kept) == 1 else And(kept)
+        return joined(And, [c for c in node.children if not (isinstance(c, Filter) and c.field == fieldname)])
     return node
 
 
