@@ -690,11 +690,8 @@ class _Settlement:
                                                                     f"{winner.path} (newer, text changed) stays"))
                 if number == 0:
                     first_winner = winner
-                    continue
-                self.new_ids[winner.order] = distinct_doc_id(doc_id, winner.text_digest)
-                self.summary.separate.append((winner.path, (
-                    f"same body, title and year as {first_winner.path} but another text: "
-                    f"kept as its own report {self.new_ids[winner.order]}")))
+                else:
+                    self._kept_apart(winner, doc_id, first_winner.path)
         return [o for o in outcomes if o.order not in dropped]
 
     # -- against the index being updated
@@ -719,10 +716,7 @@ class _Settlement:
                     self.summary.updated.append((outcome.path, f"replaces the indexed version of report {doc_id} "
                                                                f"(from {old_sources}): text changed"))
                 else:
-                    self.new_ids[outcome.order] = distinct_doc_id(doc_id, outcome.text_digest)
-                    self.summary.separate.append((outcome.path, (
-                        f"same body, title and year as the indexed report {doc_id} (from {old_sources}) but "
-                        f"another text: kept as its own report {self.new_ids[outcome.order]}")))
+                    self._kept_apart(outcome, doc_id, f"the indexed report {doc_id} (from {old_sources})")
 
     def _same_text_indexed(self, outcome: FileOutcome, doc_id: str, indexed: dict) -> None:
         """The index holds this text already: one report, keeping its indexed id and every source."""
@@ -741,6 +735,12 @@ class _Settlement:
                                                       f"(from {', '.join(sorted(known))}): now among its sources"))
 
     # -- helpers
+    def _kept_apart(self, outcome: FileOutcome, doc_id: str, other: str) -> None:
+        """``outcome`` shares ``doc_id`` (body, title and year) with ``other`` but not its text: an id of its own."""
+        self.new_ids[outcome.order] = distinct_doc_id(doc_id, outcome.text_digest)
+        self.summary.separate.append((outcome.path, f"same body, title and year as {other} but another text: "
+                                                    f"kept as its own report {self.new_ids[outcome.order]}"))
+
     def _source(self, outcome: FileOutcome) -> dict:
         item = self.items[outcome.order]
         return {"path": item.label, "url": item.url, "fetched_at": item.fetched_at}

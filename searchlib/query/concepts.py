@@ -195,22 +195,17 @@ def _english_phrases(nodes: list[Node]) -> list[Node]:
     out: list[Node] = []
     i = 0
     while i < len(nodes):
-        node = nodes[i]
+        node, size = nodes[i], 1
         if isinstance(node, Words) and _latin(node.text):
-            for size in range(min(longest, len(nodes) - i), 1, -1):
-                run = nodes[i:i + size]
+            for longer in range(min(longest, len(nodes) - i), 1, -1):
+                run = nodes[i:i + longer]
                 if all(isinstance(n, Words) and _latin(n.text) for n in run):
                     phrase = " ".join(normalize(n.text).strip().lower() for n in run)
                     if phrase in entries:
-                        out.append(Words(phrase))
-                        i += size
+                        node, size = Words(phrase), longer
                         break
-            else:
-                out.append(node)
-                i += 1
-            continue
         out.append(node)
-        i += 1
+        i += size
     return out
 
 
