@@ -671,8 +671,7 @@ class Library:
         """Reports in tiers (see searchlib.query.tiers), the page's with their best paragraphs."""
         columns = self.columns(searcher)
         doc_ids = columns["doc_id"]
-        ranker = TierRanker(matcher, doc_ids.codes, len(doc_ids.values), self.report_total(searcher),
-                            self._sort_values(searcher, request.sort))
+        ranker = TierRanker(matcher, doc_ids, self.report_total(searcher), self._sort_values(searcher, request.sort))
         tiered = ranker.rank(tree, docnums, self._concept_scope(searcher, matcher, tree, request),
                              request.sort, report_rank=self._report_ranks(searcher))
         page = [int(c) for c in tiered.order[offset:offset + limit]]
@@ -985,10 +984,4 @@ def _ordered_facet(name: str, counts: list[tuple[object, int]]) -> list[tuple[st
     return [("unknown" if v is None else v, n) for v, n in ordered]
 
 
-def search(index_dir: Path | str, q: str, **params) -> Results:
-    """One-off search (opens the index, searches, closes)."""
-    with Library(index_dir) as library:
-        return library.search(SearchRequest(q=q, **params))
-
-
-__all__ = ["Library", "SearchRequest", "Results", "Hit", "ReportGroup", "QueryError", "search", "MAX_QUERY_CHARS"]
+__all__ = ["Library", "SearchRequest", "Results", "Hit", "ReportGroup", "QueryError", "MAX_QUERY_CHARS"]

@@ -27,7 +27,7 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.query.concepts import Concept, Plan, plan
-from searchlib.query.engine import Matcher
+from searchlib.query.engine import Column, Matcher
 from searchlib.query.postings import rounded
 from searchlib.query.parse import Exact, Node, Words
 from searchlib.query.rules import Near, near_pattern, query_words
@@ -100,12 +100,12 @@ class Tiered:
 class TierRanker:
     """Places the reports of one request in tiers (one searcher, one request)."""
 
-    def __init__(self, matcher: Matcher, report_of: np.ndarray, report_count: int, live_reports: int,
-                 sort_values: np.ndarray | None):
+    def __init__(self, matcher: Matcher, reports: Column, live_reports: int, sort_values: np.ndarray | None):
         self.matcher = matcher
         self.compiler = matcher.compiler
-        self.report_of = report_of          # document number -> report code
-        self.report_count = report_count    # report codes (the column's values)
+        self.reports = reports              # the doc_id column
+        self.report_of = reports.codes      # document number -> report code
+        self.report_count = len(reports.values)
         self.live_reports = live_reports    # reports in the index
         # document number -> what a sort other than relevance orders by (report year, publication date; NaN:
         # unknown); None for relevance
@@ -227,9 +227,7 @@ class TierRanker:
         docs = self.matcher.docarray(Words(piece))
         if not len(docs):
             return False
-        reports = len(np.unique(self.report_of[docs])) if len(docs) < self.report_count else \
-            int(np.count_nonzero(np.bincount(self.report_of[docs], minlength=self.report_count)))
-        return reports < PIECE_MAX_REPORT_SHARE * max(self.live_reports, 1)
+        return self.reports.distinct(docs) < PIECE_MAX_REPORT_SHARE * max(self.live_reports, 1)
 
     # --- placing ------------------------------------------------------------
 
@@ -241,8 +239,7 @@ class TierRanker:
         n = self.report_count
         tier = np.zeros(n, dtype=np.int8)
         tier[self.report_of[strict_docs]] = 1
-        settled = np.zeros(n, dtype=bool)
-        settled[self.report_of[strict_docs]] = True
+        settled = tier == 1
         found = [self.find(c, allowed, settled) for c in the_plan.concepts] if expand else []
         concepts_in = np.zeros(n, dtype=np.int32)
         pieces_in = np.zeros(n, dtype=np.int32)
