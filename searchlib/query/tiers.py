@@ -102,7 +102,6 @@ class TierRanker:
 
     def __init__(self, matcher: Matcher, reports: Column, live_reports: int, sort_values: np.ndarray | None):
         self.matcher = matcher
-        self.compiler = matcher.compiler
         self.reports = reports              # the doc_id column
         self.report_of = reports.codes      # document number -> report code
         self.report_count = len(reports.values)
