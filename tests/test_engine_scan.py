@@ -163,7 +163,7 @@ def test_a_paragraph_has_one_score_whatever_the_sort_or_grouping(library, q):
 def test_a_words_score_is_bm25_over_the_paragraphs_token_counts(library, everything, word):
     searcher = library.searcher()
     expected = scan.bm25(word, everything, searcher.weighting, lambda n: byte_to_length(length_to_byte(n)))
-    scored = library.fast_path(searcher).evaluate(wq.Term("text", word))
+    scored = library.evaluator(searcher).evaluate(wq.Term("text", word))
     assert expected
     got = dict(zip(scored.docs.tolist(), scored.scores.tolist()))
     assert got.keys() == expected.keys()
@@ -179,7 +179,7 @@ def test_several_clauses_score_the_sum_of_each_clause(library, q):
     searcher = library.searcher()
     compiled = Compiler(searcher).compile(parse(q).tree)
     assert isinstance(compiled, wq.And)
-    fast = library.fast_path(searcher)
+    fast = library.evaluator(searcher)
     scored = fast.evaluate(compiled)
     per_clause = [dict(zip(*(a.tolist() for a in (s.docs, s.scores))))
                   for s in (fast.evaluate(part) for part in compiled.subqueries)]
@@ -222,7 +222,7 @@ def test_a_phrase_is_found_the_same_every_way(library, q, monkeypatch):
 
 def test_posting_arrays_are_whooshs_postings(library):
     searcher = library.searcher()
-    fast = library.fast_path(searcher)
+    fast = library.evaluator(searcher)
     reader = searcher.reader()
     common = max((t for t in reader.lexicon("text")), key=lambda t: reader.doc_frequency("text", t))
     for fieldname, term in (("text", common), ("exact", "法治"), ("title", "法治")):
@@ -239,7 +239,7 @@ def test_posting_arrays_are_whooshs_postings(library):
 
 def test_field_lengths_are_the_ones_whoosh_scores_with(library):
     searcher = library.searcher()
-    lengths = library.fast_path(searcher).lengths("text")
+    lengths = library.evaluator(searcher).lengths("text")
     for docnum in range(0, searcher.doc_count_all(), 97):
         assert lengths[docnum] == (searcher.doc_field_length(docnum, "text", 1) or 0)
 
@@ -279,7 +279,7 @@ def test_a_very_long_query_is_refused_with_a_message(library):
 def test_a_one_character_exact_string_finds_every_paragraph_holding_it(library, everything, character):
     """A Prefix of the bigram field: the evaluator reads the suffix arrays instead of every bigram's list."""
     searcher = library.searcher()
-    found = library.fast_path(searcher).evaluate(exact_query(character)).docs.tolist()
+    found = library.evaluator(searcher).evaluate(exact_query(character)).docs.tolist()
     assert found == sorted(p.docnum for p in everything if normalize(character) in p.norm)
 
 

@@ -30,7 +30,7 @@ def _check_every_term(index) -> int:
     checked = 0
     try:
         searcher = library.searcher()
-        fast = library.fast_path(searcher)
+        fast = library.evaluator(searcher)
         for leaf, _ in searcher.reader().leaf_readers():
             for fieldname in POSTING_FIELDS:
                 store = SegmentPostings.open(leaf.storage(), leaf.segment(), fieldname)

@@ -79,13 +79,10 @@ def segment_rows(storage, schema, segment) -> list[dict]:
         reader.close()
 
 
-def write_segment_facets(storage, schema, segment, rows: list[dict] | None = None) -> Path:
-    """Write the facet file of a finished segment (from its stored rows, read back if not given)."""
-    path = facet_file(storage.folder, segment)
-    rows = segment_rows(storage, schema, segment) if rows is None else rows
-    with atomic_write(path) as tmp, open(tmp, "wb") as handle:
+def write_segment_facets(folder: Path | str, segment, rows: list[dict]) -> None:
+    """Write the facet file of a finished segment from its stored rows (segment order)."""
+    with atomic_write(facet_file(folder, segment)) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **_encode(rows))
-    return path
 
 
 @dataclass

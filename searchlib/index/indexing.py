@@ -56,7 +56,7 @@ from searchlib.index import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer
 from searchlib.index.facetstore import segment_rows, write_segment_facets
 from searchlib.fields import whoosh_fields
-from searchlib.ingest.inputs import Inputs, Item, find_inputs
+from searchlib.ingest.inputs import Item, find_inputs
 from searchlib.ingest.report import Report, distinct_doc_id, parse_item, reidentify
 from searchlib.research.reuse import FILE_NAME as REUSE_FILE
 from searchlib.research.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
@@ -358,20 +358,15 @@ def _segment_worker(worker: int, parent: int, index_dir: str, jobs, results) -> 
     try:
         ix = whoosh_index.open_dir(index_dir)
         # The parent holds the index's locks; this writer only adds segments.
-        writer, part = _new_writer(ix, lock=False), 0
+        writer, part = storage.new_writer(ix, lock=False), 0
         while (batch := jobs.get()) is not None:
             results.put(("files", [_index_file(writer, order, item, (worker, part)) for order, item in batch]))
             if os.getppid() != parent:
                 os._exit(1)
             if writer.docnum >= SEGMENT_MAX_PARAGRAPHS:
                 results.put(("segment", (worker, part), _finalize_segment(writer)))
-                writer, part = _new_writer(ix, lock=False), part + 1
-        if storage.has_documents(writer):
-            segment = _finalize_segment(writer)
-        else:
-            storage.close_unused(writer)
-            segment = None
-        results.put(("segment", (worker, part), segment))
+                writer, part = storage.new_writer(ix, lock=False), part + 1
+        results.put(("segment", (worker, part), storage.finished_segment(writer, _finalize_segment)))
         results.put(("done", worker))
     except OSError as exc:  # a fault of the machine (full disk, read-only folder): the parent says it in one line
         results.put(("oserror", worker, exc.errno, exc.strerror, exc.filename))
@@ -468,10 +463,6 @@ def merge_small_segments(writer: SegmentWriter, segments: list) -> list:
     return [s for s in segments if s not in picked]
 
 
-def _new_writer(ix, lock: bool = True) -> SegmentWriter:
-    return storage.new_writer(ix, lock=lock)
-
-
 def _finalize_segment(writer: SegmentWriter):
     """Finish the writer's segment (:func:`searchlib.index.storage.finalize_segment`), then write its facet,
     text, field and posting files (:mod:`searchlib.index.facetstore`, :mod:`searchlib.index.textstore`,
@@ -480,7 +471,7 @@ def _finalize_segment(writer: SegmentWriter):
     segment = storage.finalize_segment(writer, capture.through)
     # After assembly: the compound file would swallow (and delete) them.
     rows = segment_rows(writer.storage, writer.schema, segment)
-    write_segment_facets(writer.storage, writer.schema, segment, rows)
+    write_segment_facets(writer.storage.folder, segment, rows)
     write_segment_texts(writer.storage.folder, segment, rows)
     write_segment_fields(writer.storage.folder, segment, rows)
     capture.write(writer.storage.folder, segment, segment.doc_count_all())
@@ -594,7 +585,7 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
 def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
                  progress: ProgressFactory | None, summary: BuildSummary) -> None:
     bar = progress(len(items)) if progress else Progress()
-    writer = _new_writer(ix)
+    writer = storage.new_writer(ix)
     try:
         outcomes: list[FileOutcome] = []
         segments: dict[tuple[int, int], object] = {}
@@ -606,14 +597,11 @@ def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
         else:
             # The same path as a worker's: a segment of its own, so that copies settled below
             # can be deleted from it before it goes live.
-            own = _new_writer(ix, lock=False)
+            own = storage.new_writer(ix, lock=False)
             for order, item in enumerate(items):
                 outcomes.append(_index_file(own, order, item, worker=(-1, 0)))
                 bar.update(1)
-            if storage.has_documents(own):
-                segments[(-1, 0)] = _finalize_segment(own)
-            else:
-                storage.close_unused(own)
+            segments[(-1, 0)] = storage.finished_segment(own, _finalize_segment)
         kept = _Settlement(items, outcomes, segments, writer, summary).settle(existing=not fresh)
         _commit(writer, [s for _, s in sorted(segments.items()) if s is not None])
     except BaseException:
@@ -702,11 +690,8 @@ class _Settlement:
                                                                     f"{winner.path} (newer, text changed) stays"))
                 if number == 0:
                     first_winner = winner
-                    continue
-                self.new_ids[winner.order] = distinct_doc_id(doc_id, winner.text_digest)
-                self.summary.separate.append((winner.path, (
-                    f"same body, title and year as {first_winner.path} but another text: "
-                    f"kept as its own report {self.new_ids[winner.order]}")))
+                else:
+                    self._kept_apart(winner, doc_id, first_winner.path)
         return [o for o in outcomes if o.order not in dropped]
 
     # -- against the index being updated
@@ -731,10 +716,7 @@ class _Settlement:
                     self.summary.updated.append((outcome.path, f"replaces the indexed version of report {doc_id} "
                                                                f"(from {old_sources}): text changed"))
                 else:
-                    self.new_ids[outcome.order] = distinct_doc_id(doc_id, outcome.text_digest)
-                    self.summary.separate.append((outcome.path, (
-                        f"same body, title and year as the indexed report {doc_id} (from {old_sources}) but "
-                        f"another text: kept as its own report {self.new_ids[outcome.order]}")))
+                    self._kept_apart(outcome, doc_id, f"the indexed report {doc_id} (from {old_sources})")
 
     def _same_text_indexed(self, outcome: FileOutcome, doc_id: str, indexed: dict) -> None:
         """The index holds this text already: one report, keeping its indexed id and every source."""
@@ -753,6 +735,12 @@ class _Settlement:
                                                       f"(from {', '.join(sorted(known))}): now among its sources"))
 
     # -- helpers
+    def _kept_apart(self, outcome: FileOutcome, doc_id: str, other: str) -> None:
+        """``outcome`` shares ``doc_id`` (body, title and year) with ``other`` but not its text: an id of its own."""
+        self.new_ids[outcome.order] = distinct_doc_id(doc_id, outcome.text_digest)
+        self.summary.separate.append((outcome.path, f"same body, title and year as {other} but another text: "
+                                                    f"kept as its own report {self.new_ids[outcome.order]}"))
+
     def _source(self, outcome: FileOutcome) -> dict:
         item = self.items[outcome.order]
         return {"path": item.label, "url": item.url, "fetched_at": item.fetched_at}
@@ -824,22 +812,12 @@ def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSumma
     none. Raises :class:`IndexMissing` / :class:`IndexLocked` like a build.
     """
     started = time.perf_counter()
-    root = Path(index_dir)
     summary = DeleteSummary()
-    with writer_lock(root):
-        remove_leftovers(root)
-        resolve_index_dir(root)  # IndexMissing before anything is written
-        with _next_generation(root, fresh=False) as gen:
-            writer = _new_writer(whoosh_index.open_dir(str(gen)))
-            try:
-                for doc_id in dict.fromkeys(doc_ids):
-                    removed = writer.delete_by_term("doc_id", doc_id)
-                    (summary.deleted if removed else summary.missing).append(doc_id)
-                    summary.paragraphs += removed
-                _commit(writer, [])
-            except BaseException:
-                storage.discard(writer)
-                raise
+    with _rewriting(Path(index_dir), optimize=False) as writer:
+        for doc_id in dict.fromkeys(doc_ids):
+            removed = writer.delete_by_term("doc_id", doc_id)
+            (summary.deleted if removed else summary.missing).append(doc_id)
+            summary.paragraphs += removed
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -851,15 +829,23 @@ def optimize_index(index_dir: Path | str) -> int:
     paragraphs behind); it rewrites the whole index, about as long as indexing
     it single-process, and readers see the old index until it commits.
     """
-    root = Path(index_dir)
+    with _rewriting(Path(index_dir), optimize=True):
+        pass  # the commit does it
+    return open_index(index_dir).doc_count()
+
+
+@contextmanager
+def _rewriting(root: Path, optimize: bool) -> Iterator[SegmentWriter]:
+    """A writer on a new generation of the live index, committed (``optimize``: its segments merged into
+    one) and made live when the block succeeds."""
     with writer_lock(root):
         remove_leftovers(root)
-        resolve_index_dir(root)
+        resolve_index_dir(root)  # IndexMissing before anything is written
         with _next_generation(root, fresh=False) as gen:
-            writer = _new_writer(whoosh_index.open_dir(str(gen)))
+            writer = storage.new_writer(whoosh_index.open_dir(str(gen)))
             try:
-                _commit(writer, [], optimize=True)
+                yield writer
+                _commit(writer, [], optimize=optimize)
             except BaseException:
                 storage.discard(writer)
                 raise
-        return open_index(root).doc_count()

@@ -1,4 +1,4 @@
-"""Posting lists as flat NumPy arrays beside each segment, for the fast path.
+"""Posting lists as flat NumPy arrays beside each segment, for the query evaluator.
 
 Whoosh keeps a posting list in pickled, zlib-compressed blocks. Reading a
 term in a third of a million paragraphs through them costs about a
@@ -175,11 +175,6 @@ def _write_array(path: Path, length: int, dtype, chunks: Iterable[np.ndarray]) -
         del out
 
 
-def _write_whole(path: Path, values: np.ndarray) -> None:
-    with atomic_write(path) as tmp, open(tmp, "wb") as handle:
-        np.save(handle, values)
-
-
 def _exact_small(weights: np.ndarray) -> np.ndarray | None:
     """``weights`` in the smallest of uint8, uint16, float32 that gives every value back exactly."""
     for dtype in _WEIGHT_TYPES:
@@ -262,7 +257,8 @@ def write_lexicon(storage, segments: list) -> None:
             spans[at, i, 1] = store.starts[1:]
         ids = np.array([segment.segment_id().encode() for segment in segments], dtype=bytes)
         for kind, values in (("terms", terms), ("spans", spans), ("segments", ids)):
-            _write_whole(files[kind], values)
+            with atomic_write(files[kind]) as tmp, open(tmp, "wb") as handle:
+                np.save(handle, values)
 
 
 class Lexicon:

@@ -16,7 +16,7 @@ module holds what those share:
 * **Writing a file whole** (:func:`atomic_write`): a temporary name, then an atomic
   rename, so a killed writer never leaves half a file under the real name.
 * **Segment writing** (:func:`new_writer`, :func:`finalize_segment`,
-  :func:`close_unused`, :func:`commit`, :func:`discard`) and **segment reading**
+  :func:`finished_segment`, :func:`commit`, :func:`discard`) and **segment reading**
   (:func:`posting_arrays`, :func:`length_bytes`,
   :func:`field_b`): the small API the indexer and the query engine use instead of
   Whoosh's private names.
@@ -337,11 +337,6 @@ def new_writer(ix, lock: bool = True) -> SegmentWriter:
     return writer
 
 
-def has_documents(writer: SegmentWriter) -> bool:
-    """Whether ``writer`` was given any document (its segment is worth finishing)."""
-    return bool(writer._added)
-
-
 class _LengthsInMemory:
     """Per-paragraph field lengths, decoded once per field.
 
@@ -378,9 +373,13 @@ def finalize_segment(writer: SegmentWriter, through: Callable[[Iterator[tuple]],
     return writer.get_segment()
 
 
-def close_unused(writer: SegmentWriter) -> None:
-    """Close a writer that was given no document (its pool and files go)."""
+def finished_segment(writer: SegmentWriter, finalize: Callable[[SegmentWriter], object]):
+    """``finalize(writer)``, its finished segment, when the writer was given documents; else None, the
+    writer closed (its pool and files go)."""
+    if writer._added:
+        return finalize(writer)
     writer._close_segment()
+    return None
 
 
 def commit(writer: SegmentWriter, extra_segments: list, optimize: bool,
@@ -396,10 +395,9 @@ def commit(writer: SegmentWriter, extra_segments: list, optimize: bool,
     try:
         final = writer._merge_segments(None, True, None) if optimize else keep(writer, writer.segments)
         final += extra_segments
-        if writer._added:
-            final.append(finalize(writer))
-        else:
-            writer._close_segment()
+        own = finished_segment(writer, finalize)
+        if own is not None:
+            final.append(own)
         before_live(final)
         writer._commit_toc(final)
     except BaseException:

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
-from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, Words, joined
 from searchlib.query.rules import components, plan_run
 
 THESAURUS = DATA_DIR / "thesaurus.txt"
@@ -61,11 +61,9 @@ class Concept:
         levels: dict[str, Node] = {"typed": self.node}
         if self.parts:
             # A one-character part is found as a character (as a word it would rarely be one).
-            nodes = tuple(Exact(p) if len(p) == 1 else Words(p) for p in self.parts)
-            levels["parts"] = And(nodes) if len(nodes) > 1 else nodes[0]
+            levels["parts"] = joined(And, [Exact(p) if len(p) == 1 else Words(p) for p in self.parts])
         if self.synonyms:
-            levels["thesaurus"] = Or(tuple(Words(s) for s in self.synonyms)) if len(self.synonyms) > 1 \
-                else Words(self.synonyms[0])
+            levels["thesaurus"] = joined(Or, [Words(s) for s in self.synonyms])
         return levels
 
 
@@ -90,7 +88,7 @@ def plan(tree: Node | None, expand: bool = True) -> Plan:
         if isinstance(node, SameReport):
             # Each member of a 同篇 clause is required in the report.
             same_report = True
-            concepts.extend(_required(concept_of(member, expand)) for member in _english_phrases(list(node.children)))
+            concepts.extend(replace(concept_of(member, expand), required=True) for member in _english_phrases(list(node.children)))
         else:
             concepts.append(concept_of(node, expand))
     if expand:
@@ -111,7 +109,7 @@ def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
                 and a.required == b.required and a.typed + b.typed in groups):
             joined = a.typed + b.typed
             out.append(Concept(f"{a.typed} {b.typed}", And((a.node, b.node)), parts=(),
-                               synonyms=tuple(m for m in groups[joined]),
+                               synonyms=groups[joined],
                                pieces=tuple(dict.fromkeys(p for p in (a.typed, b.typed, *a.pieces, *b.pieces)
                                                           if len(p) >= 2)),
                                required=a.required))
@@ -120,10 +118,6 @@ def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
         out.append(a)
         i += 1
     return out
-
-
-def _required(concept: Concept) -> Concept:
-    return Concept(concept.typed, concept.node, concept.parts, concept.synonyms, concept.pieces, required=True)
 
 
 def concept_of(node: Node, expand: bool = True) -> Concept:
@@ -201,22 +195,17 @@ def _english_phrases(nodes: list[Node]) -> list[Node]:
     out: list[Node] = []
     i = 0
     while i < len(nodes):
-        node = nodes[i]
+        node, size = nodes[i], 1
         if isinstance(node, Words) and _latin(node.text):
-            for size in range(min(longest, len(nodes) - i), 1, -1):
-                run = nodes[i:i + size]
+            for longer in range(min(longest, len(nodes) - i), 1, -1):
+                run = nodes[i:i + longer]
                 if all(isinstance(n, Words) and _latin(n.text) for n in run):
                     phrase = " ".join(normalize(n.text).strip().lower() for n in run)
                     if phrase in entries:
-                        out.append(Words(phrase))
-                        i += size
+                        node, size = Words(phrase), longer
                         break
-            else:
-                out.append(node)
-                i += 1
-            continue
         out.append(node)
-        i += 1
+        i += size
     return out
 
 

@@ -22,8 +22,8 @@ from whoosh import query as wq
 
 from searchlib.analysis import normalize
 from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
-from searchlib.query.postings import FastPath, Scored
-from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words
+from searchlib.query.postings import Evaluator, Scored
+from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words, contains
 from searchlib.query.rules import Word, plan_run, query_words, sentence_match, sentence_strings
 from searchlib.index.textstore import Texts
 
@@ -91,7 +91,7 @@ class Compiler:
         self._lexicons: dict[str, list[str]] = {}
         # Each node's query, by node identity: a request compiles its tree for the matches, again
         # for the ranking and once more per filtered facet, and the evaluator's memo goes by query
-        # identity (see postings.FastPath.evaluate). The node is kept so its id is not reused.
+        # identity (see postings.Evaluator.evaluate). The node is kept so its id is not reused.
         self._compiled: dict[int, tuple[Node, wq.Query | None]] = {}
 
     def field_values(self, fieldname: str) -> list[str]:
@@ -158,7 +158,8 @@ class Compiler:
 
     def place_query(self, fieldname: str, typed: str) -> wq.Query:
         """四川 finds 四川省; the index's own values decide what a short form means."""
-        return _any_term(fieldname, self.place_values(fieldname, typed)) or wq.Term(fieldname, typed)
+        terms = [wq.Term(fieldname, v) for v in self.place_values(fieldname, typed)] or [wq.Term(fieldname, typed)]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def place_values(self, fieldname: str, typed: str) -> list[str]:
         """The indexed names a typed place name stands for (exact name first, else the names it begins)."""
@@ -168,24 +169,11 @@ class Compiler:
                 or [v for v in values if normalize(v).startswith(norm)])
 
 
-def _any_term(fieldname: str, values: list[str]) -> wq.Query | None:
-    if not values:
-        return None
-    terms = [wq.Term(fieldname, v) for v in values]
-    return terms[0] if len(terms) == 1 else wq.Or(terms)
-
-
 # --- exact matching, 同句 included ------------------------------------------------
 
 def has_sentence_clause(node: Node | None) -> bool:
     """Whether the compiled query matches more than the tree (a 同句 or 同篇 clause): then the Matcher decides."""
-    if isinstance(node, (SameSentence, SameReport)):
-        return True
-    if isinstance(node, Not):
-        return has_sentence_clause(node.child)
-    if isinstance(node, (And, Or)):
-        return any(has_sentence_clause(c) for c in node.children)
-    return False
+    return contains(node, (SameSentence, SameReport))
 
 
 def scoring_tree(node: Node | None) -> Node | None:
@@ -205,12 +193,12 @@ class Matcher:
     """The exact set of documents a tree matches, and their scores, for one request.
 
     Without a 同句 or 同篇 clause this is the compiled query, evaluated by
-    :class:`searchlib.query.postings.FastPath`. With one, the compiled query narrows
+    :class:`searchlib.query.postings.Evaluator`. With one, the compiled query narrows
     the candidates (all members in the paragraph) and only those candidates'
     text is read and split into sentences.
     """
 
-    def __init__(self, compiler: Compiler, texts: Texts, evaluator: FastPath,
+    def __init__(self, compiler: Compiler, texts: Texts, evaluator: Evaluator,
                  memo: dict | None = None, report_of: np.ndarray | None = None):
         # Document number -> a code of its report (for 同篇); None: a 同篇 clause cannot be decided.
         self.report_of = report_of
@@ -230,10 +218,7 @@ class Matcher:
         found = self.scored(self.compiler.compile(scoring_tree(node) if has_sentence_clause(node) else node))
         if found.docs is docs or (len(found.docs) == len(docs) and np.array_equal(found.docs, docs)):
             return found.scores
-        if not len(found.docs):
-            return np.zeros(len(docs))
-        at = np.minimum(np.searchsorted(found.docs, docs), len(found.docs) - 1)
-        return np.where(found.docs[at] == docs, found.scores[at], 0.0)
+        return found.scores_at(docs)
 
     def docarray(self, node: Node | None) -> np.ndarray:
         """The documents ``node`` matches, as a sorted int64 array."""

@@ -107,8 +107,7 @@ def _seen_spans(norm: str, strings: frozenset[str]) -> dict[str, list[tuple[int,
     backwards = norm[::-1]  # to find the break before an occurrence with a forward regex search
     cuts: dict[int, tuple[list[tuple[str, int, int]], list[int]]] = {}
     for string in present:
-        at = norm.find(string)
-        while at >= 0:
+        for at, _ in _occurrences(string, norm):
             after = CLAUSE_BREAK.search(norm, at)
             end = after.start() if after else len(norm)
             if at + len(string) <= end:
@@ -118,7 +117,6 @@ def _seen_spans(norm: str, strings: frozenset[str]) -> dict[str, list[tuple[int,
                 word, word_start, word_end = cut[bisect_right(starts, at - start) - 1]
                 if at - start + len(string) <= word_end and _marks(string, at - start - word_start, word):
                     seen.setdefault(string, []).append((at, at + len(string)))
-            at = norm.find(string, at + 1)
     return seen
 
 
@@ -128,15 +126,12 @@ def _seen_spans_in_cut(norm: str, strings: frozenset[str],
     ends (the same cut as clause by clause: see there)."""
     seen: dict[str, list[tuple[int, int]]] = {}
     for string in strings:
-        at = norm.find(string)
-        size = len(string)
-        while at >= 0:
+        for at, stop in _occurrences(string, norm):
             word = bisect_right(ends, at)  # the word holding character ``at``
             start = ends[word - 1] if word else 0
             end = ends[word]
-            if at + size <= end and _marks(string, at - start, norm[start:end]):
-                seen.setdefault(string, []).append((at, at + size))
-            at = norm.find(string, at + 1)
+            if stop <= end and _marks(string, at - start, norm[start:end]):
+                seen.setdefault(string, []).append((at, stop))
     return seen
 
 

@@ -37,7 +37,6 @@ MAX_CLAUSES = 64
 MAX_DEPTH = 16
 
 FIELD_ALIASES = QUERY_ALIASES   # every name a filter goes by (年份:2021), from the field registry
-FILTER_FIELDS = tuple(sorted(set(FIELD_ALIASES.values())))
 
 SECTION_ALIASES = {
     "achievements": "achievements", "achievement": "achievements", "成效": "achievements", "主要做法": "achievements", "做法": "achievements",
@@ -78,7 +77,7 @@ class Exact:
 
 @dataclass(frozen=True)
 class Filter:
-    field: str   # one of FILTER_FIELDS
+    field: str   # what a name of FIELD_ALIASES stands for
     value: str   # canonical value (see canonical_filter_value)
 
 
@@ -143,8 +142,7 @@ _TOKEN = re.compile(
 
 def prepare(text: str) -> str:
     """Full-width operator forms to their plain forms (the words themselves are normalized later)."""
-    text = text.translate(_FULLWIDTH)
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", text.translate(_FULLWIDTH))
 
 
 @dataclass
@@ -236,7 +234,7 @@ class _Parser:
             self.note("ignored an unmatched ')'")
             self.take()
             more = self.or_expr()
-            node = _and([node, more])
+            node = joined(And, [node, more])
         return node
 
     def or_expr(self) -> Node | None:
@@ -244,15 +242,9 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
             parts.append(self.report_expr())
-        kept = [p for p in parts if p is not None]
-        if len(parts) > 1 and len(kept) < len(parts):
+        if len(parts) > 1 and None in parts:
             self.note("ignored an OR with nothing on one side")
-        if not kept:
-            return None
-        flat: list[Node] = []
-        for p in kept:
-            flat.extend(p.children if isinstance(p, Or) else (p,))
-        return flat[0] if len(flat) == 1 else Or(tuple(flat))
+        return joined(Or, parts)
 
     def report_expr(self) -> Node | None:
         """``A /d B``: both in one report. Filters in a member apply to the whole clause."""
@@ -273,10 +265,10 @@ class _Parser:
             filters.extend(found)
             rest = [p for p in parts if not isinstance(p, Filter)]
             if rest:
-                words.append(_and(rest))
+                words.append(joined(And, rest))
         if len(words) < 2:
-            return _and(words + filters)
-        return _and([SameReport(tuple(words)), *filters])
+            return joined(And, words + filters)
+        return joined(And, [SameReport(tuple(words)), *filters])
 
     def and_expr(self) -> Node | None:
         parts: list[Node] = []
@@ -287,7 +279,7 @@ class _Parser:
             node = self.sentence_expr()
             if node is not None:
                 parts.append(node)
-        return _and(parts)
+        return joined(And, parts)
 
     def sentence_expr(self) -> Node | None:
         node = self.unary()
@@ -303,13 +295,10 @@ class _Parser:
             self.note("ignored a /s with nothing on one side")
         if len(members) < 2:
             return members[0] if members else None
-        if any(_has_filter(m) for m in members):
+        if any(contains(m, (Filter,)) for m in members):
             self.note("/s joins words and quoted strings, not filters; read as AND")
-            return _and(members)
-        flat: list[Node] = []
-        for m in members:
-            flat.extend(m.children if isinstance(m, SameSentence) else (m,))
-        return SameSentence(tuple(flat))
+            return joined(And, members)
+        return joined(SameSentence, members)
 
     def unary(self) -> Node | None:
         tok = self.peek()
@@ -333,9 +322,7 @@ class _Parser:
         if tok.kind == "SENT":
             self.note("ignored a /s with nothing on one side")
             return None
-        if tok.kind == "DOC":
-            return None
-        if tok.kind == "AND":
+        if tok.kind in ("DOC", "AND"):
             return None
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
@@ -368,26 +355,24 @@ class _Parser:
         return node
 
 
-def _has_filter(node: Node) -> bool:
-    if isinstance(node, Filter):
+def contains(node: Node | None, kinds: tuple[type, ...]) -> bool:
+    """Whether ``node`` is, or holds anywhere inside it, a node of one of ``kinds``."""
+    if isinstance(node, kinds):
         return True
-    if isinstance(node, Not):
-        return _has_filter(node.child)
-    if isinstance(node, (And, Or, SameSentence, SameReport)):
-        return any(_has_filter(c) for c in node.children)
-    return False
+    inside = (node.child,) if isinstance(node, Not) else getattr(node, "children", ())
+    return any(contains(child, kinds) for child in inside)
 
 
-def _and(parts: list[Node | None]) -> Node | None:
+def joined(kind: type[And | Or | SameSentence], parts: list[Node | None]) -> Node | None:
+    """The parts joined by ``kind`` (None ones left out, ones of that kind flattened); None without any,
+    the part alone for one."""
     parts = [p for p in parts if p is not None]
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
+    if len(parts) < 2:
+        return parts[0] if parts else None
     flat: list[Node] = []
     for p in parts:
-        flat.extend(p.children if isinstance(p, And) else (p,))
-    return And(tuple(flat))
+        flat.extend(p.children if isinstance(p, kind) else (p,))
+    return kind(tuple(flat))
 
 
 _YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:\s*[-~至到—–]\s*((?:19|20)\d{2})(?:年度?)?)?$")

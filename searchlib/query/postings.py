@@ -76,8 +76,15 @@ class Scored:
     def boosted(self, boost: float) -> "Scored":
         return self if boost == 1.0 else Scored(self.docs, self.scores * boost)
 
+    def scores_at(self, docs: np.ndarray, missing: float = 0.0) -> np.ndarray:
+        """The score of each of ``docs`` (sorted), ``missing`` where it is not matched."""
+        if not len(self.docs):
+            return np.full(len(docs), missing)
+        at = np.minimum(np.searchsorted(self.docs, docs), len(self.docs) - 1)
+        return np.where(self.docs[at] == docs, self.scores[at], missing)
 
-class FastPath:
+
+class Evaluator:
     """Evaluates compiled queries over one searcher (one index version); thread-safe enough to share
     (a race only reads a posting list twice)."""
 
@@ -257,21 +264,24 @@ class FastPath:
         return docs if self.live is None else docs[self.live]
 
     def _term(self, q: wq.Term) -> Scored:
-        if q.fieldname not in self.schema:
-            return Scored.empty()
-        field = self.schema[q.fieldname]
-        try:
-            btext = field.to_bytes(q.text)
-        except ValueError:
+        btext = self._term_bytes(q)
+        if btext is None:
             return Scored.empty()
         ids, weights = self.postings(q.fieldname, btext)
         if not len(ids):  # (a rare word is in no title or heading: skip the arithmetic on nothing)
             return Scored.empty()
-        if not field.scorable:
-            scores = weights.astype(np.float64)
-        else:
-            scores = self._bm25(q.fieldname, btext, ids, weights)
+        scorable = self.schema[q.fieldname].scorable
+        scores = self._bm25(q.fieldname, btext, ids, weights) if scorable else weights.astype(np.float64)
         return Scored(ids, scores).boosted(q.boost)
+
+    def _term_bytes(self, q: wq.Term) -> bytes | None:
+        """The term as the index holds it; None for a field the schema lacks or a text it cannot hold."""
+        if q.fieldname not in self.schema:
+            return None
+        try:
+            return self.schema[q.fieldname].to_bytes(q.text)
+        except ValueError:
+            return None
 
     def _prefix(self, q: wq.Prefix) -> Scored:
         """A Prefix (a one-character exact string is one: every bigram it starts): the documents of
@@ -406,12 +416,8 @@ class FastPath:
     def _term_slices(self, q: wq.Term) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """Each segment's (local documents, weights) of the term, sliced from the posting files;
         None when a segment has none."""
-        field = self.schema[q.fieldname] if q.fieldname in self.schema else None
-        if field is None:
-            return []
-        try:
-            btext = field.to_bytes(q.text)
-        except ValueError:
+        btext = self._term_bytes(q)
+        if btext is None:
             return []
         slices = self._slices(q.fieldname, btext)
         return None if any(found is None for found in slices) else slices
@@ -594,7 +600,7 @@ DENSE_UNION_SHARE = 1 / 16
 # than its posting list; otherwise its whole list is read and intersected.
 RESTRICTED_LOOKUP_SHARE = 4
 # A phrase over a set of documents reads their texts when there are at most this many a segment
-# (more where the string is common; see FastPath._few_to_check); otherwise the suffix arrays.
+# (more where the string is common; see Evaluator._few_to_check); otherwise the suffix arrays.
 TEXT_CHECK_PER_SEGMENT = 32
 # Where a sibling word already gives most of a phrase's documents, the candidates with every bigram
 # are checked when their posting lists hold at most this many postings a segment (reading a list

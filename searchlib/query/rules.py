@@ -116,11 +116,7 @@ def _run(typed: str, exact: bool) -> Run:
 
 
 def _main_words(normalized: str) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for tok in segment(normalized):
-        if not tok.sub:
-            seen.setdefault(tok.text, None)
-    return tuple(seen)
+    return tuple(dict.fromkeys(tok.text for tok in segment(normalized) if not tok.sub))
 
 
 def _long_run(normalized: str) -> bool:

@@ -57,7 +57,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -73,9 +73,9 @@ from searchlib.index.textstore import Texts
 from searchlib.query.tiers import TierRanker
 from searchlib.query.highlight import match_spans, render, snippet
 from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
-from searchlib.query.postings import SCORE_DECIMALS, FastPath, rounded
+from searchlib.query.postings import SCORE_DECIMALS, Evaluator, rounded
 from searchlib.query.parse import (MAX_QUERY_CHARS, And, Exact, Filter, Node, Not, Or, ParsedQuery, QueryError, SameReport,
-                             SameSentence, Words, canonical_filter_value, filters_in, parse,
+                             SameSentence, Words, canonical_filter_value, filters_in, joined, parse,
                              positive_terms)
 from searchlib.query.rules import Near, plan_run
 
@@ -90,10 +90,9 @@ BEST_PARAGRAPHS_PER_REPORT = 2
 STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
-# Filters of a request: PARAM_FILTERS are terms of the query language (year:2021); COLUMN_FILTERS (publisher,
+# Filters of a request: QUERY_FILTERS are terms of the query language (year:2021); COLUMN_FILTERS (publisher,
 # published) it has no term for, applied to the matches by their facet column (the same way for search,
 # facets, concordance and distribution). Both from searchlib.fields.
-PARAM_FILTERS = QUERY_FILTERS
 # Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).
 CACHE_STORED_DOCUMENTS = 4096
 # A paragraph is boilerplate when at least this many *other* reports hold its text
@@ -126,7 +125,7 @@ class SearchRequest:
     snippets: bool = True
 
     def filters(self) -> dict[str, str]:
-        return {k: v for k in PARAM_FILTERS + tuple(COLUMN_FILTERS) if (v := getattr(self, k))}
+        return {k: v for k in QUERY_FILTERS + tuple(COLUMN_FILTERS) if (v := getattr(self, k))}
 
     def column_filters(self) -> dict[str, str]:
         return {k: v for k in COLUMN_FILTERS if (v := getattr(self, k))}
@@ -176,6 +175,13 @@ class ReportGroup:
     concepts: int = 0            # how many of the query's concepts it holds (fuzzy mode)
     paragraphs: list[Hit] = field(default_factory=list)   # its best paragraphs, best first
 
+    @staticmethod
+    def of(best: Hit, matches: int, **ranking) -> "ReportGroup":
+        """The group of ``best``'s report: the fields it shares with a hit are the report's, so the hit's."""
+        hit_fields = {f.name for f in fields(Hit)}
+        report = {f.name: getattr(best, f.name) for f in fields(ReportGroup) if f.name in hit_fields}
+        return ReportGroup(**report, matches=matches, best=best, **ranking)
+
 
 @dataclass
 class Results:
@@ -220,12 +226,11 @@ class Results:
         shaped = {key: data[key] for key in ("query", "understood", "total", "took_ms", "offset", "limit", "sort",
                                              "filters", "boilerplate", "problems", "total_reports", "mode",
                                              "tiers", "concepts")}
-        shaped["hits"] = [{k: h[k] for k in HIT_JSON_KEYS} for h in data["hits"]]
+        shaped["hits"] = [_public_hit(h) for h in data["hits"]]
         shaped["facets"] = data["facets"]
         if data["groups"] is not None:
             shaped["groups"] = [{**{k: v for k, v in g.items() if k not in ("best", "paragraphs")},
-                                 "best": {k: g["best"][k] for k in HIT_JSON_KEYS},
-                                 "paragraphs": [{k: h[k] for k in HIT_JSON_KEYS} for h in g["paragraphs"]]}
+                                 "best": _public_hit(g["best"]), "paragraphs": [_public_hit(h) for h in g["paragraphs"]]}
                                 for g in data["groups"]]
         shaped["reuse_available"] = reuse_store is not None
         if reuse_store is not None:
@@ -244,9 +249,12 @@ class Matching:
     stored: "StoredFields"   # the generation's stored fields and texts (see Library.stored_fields)
 
 
-HIT_JSON_KEYS = ("pid", "doc_id", "title", "province", "city", "county", "township", "level", "body",
-                 "report_year", "publish_date", "section_kind", "section_heading", "text", "snippet", "url", "score",
-                 "genre", "source_url", "fetched_at")
+# A hit in the public JSON: every field but its position in the report.
+HIT_JSON_KEYS = tuple(f.name for f in fields(Hit) if f.name != "position")
+
+
+def _public_hit(hit: dict) -> dict:
+    return {k: hit[k] for k in HIT_JSON_KEYS}
 
 
 def understood(node: Node | None) -> str:
@@ -260,22 +268,19 @@ def understood(node: Node | None) -> str:
         return f'"{plan_run(node).normalized}"'
     if isinstance(node, Filter):
         return f"{node.field}:{node.value}"
-    if isinstance(node, And):
-        return " AND ".join(_grouped(c) for c in node.children)
-    if isinstance(node, Or):
-        return " OR ".join(_grouped(c) for c in node.children)
     if isinstance(node, Not):
         return "NOT " + _grouped(node.child)
-    if isinstance(node, SameSentence):
-        return " /s ".join(_grouped(c) for c in node.children)
-    if isinstance(node, SameReport):
-        return " /d ".join(_grouped(c) for c in node.children)
+    if type(node) in _JOINED_BY:
+        return _JOINED_BY[type(node)].join(_grouped(c) for c in node.children)
     raise TypeError(f"unknown query node {node!r}")
+
+
+_JOINED_BY = {And: " AND ", Or: " OR ", SameSentence: " /s ", SameReport: " /d "}
 
 
 def _grouped(node: Node) -> str:
     text = understood(node)
-    return f"({text})" if isinstance(node, (And, Or, SameSentence, SameReport)) else text
+    return f"({text})" if type(node) in _JOINED_BY else text
 
 
 def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
@@ -283,8 +288,7 @@ def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
     if isinstance(node, Filter) and node.field == fieldname:
         return None
     if isinstance(node, And):
-        kept = tuple(c for c in node.children if not (isinstance(c, Filter) and c.field == fieldname))
-        return None if not kept else kept[0] if len(kept) == 1 else And(kept)
+        return joined(And, [c for c in node.children if not (isinstance(c, Filter) and c.field == fieldname)])
     return node
 
 
@@ -378,7 +382,7 @@ class Library:
         self._generation: _Generation | None = None
         self._generations: list[_Generation] = []  # the current one and retired ones still held
         self._pins = threading.local()
-        # One thread at a time opens a generation's reuse store and finds its template paragraphs.
+        # One thread at a time opens the reuse store of a searcher no open generation holds (see _reuse_for).
         self._reuse_lock = threading.Lock()
         # A str, not a Path: read on every query, and joining a Path costs more than the readlink.
         self._link_path = os.path.join(self.index_dir, CURRENT)
@@ -503,14 +507,10 @@ class Library:
         return self._reuse_for(searcher).template
 
     def _reuse_for(self, searcher) -> "_Reuse":
-        # Built once per generation (one thread builds it; the others wait for it rather than build it too).
+        # A generation opens its own (see _Generation); another searcher's is built here, by one thread at a
+        # time (the others wait for it rather than build it too).
         with self._reuse_lock:
-            return self.per_generation(searcher, "reuse", lambda: self._open_reuse(searcher))
-
-    def _open_reuse(self, searcher) -> "_Reuse":
-        with self._lock:
-            live = next((g.live for g in self._generations if g.searcher is searcher), self.index_dir)
-        return _open_reuse(live, searcher)
+            return self.per_generation(searcher, "reuse", lambda: _open_reuse(self.index_dir, searcher))
 
     def _template_docnums(self, searcher, mode: str | None) -> np.ndarray | None:
         """The template set a boilerplate filter needs; QueryError when it cannot be had."""
@@ -530,21 +530,16 @@ class Library:
         """Per document number, the value of each facet field and of doc_id (built once per index version)."""
         return self.per_generation(searcher, "columns", lambda: _facet_columns(searcher))
 
-    def fast_path(self, searcher) -> FastPath:
+    def evaluator(self, searcher) -> Evaluator:
         """The query evaluator of this searcher (its posting cache lives as long as the searcher)."""
-        return self.per_generation(searcher, "fast_path", lambda: self._new_fast_path(searcher))
-
-    def _new_fast_path(self, searcher) -> FastPath:
-        years = self.columns(searcher)["report_year"]
-        year_values = np.array([np.nan if v is None else float(v) for v in years.values])
-        return FastPath(searcher, year_values[years.codes], self.texts(searcher))
+        return self.per_generation(searcher, "evaluator", lambda: Evaluator(
+            searcher, self._sort_values(searcher, "newest"), self.texts(searcher)))  # (the report years)
 
     def facet_counts(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
-                     boilerplate: str | None = None, template: np.ndarray | None = None,
-                     column_filters: dict[str, str] | None = None) -> dict[str, list[tuple[str, int]]]:
+                     request: SearchRequest) -> dict[str, list[tuple[str, int]]]:
         columns = self.columns(searcher)
         filtered = {FILTER_TO_FIELD[f.field] for f in filters_in(tree)}
-        column_filters = column_filters or {}
+        column_filters = request.column_filters()
         by_column = {COLUMN_FILTERS[name]: name for name in column_filters}
         facets: dict[str, list[tuple[str, int]]] = {}
         for name in FACETS:
@@ -555,12 +550,10 @@ class Library:
             counted = docnums
             if name in filtered:
                 field_name = next(k for k, v in FILTER_TO_FIELD.items() if v == name)
-                counted = _restricted_array(column_filtered(columns, matcher.docarray(without_filters_on(tree, field_name)),
-                                                             column_filters), boilerplate, template)
+                counted = self._matches(searcher, matcher, without_filters_on(tree, field_name), request)
             elif name in by_column:   # disjunctive, as above: the other values show what choosing them gives
                 others = {k: v for k, v in column_filters.items() if k != by_column[name]}
-                counted = _restricted_array(column_filtered(columns, matcher.docarray(tree), others),
-                                            boilerplate, template)
+                counted = self._matches(searcher, matcher, tree, request, others)
             facets[name] = _ordered_facet(name, columns[name].counts(counted))
         return facets
 
@@ -572,38 +565,31 @@ class Library:
         limit, offset = _checked_page(request)
         parsed, tree = self._read_request(request)
         searcher = self.searcher()
-        compiler = Compiler(searcher)
-        matcher = self.matcher(searcher, compiler)
+        matcher = self.matcher(searcher)
         template = self._template_docnums(searcher, request.boilerplate)
         columns = self.columns(searcher)
         unfiltered = column_filtered(columns, matcher.docarray(tree), request.column_filters())
         docnums = _restricted_array(unfiltered, request.boilerplate, template)
         clock = [started, time.perf_counter()]
-        facets = self.facet_counts(searcher, matcher, tree, docnums, request.boilerplate, template,
-                                   request.column_filters())
+        facets = self.facet_counts(searcher, matcher, tree, docnums, request)
         facets.update(self._boilerplate_facet(searcher, unfiltered))
         total_reports = columns["doc_id"].distinct(docnums)
         clock.append(time.perf_counter())
 
         terms = positive_terms(tree) if request.snippets else []
-        groups = None
-        tiers = None
-        concepts: list[dict] = []
+        groups, tiers, concepts, ranked = None, None, [], []
         if request.group and request.mode == "fuzzy":
             groups, tiers, concepts = self._tiered_groups(searcher, matcher, tree, docnums, request, offset, limit,
                                                           terms)
-            hits = [g.best for g in groups]
-            clock.append(time.perf_counter())
         elif request.group:
             groups = self._groups(searcher, matcher.scores_for(tree, docnums), request.sort, columns, docnums,
                                   offset, limit, terms)
-            hits = [g.best for g in groups]
-            clock.append(time.perf_counter())
-        else:
-            ranked = self._rank(searcher, docnums, matcher.scores_for(tree, docnums), request.sort, offset + limit) \
-                if limit and len(docnums) else []
-            clock.append(time.perf_counter())
-            hits = [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
+        elif limit and len(docnums):
+            ranked = self._rank(searcher, docnums, matcher.scores_for(tree, docnums), request.sort, offset + limit)
+        clock.append(time.perf_counter())
+        # (grouped results made their hits while ranking)
+        hits = [g.best for g in groups] if groups is not None else \
+            [self._hit(searcher, docnum, score, terms) for docnum, score in ranked[offset:offset + limit]]
         clock.append(time.perf_counter())
         took = (clock[-1] - started) * 1000
         stages = {name: round((b - a) * 1000, 3) for name, a, b in zip(STAGES, clock, clock[1:])}
@@ -622,18 +608,24 @@ class Library:
         """
         _, tree = self._read_request(request)
         searcher = self.searcher()
+        found = self._matches(searcher, self.matcher(searcher), tree, request)
+        return Matching(searcher, tree, found.tolist(), self.stored_fields(searcher))
+
+    def _matches(self, searcher, matcher: Matcher, node: Node | None, request: SearchRequest,
+                 column_filters: dict[str, str] | None = None) -> np.ndarray:
+        """The documents ``node`` matches that pass the column filters (by default the request's) and the
+        request's boilerplate filter."""
         template = self._template_docnums(searcher, request.boilerplate)
-        found = column_filtered(self.columns(searcher), self.matcher(searcher).docarray(tree),
-                                 request.column_filters())
-        return Matching(searcher, tree, _restricted_array(found, request.boilerplate, template).tolist(),
-                        self.stored_fields(searcher))
+        found = column_filtered(self.columns(searcher), matcher.docarray(node),
+                                request.column_filters() if column_filters is None else column_filters)
+        return _restricted_array(found, request.boilerplate, template)
 
     def _boilerplate_facet(self, searcher, unfiltered: np.ndarray) -> dict[str, list[tuple[str, int]]]:
         """How many matches (without the boilerplate filter) are template paragraphs; {} without reuse data."""
         template = self.boilerplate_docnums(searcher)
         if template is None:
             return {}
-        shared = int(np.count_nonzero(_in_template(unfiltered, template)))
+        shared = int(np.count_nonzero(template[unfiltered]))
         return {"boilerplate": [("only", shared), ("hide", len(unfiltered) - shared)]}
 
     def _read_request(self, request: SearchRequest) -> tuple[ParsedQuery, Node | None]:
@@ -646,9 +638,9 @@ class Library:
         """Paragraph texts by document number, from the indexer's flat text files (one per version)."""
         return self.per_generation(searcher, "texts", lambda: Texts(searcher))
 
-    def matcher(self, searcher, compiler: Compiler | None = None) -> Matcher:
+    def matcher(self, searcher) -> Matcher:
         """A matcher for one request over this searcher's generation (its memo lives as long as it does)."""
-        return Matcher(compiler or Compiler(searcher), self.texts(searcher), self.fast_path(searcher),
+        return Matcher(Compiler(searcher), self.texts(searcher), self.evaluator(searcher),
                        report_of=self.columns(searcher)["doc_id"].codes)
 
     def _with_param_filters(self, parsed: ParsedQuery, request: SearchRequest) -> Node | None:
@@ -660,24 +652,18 @@ class Library:
             if value is None:
                 raise QueryError(f"cannot read {name}={raw!r} as a filter")
             extra.append(Filter(name, value))
-        if not extra:
-            return parsed.tree
-        parts = ([parsed.tree] if parsed.tree is not None else []) + extra
-        flat: list[Node] = []
-        for p in parts:
-            flat.extend(p.children if isinstance(p, And) else (p,))
-        return And(tuple(flat)) if len(flat) > 1 else flat[0]
+        return joined(And, [parsed.tree, *extra])
 
     def _rank(self, searcher, docs: np.ndarray, scores: np.ndarray, sort: str,
               needed: int) -> list[tuple[int, float]]:
         """The first ``needed`` (docnum, score) pairs of the matches in result order; ties broken by pid."""
-        pid_of = self.stored_fields(searcher).pid
-        ranks = self._report_ranks(searcher)
+        if not len(docs) or needed <= 0:
+            return []
+        ranks, codes = self._report_ranks(searcher), self.columns(searcher)["doc_id"].codes
         if sort == "relevance":
-            codes = self.columns(searcher)["doc_id"].codes
-            return _top_by_score(pid_of, docs, scores, needed, lambda docnums: ranks[codes[docnums]])
-        return _top_by_year(pid_of, self.columns(searcher)["doc_id"], ranks, docs, scores,
-                            self._sort_values(searcher, sort), sort, needed)
+            docs, scores = _contenders(docs, scores, needed, lambda docnums: ranks[codes[docnums]])
+        keys = _sort_keys(docs, scores, self._sort_values(searcher, sort), sort)
+        return _first_in_order(self.stored_fields(searcher).pid, docs, keys, ranks[codes[docs]], needed)
 
     def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                        request: SearchRequest, offset: int, limit: int,
@@ -685,26 +671,20 @@ class Library:
         """Reports in tiers (see searchlib.query.tiers), the page's with their best paragraphs."""
         columns = self.columns(searcher)
         doc_ids = columns["doc_id"]
-        ranker = TierRanker(matcher, doc_ids.codes, len(doc_ids.values), self.report_total(searcher),
-                            self._sort_values(searcher, request.sort))
+        ranker = TierRanker(matcher, doc_ids, self.report_total(searcher), self._sort_values(searcher, request.sort))
         tiered = ranker.rank(tree, docnums, self._concept_scope(searcher, matcher, tree, request),
                              request.sort, report_rank=self._report_ranks(searcher))
         page = [int(c) for c in tiered.order[offset:offset + limit]]
         best = ranker.best_paragraphs(tiered, page, docnums, BEST_PARAGRAPHS_PER_REPORT, tree)
-        strict_count = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values)) if len(docnums) \
-            else np.zeros(len(doc_ids.values), dtype=np.int64)
+        strict_count = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values))
         marked = list(dict.fromkeys([*terms, *tiered.terms()]))
         groups = []
         for code in page:
             shown = [self._hit(searcher, d, s, marked) for d, s in best.get(code, [])]
             if not shown:
                 continue
-            hit = shown[0]
-            groups.append(ReportGroup(doc_id=hit.doc_id, title=hit.title, report_year=hit.report_year,
-                                      province=hit.province, city=hit.city, county=hit.county,
-                                      township=hit.township, level=hit.level, body=hit.body,
-                                      matches=int(strict_count[code]), best=hit, tier=int(tiered.tier[code]),
-                                      concepts=int(tiered.concepts_in[code]), paragraphs=shown))
+            groups.append(ReportGroup.of(shown[0], int(strict_count[code]), tier=int(tiered.tier[code]),
+                                         concepts=int(tiered.concepts_in[code]), paragraphs=shown))
         return groups, tiered.counts(), tiered.used()
 
     def _concept_scope(self, searcher, matcher: Matcher, tree: Node | None,
@@ -715,11 +695,8 @@ class Library:
                         if isinstance(c, (Filter, Not))] if tree is not None else []
         if not restrictions and not request.boilerplate and not request.column_filters():
             return None
-        node = And(tuple(restrictions)) if len(restrictions) > 1 else (restrictions[0] if restrictions else None)
-        docs = column_filtered(self.columns(searcher), matcher.docarray(node), request.column_filters())
-        docs = _restricted_array(docs, request.boilerplate, self._template_docnums(searcher, request.boilerplate))
         mask = np.zeros(searcher.doc_count_all(), dtype=bool)
-        mask[docs] = True
+        mask[self._matches(searcher, matcher, joined(And, restrictions), request)] = True
         return mask
 
     def _sort_values(self, searcher, sort: str) -> np.ndarray | None:
@@ -737,7 +714,8 @@ class Library:
 
     def report_total(self, searcher) -> int:
         """How many reports the index holds (live ones)."""
-        return self.per_generation(searcher, "report_total", lambda: self._live_reports(searcher))
+        return self.per_generation(searcher, "report_total", lambda: self.columns(searcher)["doc_id"].distinct(
+            self.evaluator(searcher).live_docs()))
 
     def _groups(self, searcher, scores: np.ndarray, sort: str, columns: dict[str, Column], docnums: np.ndarray,
                 offset: int, limit: int, terms) -> list[ReportGroup]:
@@ -760,11 +738,7 @@ class Library:
         groups = []
         for at in order[offset:offset + limit].tolist():
             code, docnum, score = int(codes[at]), int(best_docs[at]), float(rounded(best_scores[at]))
-            hit = self._hit(searcher, docnum, score, terms)
-            groups.append(ReportGroup(doc_id=hit.doc_id, title=hit.title, report_year=hit.report_year,
-                                      province=hit.province, city=hit.city, county=hit.county,
-                                      township=hit.township, level=hit.level, body=hit.body,
-                                      matches=int(matches[code]), best=hit))
+            groups.append(ReportGroup.of(self._hit(searcher, docnum, score, terms), int(matches[code])))
         return groups
 
     def _report_ranks(self, searcher) -> np.ndarray:
@@ -815,10 +789,6 @@ class Library:
     def stats(self) -> dict:
         searcher = self.searcher()
         return {"paragraphs": searcher.doc_count(), "reports": self.report_total(searcher)}
-
-    def _live_reports(self, searcher) -> int:
-        live = self.fast_path(searcher).live_docs()
-        return self.columns(searcher)["doc_id"].distinct(live)
 
 
 class StoredFields:
@@ -903,13 +873,8 @@ def _restricted_array(docnums: np.ndarray, mode: str | None, template: np.ndarra
     """The matches with template paragraphs left out ("hide") or alone ("only")."""
     if not mode:
         return docnums
-    shared = _in_template(docnums, template)
+    shared = template[docnums]
     return docnums[~shared] if mode == "hide" else docnums[shared]
-
-
-def _in_template(docnums: np.ndarray, template: np.ndarray) -> np.ndarray:
-    """Which of ``docnums`` are template paragraphs (``template``: the generation's mask)."""
-    return template[docnums]
 
 
 def _facet_columns(searcher) -> dict[str, Column]:
@@ -926,47 +891,23 @@ def _current_link(link_path: str) -> str | None:
         return None
 
 
-def _top_by_score(pid_of: Callable[[int], str], docs: np.ndarray, scores: np.ndarray, needed: int,
-                  report_of: Callable[[np.ndarray], np.ndarray] | None = None) -> list[tuple[int, float]]:
-    """The ``needed`` best (docnum, score) pairs, scores rounded (see postings.rounded), ties by pid.
-
-    Only the documents that can be in the first ``needed`` once rounded are
-    looked at in Python (and only their pids read).
-    """
-    if not len(docs) or needed <= 0:
-        return []
-    if report_of is not None and len(docs) > 2 * needed and scores.min() == scores.max():
-        # All tied (a one-character exact string scores 1 everywhere): the first reports in doc_id
-        # order hold the first pids; read only theirs.
+def _contenders(docs: np.ndarray, scores: np.ndarray, needed: int,
+                report_of: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The matches that can be among the ``needed`` best by relevance once scores are rounded (see
+    postings.rounded) and ties go by pid: found in linear time, so that only they are sorted."""
+    if len(docs) > 2 * needed and scores.min() == scores.max():
+        # All tied (a one-character exact string scores 1 everywhere): a pid starts with its report's
+        # doc_id, so the first reports in doc_id order hold the first pids (all 19,837 pids read took
+        # 0.3 s at 20k).
         reports = report_of(docs)
-        picked = docs[reports <= np.partition(reports, needed - 1)[needed - 1]].tolist()
-        score = float(rounded(scores[0]))
-        return [(docnum, score) for docnum in sorted(picked, key=pid_of)[:needed]]
-    if len(docs) > needed:
+        keep = reports <= np.partition(reports, needed - 1)[needed - 1]
+    elif len(docs) > needed:
         kth = np.partition(scores, len(scores) - needed)[len(scores) - needed]
         # Anything within a rounding step of the cut may round to a tie with it.
-        close = scores >= kth - 2 * 10.0 ** -SCORE_DECIMALS
-        docs, scores = docs[close], scores[close]
-    ranked = list(zip(docs.tolist(), rounded(scores).tolist()))
-    ranked.sort(key=lambda pair: -pair[1])
-    cut = ranked[min(needed, len(ranked)) - 1][1]
-    contenders = [pair for pair in ranked if pair[1] >= cut]
-    if report_of is not None and len(contenders) > 2 * needed:
-        # A big tie (every match of a one-character exact string scores 1): a pid starts with its
-        # report's doc_id, so the report's place in doc_id order decides first, and only the pids of
-        # the first ``needed`` and of their last report are read (all 19,837 took 0.3 s at 20k).
-        tied_docs = np.fromiter((d for d, _ in contenders), dtype=np.int64, count=len(contenders))
-        tied_scores = np.fromiter((s for _, s in contenders), dtype=np.float64, count=len(contenders))
-        reports = report_of(tied_docs)
-        last = np.lexsort((reports, -tied_scores))[needed - 1]
-        keep = (tied_scores > tied_scores[last]) | ((tied_scores == tied_scores[last]) & (reports <= reports[last]))
-        contenders = [pair for pair, kept in zip(contenders, keep.tolist()) if kept]
-    # Only tied scores need their pids (a stored-fields read each, ~40 µs).
-    seen: set[float] = set()
-    tied = {score for _, score in contenders if score in seen or seen.add(score)}
-    pids = {docnum: pid_of(docnum) for docnum, score in contenders if score in tied}
-    contenders.sort(key=lambda pair: (-pair[1], pids.get(pair[0], "")))
-    return contenders[:needed]
+        keep = scores >= kth - 2 * 10.0 ** -SCORE_DECIMALS
+    else:
+        return docs, scores
+    return docs[keep], scores[keep]
 
 
 def _sort_keys(docs: np.ndarray, scores: np.ndarray, values: np.ndarray | None, sort: str) -> list[np.ndarray]:
@@ -981,17 +922,13 @@ def _sort_keys(docs: np.ndarray, scores: np.ndarray, values: np.ndarray | None, 
     return keys
 
 
-def _top_by_year(pid_of: Callable[[int], str], doc_ids: Column, report_ranks: np.ndarray, docs: np.ndarray,
-                 scores: np.ndarray, values: np.ndarray, sort: str, needed: int) -> list[tuple[int, float]]:
-    """The ``needed`` first (docnum, score) pairs by year (or date), then score, then pid.
+def _first_in_order(pid_of: Callable[[int], str], docs: np.ndarray, keys: list[np.ndarray], report_rank: np.ndarray,
+                    needed: int) -> list[tuple[int, float]]:
+    """The ``needed`` first (docnum, rounded score) pairs in the order of ``keys`` (see _sort_keys), then pid.
 
-    NumPy orders them by year, score and report (a pid starts with its report's fixed-length
+    NumPy orders them by the keys and report (a pid starts with its report's fixed-length
     doc_id), and pids are read only for the first ``needed`` and the tie at the cut.
     """
-    if not len(docs) or needed <= 0:
-        return []
-    keys = _sort_keys(docs, scores, values, sort)
-    report_rank = report_ranks[doc_ids.codes[docs]]
     order = np.lexsort([report_rank] + keys)
     cut = min(needed, len(order)) - 1
     at_cut = order[cut]
@@ -1047,10 +984,4 @@ def _ordered_facet(name: str, counts: list[tuple[object, int]]) -> list[tuple[st
     return [("unknown" if v is None else v, n) for v, n in ordered]
 
 
-def search(index_dir: Path | str, q: str, **params) -> Results:
-    """One-off search (opens the index, searches, closes)."""
-    with Library(index_dir) as library:
-        return library.search(SearchRequest(q=q, **params))
-
-
-__all__ = ["Library", "SearchRequest", "Results", "Hit", "ReportGroup", "QueryError", "search", "MAX_QUERY_CHARS"]
+__all__ = ["Library", "SearchRequest", "Results", "Hit", "ReportGroup", "QueryError", "MAX_QUERY_CHARS"]

@@ -43,8 +43,6 @@ from searchlib.query.search import Library, QueryError, Results, SearchRequest
 FEW_REPORTS = 3
 # At most this many variant searches per request (each with limit=0): bounded cost on a big index.
 MAX_VARIANT_SEARCHES = 6
-# The three views a request can ask for, each counted its own way (see found).
-VIEWS = ("tiers", "reports", "paragraphs")
 # Characters that make a query need quoting on a shell command line.
 SHELL_SPECIAL = re.compile(r"""[\s"'()|&;<>$`\\*?!#~\[\]{}]""")
 
@@ -63,7 +61,7 @@ class Suggestion:
     kind: str            # as Variant
     q: str
     dropped: str
-    view: str            # "tiers" | "reports" | "paragraphs": the view it was counted in (see VIEWS)
+    view: str            # "tiers" | "reports" | "paragraphs": the view it was counted in (see view_of)
     reports: int         # reports: holding every concept (tiers 1 and 2) in the tiered view, else matching
     paragraphs: int      # paragraphs matching strictly (every concept in one paragraph, as typed)
 

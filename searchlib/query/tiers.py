@@ -27,9 +27,9 @@ import numpy as np
 from whoosh import query as wq
 
 from searchlib.query.concepts import Concept, Plan, plan
-from searchlib.query.engine import Matcher
+from searchlib.query.engine import Column, Matcher
 from searchlib.query.postings import rounded
-from searchlib.query.parse import And, Exact, Node, Words
+from searchlib.query.parse import Exact, Node, Words
 from searchlib.query.rules import Near, near_pattern, query_words
 
 # What a paragraph found at a level is worth, against the typed level.
@@ -77,7 +77,7 @@ class Tiered:
 
     def terms(self) -> list[Words | Exact | Near]:
         """What to mark in a shown paragraph: every concept at every level that found something."""
-        out: list[Words | Exact] = []
+        out: list[Words | Exact | Near] = []
         for concept, found in zip(self.plan.concepts, self.found):
             if found.levels.get("parts"):
                 out.append(Near(concept.parts))
@@ -91,7 +91,7 @@ class Tiered:
     def used(self) -> list[dict]:
         """Per concept, the levels that found paragraphs (for "understood as")."""
         return [{"concept": c.typed, "parts": list(c.parts) if f.levels.get("parts") else [],
-                 "synonyms": [s for s in c.synonyms] if f.levels.get("thesaurus") else [],
+                 "synonyms": list(c.synonyms) if f.levels.get("thesaurus") else [],
                  "pieces": list(f.pieces), "required": c.required,
                  "levels": {k: v for k, v in f.levels.items() if v}}
                 for c, f in zip(self.plan.concepts, self.found)]
@@ -100,12 +100,11 @@ class Tiered:
 class TierRanker:
     """Places the reports of one request in tiers (one searcher, one request)."""
 
-    def __init__(self, matcher: Matcher, report_of: np.ndarray, report_count: int, live_reports: int,
-                 sort_values: np.ndarray | None):
+    def __init__(self, matcher: Matcher, reports: Column, live_reports: int, sort_values: np.ndarray | None):
         self.matcher = matcher
-        self.compiler = matcher.compiler
-        self.report_of = report_of          # document number -> report code
-        self.report_count = report_count    # report codes (the column's values)
+        self.reports = reports              # the doc_id column
+        self.report_of = reports.codes      # document number -> report code
+        self.report_count = len(reports.values)
         self.live_reports = live_reports    # reports in the index
         # document number -> what a sort other than relevance orders by (report year, publication date; NaN:
         # unknown); None for relevance
@@ -129,11 +128,7 @@ class TierRanker:
             return docs, np.ones(len(docs))
         query = wq.Or([wq.Term("text", w) for w in words]) if len(words) > 1 else wq.Term("text", words[0])
         found = self.matcher.scored(query)
-        if not len(found.docs):
-            return docs, np.full(len(docs), 0.1)
-        at = np.minimum(np.searchsorted(found.docs, docs), len(found.docs) - 1)
-        floor = 0.1 * float(found.scores.min())
-        return docs, np.where(found.docs[at] == docs, found.scores[at], floor)
+        return docs, found.scores_at(docs, missing=0.1 * float(found.scores.min()) if len(found.docs) else 0.1)
 
     def _field_scored(self, fieldname: str, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
         """Documents whose ``fieldname`` (title, heading) holds the concept: every word of it as typed,
@@ -231,9 +226,7 @@ class TierRanker:
         docs = self.matcher.docarray(Words(piece))
         if not len(docs):
             return False
-        reports = len(np.unique(self.report_of[docs])) if len(docs) < self.report_count else \
-            int(np.count_nonzero(np.bincount(self.report_of[docs], minlength=self.report_count)))
-        return reports < PIECE_MAX_REPORT_SHARE * max(self.live_reports, 1)
+        return self.reports.distinct(docs) < PIECE_MAX_REPORT_SHARE * max(self.live_reports, 1)
 
     # --- placing ------------------------------------------------------------
 
@@ -245,8 +238,7 @@ class TierRanker:
         n = self.report_count
         tier = np.zeros(n, dtype=np.int8)
         tier[self.report_of[strict_docs]] = 1
-        settled = np.zeros(n, dtype=bool)
-        settled[self.report_of[strict_docs]] = True
+        settled = tier == 1
         found = [self.find(c, allowed, settled) for c in the_plan.concepts] if expand else []
         concepts_in = np.zeros(n, dtype=np.int32)
         pieces_in = np.zeros(n, dtype=np.int32)

@@ -20,7 +20,7 @@ def matched_docnums(library, request) -> tuple[object, np.ndarray]:
     """(searcher, sorted document numbers) of the paragraphs ``request`` matches."""
     if is_empty(request):
         searcher = library.searcher()
-        return searcher, library.fast_path(searcher).live_docs()
+        return searcher, library.evaluator(searcher).live_docs()
     found = library.matching(request)
     return found.searcher, np.asarray(found.docnums, dtype=np.int64)
 
