@@ -1,52 +1,40 @@
 """Query -> results: ranked hits with snippets, exact facet counts, pagination.
 
-This is the layer the CLI, the JSON API and the web UI all call. A
-:class:`Library` holds one open index and notices when it has changed.
+The layer the CLI, the JSON API and the web UI all call. A :class:`Library` holds one open index and notices
+when it has changed.
 
 Ranking
-    ``relevance`` is BM25F over the paragraph text, lifted by query words in
-    the report title and section heading; ``newest``/``oldest`` order by
-    report year and ``published`` by publication date (latest first), a report
-    without one last, then by relevance. A paragraph has one score for a query
-    whatever the sort or grouping (:meth:`searchlib.query.engine.Matcher.scores_for`),
-    compared at six decimals (:func:`searchlib.query.postings.rounded`). Equal keys are
-    broken by the paragraph id, which depends only on the text, so the order is
-    the same on every rebuild.
+    ``relevance`` is BM25F over the paragraph text, lifted by query words in the report title and section
+    heading; ``newest``/``oldest`` order by report year and ``published`` by publication date (latest first), a
+    report without one last, then by relevance. A paragraph has one score for a query whatever the sort or
+    grouping (:meth:`searchlib.query.engine.Matcher.scores_for`), compared at six decimals
+    (:func:`searchlib.query.postings.rounded`). Equal keys are broken by the paragraph id, which depends only on
+    the text, so the order is the same on every rebuild.
 
 Facets
-    Counts are exact over the whole result set, never the current page. The
-    ``city`` facet is given once a province is chosen and ``county`` once a
-    city is chosen (a list of every county in China helps nobody).
-    Facets are *disjunctive*: for a field the researcher filtered on
-    (``province:四川`` or ``--province 四川``), the counts are those of the
-    query without that one filter, so the other values show how many hits
-    choosing them instead would give (as Datasette and shops do). The chosen
-    value's count is then exactly ``total``. Fields not filtered on are
-    counted over the result set itself.
+    Counts are exact over the whole result set, never the current page. The ``city`` facet is given once a
+    province is chosen and ``county`` once a city is chosen (a list of every county in China helps nobody).
+    Facets are *disjunctive*: for a field the researcher filtered on (``province:四川`` or ``--province 四川``),
+    the counts are those of the query without that one filter, so the other values show how many hits choosing
+    them instead would give (as Datasette and shops do); the chosen value's count is then exactly ``total``.
+    Fields not filtered on are counted over the result set itself.
 
 Boilerplate
-    ``boilerplate="hide"`` leaves out paragraphs whose text (or a text at
-    least 80% like it, see :mod:`searchlib.research.reuse`) appears in
-    ``BOILERPLATE_MIN_OTHER_REPORTS`` or more *other* reports: the template
-    passages (学习贯彻习近平法治思想…) that every report copies.
-    ``boilerplate="only"`` keeps just those. The same set of paragraphs is
-    taken out of (or kept in) the matches, the facet counts and the ranking,
-    so totals, facets and hits agree. The filter needs the reuse pass of the
-    live index (``searchlib reuse --build``); without it the request fails
-    with a QueryError that says so. The ``boilerplate`` facet counts the
-    matches without this filter: ``only`` (template paragraphs) and ``hide``
-    (the rest), and is present only when the reuse pass is.
+    ``boilerplate="hide"`` leaves out paragraphs whose text (or a text at least 80% like it, see
+    :mod:`searchlib.research.reuse`) appears in ``BOILERPLATE_MIN_OTHER_REPORTS`` or more *other* reports: the
+    template passages (学习贯彻习近平法治思想…) that every report copies. ``boilerplate="only"`` keeps just those.
+    The same set is taken out of (or kept in) the matches, the facet counts and the ranking, so totals, facets
+    and hits agree. The filter needs the reuse pass of the live index (``searchlib reuse --build``); without it
+    the request fails with a QueryError that says so. The ``boilerplate`` facet counts the matches without this
+    filter: ``only`` (template paragraphs) and ``hide`` (the rest), and is present only when the reuse pass is.
 
 Grouping
-    With ``group=True`` the results are reports: each with its best paragraph
-    and the number of its paragraphs that match; ``offset``/``limit`` page
-    through reports, ``hits`` holds the best paragraphs of the page in order.
-    In the default ``mode="fuzzy"`` the reports come in tiers (see
-    :mod:`searchlib.query.tiers`): those with a paragraph holding every concept,
-    then those holding every concept somewhere (or through its parts or a
-    thesaurus entry), then those holding some; each with its best paragraphs.
-    ``mode="strict"`` gives the first tier alone, ordered by best paragraph.
-    Paragraph results, facets and totals are always strict.
+    With ``group=True`` the results are reports: each with its best paragraph and the number of its paragraphs
+    that match; ``offset``/``limit`` page through reports, ``hits`` holds the best paragraphs of the page in
+    order. In the default ``mode="fuzzy"`` the reports come in tiers (see :mod:`searchlib.query.tiers`): those
+    with a paragraph holding every concept, then those holding every concept somewhere (or through its parts or
+    a thesaurus entry), then those holding some; each with its best paragraphs. ``mode="strict"`` gives the
+    first tier alone, ordered by best paragraph. Paragraph results, facets and totals are always strict.
 """
 from __future__ import annotations
 
@@ -79,7 +67,6 @@ from searchlib.query.parse import (MAX_QUERY_CHARS, And, Exact, Filter, Node, No
                              positive_terms)
 from searchlib.query.rules import Near, plan_run
 
-# FACETS (in the sidebar's order) and NESTED_FACETS (city once a province is chosen …): searchlib.fields.
 SORTS = ("relevance", "newest", "oldest", "published")   # published: latest publication date first
 # "fuzzy": reports in tiers (the default for people); "strict": every concept in one paragraph, as typed.
 MODES = ("fuzzy", "strict")
@@ -90,9 +77,6 @@ BEST_PARAGRAPHS_PER_REPORT = 2
 STAGES = ("match", "facets", "rank", "hits")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
-# Filters of a request: QUERY_FILTERS are terms of the query language (year:2021); COLUMN_FILTERS (publisher,
-# published) it has no term for, applied to the matches by their facet column (the same way for search,
-# facets, concordance and distribution). Both from searchlib.fields.
 # Stored-field dicts kept per searcher (a paragraph's text and its metadata, ~2 KB each).
 CACHE_STORED_DOCUMENTS = 4096
 # A paragraph is boilerplate when at least this many *other* reports hold its text
@@ -295,9 +279,8 @@ def without_filters_on(node: Node | None, fieldname: str) -> Node | None:
 class _Generation:
     """One opened index generation, and how many requests hold it.
 
-    A swap retires the generation it replaces; a retired generation is closed
-    when the last request holding it lets go (at once when none does), so a
-    request never finds its reader closed under it.
+    A swap retires the generation it replaces; a retired generation is closed when the last request holding it
+    lets go (at once when none does), so a request never finds its reader closed under it.
     """
 
     def __init__(self, index, link: str | None, live: Path):
@@ -356,9 +339,8 @@ def _in_one_generation(method):
 
 @dataclass(frozen=True)
 class _Reuse:
-    """A generation's text reuse store (None before the pass) and its template paragraphs, as a
-    boolean mask by document number (``np.isin`` against the set sorted it again on every query:
-    ~3 ms at 100k paragraphs)."""
+    """A generation's text reuse store (None before the pass) and its template paragraphs, as a boolean mask by
+    document number (``np.isin`` against the set sorted it again on every query: ~3 ms at 100k paragraphs)."""
     store: "reuse.ReuseStore | None"
     template: np.ndarray | None
 
@@ -370,10 +352,9 @@ class _Reuse:
 class Library:
     """An open index: search it, fetch paragraphs and reports from it.
 
-    Safe to share between threads. Each public call reads one generation of
-    the index from start to end; :meth:`pinned` holds one generation across
-    several calls (the web app holds one per HTTP request), and an index job's
-    swap closes the old generation only once nothing holds it.
+    Safe to share between threads. Each public call reads one generation of the index from start to end;
+    :meth:`pinned` holds one generation across several calls (the web app holds one per HTTP request), and an
+    index job's swap closes the old generation only once nothing holds it.
     """
 
     def __init__(self, index_dir: Path | str):
@@ -422,16 +403,16 @@ class Library:
     def _latest(self, hold: bool) -> _Generation:
         retired = None
         with self._lock:
-            # Every index job writes a new generation and swaps the link to it (see
-            # searchlib.index.indexing), so an unchanged link is an unchanged index: one readlink, where
-            # resolving the path took ~0.1 ms and Whoosh's up_to_date() lists the folder (0.24 ms
-            # at 1M). A plain Whoosh folder (no link) is asked the slow way.
+            # Every index job writes a new generation and swaps the link to it (see searchlib.index.indexing),
+            # so an unchanged link is an unchanged index: one readlink, where resolving the path took ~0.1 ms
+            # and Whoosh's up_to_date() lists the folder (0.24 ms at 1M). A plain Whoosh folder (no link) is
+            # asked the slow way.
             current = self._generation
             link = _current_link(self._link_path)
             if link is None or link != current.link:
                 live = resolve_index_dir(self.index_dir)
-                # Reopen rather than Searcher.refresh(): Whoosh 3.54's refresh keeps old
-                # deletions and can bring back segments that a merge removed.
+                # Reopen rather than Searcher.refresh(): Whoosh 3.54's refresh keeps old deletions and can
+                # bring back segments that a merge removed.
                 if live != current.live or (link is None and not current.searcher.up_to_date()):
                     self._open()
                     current.retired = True
@@ -502,8 +483,7 @@ class Library:
         return self._reuse_for(self.searcher()).store
 
     def boilerplate_docnums(self, searcher) -> np.ndarray | None:
-        """Template paragraphs (see BOILERPLATE_MIN_OTHER_REPORTS) as a mask by document number; None without
-        reuse data."""
+        """Template paragraphs (BOILERPLATE_MIN_OTHER_REPORTS) as a mask by document number; None without reuse data."""
         return self._reuse_for(searcher).template
 
     def _reuse_for(self, searcher) -> "_Reuse":
@@ -601,11 +581,8 @@ class Library:
 
     @_in_one_generation
     def matching(self, request: SearchRequest) -> "Matching":
-        """Every paragraph the request matches, unranked: the same reading as :meth:`search`.
-
-        For tools that look at all matches rather than the best ten
-        (concordance, distribution): no scoring, no snippets, no paging.
-        """
+        """Every paragraph the request matches, unranked, read as :meth:`search` reads it: for tools that look
+        at all matches rather than the best ten (concordance, distribution)."""
         _, tree = self._read_request(request)
         searcher = self.searcher()
         found = self._matches(searcher, self.matcher(searcher), tree, request)
@@ -700,8 +677,8 @@ class Library:
         return mask
 
     def _sort_values(self, searcher, sort: str) -> np.ndarray | None:
-        """Per document number, what a sort other than relevance orders by (NaN: not known): the report
-        year, or the publication date as a number (2022-02-15 -> 20220215); None for relevance."""
+        """Per document number, what a sort other than relevance orders by (see _sort_value; NaN: not known);
+        None for relevance."""
         if sort == "relevance":
             return None
         name = "publish_date" if sort == "published" else "report_year"
@@ -719,11 +696,8 @@ class Library:
 
     def _groups(self, searcher, scores: np.ndarray, sort: str, columns: dict[str, Column], docnums: np.ndarray,
                 offset: int, limit: int, terms) -> list[ReportGroup]:
-        """Reports in the order of their best paragraph, ties by doc_id.
-
-        Within a report, equal scores go to the earlier paragraph (the indexer
-        numbers a report's paragraphs in reading order).
-        """
+        """Reports in the order of their best paragraph, ties by doc_id; within a report, equal scores go to the
+        earlier paragraph (the indexer numbers a report's paragraphs in reading order)."""
         if not len(docnums) or not limit:
             return []
         doc_ids = columns["doc_id"]
@@ -794,9 +768,9 @@ class Library:
 class StoredFields:
     """A searcher's stored fields by document number, kept for its last few thousand documents.
 
-    Read from each segment's field files (:mod:`searchlib.index.fieldstore`, ~3 µs a document; Whoosh's
-    own path finds the segment, then copies every field through a schema check: ~22 µs in all,
-    at 100k paragraphs). Kept because the hits shown are often the ones whose pids broke a tie a moment before.
+    Read from each segment's field files (:mod:`searchlib.index.fieldstore`, ~3 µs a document; Whoosh's own path
+    finds the segment, then copies every field through a schema check: ~22 µs in all, at 100k paragraphs). Kept
+    because the hits shown are often the ones whose pids broke a tie a moment before.
     """
 
     def __init__(self, searcher, texts: Texts) -> None:
@@ -896,9 +870,8 @@ def _contenders(docs: np.ndarray, scores: np.ndarray, needed: int,
     """The matches that can be among the ``needed`` best by relevance once scores are rounded (see
     postings.rounded) and ties go by pid: found in linear time, so that only they are sorted."""
     if len(docs) > 2 * needed and scores.min() == scores.max():
-        # All tied (a one-character exact string scores 1 everywhere): a pid starts with its report's
-        # doc_id, so the first reports in doc_id order hold the first pids (all 19,837 pids read took
-        # 0.3 s at 20k).
+        # All tied (a one-character exact string scores 1 everywhere): a pid starts with its report's doc_id, so
+        # the first reports in doc_id order hold the first pids (all 19,837 pids read took 0.3 s at 20k).
         reports = report_of(docs)
         keep = reports <= np.partition(reports, needed - 1)[needed - 1]
     elif len(docs) > needed:
@@ -926,8 +899,8 @@ def _first_in_order(pid_of: Callable[[int], str], docs: np.ndarray, keys: list[n
                     needed: int) -> list[tuple[int, float]]:
     """The ``needed`` first (docnum, rounded score) pairs in the order of ``keys`` (see _sort_keys), then pid.
 
-    NumPy orders them by the keys and report (a pid starts with its report's fixed-length
-    doc_id), and pids are read only for the first ``needed`` and the tie at the cut.
+    NumPy orders them by the keys and report (a pid starts with its report's fixed-length doc_id), and pids are
+    read only for the first ``needed`` and the tie at the cut.
     """
     order = np.lexsort([report_rank] + keys)
     cut = min(needed, len(order)) - 1
