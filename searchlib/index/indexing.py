@@ -7,27 +7,21 @@ Layout of an index directory::
       gen-20261124T101500-1234/             (a complete Whoosh index)
       .lock                                 (held by the one writer)
 
-Safety. Every job (rebuild, update, delete, optimize) writes a new
-generation and only then swaps the ``current`` link with an atomic rename, so
-a reader always sees a complete index and a job killed at any moment leaves the
-previous generation untouched. An update starts its generation from hard links
-to the live one's files (Whoosh never rewrites a file: segments are immutable
-and deletions live in the table of contents), so it costs no copying; its new
-segment and table of contents are written beside the links. Whatever a killed
-job leaves behind (a half-written generation, a stray link) is removed by the
-next job, under the lock.
+Safety. Every job (rebuild, update, delete, optimize) writes a new generation and only then swaps the ``current`` link
+with an atomic rename, so a reader always sees a complete index and a job killed at any moment leaves the previous
+generation untouched. An update starts its generation from hard links to the live one's files (Whoosh never rewrites a
+file: segments are immutable and deletions live in the table of contents), so it costs no copying; its new segment and
+table of contents are written beside the links. Whatever a killed job leaves behind (a half-written generation, a stray
+link) is removed by the next job, under the lock.
 
-A new generation per job is also what makes an update visible to an open
-:class:`searchlib.query.search.Library`: it reopens the index when ``current`` points
-elsewhere. (Whoosh 3.54's ``Searcher.refresh()`` reuses segment readers with
-their old deletions and re-adds segments a merge removed, so an in-place
-commit would show replaced paragraphs twice.)
+A new generation per job is also what makes an update visible to an open :class:`searchlib.query.search.Library`: it
+reopens the index when ``current`` points elsewhere. (Whoosh 3.54's ``Searcher.refresh()`` reuses segment readers with
+their old deletions and re-adds segments a merge removed, so an in-place commit would show replaced paragraphs twice.)
 
-Speed. Parsing a report and analysing its paragraphs is pure Python, so a big
-job runs it in worker processes (one per core): each worker parses the files
-it is handed and writes its own Whoosh segment; the parent only hands out
-files, settles duplicates and writes the TOC that makes the segments live.
-Small jobs (a few files) run in-process, which is faster than starting workers.
+Speed. Parsing a report and analysing its paragraphs is pure Python, so a big job runs it in worker processes (one per
+core): each worker parses the files it is handed and writes its own Whoosh segment; the parent only hands out files,
+settles duplicates and writes the TOC that makes the segments live. Small jobs (a few files) run in-process, which is
+faster than starting workers.
 """
 from __future__ import annotations
 
@@ -145,9 +139,8 @@ def paragraph_documents(report: Report) -> Iterator[dict]:
 
 
 def find_sources(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Report files under ``paths`` (folders are walked), sorted, and the files not read with why.
-
-    WARC files are listed as files here; :func:`searchlib.ingest.inputs.find_inputs` opens them."""
+    """Report files under ``paths`` (folders are walked), sorted, and the files not read with why. WARC files are
+    listed as files here; :func:`searchlib.ingest.inputs.find_inputs` opens them."""
     found = find_inputs(paths)
     return sorted({Path(item.path) for item in found.items}), found.problems
 
@@ -230,9 +223,8 @@ def _live_generation(root: Path) -> Path | None:
 def remove_leftovers(root: Path) -> list[str]:
     """Delete what killed jobs left behind; the caller holds the writer lock.
 
-    Generations other than the live one, stray ``current`` links and Whoosh
-    temp folders in the live index. Returns the names removed. A reader still
-    using a replaced generation keeps its open files (POSIX unlink semantics).
+    Generations other than the live one, stray ``current`` links and Whoosh temp folders in the live index. Returns the
+    names removed. A reader still using a replaced generation keeps its open files (POSIX unlink semantics).
     """
     removed: list[str] = []
     if not root.is_dir():
@@ -276,16 +268,15 @@ class Progress:
 
 # --- indexing one file --------------------------------------------------------
 
-# Below this many files a job runs in-process: starting a worker (a fresh
-# interpreter that loads the segmenter and the division table) costs ~1 s.
+# Below this many files a job runs in-process: starting a worker (a fresh interpreter that loads the segmenter and the
+# division table) costs ~1 s.
 PARALLEL_MIN_FILES = 24
-# Files handed to a worker at a time: small enough to balance the workers,
-# large enough that queue traffic is negligible.
+# Files handed to a worker at a time: small enough to balance the workers, big enough to make queue traffic negligible.
 BATCH_FILES = 8
-# A worker starts a new segment after this many paragraphs. Finishing a segment takes memory in
-# proportion to its size: one segment per worker at 1M paragraphs (500k each) grew each worker to
-# 12 GB and the kernel killed it; 50k per segment is what the 100k builds (peak 3 GB) used.
-# (SEARCHLIB_SEGMENT_PARAGRAPHS overrides it, for tests: the spawned workers read the environment.)
+# A worker starts a new segment after this many paragraphs. Finishing a segment takes memory in proportion to its size:
+# one segment per worker at 1M paragraphs (500k each) grew each worker to 12 GB and the kernel killed it; 50k per
+# segment is what the 100k builds (peak 3 GB) used. (SEARCHLIB_SEGMENT_PARAGRAPHS overrides it, for tests: the spawned
+# workers read the environment.)
 SEGMENT_MAX_PARAGRAPHS = int(os.environ.get("SEARCHLIB_SEGMENT_PARAGRAPHS", "50000"))
 
 
@@ -337,11 +328,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent(parent: int) -> None:
-    """Make this worker die when the indexer dies (``kill -9`` included).
-
-    Otherwise an orphaned worker would go on writing files into a generation
-    that the next build deletes, or wait forever on its job queue.
-    """
+    """Make this worker die when the indexer dies (``kill -9`` included): an orphaned worker would go on writing
+    files into a generation that the next build deletes, or wait forever on its job queue."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -381,8 +369,7 @@ class _WorkerFailed(IndexError_):
 def _run_workers(gen_dir: Path, files: list[Item], procs: int,
                  on_file: Callable[[FileOutcome], None]) -> dict[tuple[int, int], object]:
     """Index ``files`` in ``procs`` worker processes; returns (worker, part) -> its segment (or None)."""
-    # "spawn": a fresh interpreter inherits neither the writer lock's file
-    # descriptor nor a server's threads (fork would copy both).
+    # "spawn", not fork: a fresh interpreter inherits neither the writer lock's descriptor nor a server's threads.
     ctx = multiprocessing.get_context("spawn")
     jobs = ctx.Queue()
     results = ctx.Queue()
@@ -434,12 +421,10 @@ def _run_workers(gen_dir: Path, files: list[Item], procs: int,
 
 # --- merging ------------------------------------------------------------------
 
-# A commit folds small segments together while their total stays under this
-# many paragraphs, so repeated small updates do not pile up segments (each one
-# a little more work per query) and no update pays for rewriting a big one:
-# merging costs about as much per paragraph as indexing it (~3-6 ms on one
-# core), and an update should stay well under 5 s. Segments that outgrow the
-# budget stay as they are until optimize_index().
+# A commit folds small segments together while their total stays under this many paragraphs, so repeated small updates
+# do not pile up segments (each one a little more work per query) and no update pays for rewriting a big one: merging
+# costs about as much per paragraph as indexing it (~3-6 ms on one core), and an update should stay well under 5 s.
+# Segments that outgrow the budget stay as they are until optimize_index().
 SMALL_MERGE_DOCS = 500
 MIN_SEGMENTS_TO_MERGE = 3
 
@@ -502,18 +487,14 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
                 reuse: bool | None = None, manifest: Path | str | None = None) -> BuildSummary:
     """Parse the reports under ``paths`` (files, folders, WARC files) and index their paragraphs.
 
-    With ``rebuild`` (or when there is no index yet) a fresh index replaces the
-    old one atomically; otherwise the reports are added, replacing any report
-    with the same ``doc_id``. No input is lost without a word: unreadable files
-    are listed in ``skipped``, copies of one report (the same text) become one
-    report with every source (``merged``), older versions of a report (the same
-    body, title and year, a changed text) give way to the newest (``replaced``).
-    ``manifest`` (a CSV of path,url[,fetched_at]) gives the files' URLs.
-    ``procs`` worker processes parse and analyse (default: one per core; 1
-    keeps everything in this process). ``reuse`` runs the text-reuse pass on
-    the new generation before it goes live: by default on a fresh build, and
-    on an update only while the index is small enough for the pass to be quick
-    (see :data:`REUSE_ON_UPDATE_MAX_PARAGRAPHS`).
+    With ``rebuild`` (or when there is no index yet) a fresh index replaces the old one atomically; otherwise the
+    reports are added, replacing any report with the same ``doc_id``. No input is lost without a word: unreadable files
+    are listed in ``skipped``, copies of one report (the same text) become one report with every source (``merged``),
+    older versions of a report (the same body, title and year, a changed text) give way to the newest (``replaced``).
+    ``manifest`` (a CSV of path,url[,fetched_at]) gives the files' URLs. ``procs`` worker processes parse and analyse
+    (default: one per core; 1 keeps everything in this process). ``reuse`` runs the text-reuse pass on the new
+    generation before it goes live: by default on a fresh build, and on an update only while the index is small enough
+    for the pass to be quick (see :data:`REUSE_ON_UPDATE_MAX_PARAGRAPHS`).
     """
     started = time.perf_counter()
     root = Path(index_dir)
@@ -532,13 +513,12 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
     return summary
 
 
-# The pass reads every paragraph back (~15 µs each) and runs in about linear
-# time; on an update of a big index that would break the few-seconds budget,
-# so there it is left to `searchlib reuse --build`.
+# The pass reads every paragraph back (~15 µs each) and runs in about linear time; on an update of a big index that
+# would break the few-seconds budget, so there it is left to `searchlib reuse --build`.
 REUSE_ON_UPDATE_MAX_PARAGRAPHS = 20_000
-# Nor does it run by default on a fresh build past this size: it holds every text, its signature
-# and the candidate pairs in memory. 100k paragraphs peaked at 3 GB (3.5M candidate pairs); at 1M
-# paragraphs of the benchmark corpus it passed 14 GB and was still growing.
+# Nor does it run by default on a fresh build past this size: it holds every text, its signature and the candidate pairs
+# in memory. 100k paragraphs peaked at 3 GB (3.5M candidate pairs); at 1M paragraphs of the benchmark corpus it passed
+# 14 GB and was still growing.
 REUSE_BY_DEFAULT_MAX_PARAGRAPHS = 120_000
 
 
@@ -564,10 +544,7 @@ def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSumma
 
 @contextmanager
 def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
-    """A generation to write into; it goes live when the block succeeds, else it is removed.
-
-    The caller holds the writer lock.
-    """
+    """A generation to write into (the caller holds the writer lock): live when the block succeeds, else removed."""
     if not fresh:  # an update, delete or optimize cannot mix formats (nor report ids): IndexOutdated
         storage.check_format(resolve_index_dir(root), root)
     gen = _new_generation(root) if fresh else _clone_generation(root, resolve_index_dir(root))
@@ -619,16 +596,16 @@ def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
 class _Settlement:
     """Which inputs become which reports, once every input is parsed and written.
 
-    * Inputs with the same text (digest of the normalized body) are one report: the first
-      (in path order) stays, with every input's path and URL among its sources.
-    * Inputs with the same id (same body, title and year) but different texts: versions of one
-      report when their texts are near-identical (5-character shingle Jaccard >= the reuse
-      pass's 0.8): the newest (capture date, else modification time) stays, the others are
-      listed as replaced. Texts further apart are different reports: each keeps its own id.
+    * Inputs with the same text (digest of the normalized body) are one report: the first (in path order) stays,
+      with every input's path and URL among its sources.
+    * Inputs with the same id (same body, title and year) but different texts: versions of one report when their
+      texts are near-identical (5-character shingle Jaccard >= the reuse pass's 0.8): the newest (capture date, else
+      modification time) stays, the others are listed as replaced. Texts further apart are different reports: each
+      keeps its own id.
     * On an update the same rules hold against the reports already in the index.
 
-    Paragraphs of inputs that do not stay are deleted from the segments they were written to;
-    a report whose id or sources change is parsed again and written by the parent's writer.
+    Paragraphs of inputs that do not stay are deleted from the segments they were written to; a report whose id or
+    sources change is parsed again and written by the parent's writer.
     """
 
     def __init__(self, items: list[Item], outcomes: list[FileOutcome], segments: dict, writer: SegmentWriter,
@@ -808,8 +785,8 @@ class DeleteSummary:
 def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSummary:
     """Remove the reports ``doc_ids`` (all their paragraphs) from the index.
 
-    One commit: the next search sees all of them gone, or, if this is killed,
-    none. Raises :class:`IndexMissing` / :class:`IndexLocked` like a build.
+    One commit: the next search sees all of them gone, or, if this is killed, none. Raises :class:`IndexMissing` /
+    :class:`IndexLocked` like a build.
     """
     started = time.perf_counter()
     summary = DeleteSummary()
@@ -825,9 +802,8 @@ def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSumma
 def optimize_index(index_dir: Path | str) -> int:
     """Merge every segment into one and drop deleted paragraphs; returns the paragraph count.
 
-    Worth it after many updates (each adds a segment and leaves deleted
-    paragraphs behind); it rewrites the whole index, about as long as indexing
-    it single-process, and readers see the old index until it commits.
+    Worth it after many updates (each adds a segment and leaves deleted paragraphs behind); it rewrites the whole index,
+    about as long as indexing it single-process, and readers see the old index until it commits.
     """
     with _rewriting(Path(index_dir), optimize=True):
         pass  # the commit does it
