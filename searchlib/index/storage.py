@@ -1,51 +1,43 @@
 """The one module that knows how searchlib's index sits on disk, and the only one touching Whoosh's internals.
 
-An index generation is a Whoosh index (the index of record: schema, segments, table
-of contents) plus files of our own beside each segment (texts, stored fields,
-postings, facet codes: :mod:`searchlib.index.textstore`, :mod:`searchlib.index.fieldstore`,
-:mod:`searchlib.index.postingstore`, :mod:`searchlib.index.facetstore`) and a format file. This
-module holds what those share:
+An index generation is a Whoosh index (the index of record: schema, segments, table of contents) plus files of our own
+beside each segment (texts, stored fields, postings, facet codes: :mod:`searchlib.index.textstore`,
+:mod:`searchlib.index.fieldstore`, :mod:`searchlib.index.postingstore`, :mod:`searchlib.index.facetstore`) and a format
+file. This module holds what those share:
 
-* **The format** (:data:`FORMAT_VERSION`, in the generation's ``searchlib-format``
-  file). A reader opens only an index of this format; an older one gets
-  :class:`IndexOutdated`, one line naming the rebuild command, *before* Whoosh
-  unpickles its schema (whose analyzer classes may have moved since it was written).
-  So every segment of an index that opens has every file of ours: no reader keeps a
-  path for indexes written before one of them existed. A file missing from an index
-  of this format is damage (:func:`require`, :class:`IndexDamaged`).
-* **Writing a file whole** (:func:`atomic_write`): a temporary name, then an atomic
-  rename, so a killed writer never leaves half a file under the real name.
-* **Segment writing** (:func:`new_writer`, :func:`finalize_segment`,
-  :func:`finished_segment`, :func:`commit`, :func:`discard`) and **segment reading**
-  (:func:`posting_arrays`, :func:`length_bytes`,
-  :func:`field_b`): the small API the indexer and the query engine use instead of
-  Whoosh's private names.
+* **The format** (:data:`FORMAT_VERSION`, in the generation's ``searchlib-format`` file). A reader opens only an index
+  of this format; an older one gets :class:`IndexOutdated`, one line naming the rebuild command, *before* Whoosh
+  unpickles its schema (whose analyzer classes may have moved since it was written). So every segment of an index that
+  opens has every file of ours: no reader keeps a path for indexes written before one of them existed. A file missing
+  from an index of this format is damage (:func:`require`, :class:`IndexDamaged`).
+* **Writing a file whole** (:func:`atomic_write`): a temporary name, then an atomic rename, so a killed writer never
+  leaves half a file under the real name.
+* **Segment writing** (:func:`new_writer`, :func:`finalize_segment`, :func:`finished_segment`, :func:`commit`,
+  :func:`discard`) and **segment reading** (:func:`posting_arrays`, :func:`length_bytes`, :func:`field_b`): the small
+  API the indexer and the query engine use instead of Whoosh's private names.
 * **Compound files read in place** (:class:`MappedFile`).
 
 What of Whoosh's private surface remains, all of it here (whoosh3 == 3.54.0, pinned for it):
 
-* ``SegmentWriter``: ``_added`` (whether a writer holds documents), ``_tempstorage``
-  (where its pool spills), ``_close_segment``, ``_assemble_segment``,
-  ``_merge_segments``, ``_commit_toc``, ``_finish``, ``_cleanup_on_error``: the steps of
-  ``SegmentWriter.commit``, taken one by one because a segment's own files are written
-  between assembling it and making it live, and because workers' segments join the
-  parent's commit (as Whoosh's own multiprocessing writer does it).
-* ``PostingPool._write_run`` / ``_read_run`` / ``_merge_runs`` / ``_open_run`` /
-  ``_remove_run``: overridden by :class:`_ChunkedPostingPool` (runs spilled in chunks).
-* ``W3LeafMatcher._data`` / ``_read_data`` / ``_byteids`` / ``_lastblock`` / ``_goto`` /
-  ``_nextoffset``: a posting list read a block at a time into arrays, for
-  a field whose weights our posting files cannot hold exactly.
-* ``SegmentReader._perdoc`` with ``_cached_reader``, and the length column's
-  ``_count`` / ``_dbfile`` / ``_basepos``: a segment's field lengths as one byte array.
+* ``SegmentWriter``: ``_added`` (whether a writer holds documents), ``_tempstorage`` (where its pool spills),
+  ``_close_segment``, ``_assemble_segment``, ``_merge_segments``, ``_commit_toc``, ``_finish``, ``_cleanup_on_error``:
+  the steps of ``SegmentWriter.commit``, taken one by one because a segment's own files are written between assembling
+  it and making it live, and because workers' segments join the parent's commit (as Whoosh's own multiprocessing writer
+  does it).
+* ``PostingPool._write_run`` / ``_read_run`` / ``_merge_runs`` / ``_open_run`` / ``_remove_run``: overridden by
+  :class:`_ChunkedPostingPool` (runs spilled in chunks).
+* ``W3LeafMatcher._data`` / ``_read_data`` / ``_byteids`` / ``_lastblock`` / ``_goto`` / ``_nextoffset``: a posting list
+  read a block at a time into arrays, for a field whose weights our posting files cannot hold exactly.
+* ``SegmentReader._perdoc`` with ``_cached_reader``, and the length column's ``_count`` / ``_dbfile`` / ``_basepos``: a
+  segment's field lengths as one byte array.
 * ``BM25F._field_B``: a field's B.
 * ``CompoundStorage.open_file`` (replaced), ``BufferFile``'s attributes: :class:`MappedFile`.
-* Whoosh's file naming: a table of contents is ``_MAIN_<generation>.toc`` (:func:`holds_index`
-  asks whether a folder holds an index without reading it, so the format check comes first).
+* Whoosh's file naming: a table of contents is ``_MAIN_<generation>.toc`` (:func:`holds_index` asks whether a folder
+  holds an index without reading it, so the format check comes first).
 
-Whoosh 3's codec seam (``WrappingCodec``) was weighed for the per-segment files: its
-field writer sees the postings as they stream, but our files are written from the
-finished segment's stored rows after the compound file is assembled (which would
-swallow files written earlier), which is past what a codec is handed.
+Whoosh 3's codec seam (``WrappingCodec``) was weighed for the per-segment files: its field writer sees the postings as
+they stream, but our files are written from the finished segment's stored rows after the compound file is assembled
+(which would swallow files written earlier), which is past what a codec is handed.
 """
 from __future__ import annotations
 
@@ -69,12 +61,10 @@ from whoosh.writing import PostingPool, SegmentWriter
 class _ViewReader:
     """The file methods StructFile uses (read, readline, seek, tell, close), over a memoryview.
 
-    The read position is each thread's own. Whoosh opens a segment's postings,
-    terms and stored fields once per reader and reads them with ``seek`` then
-    ``read``; the web server's request threads share that reader, so with one
-    position a thread's seek moved another's read: under eight concurrent
-    clients, one answer in seven failed with ``zlib.error``, ``UnpicklingError``
-    or ``CorruptIndexError`` on a sound index. The bytes are immutable, so a
+    The read position is each thread's own. Whoosh opens a segment's postings, terms and stored fields once per reader
+    and reads them with ``seek`` then ``read``; the web server's request threads share that reader, so with one position
+    a thread's seek moved another's read: under eight concurrent clients, one answer in seven failed with
+    ``zlib.error``, ``UnpicklingError`` or ``CorruptIndexError`` on a sound index. The bytes are immutable, so a
     position per thread is all a thread needs to read them on its own.
     """
 
@@ -119,9 +109,9 @@ class _ViewReader:
         self._view = memoryview(b"")
 
     def read_pickle(self):
-        """One pickled object at the position. pickle.load on this reader would call read() ~20 times
-        per object from C (a posting block header: 125k Python calls, 140 ms, for one common term at
-        1M paragraphs); a block header is ~100 bytes, so copy a little and let BytesIO serve it."""
+        """One pickled object at the position. pickle.load on this reader would call read() ~20 times per object from C
+        (a posting block header: 125k Python calls, 140 ms, for one common term at 1M paragraphs); a block header is
+        ~100 bytes, so copy a little and let BytesIO serve it."""
         pos = self._at()
         size = 4096
         while True:
@@ -173,9 +163,8 @@ def read_compound_files_in_place() -> None:
 
 FORMAT_FILE = "searchlib-format"
 # 2: report ids include who reported (body, place); reports carry their sources and a digest of their text.
-# 3: every segment has all of its own files (texts with sentence cuts and suffix-array tops, stored
-#    fields with word ends, facet codes with the report fields, postings); readers keep no path for
-#    segments without them.
+# 3: every segment has all of its own files (texts with sentence cuts and suffix-array tops, stored fields with word
+#    ends, facet codes with the report fields, postings); readers keep no path for segments without them.
 FORMAT_VERSION = 3
 REBUILD_COMMAND = "searchlib index --rebuild PATH..."
 # What a reader of an older format would get wrong, by the version that changed it.
@@ -289,17 +278,14 @@ RUN_CHUNK = 16384  # postings pickled per call when a sort run is spilled to dis
 class _ChunkedPostingPool(PostingPool):
     """Whoosh's posting pool, with sort runs written and read in chunks.
 
-    Whoosh pickles and unpickles every posting of a spilled run one call at a
-    time and merges the runs with a generator per item: at 100k paragraphs
-    (~33M postings, 3.7 GB of runs) that is a quarter of a worker's time.
-    Pickling lists of postings and merging with :func:`heapq.merge` over
-    C-level chains does the same work in a fraction of it. Same items, same
-    order, so the segment written is the same.
+    Whoosh pickles and unpickles every posting of a spilled run one call at a time and merges the runs with a generator
+    per item: at 100k paragraphs (~33M postings, 3.7 GB of runs) that is a quarter of a worker's time. Pickling lists of
+    postings and merging with :func:`heapq.merge` over C-level chains does the same work in a fraction of it. Same
+    items, same order, so the segment written is the same.
     """
 
     def add(self, item) -> None:
-        # The same size estimate as PostingPool.add, without its per-posting
-        # type assertions (our documents are built by paragraph_documents).
+        # PostingPool.add's size estimate, without its per-posting type assertions (paragraph_documents builds ours).
         self.currentsize += 150 + 2 * len(item[1]) + len(item[4] or b"")
         if self.currentsize > self.limit:
             self.save()
@@ -340,9 +326,8 @@ def new_writer(ix, lock: bool = True) -> SegmentWriter:
 class _LengthsInMemory:
     """Per-paragraph field lengths, decoded once per field.
 
-    Writing postings, Whoosh looks up the paragraph's field length for every
-    posting (for block statistics), each time a seek and read in the column
-    file: 10% of a worker's time. A list lookup gives the same numbers.
+    Writing postings, Whoosh looks up the paragraph's field length for every posting (for block statistics), each time a
+    seek and read in the column file: 10% of a worker's time. A list lookup gives the same numbers.
     """
 
     def __init__(self, reader, doccount: int):
@@ -387,10 +372,9 @@ def commit(writer: SegmentWriter, extra_segments: list, optimize: bool,
            before_live: Callable[[list], None]) -> None:
     """Make ``writer``'s segment and ``extra_segments`` (other processes') live with the index's others.
 
-    The steps of ``SegmentWriter.commit`` (Whoosh 3.54): ``keep(writer, segments)`` (a merge policy)
-    picks the existing segments that stay as they are (``optimize`` merges them all instead),
-    ``finalize`` finishes the writer's own segment, ``before_live(segments)`` writes what covers
-    the whole index, and then the table of contents makes them live.
+    The steps of ``SegmentWriter.commit`` (Whoosh 3.54): ``keep(writer, segments)`` (a merge policy) picks the existing
+    segments that stay as they are (``optimize`` merges them all instead), ``finalize`` finishes the writer's own
+    segment, ``before_live(segments)`` writes what covers the whole index, and the table of contents makes them live.
     """
     try:
         final = writer._merge_segments(None, True, None) if optimize else keep(writer, writer.segments)
