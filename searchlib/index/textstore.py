@@ -1,42 +1,31 @@
 """Paragraph texts in a flat per-segment file, for checks that must read many texts.
 
-Same-sentence (同句) clauses are verified on the normalized text of every
-candidate paragraph. Whoosh's stored fields cost ~170 µs a document at 100k paragraphs
-(a pickled dict with the title, heading and more), which made a common 同句
-query take seconds. Beside each segment the indexer writes
-``<segment id>.text.bin`` (the paragraphs' normalized text as UTF-8 bytes, one
-after another: :func:`searchlib.analysis.normalize` runs once, at index time)
-and ``<segment id>.text.off.npy`` (the byte offsets, one more than there are
-paragraphs). Both are memory-mapped: a text is a slice and a decode (~2 µs),
-and the operating system keeps only the pages in use.
+Same-sentence (同句) clauses are verified on the normalized text of every candidate paragraph. Whoosh's stored fields cost
+~170 µs a document at 100k paragraphs (a pickled dict with the title, heading and more), which made a common 同句 query
+take seconds. Beside each segment the indexer writes ``<segment id>.text.bin`` (the paragraphs' normalized text as UTF-8
+bytes, one after another: :func:`searchlib.analysis.normalize` runs once, at index time) and
+``<segment id>.text.off.npy`` (the byte offsets, one more than there are paragraphs). Both are memory-mapped: a text is
+a slice and a decode (~2 µs), and the operating system keeps only the pages in use.
 
-A third file, ``<segment id>.text.cut.npy``, holds the sorted byte positions
-where a sentence begins or ends (each paragraph's start, each terminator of
-:data:`searchlib.analysis.SENTENCE_END_CHARS`), so that "one sentence holds
-all these strings" is decided for thousands of paragraphs at once in NumPy
-(:func:`in_one_sentence`).
+A third file, ``<segment id>.text.cut.npy``, holds the sorted byte positions where a sentence begins or ends (each
+paragraph's start, each terminator of :data:`searchlib.analysis.SENTENCE_END_CHARS`), so that "one sentence holds all
+these strings" is decided for thousands of paragraphs at once in NumPy (:func:`in_one_sentence`).
 
-A fourth, ``<segment id>.text.sa.npy``, is a suffix array of the text file: the
-byte positions where a character starts, sorted by the text from there on
-(built with divsufsort); ``<segment id>.text.sa-par.npy`` holds the paragraph
-of each. Every occurrence of a string is then one contiguous run of both,
-found by binary search, so "which paragraphs contain this string" costs the
-occurrences, not a check of every paragraph holding its characters: at 1M
-paragraphs an exact string in 17k paragraphs had 18k candidates to check one
-by one. A segment past :data:`SUFFIX_ARRAY_MAX_BYTES` of text gets none
-(sorting needs ~5 bytes of memory a byte) and is checked the old way.
+A fourth, ``<segment id>.text.sa.npy``, is a suffix array of the text file: the byte positions where a character starts,
+sorted by the text from there on (built with divsufsort); ``<segment id>.text.sa-par.npy`` holds the paragraph of each.
+Every occurrence of a string is then one contiguous run of both, found by binary search, so "which paragraphs contain
+this string" costs the occurrences, not a check of every paragraph holding its characters: at 1M paragraphs an exact
+string in 17k paragraphs had 18k candidates to check one by one. A segment past :data:`SUFFIX_ARRAY_MAX_BYTES` of text
+gets none (sorting needs ~5 bytes of memory a byte) and is checked the old way.
 
-Another, ``<segment id>.text.sa-top256.npy``, is the top of that binary search:
-the first 24 bytes of every 256th suffix, held in memory once read. A string's
-run is then found in a window of a few hundred entries, and the suffix array
-and the text file are read there with ``pread``, never mapped. On a big index
-this is what keeps the server's memory bounded and its first answer quick:
-probing mapped files maps a whole folio a probe (the kernel keeps files just
-written, or read in sequence, in folios of up to megabytes), and a cold probe
-is a disk read; twenty segments times 44 probes were 0.95 s of a 1M-paragraph
-server's first answer. For the same reason single texts are read with
-``pread``, and the text files scans map are let go of past a budget
-(``madvise(MADV_DONTNEED)``: the page cache keeps them, the process does not).
+Another, ``<segment id>.text.sa-top256.npy``, is the top of that binary search: the first 24 bytes of every 256th
+suffix, held in memory once read. A string's run is then found in a window of a few hundred entries, and the suffix
+array and the text file are read there with ``pread``, never mapped. On a big index this is what keeps the server's
+memory bounded and its first answer quick: probing mapped files maps a whole folio a probe (the kernel keeps files just
+written, or read in sequence, in folios of up to megabytes), and a cold probe is a disk read; twenty segments times 44
+probes were 0.95 s of a 1M-paragraph server's first answer. For the same reason single texts are read with ``pread``,
+and the text files scans map are let go of past a budget (``madvise(MADV_DONTNEED)``: the page cache keeps them, the
+process does not).
 
 Like the facet files, they live and die with their segment; every segment of an
 index of this format (:mod:`searchlib.index.storage`) has them (the suffix array and its
@@ -204,10 +193,9 @@ def in_one_sentence(blob, offsets: np.ndarray, cuts: np.ndarray, local: np.ndarr
     """Which paragraphs ``local`` (sorted numbers into ``offsets``) have a sentence holding every
     string of one of the ``alternatives`` (non-empty UTF-8 strings without a terminator).
 
-    Each string's occurrences are found with NumPy, in the paragraphs' bytes
-    copied side by side or, when the candidates are most of the segment, in
-    place; every occurrence is mapped to its sentence through ``cuts``: a
-    sentence matches when it has an occurrence of every string.
+    Each string's occurrences are found with NumPy, in the paragraphs' bytes copied side by side or, when the candidates
+    are most of the segment, in place; every occurrence is mapped to its sentence through ``cuts``: a sentence matches
+    when it has an occurrence of every string.
     """
     found = np.zeros(len(local), dtype=bool)
     if not len(local):
@@ -388,8 +376,7 @@ class _SegmentTexts:
         self.blob = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ) if size else b""
         self._cuts_path = cuts_path
         self._cuts: np.ndarray | None = None
-        # A segment past SUFFIX_ARRAY_MAX_BYTES of text has no suffix array (written last, after its
-        # paragraphs and top): its strings are found by reading its texts.
+        # A segment past SUFFIX_ARRAY_MAX_BYTES of text has no suffix array: its strings are found by reading its texts.
         self.search = SuffixSearch(suffixes_path, paragraphs_path, top_path, self._fd) \
             if suffixes_path.exists() else None
 
@@ -438,12 +425,11 @@ class _SegmentTexts:
         self._file.close()
 
 
-# How much of the text files same-sentence scans may leave mapped (all of a scanned file is counted:
-# a touch maps the whole folio around it, up to megabytes in a file just written or read in sequence).
-# Past it, the scanned files are let go of. At 100k paragraphs (74 MB of text) it is never reached, so
-# a scan finds the pages of the last one mapped (let go of after every scan, 同句 took 13.8 ms p50
-# instead of 8.0); at 1M (735 MB) it is what keeps the server's memory bounded (664 MB of text file
-# mapped after the server bench's queries, without it).
+# How much of the text files same-sentence scans may leave mapped (all of a scanned file is counted: a touch maps the
+# whole folio around it, up to megabytes in a file just written or read in sequence). Past it, the scanned files are let
+# go of. At 100k paragraphs (74 MB of text) it is never reached, so a scan finds the pages of the last one mapped (let
+# go of after every scan, 同句 took 13.8 ms p50 instead of 8.0); at 1M (735 MB) it is what keeps the server's memory
+# bounded (664 MB of text file mapped after the server bench's queries, without it).
 MAPPED_TEXT_BUDGET = 256 << 20
 
 
@@ -460,7 +446,7 @@ class Texts:
             segment = leaf.segment()
             files = text_files(storage_folder(leaf.storage()), segment)
             require(files[:3], "the text files", segment)
-            if files[5].exists():  # (the suffix array is written last, after its paragraphs and top)
+            if files[5].exists():  # (written last: see write_segment_texts)
                 require(files[3:5], "the suffix array files", segment)
             self._starts.append(offset)
             self._segments.append(_SegmentTexts(*files))
@@ -472,9 +458,8 @@ class Texts:
     def containing(self, docs: np.ndarray, needle: bytes) -> np.ndarray:
         """Which of ``docs`` (sorted document numbers) hold ``needle`` (UTF-8) in their normalized text.
 
-        Each paragraph's bytes are read (``pread``) and searched: nothing is
-        decoded, about a microsecond a paragraph, where reading and splitting a
-        text costs ten.
+        Each paragraph's bytes are read (``pread``) and searched: nothing is decoded, about a microsecond a paragraph,
+        where reading and splitting a text costs ten.
         """
         mask = np.zeros(len(docs), dtype=bool)
         for index, segment, lo, hi in self._spans(docs):
@@ -484,9 +469,8 @@ class Texts:
         return mask
 
     def holding(self, needle: bytes) -> np.ndarray | None:
-        """Every document number (sorted; deleted ones included) whose normalized text holds ``needle``
-        (UTF-8), from the suffix arrays; None when a segment has none (past SUFFIX_ARRAY_MAX_BYTES: the
-        caller checks another way)."""
+        """Every document number (sorted; deleted ones included) whose normalized text holds ``needle`` (UTF-8), from
+        the suffix arrays; None when a segment has none (past SUFFIX_ARRAY_MAX_BYTES: the caller checks another way)."""
         if any(segment.search is None for segment in self._segments):
             return None
         found = [segment.holding(needle) + start for start, segment in zip(self._starts, self._segments)]
