@@ -1,30 +1,23 @@
 """The query evaluator: every query the engine's Compiler builds, evaluated with NumPy.
 
-Whoosh writes the index and keeps its segments; it does not search them. Each
-term's posting list is two arrays (document numbers, weights): sliced from the
-segment's flat posting files (:mod:`searchlib.index.postingstore`), or, for a segment
-without them, decoded from Whoosh's posting blocks once per searcher and kept
-in a bounded cache. A query is then a few set operations and one vectorized
-BM25F over whole arrays.
+Whoosh writes the index and keeps its segments; it does not search them. Each term's posting list is two arrays
+(document numbers, weights): sliced from the segment's flat posting files (:mod:`searchlib.index.postingstore`), or, for
+a segment without them, decoded from Whoosh's posting blocks once per searcher and kept in a bounded cache. A query is
+then a few set operations and one vectorized BM25F over whole arrays.
 
 What each query class the Compiler builds means:
 
-* ``Term``: BM25F (``bm25`` of ``whoosh.scoring``: the same idf, average and
-  byte-coded field length), or the posting weight for an unscored field; times
-  the boost;
+* ``Term``: BM25F (``bm25`` of ``whoosh.scoring``: the same idf, average and byte-coded field length), or the posting
+  weight for an unscored field; times the boost;
 * ``Or``/``And``: union/intersection, the children's scores summed, times the
   boost (a one-child ``Or``/``And`` is its child, boost ignored);
-* ``AndMaybe``: the first child's documents, plus the second's score where it
-  matches (always: the title/heading bonus never depends on how the sets were
-  walked); ``AndNot``: the first's documents and scores without the second's;
-* ``Phrase`` of bigrams: documents whose normalized text contains the string
-  (the bigram phrase means exactly that, see :func:`searchlib.analysis.bigrams`):
-  from the text files' suffix arrays (:mod:`searchlib.index.textstore`), or the
-  candidates with every bigram checked on their text (or, for a segment
-  without text files, on the bigrams' positions); scored as the sum of its
-  bigrams' scores;
-* ``Prefix`` (a one-character exact string): every document holding the
-  character, each scoring the boost;
+* ``AndMaybe``: the first child's documents, plus the second's score where it matches (always: the title/heading bonus
+  never depends on how the sets were walked); ``AndNot``: the first's documents and scores without the second's;
+* ``Phrase`` of bigrams: documents whose normalized text contains the string (the bigram phrase means exactly that, see
+  :func:`searchlib.analysis.bigrams`): from the text files' suffix arrays (:mod:`searchlib.index.textstore`), or the
+  candidates with every bigram checked on their text (or, for a segment without text files, on the bigrams' positions);
+  scored as the sum of its bigrams' scores;
+* ``Prefix`` (a one-character exact string): every document holding the character, each scoring the boost;
 * ``NumericRange`` on the report year: the years in range, scoring the boost;
 * ``Every``/``NullQuery``.
 
@@ -49,9 +42,8 @@ from searchlib.index.textstore import Texts
 
 # Postings kept in memory per searcher (document number + weight: 8 bytes each).
 CACHE_POSTINGS = 16_000_000
-# A list sliced from the posting files is kept (within CACHE_POSTINGS) when it is this short: a
-# request asks for a rare word's list two or three times, at ~10 µs of converting and joining its
-# segments' slices each time.
+# A list sliced from the posting files is kept (within CACHE_POSTINGS) when it is this short: a request asks for a rare
+# word's list two or three times, at ~10 µs of converting and joining its segments' slices each time.
 KEEP_SLICED_POSTINGS = 4096
 # Terms whose per-segment slices of the posting files are kept (a list of views each).
 CACHE_SLICED_TERMS = 4096
@@ -284,9 +276,8 @@ class Evaluator:
             return None
 
     def _prefix(self, q: wq.Prefix) -> Scored:
-        """A Prefix (a one-character exact string is one: every bigram it starts): the documents of
-        the terms it expands to, each scoring the boost.
-        Through Whoosh, "法" at 20k paragraphs took 1.9 s to match and 7 s to rank."""
+        """A Prefix (a one-character exact string is one: every bigram it starts): the documents of the terms it expands
+        to, each scoring the boost. Through Whoosh, "法" at 20k paragraphs took 1.9 s to match and 7 s to rank."""
         if q.fieldname not in self.schema:
             return Scored.empty()
         words = [w for w in self.reader.expand_prefix(q.fieldname, q.text) if w]
