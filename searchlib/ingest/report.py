@@ -105,10 +105,8 @@ _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}(\d{6})[0-9A-HJ-NP-RTUWXY]{10
 
 
 def read_header(lines: list[str]) -> dict[str, str]:
-    """Label -> value pairs from the page's header area (索引号, 发布日期, 来源 ...).
-
-    ``lines`` are normalized raw lines, spacing kept (runs of spaces separate fields).
-    """
+    """Label -> value pairs from the page's header area (索引号, 发布日期, 来源 ...); ``lines`` are normalized raw
+    lines, spacing kept (runs of spaces separate fields)."""
     found: dict[str, str] = {}
 
     def keep(label: str, value: str) -> None:
@@ -224,9 +222,8 @@ def _title_at(norms: list[str], i: int) -> int | None:
 def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int]:
     """(title, first line, line after it) among the page's first lines.
 
-    A title may be split over up to three lines (joined without breaks), and may
-    be repeated; the longest form in the header area wins (a short title first,
-    the full one with the publisher after it).
+    A title may be split over up to three lines (joined without breaks), and may be repeated; the longest form in the
+    header area wins (a short title first, the full one with the publisher after it).
     """
     best: tuple[str, int, int] | None = None
     limit = min(len(lines), _TITLE_SCAN_LINES)
@@ -340,9 +337,8 @@ def organisation_in_title(title: str | None) -> str | None:
 def government_of_place(gaz, organisation: str) -> str:
     """柳城县 as the reporting body of 柳城县2023年…报告 is 柳城县人民政府.
 
-    Only a bare name of a county or higher division gets the 人民政府; a
-    township or street (碧土乡, 海滨街道) is written as the body itself, and
-    anything that is more than place names (…司法局) is left as it is.
+    Only a bare name of a county or higher division gets the 人民政府; a township or street (碧土乡, 海滨街道) is written as the
+    body itself, and anything that is more than place names (…司法局) is left as it is.
     """
     norm = normalized(organisation)
     mentions = gaz.mentions(norm)
@@ -354,8 +350,7 @@ def government_of_place(gaz, organisation: str) -> str:
     return organisation + "人民政府"
 
 
-# Who "we" are: 我县 / 全县 (a county), 我局 (a department) ... weighted by how
-# plainly the phrase speaks for the author.
+# Who "we" are: 我县 / 全县 (a county), 我局 (a department) ... weighted by how plainly the phrase speaks for the author.
 _CLAUSE_START = r"(?:^|(?<=[,。、;:\s(“]))"
 _SELF_LEVEL_CUES = {
     1: re.compile(r"(我|本)省|全省"),
@@ -407,9 +402,8 @@ def find_subject(gaz: Gazetteer, norm_body: str, author: Author,
                  mentions: list[Mention] | None = None) -> Subject | None:
     """The author as the body's opening names it (``2023年,岳池县坚持…``).
 
-    Only a place at the author's own level counts, and only if it is named in
-    the first sentence, named twice, or named as an organisation (岳阳县人民政府).
-    A department with no level cue is found by its name (江门市交通运输局).
+    Only a place at the author's own level counts, and only if it is named in the first sentence, named twice, or named
+    as an organisation (岳阳县人民政府). A department with no level cue is found by its name (江门市交通运输局).
     """
     window = norm_body[:_SUBJECT_WINDOW]
     level = author.level
@@ -479,9 +473,8 @@ def cited_upper_bound(gaz: Gazetteer, norm_opening: str, level: int | None) -> L
     out 《天津市…方案》 and 《和平区…要点》 is in 天津市和平区 (not in 南京市).
 
     Only full names at the start of a cited title count (天津市…, 和平区…), and at least two of
-    them must form one chain of divisions (a same-named district is the one inside the other
-    name); anything else, or one name alone, says nothing. No division code: the author may be
-    the deepest of them or below it.
+    them must form one chain of divisions (a same-named district is the one inside the other name); anything else, or
+    one name alone, says nothing. No division code: the author may be the deepest of them or below it.
     """
     options: dict[str, list[Division]] = {}
     for match in _CITED_DOCUMENT.finditer(norm_opening):
@@ -537,13 +530,11 @@ def with_host_evidence(gaz: Gazetteer, text: Locality, hosts: list[Division], au
     """The URL host as weak evidence: it fills what the text leaves open and never overrides it.
 
     * The text pins a division: the host changes nothing.
-    * The text names a place several divisions share: the host may choose among them
-      (``resolve_with`` resolves again with the host's divisions as superiors), and only
-      a choice among the text's own candidates is taken.
-    * The text names no place of its own: the host's division fills it when it is one
-      chain (zuogong.changdu: 左贡县 in 昌都市), agrees with what the text does say (a province
-      an addressee names), and is not below the author's level (我市 on changzhi.gov.cn is 长治市,
-      not 尚志市). The division code is the author's only when the levels agree.
+    * The text names a place several divisions share: the host may choose among them (``resolve_with`` resolves again
+      with the host's divisions as superiors), and only a choice among the text's own candidates is taken.
+    * The text names no place of its own: the host's division fills it when it is one chain (zuogong.changdu: 左贡县 in
+      昌都市), agrees with what the text does say (a province an addressee names), and is not below the author's level (我市
+      on changzhi.gov.cn is 长治市, not 尚志市). The division code is the author's only when the levels agree.
     """
     if not hosts or text.division_code:
         return text
@@ -772,12 +763,10 @@ def make_doc_id(title: str | None, publish_date: str | None, first_paragraphs: l
                 reporter: str | None = None, report_year: int | None = None) -> str:
     """Identifies the report, not the file: moving or renaming it keeps the id.
 
-    Built from who reported and where (``reporter``: division code or place,
-    and the body's own name), the title and the year reported on (the
-    publication date when the year is unknown); a page with no title falls
-    back to its opening text. Two bodies' same-titled reports of one day thus
-    never share an id, and a re-scraped page of the same body, year and title
-    keeps its id when its text changes.
+    Built from who reported and where (``reporter``: division code or place, and the body's own name), the title and the
+    year reported on (the publication date when the year is unknown); a page with no title falls back to its opening
+    text. Two bodies' same-titled reports of one day thus never share an id, and a re-scraped page of the same body,
+    year and title keeps its id when its text changes.
     """
     who = "who:" + _id_text(reporter or "") + "|"
     if title:
@@ -794,9 +783,8 @@ def text_digest(sections: list[Section]) -> str:
 
 
 def reporter_of(locality: Locality, publisher: str | None, header: dict[str, str]) -> str | None:
-    """Who reported and where, from the page's own words (never from a URL): the resolved
-    division (or its candidates when ambiguous), and the body's name (publisher, else the
-    header's 来源/发布机构 organisation)."""
+    """Who reported and where, from the page's own words (never from a URL): the resolved division (or its candidates
+    when ambiguous), and the body's name (publisher, else the header's 来源/发布机构 organisation)."""
     where = locality.division_code or "/".join(p for key in PLACE_FIELDS if (p := getattr(locality, key)))
     if not where and locality.candidates:
         where = ",".join(sorted(locality.candidates))
@@ -818,11 +806,8 @@ def reidentify(report: Report, doc_id: str) -> None:
 
 
 def assign_pids(doc_id: str, sections: list[Section]) -> None:
-    """pid = doc_id + digest of the paragraph's text (and its repeat count).
-
-    Depending only on the paragraph's own text keeps a pid when anything else
-    in the report changes.
-    """
+    """pid = doc_id + digest of the paragraph's text (and its repeat count): depending only on the paragraph's own
+    text keeps a pid when anything else in the report changes."""
     seen: dict[str, int] = {}
     for section in sections:
         for para in section.paragraphs:
