@@ -1,24 +1,20 @@
 """Text reuse: paragraphs that appear verbatim or nearly verbatim in other reports.
 
-Two paragraphs are *the same text* when the Jaccard similarity of their sets of
-5-character shingles (on normalized text, whitespace removed) is at least 0.8.
-Finding such pairs among a million paragraphs without comparing every pair:
+Two paragraphs are *the same text* when the Jaccard similarity of their sets of 5-character shingles (on normalized
+text, whitespace removed) is at least 0.8. Finding such pairs among a million paragraphs without comparing every pair:
 
-1. Identical texts are grouped first by exact key (boilerplate is mostly
-   verbatim, and a group of 5,000 copies then costs one signature, not 12.5
-   million comparisons).
+1. Identical texts are grouped first by exact key (boilerplate is mostly verbatim, and a group of 5,000 copies then
+   costs one signature, not 12.5 million comparisons).
 2. Each distinct text gets a MinHash signature (126 hash functions of the
    multiply-shift family over 64-bit shingle hashes; numpy, batched).
-3. LSH banding (18 bands of 7 rows) makes candidate pairs: two texts are
-   candidates when one band agrees. At Jaccard 0.8 a pair becomes a candidate
-   with probability 1-(1-0.8^7)^18 = 0.985, at 0.85 0.9994, at 0.9 >0.99999; at
-   0.5 only 0.13 (those are rejected in step 4).
+3. LSH banding (18 bands of 7 rows) makes candidate pairs: two texts are candidates when one band agrees. At Jaccard 0.8
+   a pair becomes a candidate with probability 1-(1-0.8^7)^18 = 0.985, at 0.85 0.9994, at 0.9 >0.99999; at 0.5 only 0.13
+   (those are rejected in step 4).
 4. Every candidate pair is verified with the *exact* Jaccard of the shingle
    strings, so no reported pair is a hashing accident.
 
-Similarity is not transitive (A~B and B~C with A !~ C), so reuse is stored as
-a graph of verified edges between distinct texts, and "also in" means: the
-other reports holding this text, or a text verified similar to it.
+Similarity is not transitive (A~B and B~C with A !~ C), so reuse is stored as a graph of verified edges between distinct
+texts, and "also in" means: the other reports holding this text, or a text verified similar to it.
 
 The result is a SQLite file (``reuse.sqlite``) beside the Whoosh index in the
 live generation directory, read by :class:`ReuseStore`.
@@ -320,9 +316,8 @@ def read_index(live_dir: Path | str) -> tuple[list[ParagraphRecord], dict[str, R
 def build_for_generation(live_dir: Path | str) -> dict:
     """Run the pass over the Whoosh index in ``live_dir`` and write ``reuse.sqlite`` there.
 
-    This is the index-time hook: call it on a new generation directory after
-    ``writer.commit()`` and before the ``current`` link is swapped, so the
-    reuse file is born with its index and never describes another one.
+    This is the index-time hook: call it on a new generation directory after ``writer.commit()`` and before the
+    ``current`` link is swapped, so the reuse file is born with its index and never describes another one.
     """
     started = time.perf_counter()
     live = Path(live_dir)
@@ -338,9 +333,8 @@ def build_for_generation(live_dir: Path | str) -> dict:
 def build(index_dir: Path | str) -> dict:
     """The pass over the live index under ``index_dir`` (for ``searchlib reuse --build``).
 
-    It takes the index's writer lock (an index job beside it would clone the live generation
-    with the pass's temporary file in it) and first removes what killed jobs left, its own
-    temporary files included.
+    It takes the index's writer lock (an index job beside it would clone the live generation with the pass's temporary
+    file in it) and first removes what killed jobs left, its own temporary files included.
     """
     from searchlib.index.indexing import remove_leftovers, resolve_index_dir, writer_lock
 
@@ -466,9 +460,8 @@ class ReuseStore:
 def open_store(index_dir: Path | str, allow_stale: bool = False) -> ReuseStore | None:
     """The reuse store of the live index generation, or None when the pass has not run on it.
 
-    Reports added to an index in place (without --rebuild) make a new Whoosh
-    generation that the stored pass has not seen; such a store is stale and is
-    not returned unless ``allow_stale``.
+    Reports added to an index in place (without --rebuild) make a new Whoosh generation that the stored pass has not
+    seen; such a store is stale and is not returned unless ``allow_stale``.
     """
     from whoosh import index as whoosh_index
 
@@ -488,12 +481,8 @@ def open_store(index_dir: Path | str, allow_stale: bool = False) -> ReuseStore |
 # --- helpers for the search layer and the pages ------------------------------------
 
 def boilerplate_docnums(store: ReuseStore, searcher, min_reports: int) -> set[int]:
-    """Document numbers of paragraphs shared with >= ``min_reports`` other reports.
-
-    The search layer turns it into a mask once per index generation (document
-    numbers change with the index) and takes the same paragraphs out of (or keeps
-    them in) the matches, facets and ranking.
-    """
+    """Document numbers of paragraphs shared with >= ``min_reports`` other reports: the search layer's boilerplate
+    filter (a mask made once per index generation, as document numbers change with the index)."""
     out = set()
     for pid in store.boilerplate_pids(min_reports):
         docnum = searcher.document_number(pid=pid)
