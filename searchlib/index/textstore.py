@@ -1,9 +1,9 @@
 """Paragraph texts in a flat per-segment file, for checks that must read many texts.
 
-Same-sentence (同句) clauses are verified on the normalized text of every candidate paragraph. Whoosh's stored fields cost
-~170 µs a document at 100k paragraphs (a pickled dict with the title, heading and more), which made a common 同句 query
-take seconds. Beside each segment the indexer writes ``<segment id>.text.bin`` (the paragraphs' normalized text as UTF-8
-bytes, one after another: :func:`searchlib.analysis.normalize` runs once, at index time) and
+Same-sentence (同句) clauses are verified on the normalized text of every candidate paragraph. Whoosh's stored fields
+cost ~170 µs a document at 100k paragraphs (a pickled dict with the title, heading and more), which made a common 同句
+query take seconds. Beside each segment the indexer writes ``<segment id>.text.bin`` (the paragraphs' normalized text as
+UTF-8 bytes, one after another: :func:`searchlib.analysis.normalize` runs once, at index time) and
 ``<segment id>.text.off.npy`` (the byte offsets, one more than there are paragraphs). Both are memory-mapped: a text is
 a slice and a decode (~2 µs), and the operating system keeps only the pages in use.
 

@@ -337,8 +337,8 @@ def organisation_in_title(title: str | None) -> str | None:
 def government_of_place(gaz, organisation: str) -> str:
     """柳城县 as the reporting body of 柳城县2023年…报告 is 柳城县人民政府.
 
-    Only a bare name of a county or higher division gets the 人民政府; a township or street (碧土乡, 海滨街道) is written as the
-    body itself, and anything that is more than place names (…司法局) is left as it is.
+    Only a bare name of a county or higher division gets the 人民政府; a township or street (碧土乡, 海滨街道) is
+    written as the body itself, and anything that is more than place names (…司法局) is left as it is.
     """
     norm = normalized(organisation)
     mentions = gaz.mentions(norm)
@@ -350,7 +350,8 @@ def government_of_place(gaz, organisation: str) -> str:
     return organisation + "人民政府"
 
 
-# Who "we" are: 我县 / 全县 (a county), 我局 (a department) ... weighted by how plainly the phrase speaks for the author.
+# Who "we" are: 我县 / 全县 (a county), 我局 (a department) ... weighted by how
+# plainly the phrase speaks for the author.
 _CLAUSE_START = r"(?:^|(?<=[,。、;:\s(“]))"
 _SELF_LEVEL_CUES = {
     1: re.compile(r"(我|本)省|全省"),
@@ -533,8 +534,8 @@ def with_host_evidence(gaz: Gazetteer, text: Locality, hosts: list[Division], au
     * The text names a place several divisions share: the host may choose among them (``resolve_with`` resolves again
       with the host's divisions as superiors), and only a choice among the text's own candidates is taken.
     * The text names no place of its own: the host's division fills it when it is one chain (zuogong.changdu: 左贡县 in
-      昌都市), agrees with what the text does say (a province an addressee names), and is not below the author's level (我市
-      on changzhi.gov.cn is 长治市, not 尚志市). The division code is the author's only when the levels agree.
+      昌都市), agrees with what the text does say (a province an addressee names), and is not below the author's level
+      (我市 on changzhi.gov.cn is 长治市, not 尚志市). The division code is the author's only when the levels agree.
     """
     if not hosts or text.division_code:
         return text
