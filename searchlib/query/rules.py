@@ -1,33 +1,25 @@
 """The matching rulebook: when a typed run of words matches a text.
 
-Every typed run (a :class:`~searchlib.query.parse.Words` or :class:`~searchlib.query.parse.Exact`
-node) is planned once, by :func:`plan_run`, into a :class:`Run`: the run as typed, its
-normalized string, its segmenter words and, for each word, its parts and the strings
-a sentence must contain. The index query (:mod:`searchlib.query.engine`), the same-sentence
-check (below), the highlights and KWIC lines (:mod:`searchlib.query.highlight`) and the
-"understood as" text all read that plan, so a change to how words match is made here
-once.
+Every typed run (a :class:`~searchlib.query.parse.Words` or :class:`~searchlib.query.parse.Exact` node) is planned once,
+by :func:`plan_run`, into a :class:`Run`: the run as typed, its normalized string, its segmenter words and, for each
+word, its parts and the strings a sentence must contain. The index query (:mod:`searchlib.query.engine`), the
+same-sentence check (below), the highlights and KWIC lines (:mod:`searchlib.query.highlight`) and the "understood as"
+text all read that plan, so a change to how words match is made here once.
 
 How a typed word matches a paragraph
 ------------------------------------
-A word matches where the segmenter produced it (as a word, or as a dictionary
-sub-word such as 复议 inside 行政复议), and also where its characters stand
-side by side but the segmenter cut across them (化解 in 多元化|解) — Chinese
-has no spaces, and a researcher typing 化解 means the characters. That
-literal match counts for less, so paragraphs where the segmenter agrees rank
-first. Single characters are matched as words only: as strings they would
-match nearly everything.
+A word matches where the segmenter produced it (as a word, or as a dictionary sub-word such as 复议 inside 行政复议),
+and also where its characters stand side by side but the segmenter cut across them (化解 in 多元化|解) — Chinese has no
+spaces, and a researcher typing 化解 means the characters. That literal match counts for less, so paragraphs where the
+segmenter agrees rank first. Single characters are matched as words only: as strings they would match nearly everything.
 
-A long compound the dictionary keeps whole (行政执法三项制度, 执法全过程记录)
-also matches, for less again, where its parts stand apart: reports write
-行政执法“三项制度” or 执法公示、全过程记录 as often as the compound itself.
-Shorter words are not split that way: 依法行政 as 依法 + 行政 would match
-nearly every paragraph.
+A long compound the dictionary keeps whole (行政执法三项制度, 执法全过程记录) also matches, for less again, where its
+parts stand apart: reports write 行政执法“三项制度” or 执法公示、全过程记录 as often as the compound itself. Shorter
+words are not split that way: 依法行政 as 依法 + 行政 would match nearly every paragraph.
 
-An unquoted run of several words, long enough and without spaces, is also
-looked for as typed (行政复议纠错 side by side ranks above the words scattered,
-and is marked whole). A quoted string matches where the normalized text
-contains it, whatever the segmenter did with it.
+An unquoted run of several words, long enough and without spaces, is also looked for as typed (行政复议纠错 side by side
+ranks above the words scattered, and is marked whole). A quoted string matches where the normalized text contains it,
+whatever the segmenter did with it.
 
 In one sentence (同句)
 ----------------------
@@ -165,9 +157,8 @@ def query_words(text: str) -> list[str]:
 def components(word: str, min_chars: int = COMPOUND_MIN_CHARS) -> list[str]:
     """The parts of a long compound: its longest dictionary sub-words, left to right.
 
-    行政执法三项制度 -> 行政执法 三项制度; 一村一法律顾问 -> 一村 一 法律顾问 (a
-    character no sub-word covers is a part of its own). Empty for words
-    shorter than ``min_chars`` or without sub-words.
+    行政执法三项制度 -> 行政执法 三项制度; 一村一法律顾问 -> 一村 一 法律顾问 (a character no sub-word covers is a part
+    of its own). Empty for words shorter than ``min_chars`` or without sub-words.
     """
     if len(word) < min_chars:
         return []
@@ -204,11 +195,9 @@ def sentence_match(clause: SameSentence, text: str, normalized: bool = False) ->
 def literal_words(clause: SameSentence) -> tuple[str, ...] | None:
     """The words of a clause that holds exactly where a sentence contains them all, else None.
 
-    That is the case for plain words of 2 to COMPOUND_MIN_CHARS - 1 characters
-    (see _word_in_sentence: such a word matches a sentence if and only if it is
-    in it literally); single characters, compounds, exact strings, OR and NOT
-    go through the general rule. The common 同句 query then needs only one
-    substring test per word and sentence.
+    That is the case for plain words of 2 to COMPOUND_MIN_CHARS - 1 characters (see _word_in_sentence: such a word
+    matches a sentence if and only if it is in it literally); single characters, compounds, exact strings, OR and NOT go
+    through the general rule. The common 同句 query then needs only one substring test per word and sentence.
     """
     words: list[str] = []
     for member in clause.children:
