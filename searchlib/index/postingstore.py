@@ -1,42 +1,33 @@
 """Posting lists as flat NumPy arrays beside each segment, for the query evaluator.
 
-Whoosh keeps a posting list in pickled, zlib-compressed blocks. Reading a
-term in a third of a million paragraphs through them costs about a
-microsecond a posting (unpickle, inflate, convert), which at 1M paragraphs is
-most of a common-term query: 0.5–1 s before any scoring. Beside each segment
-the indexer therefore writes, for the fields queries search (``text``,
-``exact``, ``title``, ``heading``), every term's document numbers and weights
-as plain arrays:
+Whoosh keeps a posting list in pickled, zlib-compressed blocks. Reading a term in a third of a million paragraphs
+through them costs about a microsecond a posting (unpickle, inflate, convert), which at 1M paragraphs is most of a
+common-term query: 0.5–1 s before any scoring. Beside each segment the indexer therefore writes, for the fields queries
+search (``text``, ``exact``, ``title``, ``heading``), every term's document numbers and weights as plain arrays:
 
 * ``<segment id>.post.<field>.terms.npy``: the terms (UTF-8 bytes, sorted);
-* ``<segment id>.post.<field>.starts.npy``: where each term's postings begin
-  (one more entry than there are terms);
-* ``<segment id>.post.<field>.docs.npy``: segment-local document numbers, term
-  after term (``uint16`` when the segment has at most 65,536 documents);
-* ``<segment id>.post.<field>.weights.npy``: the posting weights (term
-  frequencies times the field's boost) in the smallest type that holds them
-  exactly: ``uint8``, ``uint16`` or ``float32``.
+* ``<segment id>.post.<field>.starts.npy``: where each term's postings begin (one more entry than there are terms);
+* ``<segment id>.post.<field>.docs.npy``: segment-local document numbers, term after term (``uint16`` when the segment
+  has at most 65,536 documents);
+* ``<segment id>.post.<field>.weights.npy``: the posting weights (term frequencies times the field's boost) in the
+  smallest type that holds them exactly: ``uint8``, ``uint16`` or ``float32``.
 
-All four are memory-mapped; a term is a binary search and two slices, with
-no copy and no decoding.
+All four are memory-mapped; a term is a binary search and two slices, with no copy and no decoding.
 
-A term is looked up in every segment, ~2 µs each: at 1M paragraphs (20
-segments) ~40 µs a term, and a rare word asks for six (its word, its
-bigrams, its title and heading). Each commit therefore also writes, per
-field, one lexicon of the whole index (:func:`write_lexicon`):
+A term is looked up in every segment, ~2 µs each: at 1M paragraphs (20 segments) ~40 µs a term, and a rare word asks for
+six (its word, its bigrams, its title and heading). Each commit therefore also writes, per field, one lexicon of the
+whole index (:func:`write_lexicon`):
 
 * ``lexicon.<field>.terms.npy``: every term of any segment, sorted;
-* ``lexicon.<field>.spans.npy``: per term and segment, where its postings
-  begin and end in that segment's files (begin = end where it has none);
-* ``lexicon.<field>.segments.npy``: the segment ids, in the index's order
-  (written last: it marks the set complete, and a reader uses the lexicon
-  only for exactly these segments). The postings are captured from the stream the
-segment writer consumes (:meth:`PostingCapture.through`), so nothing is read
-back. Like the text files they live and die with their segment. A field's
-files are left out only where they could not say what Whoosh says (a weight no
-packed type holds exactly, a term ending in NUL: :meth:`_FieldCapture.writable`);
-such a segment's postings are read from Whoosh's blocks
-(:func:`searchlib.index.storage.posting_arrays`).
+* ``lexicon.<field>.spans.npy``: per term and segment, where its postings begin and end in that segment's files
+  (begin = end where it has none);
+* ``lexicon.<field>.segments.npy``: the segment ids, in the index's order (written last: it marks the set complete, and
+  a reader uses the lexicon only for exactly these segments).
+
+The postings are captured from the stream the segment writer consumes (:meth:`PostingCapture.through`), so nothing is
+read back. Like the text files they live and die with their segment. A field's files are left out only where they could
+not say what Whoosh says (a weight no packed type holds exactly, a term ending in NUL: :meth:`_FieldCapture.writable`);
+such a segment's postings are read from Whoosh's blocks (:func:`searchlib.index.storage.posting_arrays`).
 """
 from __future__ import annotations
 
@@ -68,9 +59,8 @@ _WEIGHT_TYPES = (np.uint8, np.uint16, np.float32)
 class PostingCapture:
     """Records the postings of chosen fields as they stream into a segment writer.
 
-    Whoosh's pool yields ``(field, term bytes, docnum, weight, value)`` sorted
-    by field, term and document number; :meth:`through` passes every item on
-    unchanged and keeps, for the chosen fields, the term boundaries, document
+    Whoosh's pool yields ``(field, term bytes, docnum, weight, value)`` sorted by field, term and document number;
+    :meth:`through` passes every item on unchanged and keeps, for the chosen fields, the term boundaries, document
     numbers and weights, packed as it goes so that a big merge stays small.
     """
 
@@ -161,8 +151,7 @@ class _FieldCapture:
 
 
 def _write_array(path: Path, length: int, dtype, chunks: Iterable[np.ndarray]) -> None:
-    """Write ``chunks`` (``length`` values in all) as one .npy file, filled in place: no whole copy in
-    memory. Under a temporary name first, so a killed writer never leaves a half file."""
+    """Write ``chunks`` (``length`` values in all) as one .npy file, filled in place: no whole copy in memory."""
     with atomic_write(path) as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(length,))
         at = 0
