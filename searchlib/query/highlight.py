@@ -3,22 +3,19 @@
 Spans are found on the normalized text and drawn on the original, which has
 the same length (see :func:`searchlib.analysis.normalize`).
 
-What gets marked follows how the paragraph matched (the plan of each typed run,
-see :mod:`searchlib.query.rules`), strongest evidence first, for each typed word separately:
+What gets marked follows how the paragraph matched (the plan of each typed run, see :mod:`searchlib.query.rules`),
+strongest evidence first, for each typed word separately:
 
-1. where the segmenter saw the word itself, or holds it as a dictionary
-   sub-word of a compound (顾问 inside 法律顾问, 普法 inside 普法责任制) — but
-   not where it is only a fragment of a longer dictionary word at that spot
-   (马克 inside the 马克思 of 马克思主义);
-2. only if there is none of those: wherever its characters stand side by
-   side, because that is how the paragraph matched;
-3. only if there is none of those either: the parts of a long compound
-   (行政执法 and 三项制度 for 行政执法三项制度), each by these same rules.
+1. where the segmenter saw the word itself, or holds it as a dictionary sub-word of a compound (顾问 inside 法律顾问,
+   普法 inside 普法责任制) — but not where it is only a fragment of a longer dictionary word at that spot (马克 inside
+   the 马克思 of 马克思主义);
+2. only if there is none of those: wherever its characters stand side by side (that is how the paragraph matched);
+3. only if there is none of those either: the parts of a long compound (行政执法 and 三项制度 for 行政执法三项制度),
+   each by these same rules.
 
-So a mark never ends inside a word that the index did not match, and never
-covers a different term. A quoted string is marked wherever it occurs, even
-across words, because that is what was asked for; so is an unquoted run of
-several words found as typed.
+So a mark never ends inside a word that the index did not match, and never covers a different term. A quoted string is
+marked wherever it occurs, even across words, because that is what was asked for; so is an unquoted run of several words
+found as typed.
 """
 from __future__ import annotations
 
@@ -94,11 +91,10 @@ def _seen_spans(norm: str, strings: frozenset[str]) -> dict[str, list[tuple[int,
     """Where the segmenter saw each of ``strings`` in ``norm``: as a word, or as a sub-word of one
     that is not a fragment of a longer sub-word there (rule 1 of the module doc).
 
-    Only the clauses holding an occurrence are segmented. The segmenter cuts the text into runs
-    of CJK characters, letters, digits and ``+#&._%-``, and each run on its own, so a clause
-    between two characters outside those runs (:data:`CLAUSE_BREAK`) gives the same words alone
-    as inside its paragraph (checked over 3,000 bench paragraphs, and by a test on the whole
-    paragraph's cut). Each occurrence is then looked up in its clause's cut by bisection.
+    Only the clauses holding an occurrence are segmented. The segmenter cuts the text into runs of CJK characters,
+    letters, digits and ``+#&._%-``, and each run on its own, so a clause between two characters outside those runs
+    (:data:`CLAUSE_BREAK`) gives the same words alone as inside its paragraph (checked over 3,000 bench paragraphs, and
+    by a test on the whole paragraph's cut). Each occurrence is then looked up in its clause's cut by bisection.
     """
     seen: dict[str, list[tuple[int, int]]] = {}
     present = [s for s in strings if s in norm]
@@ -213,9 +209,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def snippet(text: str, spans: list[tuple[int, int]], norm: str | None = None) -> str:
     """The best one or two sentences of the paragraph, highlighted.
 
-    The best sentence holds the most different marked strings (then the most
-    marks, then comes first); a short one is joined by the next sentence when
-    that one has marks too or keeps the snippet short.
+    The best sentence holds the most different marked strings (then the most marks, then comes first); a short one is
+    joined by the next sentence when that one has marks too or keeps the snippet short.
 
     Only the sentences around the marks are found (from the sentence ends on either side),
     not every sentence of the paragraph: they are what :func:`sentences` gives there.
