@@ -1,12 +1,10 @@
 """Text normalization and the two analyzers the index is built with.
 
-Both the index and the query side go through :func:`normalize` and the same
-segmenter, so whatever form a researcher types (full-width digits, traditional
-characters, upper-case Latin) meets the same tokens as the indexed text.
+Both the index and the query side go through :func:`normalize` and the same segmenter, so whatever form a researcher
+types (full-width digits, traditional characters, upper-case Latin) meets the same tokens as the indexed text.
 
-:func:`normalize` never changes the length of a string: character ``i`` of the
-normalized text is character ``i`` of the original. Highlights computed on the
-normalized text can therefore be drawn on the stored original text directly.
+:func:`normalize` never changes the length of a string: character ``i`` of the normalized text is character ``i`` of the
+original. Highlights computed on the normalized text can therefore be drawn on the stored original text directly.
 """
 from __future__ import annotations
 
@@ -41,10 +39,7 @@ def _normalize_char(ch: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width -> half-width), lower-case Latin, traditional -> simplified.
-
-    The result has exactly ``len(text)`` characters.
-    """
+    """NFKC (full-width -> half-width), lower-case Latin, traditional -> simplified; as many characters as ``text``."""
     folded = unicodedata.normalize("NFKC", text).lower()
     if len(folded) != len(text):
         folded = "".join(_normalize_char(c) for c in text)
@@ -107,9 +102,8 @@ def is_word(token: str) -> bool:
 class WordToken(NamedTuple):
     """A word of the normalized text: its position is a word number.
 
-    A named tuple, not a frozen dataclass: every paragraph indexed or
-    highlighted makes hundreds of these, and a frozen dataclass took 2.0 µs
-    each to build against 0.4 µs for this (timeit, this machine, under load).
+    A named tuple, not a frozen dataclass: every paragraph indexed or highlighted makes hundreds of these, and a frozen
+    dataclass took 2.0 µs each to build against 0.4 µs for this (timeit, this machine, under load).
     """
 
     text: str
@@ -122,10 +116,9 @@ class WordToken(NamedTuple):
 def segment(normalized: str) -> list[WordToken]:
     """Words of already-normalized text, with search-mode sub-words.
 
-    Positions count the words (punctuation advances the count, so a phrase
-    never spans it; white space does not, so ``hello world`` stays a phrase).
-    Sub-words such as 共和国 inside 中华人民共和国 carry their parent's position,
-    which keeps phrases of the main words intact.
+    Positions count the words (punctuation advances the count, so a phrase never spans it; white space does not, so
+    ``hello world`` stays a phrase). Sub-words such as 共和国 inside 中华人民共和国 carry their parent's position, which
+    keeps phrases of the main words intact.
     """
     out: list[WordToken] = []
     pos = -1
