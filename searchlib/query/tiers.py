@@ -2,22 +2,17 @@
 
 A report is placed in the first tier it qualifies for:
 
-1. some paragraph holds every concept as typed: the strict match, the same
-   paragraphs the paragraph view, the facets and the research views count;
-2. every concept is somewhere in the report, as typed (the words of a typed
-   run close together, in order) or through its parts (likewise close) or a
-   thesaurus entry; a section heading or the report title counts as text of
-   the report here;
-3. some concepts, or a distinctive part of one (a part found in fewer than
-   half of the reports).
+1. some paragraph holds every concept as typed: the strict match, the same paragraphs the paragraph view, the facets and
+   the research views count;
+2. every concept is somewhere in the report, as typed (the words of a typed run close together, in order) or through its
+   parts (likewise close) or a thesaurus entry; a section heading or the report title counts as text of the report here;
+3. some concepts, or a distinctive part of one (a part found in fewer than half of the reports).
 
-Within a tier, reports with more concepts come first, then the higher score:
-per concept, the BM25F score of its best paragraph in the report (a weaker
-level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further
-paragraph that has it; summed over the concepts. A concept found only by its
-pieces scores the sum of its pieces' best paragraphs (more of it covered). Ties go by doc_id, so the
-order is the same on every rebuild. ``+word`` concepts are required: reports
-without them are left out of every tier.
+Within a tier, reports with more concepts come first, then the higher score: per concept, the BM25F score of its best
+paragraph in the report (a weaker level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further paragraph
+that has it; summed over the concepts. A concept found only by its pieces scores the sum of its pieces' best paragraphs
+(more of it covered). Ties go by doc_id, so the order is the same on every rebuild. ``+word`` concepts are required:
+reports without them are left out of every tier.
 """
 from __future__ import annotations
 
@@ -106,8 +101,7 @@ class TierRanker:
         self.report_of = reports.codes      # document number -> report code
         self.report_count = len(reports.values)
         self.live_reports = live_reports    # reports in the index
-        # document number -> what a sort other than relevance orders by (report year, publication date; NaN:
-        # unknown); None for relevance
+        # document number -> what a sort other than relevance orders by (NaN: unknown); None for relevance
         self.sort_values = sort_values
 
     # --- finding ------------------------------------------------------------
@@ -118,10 +112,9 @@ class TierRanker:
         return docs, self.matcher.scores_for(node, docs)
 
     def plainly_scored(self, node: Node) -> tuple[np.ndarray, np.ndarray]:
-        """The documents ``node`` matches, scored as the plain BM25F of its words in the text (a word found
-        only as characters counts as a tenth of the weakest word). The typed level's query adds bonuses
-        for a literal run (the sum of its bigrams' scores) that would let a long thesaurus entry outscore
-        the word the researcher typed."""
+        """The documents ``node`` matches, scored as the plain BM25F of its words in the text (a word found only as
+        characters counts as a tenth of the weakest word). The typed level's query adds bonuses for a literal run (the
+        sum of its bigrams' scores) that would let a long thesaurus entry outscore the word the researcher typed."""
         docs = self.matcher.docarray(node)
         words = sorted({w for leaf in _words_in(node) for w in query_words(leaf)})
         if not words or not len(docs):
@@ -211,9 +204,8 @@ class TierRanker:
         return docs[keep], scores[keep]
 
     def _covered(self, piece_parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-        """Per report code, the summed best score in it of each distinct piece: a report
-        with 出庭应诉 and 应诉率 covers more of 负责人出庭应诉率 than one with 负责人 alone, whichever
-        single piece scores higher."""
+        """Per report code, the summed best score in it of each distinct piece: a report with 出庭应诉 and 应诉率 covers
+        more of 负责人出庭应诉率 than one with 负责人 alone, whichever single piece scores higher."""
         total = np.zeros(self.report_count)
         for piece_docs, piece_scores in piece_parts:
             if len(piece_docs):
