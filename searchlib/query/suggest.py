@@ -1,31 +1,25 @@
 """Other queries to try when a search finds nothing or little (issue 19, point 8).
 
-A variant is the researcher's own query tree changed in one way, written back
-as a query (:func:`searchlib.query.parse.query_text`), and run under the very same
-request: every filter (typed or a URL parameter), the boilerplate choice, the
-view (reports in tiers, strict reports, paragraphs) and the sort. The kinds:
+A variant is the researcher's own query tree changed in one way, written back as a query
+(:func:`searchlib.query.parse.query_text`), and run under the very same request: every filter (typed or a URL
+parameter), the boilerplate choice, the view (reports in tiers, strict reports, paragraphs) and the sort. The kinds:
 
 ``words``
-    every quoted concept unquoted (``"复议的纠错"`` -> ``复议的纠错``): the
-    words may stand apart, and in the tiered view their parts and thesaurus
-    entries count;
+    every quoted concept unquoted (``"复议的纠错"`` -> ``复议的纠错``): the words may stand apart, and in the tiered
+    view their parts and thesaurus entries count;
 ``same_paragraph``
     every 同句 clause loosened to one paragraph (``a /s b`` -> ``a b``);
 ``same_report``
-    ``a b`` -> ``a /d b``: every concept in one report, not one paragraph
-    (strict and paragraph views only: the tiered view already lists those
-    reports in its second tier, so the variant would find the same reports);
+    ``a b`` -> ``a /d b``: every concept in one report, not one paragraph (strict and paragraph views only: the tiered
+    view already lists those reports in its second tier, so the variant would find the same reports);
 ``exact``
     a lone word quoted, matched as a string whatever the segmenter did;
 ``drop``
-    the query without one concept, keeping every other concept, operator,
-    quote, ``NOT`` and filter.
+    the query without one concept, keeping every other concept, operator, quote, ``NOT`` and filter.
 
-A variant is offered only if it finds more than the current query, counted the
-way the view counts (:func:`found`): a variant that finds nothing, or no more
-than what is already on the page (exactly the same, or a part of it), is a dead
-end. At most ``MAX_VARIANT_SEARCHES`` variants are counted, each a search with
-``limit=0``.
+A variant is offered only if it finds more than the current query, counted the way the view counts (:func:`found`): a
+variant that finds nothing, or no more than what is already on the page (exactly the same, or a part of it), is a dead
+end. At most ``MAX_VARIANT_SEARCHES`` variants are counted, each a search with ``limit=0``.
 """
 from __future__ import annotations
 
@@ -191,9 +185,8 @@ def _units(top: list[Node]) -> list[Node]:
 
 
 def _rebuilt(top: list[Node], changes: dict[int, Node | None]) -> Node | None:
-    """The query's top level with concept ``i`` (numbered as :func:`_units` lists them) replaced by
-    ``changes[i]``, or left out where that is None; filters and NOTs stay, and a 同篇 clause keeps the
-    members still there."""
+    """The query's top level with concept ``i`` (numbered as :func:`_units` lists them) replaced by ``changes[i]``, or
+    left out where that is None; filters and NOTs stay, and a 同篇 clause keeps the members still there."""
     parts: list[Node] = []
     i = 0
     for node in top:
