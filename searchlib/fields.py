@@ -1,11 +1,10 @@
 """The field registry: every field of a paragraph document, declared once.
 
-A field's entry says how the index keeps it (its Whoosh type, stored or not), whether it is a facet,
-how a researcher filters on it (the query language's ``name:value`` with its Chinese aliases, the
-URL parameter of every page, the ``--name`` option of every query command), and its Chinese label.
-The index schema, the facet columns, the facet and filter lists of the query layer, the web's URL
-reader and sidebar and the CLI's options are all read from here, so a field added here is added
-everywhere and no copy can drift (tests/test_help_and_filters.py checks the CLI and the web
+A field's entry says how the index keeps it (its Whoosh type, stored or not), whether it is a facet, how a researcher
+filters on it (the query language's ``name:value`` with its Chinese aliases, the URL parameter of every page, the
+``--name`` option of every query command), and its Chinese label. The index schema, the facet columns, the facet and
+filter lists of the query layer, the web's URL reader and sidebar and the CLI's options are all read from here, so a
+field added here is added everywhere and no copy can drift (tests/test_help_and_filters.py checks the CLI and the web
 independently).
 
 This module imports nothing of ours and no Whoosh at import time: the query parser reads it too.

@@ -1,12 +1,10 @@
 """Serving the app: gunicorn's worker processes on Linux, waitress's threads elsewhere.
 
-The index is read through memory-mapped files and ``pread``, so worker
-processes share its pages through the page cache; each keeps its own heap
-(query caches, facet columns). Python runs one thread at a time per process,
-so on several cores processes answer more than threads: gunicorn starts one
-worker per core by default, each with a few threads for the requests that wait
-on the disk. waitress (one process, pure Python, runs anywhere) stays for
-platforms without ``fork`` and for ``--server waitress``.
+The index is read through memory-mapped files and ``pread``, so worker processes share its pages through the page cache;
+each keeps its own heap (query caches, facet columns). Python runs one thread at a time per process, so on several cores
+processes answer more than threads: gunicorn starts one worker per core by default, each with a few threads for the
+requests that wait on the disk. waitress (one process, pure Python, runs anywhere) stays for platforms without ``fork``
+and for ``--server waitress``.
 """
 from __future__ import annotations
 

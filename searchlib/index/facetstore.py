@@ -1,14 +1,11 @@
 """Per-paragraph facet values as integer code arrays, written with each segment.
 
-Counting facets (year, province, …) over every matching paragraph needs each
-paragraph's values at hand. Reading them from the stored fields costs ~50 µs
-a paragraph (5 s for 100k) every time the index is reopened, which is after
-every update. So the indexer writes, beside each Whoosh segment, a small file
-``MAIN_<segment id>.facets.npz``: for each field in :data:`FIELDS` an array of
-codes (one ``int32`` per paragraph of the segment, in segment order) and the
-list of values the codes stand for. Code 0 always means "no value" (``None``).
-Whoosh's own housekeeping keeps the file while the segment is live and deletes
-it with the segment; an update's generation carries it over as a hard link.
+Counting facets (year, province, …) over every matching paragraph needs each paragraph's values at hand. Reading them
+from the stored fields costs ~50 µs a paragraph (5 s for 100k) every time the index is reopened, which is after every
+update. So the indexer writes, beside each Whoosh segment, a small file ``MAIN_<segment id>.facets.npz``: for each field
+in :data:`FIELDS` an array of codes (one ``int32`` per paragraph of the segment, in segment order) and the list of
+values the codes stand for. Code 0 always means "no value" (``None``). Whoosh's own housekeeping keeps the file while
+the segment is live and deletes it with the segment; an update's generation carries it over as a hard link.
 
 Query side::
 
@@ -17,9 +14,8 @@ Query side::
     facets.codes["report_year"][docnums]      # numpy fancy indexing
     facets.values["report_year"]              # code -> value (index 0: None)
 
-``docnums`` are the searcher's global document numbers (a list or numpy
-array). Every segment of an index of this format (:mod:`searchlib.index.storage`)
-has its file, with every field of :data:`FIELDS`.
+``docnums`` are the searcher's global document numbers (a list or numpy array). Every segment of an index of this format
+(:mod:`searchlib.index.storage`) has its file, with every field of :data:`FIELDS`.
 """
 from __future__ import annotations
 

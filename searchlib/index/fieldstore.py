@@ -1,27 +1,23 @@
 """Each paragraph's stored fields in a flat per-segment file, for the hits a page shows.
 
-Whoosh keeps a document's stored fields as a zlib-compressed pickle inside the
-segment's compound file: ~14 µs a document to read, about a third of what a
-highlighted hit costs, and the text read is then normalized again (~6 µs) to be
-highlighted. Beside each segment the indexer therefore writes:
+Whoosh keeps a document's stored fields as a zlib-compressed pickle inside the segment's compound file: ~14 µs a
+document to read, about a third of what a highlighted hit costs, and the text read is then normalized again (~6 µs) to
+be highlighted. Beside each segment the indexer therefore writes:
 
-* ``<segment id>.fields.ctx``: the distinct report-level field sets of the
-  segment (title, places, year ...: everything but the paragraph's own fields),
-  each marshalled, one after another, and ``<segment id>.fields.ctx-off.npy``
-  their byte offsets (read when a hit needs one: held as dicts, a 1M index's
-  33k sets took 79 MB of the server's memory);
+* ``<segment id>.fields.ctx``: the distinct report-level field sets of the segment (title, places, year ...: everything
+  but the paragraph's own fields), each marshalled, one after another, and ``<segment id>.fields.ctx-off.npy`` their
+  byte offsets (read when a hit needs one: held as dicts, a 1M index's 33k sets took 79 MB of the server's memory);
 * ``<segment id>.fields.bin``: per paragraph, one marshalled tuple
   ``(context number, own fields, text left out, packed word ends)``, one after another
   (the word ends spare a highlight segmenting the text again: ~6 of a hit's ~25 µs);
 * ``<segment id>.fields.off.npy``: the byte offsets of those records (one more
   than there are paragraphs), written last: it marks the set complete.
 
-A paragraph's text is left out of its record when normalizing does not change it
-(the great majority): it is then the text file's copy (:mod:`searchlib.index.textstore`),
-and already normalized. A document is then a ``pread`` and a ``marshal.loads``, its
-report's set (read the same way, unless it is one of the last few hundred), and a dict
-merge (~3 µs). Like the other per-segment files they live and die with their segment; every
-segment of an index of this format (:mod:`searchlib.index.storage`) has them.
+A paragraph's text is left out of its record when normalizing does not change it (the great majority): it is then the
+text file's copy (:mod:`searchlib.index.textstore`), and already normalized. A document is then a ``pread`` and a
+``marshal.loads``, its report's set (read the same way, unless it is one of the last few hundred), and a dict merge
+(~3 µs). Like the other per-segment files they live and die with their segment; every segment of an index of this format
+(:mod:`searchlib.index.storage`) has them.
 """
 from __future__ import annotations
 

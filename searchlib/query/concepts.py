@@ -1,28 +1,24 @@
 """What a researcher typed, as concepts, and the ways each concept may be found.
 
-A query's concepts are what the researcher typed between spaces and operators:
-``行政规范性文件 备案`` is two concepts, ``法治宣传教育`` one, however the
-segmenter cuts it. Each concept can be found at levels, strongest first:
+A query's concepts are what the researcher typed between spaces and operators: ``行政规范性文件 备案`` is two concepts,
+``法治宣传教育`` one, however the segmenter cuts it. Each concept can be found at levels, strongest first:
 
 ``typed``
     the concept under the strict rule of :mod:`searchlib.query.rules` (its words in
     one paragraph, each as a word or as characters side by side);
 ``parts``
-    all its parts, in one paragraph: the longest dictionary words inside each
-    of its words (法治宣传教育 -> 法治宣传 + 教育, so 法治宣传和教育 is found;
-    出庭应诉率 -> 出庭应诉);
+    all its parts, in one paragraph: the longest dictionary words inside each of its words (法治宣传教育 -> 法治宣传 +
+    教育, so 法治宣传和教育 is found; 出庭应诉率 -> 出庭应诉);
 ``thesaurus``
     a member of its group in ``data/thesaurus.txt`` (普法 for 法治宣传教育), or
     for an English phrase its entry in ``data/glossary_en.txt``;
 ``piece``
-    one distinctive part alone (规范性文件 for 行政规范性文件, 出庭应诉 for
-    出庭应诉率); which parts are
-    distinctive depends on the index (a part in most reports is not), so the
-    plan lists the candidates and :mod:`searchlib.query.tiers` keeps the rare ones.
+    one distinctive part alone (规范性文件 for 行政规范性文件, 出庭应诉 for 出庭应诉率); which parts are distinctive
+    depends on the index (a part in most reports is not), so the plan lists the candidates and
+    :mod:`searchlib.query.tiers` keeps the rare ones.
 
-A quoted string, an OR group or a 同句 clause is a concept with the typed
-level only: quoting a word is how a researcher switches its expansions off.
-A concept written ``+word`` is required: a report without it is not shown.
+A quoted string, an OR group or a 同句 clause is a concept with the typed level only: quoting a word is how a researcher
+switches its expansions off. A concept written ``+word`` is required: a report without it is not shown.
 """
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
 """The one seam between the query tree and Whoosh.
 
-Everything engine-specific lives here: which fields a word is looked up in,
-how an exact string becomes a phrase of character bigrams, how filters map
-onto indexed values, which documents match a tree exactly (同句 included),
-and the per-document facet columns. Nothing outside this module builds a
-Whoosh query.
+Everything engine-specific lives here: which fields a word is looked up in, how an exact string becomes a phrase of
+character bigrams, how filters map onto indexed values, which documents match a tree exactly (同句 included), and the
+per-document facet columns. Nothing outside this module builds a Whoosh query.
 
 How a typed word matches a paragraph is the rulebook's (:mod:`searchlib.query.rules`):
 this module turns its plan of a typed run into a Whoosh query.
@@ -192,10 +190,9 @@ def scoring_tree(node: Node | None) -> Node | None:
 class Matcher:
     """The exact set of documents a tree matches, and their scores, for one request.
 
-    Without a 同句 or 同篇 clause this is the compiled query, evaluated by
-    :class:`searchlib.query.postings.Evaluator`. With one, the compiled query narrows
-    the candidates (all members in the paragraph) and only those candidates'
-    text is read and split into sentences.
+    Without a 同句 or 同篇 clause this is the compiled query, evaluated by :class:`searchlib.query.postings.Evaluator`.
+    With one, the compiled query narrows the candidates (all members in the paragraph) and only those candidates' text
+    is read and split into sentences.
     """
 
     def __init__(self, compiler: Compiler, texts: Texts, evaluator: Evaluator,

@@ -15,11 +15,10 @@ Syntax (full-width forms of every operator work the same)::
     year:2021  year:2019-2021  province:四川  level:county|township  section:problems
     年份:2021  省份:四川  章节:存在问题  title:"法治政府"   (Chinese aliases, quoted values)
 
-Operators are upper case (``OR``, ``AND``, ``NOT``) so that Latin words in a
-query stay words. Parsing never raises: unknown syntax degrades to plain
-words, and each thing that was ignored or reread is listed in ``problems``.
-The one thing that cannot be read sensibly, an unbalanced quote, is reported
-as a fatal problem, and callers turn it into a clear message.
+Operators are upper case (``OR``, ``AND``, ``NOT``) so that Latin words in a query stay words. Parsing never raises:
+unknown syntax degrades to plain words, and each thing that was ignored or reread is listed in ``problems``. The one
+thing that cannot be read sensibly, an unbalanced quote, is reported as a fatal problem, and callers turn it into a
+clear message.
 """
 from __future__ import annotations
 
@@ -381,11 +380,9 @@ _YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:\s*[-~至到—–]\s
 def canonical_filter_value(field_name: str, value: str) -> str | None:
     """The value a filter means, or None when it cannot mean anything.
 
-    Several values may be given with ``|`` (``level:county|township``); the
-    result keeps those that mean something, in order, joined by ``|``. Years
-    become ``"2021"`` or ``"2019-2021"``; aliases become the index's English
-    terms; place names and titles are kept as typed (short place names are
-    resolved against the index's own values by the engine).
+    Several values may be given with ``|`` (``level:county|township``); the result keeps those that mean something, in
+    order, joined by ``|``. Years become ``"2021"`` or ``"2019-2021"``; aliases become the index's English terms; place
+    names and titles are kept as typed (short place names are resolved against the index's own values by the engine).
     """
     kept: list[str] = []
     for part in value.split("|"):

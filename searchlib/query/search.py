@@ -403,10 +403,9 @@ class Library:
     def _latest(self, hold: bool) -> _Generation:
         retired = None
         with self._lock:
-            # Every index job writes a new generation and swaps the link to it (see searchlib.index.indexing),
-            # so an unchanged link is an unchanged index: one readlink, where resolving the path took ~0.1 ms
-            # and Whoosh's up_to_date() lists the folder (0.24 ms at 1M). A plain Whoosh folder (no link) is
-            # asked the slow way.
+            # Every index job writes a new generation and swaps the link to it (see searchlib.index.indexing), so an
+            # unchanged link is an unchanged index: one readlink, where resolving the path took ~0.1 ms and Whoosh's
+            # up_to_date() lists the folder (0.24 ms at 1M). A plain Whoosh folder (no link) is asked the slow way.
             current = self._generation
             link = _current_link(self._link_path)
             if link is None or link != current.link:

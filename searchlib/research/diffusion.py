@@ -1,11 +1,10 @@
 """Term diffusion: the first report year in which each place mentions a query, and how many places
 had mentioned it by each year, beside the corpus's coverage of places in that year.
 
-A place's first year is the year of its earliest report (report year, then publication date)
-with a paragraph the query matches; that report and paragraph are linked. Coverage is the number
-of places the corpus holds any report from (under the same filters) in each year, and
-cumulatively up to it: a place whose reports start in 2022 cannot "first mention" a term in 2019,
-and a flat curve over years with few reports is a gap in the corpus, not in the term's spread.
+A place's first year is the year of its earliest report (report year, then publication date) with a paragraph the query
+matches; that report and paragraph are linked. Coverage is the number of places the corpus holds any report from (under
+the same filters) in each year, and cumulatively up to it: a place whose reports start in 2022 cannot "first mention" a
+term in 2019, and a flat curve over years with few reports is a gap in the corpus, not in the term's spread.
 """
 from __future__ import annotations
 

@@ -1,15 +1,13 @@
 """Indicators: numeric facts the reports state (出庭应诉率 100%, 行政复议案件 107 件 …), with their sentence.
 
-What is read is declared once, in ``data/indicators.toml`` (name, aliases, unit, patterns; the file
-explains the pattern shorthands). Precision comes first: a pattern puts the number right after the
-indicator's own words, with no other number and no clause break between, so 出庭应诉率未达100% and
-the 36 个部门 before 聘用52名法律顾问 are never read.
+What is read is declared once, in ``data/indicators.toml`` (name, aliases, unit, patterns; the file explains the pattern
+shorthands). Precision comes first: a pattern puts the number right after the indicator's own words, with no other
+number and no clause break between, so 出庭应诉率未达100% and the 36 个部门 before 聘用52名法律顾问 are never read.
 
-Index time. Every index job (build, update, delete, optimize) ends in
-:func:`build_for_generation` on the new generation, before it goes live: the facts of each segment's
-paragraphs go into ``indicators.sqlite`` beside the Whoosh index. Facts depend only on a paragraph's
-text, so segments the previous generation already covered are copied, not read again: an update
-reads only its new segment. Rows are keyed by pid, not by document number (a merge renumbers).
+Index time. Every index job (build, update, delete, optimize) ends in :func:`build_for_generation` on the new
+generation, before it goes live: the facts of each segment's paragraphs go into ``indicators.sqlite`` beside the Whoosh
+index. Facts depend only on a paragraph's text, so segments the previous generation already covered are copied, not read
+again: an update reads only its new segment. Rows are keyed by pid, not by document number (a merge renumbers).
 
 Query time. :func:`facts` answers a request (the search layer's query and filters, plus an
 indicator): the paragraphs the request matches, intersected with the paragraphs that state a fact.

@@ -1,10 +1,8 @@
 """Concordance (KWIC): every occurrence of a query's terms, in context.
 
-A row is one marked span in one paragraph: ``left | match | right``. Matching
-paragraphs come from the same query layer as search (same parser, filters,
-同句 checks), and the spans from :func:`searchlib.query.highlight.match_spans`, so a
-concordance line marks exactly what the result page highlights, never half a
-word.
+A row is one marked span in one paragraph: ``left | match | right``. Matching paragraphs come from the same query layer
+as search (same parser, filters, 同句 checks), and the spans from :func:`searchlib.query.highlight.match_spans`, so a
+concordance line marks exactly what the result page highlights, never half a word.
 """
 from __future__ import annotations
 
@@ -85,9 +83,8 @@ def concordance(library, request, width: int = DEFAULT_WIDTH, sort: str = "left"
                 limit: int | None = None) -> list[KwicRow]:
     """Every occurrence of the request's terms as KWIC rows, sorted, at most ``limit``.
 
-    ``request`` is a :class:`searchlib.query.search.SearchRequest` (its ``q`` and
-    filters are used; ``sort``/``limit``/``offset`` are not). A query made
-    only of filters has no terms to show, so it yields no rows.
+    ``request`` is a :class:`searchlib.query.search.SearchRequest` (its ``q`` and filters are used;
+    ``sort``/``limit``/``offset`` are not). A query made only of filters has no terms to show, so it yields no rows.
     """
     _check(width, sort)
     with library.pinned():  # the matches are read from the generation they were found in

@@ -1,10 +1,9 @@
 """Distribution: how often a query matches, by year or by place, against coverage.
 
-Raw hit counts mislead when the corpus holds 40 reports for one year and 3
-for another, so every cell carries its coverage (the reports and characters of
-text the corpus holds there, under the same filters) and the counts normalized
-by it. A cell the corpus holds no report for is a gap (``None``), not a zero:
-"nobody wrote about it" and "we have nothing from there" are different facts.
+Raw hit counts mislead when the corpus holds 40 reports for one year and 3 for another, so every cell carries its
+coverage (the reports and characters of text the corpus holds there, under the same filters) and the counts normalized
+by it. A cell the corpus holds no report for is a gap (``None``), not a zero: "nobody wrote about it" and "we have
+nothing from there" are different facts.
 
 Definitions, per cell and per query:
 
@@ -13,13 +12,11 @@ Definitions, per cell and per query:
 - ``per_100_reports`` reports / coverage reports * 100
 - ``per_10k_chars``   matching paragraphs / coverage characters * 10,000
 
-Coverage (``corpus_reports``, ``corpus_chars``) counts the paragraphs that
-pass the request's filters (year, place, level, section, ...) with no words.
-Filters count wherever they were written: given as parameters (``year=2021``)
-or typed in the query (``年份:2021 法律顾问``), one reading (:func:`shared_filters`)
-narrows both the matches and the coverage they are divided by. Queries compared
-in one table must therefore share their filters; a filter inside OR, NOT or
-同句 narrows some matches but no population, so it is refused too.
+Coverage (``corpus_reports``, ``corpus_chars``) counts the paragraphs that pass the request's filters (year, place,
+level, section, ...) with no words. Filters count wherever they were written: given as parameters (``year=2021``) or
+typed in the query (``年份:2021 法律顾问``), one reading (:func:`shared_filters`) narrows both the matches and the
+coverage they are divided by. Queries compared in one table must therefore share their filters; a filter inside OR, NOT
+or 同句 narrows some matches but no population, so it is refused too.
 """
 from __future__ import annotations
 
@@ -81,10 +78,9 @@ class Distribution:
 # --- per-paragraph columns, read once per index version --------------------------
 
 def paragraph_columns(library, searcher) -> dict[str, list]:
-    """doc_id, year, province, city, county and character count of every document number, built once
-    per index generation: the places and years from the facet columns, the lengths from the text files.
-    (Reading every stored paragraph instead took 2.3 s at 20k paragraphs, on the first /stats after
-    every swap.)"""
+    """doc_id, year, province, city, county and character count of every document number, built once per index
+    generation: the places and years from the facet columns, the lengths from the text files. (Reading every stored
+    paragraph instead took 2.3 s at 20k paragraphs, on the first /stats after every swap.)"""
     return library.per_generation(searcher, "paragraph_columns", lambda: _paragraph_columns(library, searcher))
 
 
@@ -113,9 +109,8 @@ def _children(parent) -> list[str]:
 def expected_keys(by: str, filters: dict[str, str]) -> list:
     """Cells to show even when the corpus has nothing there, so gaps are visible.
 
-    Provinces: the 31 of the mainland (these reports are a mainland duty).
-    Cities and counties: the divisions under the province or city filtered on,
-    when that filter names exactly one. Years: the filtered range.
+    Provinces: the 31 of the mainland (these reports are a mainland duty). Cities and counties: the divisions under the
+    province or city filtered on, when that filter names exactly one. Years: the filtered range.
     """
     if by == "year":
         value = filters.get("year")
@@ -191,11 +186,10 @@ def distribution(library, queries: list[str], by: str = "year", filters: dict[st
                  ) -> Distribution:
     """Hits of up to four queries per year or place, with coverage and rates.
 
-    ``filters`` are search filters (``year``, ``province``, ``city``, ``county``,
-    ``level``, ``body``, ``section``, ``genre``, ``township``); filters typed
-    inside the queries count the same, for the matches and the coverage alike
-    (see :func:`shared_filters`). Without a ``genre`` only reports count
-    (:data:`DEFAULT_GENRE`); ``genre="all"`` counts every file.
+    ``filters`` are search filters (``year``, ``province``, ``city``, ``county``, ``level``, ``body``, ``section``,
+    ``genre``, ``township``); filters typed inside the queries count the same, for the matches and the coverage alike
+    (see :func:`shared_filters`). Without a ``genre`` only reports count (:data:`DEFAULT_GENRE`); ``genre="all"`` counts
+    every file.
     """
     if by not in BY:
         raise QueryError(f"cannot count by {by!r}; use one of {', '.join(BY)}")

@@ -2,11 +2,10 @@
 the collocates of a query (log-likelihood and mutual information, with the counts), as CQPweb and
 Sketch Engine give them, over our metadata.
 
-Tokens are the segmenter's main words as the indexer cut them (the word ends each paragraph's
-record keeps; sub-words such as 法治 inside 法治政府 are not extra tokens), normalized (full/half
-width, traditional -> simplified), punctuation and white space left out. The whole index's tokens
-are read once per searcher into one array of word ids (CSR by document number); a request then
-counts with NumPy over the paragraphs it selects.
+Tokens are the segmenter's main words as the indexer cut them (the word ends each paragraph's record keeps; sub-words
+such as 法治 inside 法治政府 are not extra tokens), normalized (full/half width, traditional -> simplified), punctuation
+and white space left out. The whole index's tokens are read once per searcher into one array of word ids (CSR by
+document number); a request then counts with NumPy over the paragraphs it selects.
 
 Statistics (the 2 x 2 contingency table of Dunning 1993; Church & Hanks 1990):
 
@@ -72,8 +71,7 @@ def token_files(folder: Path, segment_name: str) -> tuple[Path, Path, Path]:
 def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(vocabulary, word ids, per-document offsets) of documents first .. first + count - 1.
 
-    The words are the indexer's own cut (the word ends each paragraph's record keeps), so nothing
-    is segmented again.
+    The words are the indexer's own cut (the word ends each paragraph's record keeps), so nothing is segmented again.
     """
     vocab: dict[str, int] = {}
     number = vocab.setdefault
@@ -331,8 +329,7 @@ def collocates(library, request, span: int = DEFAULT_SPAN, sort: str = "ll", lim
     node_ids = np.array([i for i, w in enumerate(table.vocab) if w in wanted], dtype=np.int32)
     if not len(matching) or not len(node_ids):
         return Collocates(request.q, nodes, 0, span, 0, n_tokens, [])
-    # The node's occurrences anywhere, then those in the matching paragraphs: no pass over every
-    # token of the selection.
+    # The node's occurrences anywhere, then those in the matching paragraphs: no pass over every token of the selection.
     anywhere = np.flatnonzero(table.ids == node_ids[0]) if len(node_ids) == 1 else \
         np.flatnonzero(np.isin(table.ids, node_ids))
     in_matching = np.zeros(len(table.offsets) - 1, dtype=bool)
