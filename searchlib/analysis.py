@@ -62,10 +62,8 @@ _dictionary_loaded = False
 
 
 def load_domain_dictionary(path: Path = DOMAIN_DICT) -> int:
-    """Add the domain vocabulary (法治政府, 合法性审查 ...) to the segmenter.
-
-    Lines are ``word [freq]``; ``#`` starts a comment. Returns the number of words.
-    """
+    """Add the domain vocabulary (法治政府, 合法性审查 ...) to the segmenter; returns the number of words. The
+    file's lines are ``word [freq]``; ``#`` starts a comment."""
     count = 0
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()

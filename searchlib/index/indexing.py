@@ -449,9 +449,7 @@ def merge_small_segments(writer: SegmentWriter, segments: list) -> list:
 
 
 def _finalize_segment(writer: SegmentWriter):
-    """Finish the writer's segment (:func:`searchlib.index.storage.finalize_segment`), then write its facet,
-    text, field and posting files (:mod:`searchlib.index.facetstore`, :mod:`searchlib.index.textstore`,
-    :mod:`searchlib.index.fieldstore`, :mod:`searchlib.index.postingstore`)."""
+    """Finish the writer's segment, then write its own facet, text, field and posting files beside it."""
     capture = PostingCapture()
     segment = storage.finalize_segment(writer, capture.through)
     # After assembly: the compound file would swallow (and delete) them.

@@ -255,8 +255,7 @@ def storage_folder(storage) -> str:
 
 @contextmanager
 def atomic_write(path: Path | str) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write; on success it replaces ``path`` in one rename,
-    on failure it is removed. A killed writer never leaves a half file under the real name."""
+    """A temporary path beside ``path`` to write; it replaces ``path`` in one rename, or is removed on failure."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)

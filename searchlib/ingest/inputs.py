@@ -96,10 +96,8 @@ def _iso(value: str | None) -> str | None:
 
 def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
                 exclude: Path | str | None = None) -> Inputs:
-    """Every input under ``paths`` (folders walked, sorted for a stable order), with provenance.
-
-    ``exclude`` (the index folder) is never read. Raises :class:`ManifestError` for an unreadable ``manifest``.
-    """
+    """Every input under ``paths`` (folders walked, sorted for a stable order), with provenance. ``exclude`` (the
+    index folder) is never read. Raises :class:`ManifestError` for an unreadable ``manifest``."""
     provenance = dict(read_manifest(manifest)) if manifest else {}
     excluded = Path(exclude).resolve() if exclude else None
     files: list[Path] = []

@@ -44,11 +44,8 @@ SNIPPET_MAX_CHARS = 240
 
 def match_spans(text: str, terms: list[Words | Exact | Near], norm: str | None = None,
                 ends: Sequence[int] | None = None) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping (start, end) character spans to mark in ``text``.
-
-    ``norm`` is ``normalize(text)`` and ``ends`` where the segmenter's words end in it, when the
-    caller has them already (the index stores both).
-    """
+    """Sorted, non-overlapping (start, end) character spans to mark in ``text``. ``norm`` is ``normalize(text)`` and
+    ``ends`` where the segmenter's words end in it, when the caller has them already (the index stores both)."""
     norm = normalize(text) if norm is None else norm
     spans: list[tuple[int, int]] = [span for t in terms if isinstance(t, Near) for span in near_spans(t, norm)]
     wanted, strings, literals = _plan(tuple(t for t in terms if not isinstance(t, Near)))

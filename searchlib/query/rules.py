@@ -23,9 +23,9 @@ whatever the segmenter did with it.
 
 In one sentence (同句)
 ----------------------
-A 同句 clause holds where one sentence (split on :data:`~searchlib.analysis.SENTENCE_END`)
-satisfies all its members under the rules above. :func:`sentence_strings` states a clause
-as plain substring tests where it can, so the text store can decide it without segmenting.
+A 同句 clause holds where one sentence (split on :data:`~searchlib.analysis.SENTENCE_END`) satisfies all its members
+under the rules above. :func:`sentence_strings` states a clause as plain substring tests where it can, so the text store
+can decide it without segmenting.
 """
 from __future__ import annotations
 

@@ -317,7 +317,6 @@ class _Generation:
 
 
 def _open_reuse(live: Path, searcher) -> "_Reuse":
-    """The generation's text reuse store and its template paragraphs (as a mask by document number)."""
     store = reuse.open_store(live)
     if store is None:
         return _Reuse(None, None)
@@ -410,8 +409,7 @@ class Library:
             link = _current_link(self._link_path)
             if link is None or link != current.link:
                 live = resolve_index_dir(self.index_dir)
-                # Reopen rather than Searcher.refresh(): Whoosh 3.54's refresh keeps old deletions and can
-                # bring back segments that a merge removed.
+                # Reopen, not Searcher.refresh(): in Whoosh 3.54 it keeps old deletions (see searchlib.index.indexing).
                 if live != current.live or (link is None and not current.searcher.up_to_date()):
                     self._open()
                     current.retired = True
@@ -719,7 +717,6 @@ class Library:
         return self.per_generation(searcher, "report_ranks", lambda: _value_ranks(self.columns(searcher)["doc_id"]))
 
     def stored_fields(self, searcher) -> StoredFields:
-        """The searcher's stored fields (see :class:`StoredFields`)."""
         return self.per_generation(searcher, "stored_fields",
                                     lambda: StoredFields(searcher, self.texts(searcher)))
 

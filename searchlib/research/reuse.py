@@ -431,10 +431,8 @@ class ReuseStore:
         return sorted((self._occurrence(p, d, sim) for d, (sim, p) in best.items()), key=_chronological)
 
     def earliest(self, pid: str, others: list[Occurrence] | None = None) -> Occurrence | None:
-        """The earliest report (by report year, then publication date) holding this text, itself included.
-
-        ``others`` is ``also_in(pid)`` when the caller already has it.
-        """
+        """The earliest report (by report year, then publication date) holding this text, itself included
+        (``others``: ``also_in(pid)``, when the caller already has it)."""
         row = self._row(pid)
         if row is None:
             return None
@@ -492,10 +490,8 @@ def boilerplate_docnums(store: ReuseStore, searcher, min_reports: int) -> set[in
 
 
 def paragraph_summary(store: ReuseStore | None, pid: str, limit: int | None = None) -> dict:
-    """What a result row or permalink page shows: "also in N other reports", the list, the earliest.
-
-    ``limit`` keeps the first (earliest) entries of the list; ``more`` says how many were left out.
-    """
+    """What a result row or permalink page shows: "also in N other reports", the list, the earliest. ``limit`` keeps
+    the first (earliest) entries of the list; ``more`` says how many were left out."""
     if store is None:
         return {"available": False, "shared_count": 0, "earliest": None, "also_in": [], "more": 0}
     others = store.also_in(pid)

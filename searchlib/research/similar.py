@@ -62,10 +62,8 @@ class Similar:
 
 def similar(library, request, text: str | None = None, pid: str | None = None, limit: int = DEFAULT_LIMIT,
             min_similarity: float = DEFAULT_MIN_SIMILARITY, order: str = "similarity") -> Similar:
-    """Paragraphs like ``text`` (or like paragraph ``pid``) among those ``request``'s filters allow.
-
-    ``request.q`` is ignored (the words come from the text); its filters and boilerplate choice apply.
-    """
+    """Paragraphs like ``text`` (or like paragraph ``pid``) among those ``request``'s filters allow. ``request.q`` is
+    ignored (the words come from the text); its filters and boilerplate choice apply."""
     from dataclasses import replace
 
     from searchlib.research.population import is_empty, matched_docnums

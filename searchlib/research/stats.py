@@ -141,10 +141,8 @@ class FilterMismatch(QueryError):
 
 
 def shared_filters(library, queries: list[str], filters: dict[str, str]) -> tuple[list, list[Filter]]:
-    """Each query's matches, and the filters they all share: those given as parameters and those typed.
-
-    The one place a distribution reads filters, so matches and coverage cannot disagree.
-    """
+    """Each query's matches, and the filters they all share: those given as parameters and those typed. The one
+    place a distribution reads filters, so matches and coverage cannot disagree."""
     from searchlib.query.search import SearchRequest
 
     found = [library.matching(SearchRequest(q=q, **filters)) for q in queries]

@@ -69,10 +69,8 @@ def token_files(folder: Path, segment_name: str) -> tuple[Path, Path, Path]:
 
 
 def segment_tokens(texts, store, first: int, count: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(vocabulary, word ids, per-document offsets) of documents first .. first + count - 1.
-
-    The words are the indexer's own cut (the word ends each paragraph's record keeps), so nothing is segmented again.
-    """
+    """(vocabulary, word ids, per-document offsets) of documents first .. first + count - 1. The words are the
+    indexer's own cut (the word ends each paragraph's record keeps), so nothing is segmented again."""
     vocab: dict[str, int] = {}
     number = vocab.setdefault
     ids: list[int] = []
