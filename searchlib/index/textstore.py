@@ -4,8 +4,8 @@ Same-sentence (同句) clauses are verified on the normalized text of every cand
 cost ~170 µs a document at 100k paragraphs (a pickled dict with the title, heading and more), which made a common 同句
 query take seconds. Beside each segment the indexer writes ``<segment id>.text.bin`` (the paragraphs' normalized text as
 UTF-8 bytes, one after another: :func:`searchlib.analysis.normalize` runs once, at index time) and
-``<segment id>.text.off.npy`` (the byte offsets, one more than there are paragraphs). Both are memory-mapped: a text is
-a slice and a decode (~2 µs), and the operating system keeps only the pages in use.
+``<segment id>.text.off.npy`` (the byte offsets, one more than there are paragraphs). A text is one ``pread`` and a
+decode (a few µs); scans over many texts map the file (see below for why single reads do not).
 
 A third file, ``<segment id>.text.cut.npy``, holds the sorted byte positions where a sentence begins or ends (each
 paragraph's start, each terminator of :data:`searchlib.analysis.SENTENCE_END_CHARS`), so that "one sentence holds all
