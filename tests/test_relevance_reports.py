@@ -48,41 +48,46 @@ def test_tiers_find_every_report_the_strict_search_finds(table):
     assert _mean(table["searchlib-strict"], "recall") >= STRICT_FLOORS["recall"]
 
 
-# The second set (tests/relevance/reports_unseen.jsonl), written by someone who never saw the first set,
-# the thesaurus or the tier code, before any engine ran on it (see its .md). First run 0.925 / 0.891 /
-# 0.775; the floors are session 11's level, a little under (bench/RESULTS.md says which rules came after).
-UNSEEN_FLOORS = {"recall": 0.93, "ndcg@10": 0.90, "p@r": 0.80}
-# The third set (reports_unseen2.jsonl), written the same way at the end of session 11, after every rule
-# above: first run 0.950 / 0.922 / 0.865.
-UNSEEN2_FLOORS = {"recall": 0.94, "ndcg@10": 0.91, "p@r": 0.85}
+# The later sets, each written by someone who had seen neither the other sets, the thesaurus nor the tier
+# code, before any engine ran on it (see each .md). Floors: the level when set, a little under.
+# reports_unseen: first run 0.925 / 0.891 / 0.775; session 11's rules were written after reading its
+# failures (bench/RESULTS.md says which).
+# reports_unseen2: written after every session-11 rule; first run 0.950 / 0.922 / 0.865.
+# reports_unseen3: session 12, first run 0.897 / 0.824 / 0.759 (before the widened thesaurus, which
+# was written blind to it: 0.902 / 0.842 / 0.779 after).
+# reports_unseen4: session 12, after the widened thesaurus; first run 0.884 / 0.832 / 0.758.
+LATER_SET_FLOORS = {
+    "reports_unseen.jsonl": {"recall": 0.93, "ndcg@10": 0.90, "p@r": 0.80},
+    "reports_unseen2.jsonl": {"recall": 0.94, "ndcg@10": 0.91, "p@r": 0.85},
+    "reports_unseen3.jsonl": {"recall": 0.89, "ndcg@10": 0.83, "p@r": 0.77},
+    "reports_unseen4.jsonl": {"recall": 0.87, "ndcg@10": 0.82, "p@r": 0.75},
+}
+
+
+@pytest.fixture(scope="module")
+def later_tables(tmp_path_factory):
+    """Each later set's table, computed the first time a test asks for it."""
+    computed: dict[str, dict] = {}
+
+    def table_of(judged_name: str) -> dict:
+        if judged_name not in computed:
+            computed[judged_name] = _searchlib_table(tmp_path_factory, judged_name)
+        return computed[judged_name]
+    return table_of
 
 
 def _searchlib_table(tmp_path_factory, judged_name: str) -> dict:
     bench = _load_bench()
     if not bench.DEVSET.exists():
         pytest.skip(f"dev set not found at {bench.DEVSET}")
-    out = tmp_path_factory.mktemp("relevance_unseen") / "table.json"
+    out = tmp_path_factory.mktemp("relevance_later") / "table.json"
     judged = PROJECT_ROOT / "tests" / "relevance" / judged_name
     assert bench.main(["--engines", "searchlib", "--judged", str(judged), "--json", str(out)]) == 0
     import json
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def unseen_table(tmp_path_factory):
-    return _searchlib_table(tmp_path_factory, "reports_unseen.jsonl")
-
-
-@pytest.fixture(scope="module")
-def unseen2_table(tmp_path_factory):
-    return _searchlib_table(tmp_path_factory, "reports_unseen2.jsonl")
-
-
-@pytest.mark.parametrize("measure", sorted(UNSEEN_FLOORS))
-def test_the_default_search_stays_at_or_above_its_floor_on_the_unseen_set(unseen_table, measure):
-    assert _mean(unseen_table["searchlib"], measure) >= UNSEEN_FLOORS[measure]
-
-
-@pytest.mark.parametrize("measure", sorted(UNSEEN2_FLOORS))
-def test_the_default_search_stays_at_or_above_its_floor_on_the_third_set(unseen2_table, measure):
-    assert _mean(unseen2_table["searchlib"], measure) >= UNSEEN2_FLOORS[measure]
+@pytest.mark.parametrize("judged_name, measure",
+                         [(name, m) for name, floors in LATER_SET_FLOORS.items() for m in sorted(floors)])
+def test_the_default_search_stays_at_or_above_its_floor_on_each_later_set(later_tables, judged_name, measure):
+    assert _mean(later_tables(judged_name)["searchlib"], measure) >= LATER_SET_FLOORS[judged_name][measure]
