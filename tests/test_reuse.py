@@ -174,3 +174,36 @@ def test_paragraph_summary_is_what_a_page_shows(store):
     assert summary["shared_count"] == 1 and summary["earliest"]["doc_id"] == JINJIANG
     assert [o["doc_id"] for o in summary["also_in"]] == [JINJIANG]
     assert reuse.paragraph_summary(None, NEAR_F)["available"] is False
+
+
+def _bundled_sentences() -> list[str]:
+    from searchlib.config import CORPUS_DIR
+    text = "".join(path.read_text(encoding="utf-8") for path in sorted(CORPUS_DIR.glob("*.txt")))
+    return [s + "。" for s in text.replace("\n", "").split("。") if len(s) > 10]
+
+
+@pytest.mark.parametrize("changed", [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8])
+def test_a_reports_sketch_estimates_its_similarity_to_another_within_the_margin(changed):
+    """Versions of one report are told apart by sketches alone unless the estimate is near the threshold: at
+    every level of edit the estimate is within four standard errors of the exact shingle Jaccard, and an
+    estimate outside the margin falls on the same side of the threshold as the exact value."""
+    sentences = _bundled_sentences()
+    rng = random.Random(7)
+    original = sentences[:150]
+    others = sentences[150:]
+    edited = [rng.choice(others) if rng.random() < changed else s for s in original]
+    a, b = reuse.canonical("".join(original)), reuse.canonical("".join(edited))
+    exact = reuse.jaccard(reuse.shingles(a), reuse.shingles(b))
+    estimate = reuse.sketch_jaccard(reuse.text_sketch(a), reuse.text_sketch(b))
+    assert len(reuse.shingles(a)) > 10 * reuse.SKETCH_SIZE   # a sample, not the whole set
+    standard_error = (exact * (1 - exact) / reuse.SKETCH_SIZE) ** 0.5
+    assert abs(estimate - exact) <= 4 * standard_error + 0.01, (exact, estimate)
+    if abs(estimate - reuse.THRESHOLD) > reuse.SKETCH_MARGIN:
+        assert (estimate >= reuse.THRESHOLD) == (exact >= reuse.THRESHOLD)
+
+
+def test_short_texts_sketches_give_their_exact_similarity():
+    a, b = reuse.canonical("依法行政水平明显提高"), reuse.canonical("依法行政水平显著提高")
+    exact = reuse.jaccard(reuse.shingles(a), reuse.shingles(b))
+    assert reuse.sketch_jaccard(reuse.text_sketch(a), reuse.text_sketch(b)) == pytest.approx(exact)
+    assert reuse.sketch_jaccard(reuse.text_sketch(""), reuse.text_sketch("")) == 1.0

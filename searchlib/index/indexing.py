@@ -54,7 +54,7 @@ from searchlib.ingest.inputs import Item, find_inputs
 from searchlib.ingest.report import Report, distinct_doc_id, parse_item, reidentify
 from searchlib.research.reuse import FILE_NAME as REUSE_FILE
 from searchlib.research.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
-from searchlib.research.reuse import canonical, jaccard, shingles
+from searchlib.research.reuse import SKETCH_MARGIN, canonical, jaccard, shingles, sketch_jaccard, text_sketch
 from searchlib.ingest.source import SourceError
 from searchlib.index import storage
 from searchlib.index.storage import (FORMAT_FILE, FORMAT_VERSION, IndexDamaged, IndexError_, IndexMissing,  # noqa: F401
@@ -293,6 +293,12 @@ class FileOutcome:
     count: int = 0
     text_digest: str = ""
     version: str = ""           # capture date, else the file's modification time: the newer copy wins
+    sketch: object = None       # the body's shingle sketch (reuse.text_sketch): are two versions near-identical?
+
+
+def _body(report) -> str:
+    """The report's paragraphs as one canonical text, as versions of a report are compared."""
+    return canonical("".join(p.text for _, _, p in report.paragraphs()))
 
 
 def _version_of(item: Item) -> str:
@@ -315,6 +321,7 @@ def _index_file(writer: SegmentWriter, order: int, item: Item, worker: tuple[int
     outcome.doc_id = report.doc_id
     outcome.text_digest = report.text_digest
     outcome.version = _version_of(item)
+    outcome.sketch = text_sketch(_body(report))
     outcome.first = writer.docnum
     for doc in paragraph_documents(report):
         writer.add_document(**doc)
@@ -654,6 +661,7 @@ class _Settlement:
                     clusters.append([outcome])
                 else:
                     home.append(outcome)
+            self._texts.clear()   # whole texts are held for one group at a time (a 1M-paragraph job has 33k)
             first_winner = None
             for number, cluster in enumerate(clusters):
                 winner = max(cluster, key=lambda o: (o.version, o.order))
@@ -685,8 +693,9 @@ class _Settlement:
                 mine = self._source(outcome)
                 same_place = any(s["path"] == mine["path"] or (mine["url"] and s.get("url") == mine["url"])
                                  for s in same_id["sources"])
-                if same_place or jaccard(self._shingles(outcome),
-                                         shingles(canonical(same_id["text"]))) >= SAME_TEXT_THRESHOLD:
+                indexed_text = canonical(same_id["text"])
+                if same_place or self._near_identical(outcome, text_sketch(indexed_text),
+                                                      lambda: shingles(indexed_text)):
                     self.writer.delete_by_term("doc_id", doc_id)
                     self.summary.updated.append((outcome.path, f"replaces the indexed version of report {doc_id} "
                                                                f"(from {old_sources}): text changed"))
@@ -722,16 +731,23 @@ class _Settlement:
 
     def _shingles(self, outcome: FileOutcome) -> frozenset[str]:
         if outcome.order not in self._texts:
-            report = parse_item(self.items[outcome.order])
-            self._texts[outcome.order] = shingles(canonical("".join(p.text for _, _, p in report.paragraphs())))
+            self._texts[outcome.order] = shingles(_body(parse_item(self.items[outcome.order])))
         return self._texts[outcome.order]
+
+    def _near_identical(self, outcome: FileOutcome, other_sketch, other_shingles) -> bool:
+        """Whether the texts' Jaccard similarity reaches the threshold: their sketches decide, unless the
+        estimate is too close to call; then the input is parsed again and the whole texts compared."""
+        estimate = sketch_jaccard(outcome.sketch, other_sketch)
+        if abs(estimate - SAME_TEXT_THRESHOLD) > SKETCH_MARGIN:
+            return estimate >= SAME_TEXT_THRESHOLD
+        return jaccard(self._shingles(outcome), other_shingles()) >= SAME_TEXT_THRESHOLD
 
     def _similar(self, a: FileOutcome, b: FileOutcome) -> bool:
         """Versions of one report: one URL captured twice (a re-crawl), or near-identical texts."""
         url = self.items[a.order].url
         if url and url == self.items[b.order].url:
             return True
-        return jaccard(self._shingles(a), self._shingles(b)) >= SAME_TEXT_THRESHOLD
+        return self._near_identical(a, b.sketch, lambda: self._shingles(b))
 
     def _drop(self, outcome: FileOutcome) -> None:
         segment = self.segments[outcome.worker]

@@ -126,6 +126,28 @@ def shingle_hashes(canon: str) -> np.ndarray:
     return np.unique(_mix64(h))
 
 
+# A whole report's bottom-k sketch: the SKETCH_SIZE smallest of its shingle hashes (2 KB a report, whatever its
+# length). Two sketches estimate their texts' Jaccard similarity with a standard error of about
+# sqrt(J(1-J)/k), 0.025 near the 0.8 threshold, so an estimate further than SKETCH_MARGIN from it decides alone.
+SKETCH_SIZE = 256
+SKETCH_MARGIN = 0.1
+
+
+def text_sketch(canon: str) -> np.ndarray:
+    return shingle_hashes(canon)[:SKETCH_SIZE]
+
+
+def sketch_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard similarity of two texts estimated from their sketches (exact, but for hash collisions,
+    when the two texts have at most SKETCH_SIZE distinct shingles between them)."""
+    if not len(a) and not len(b):
+        return 1.0
+    # The union's k smallest hashes are a uniform sample of it; one of them is in both texts exactly when
+    # it is in both sketches (a hash among the union's k smallest is among each text's k smallest).
+    sample = np.union1d(a, b)[:SKETCH_SIZE]
+    return float(np.isin(sample, np.intersect1d(a, b, assume_unique=True)).mean())
+
+
 @functools.lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(_SEED)
