@@ -224,11 +224,15 @@ def make_corpus(out: Path, paragraphs: int, seed: int = 6, per_dir: int = 1000,
     written: list[Path] = []
     remaining = paragraphs
     n = 0
+    # One report per body and year, as on real sites, until every pair is used (33,330 pairs: a 1M corpus
+    # needs 33.3k reports). Drawn at random, pairs collided by the thousand at 1M, and each collision is
+    # a report kept apart under an id of its own, which the indexer writes twice (see indexing._Settlement).
+    pairs = [(author, year) for author in people for year in YEARS]
+    rng.shuffle(pairs)
     while remaining > 0:
         size = min(remaining, rng.randint(*report_size))
         size = max(size, 4) if remaining >= 4 else remaining
-        author = rng.choice(people)
-        year = rng.choice(YEARS)
+        author, year = pairs[n % len(pairs)]
         text = writer.report(author, year, size)
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
         folder = out / f"{n // per_dir:04d}"

@@ -227,7 +227,12 @@ def wait_until_writing(job: subprocess.Popen, index_dir: Path, min_bytes: int, t
 def big_corpus(tmp_path_factory) -> Path:
     """Enough reports that indexing them takes a few seconds."""
     folder = tmp_path_factory.mktemp("big")
-    make_corpus(folder, paragraphs=1500, seed=12, report_size=(6, 12))
+    files = make_corpus(folder, paragraphs=1500, seed=12, report_size=(6, 12))
+    # A second report of the first one's body, title and year with another text (the second's body and a
+    # closing line), so that the job also settles a report under an id of its own, which it writes twice.
+    first, second = (f.read_text(encoding="utf-8").splitlines(keepends=True) for f in files[:2])
+    (folder / "same-title-other-text.txt").write_text("".join(first[:3] + second[3:]) + "\n特此报告。\n",
+                                                     encoding="utf-8")
     return folder
 
 
