@@ -56,11 +56,13 @@ def test_tiers_find_every_report_the_strict_search_finds(table):
 # reports_unseen3: session 12, first run 0.897 / 0.824 / 0.759 (before the widened thesaurus, which
 # was written blind to it: 0.902 / 0.842 / 0.779 after).
 # reports_unseen4: session 12, after the widened thesaurus; first run 0.884 / 0.832 / 0.758.
+# reports_unseen5: session 12, at the session's end; first run 0.902 / 0.872 / 0.772.
 LATER_SET_FLOORS = {
     "reports_unseen.jsonl": {"recall": 0.93, "ndcg@10": 0.90, "p@r": 0.80},
     "reports_unseen2.jsonl": {"recall": 0.94, "ndcg@10": 0.91, "p@r": 0.85},
     "reports_unseen3.jsonl": {"recall": 0.89, "ndcg@10": 0.83, "p@r": 0.77},
     "reports_unseen4.jsonl": {"recall": 0.87, "ndcg@10": 0.82, "p@r": 0.75},
+    "reports_unseen5.jsonl": {"recall": 0.89, "ndcg@10": 0.86, "p@r": 0.76},
 }
 
 
