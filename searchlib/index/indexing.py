@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.reading import SegmentReader
@@ -293,7 +294,7 @@ class FileOutcome:
     count: int = 0
     text_digest: str = ""
     version: str = ""           # capture date, else the file's modification time: the newer copy wins
-    sketch: object = None       # the body's shingle sketch (reuse.text_sketch): are two versions near-identical?
+    sketch: np.ndarray | None = None   # the body's shingle sketch (reuse.text_sketch): versions near-identical?
 
 
 def _body(report) -> str:
@@ -693,9 +694,7 @@ class _Settlement:
                 mine = self._source(outcome)
                 same_place = any(s["path"] == mine["path"] or (mine["url"] and s.get("url") == mine["url"])
                                  for s in same_id["sources"])
-                indexed_text = canonical(same_id["text"])
-                if same_place or self._near_identical(outcome, text_sketch(indexed_text),
-                                                      lambda: shingles(indexed_text)):
+                if same_place or self._near_identical_to(outcome, canonical(same_id["text"])):
                     self.writer.delete_by_term("doc_id", doc_id)
                     self.summary.updated.append((outcome.path, f"replaces the indexed version of report {doc_id} "
                                                                f"(from {old_sources}): text changed"))
@@ -741,6 +740,9 @@ class _Settlement:
         if abs(estimate - SAME_TEXT_THRESHOLD) > SKETCH_MARGIN:
             return estimate >= SAME_TEXT_THRESHOLD
         return jaccard(self._shingles(outcome), other_shingles()) >= SAME_TEXT_THRESHOLD
+
+    def _near_identical_to(self, outcome: FileOutcome, text: str) -> bool:
+        return self._near_identical(outcome, text_sketch(text), lambda: shingles(text))
 
     def _similar(self, a: FileOutcome, b: FileOutcome) -> bool:
         """Versions of one report: one URL captured twice (a re-crawl), or near-identical texts."""
