@@ -183,3 +183,35 @@ def test_a_typed_run_of_several_words_counts_only_where_they_stand_together(clos
     strict = closeness_library.search(SearchRequest(q="法治保障", group=False, limit=10))
     assert {h.doc_id for h in strict.hits} >= {g.doc_id for g in closeness_library.search(
         SearchRequest(q="法治保障", group=True, limit=10)).groups if g.tier == 1}
+
+
+VARIANT_REPORTS = {
+    # the compound with one character changed (连接 for 衔接): most of what was typed, in one paragraph
+    "v_variant.txt": ["一、主要做法", "落实行政执法与刑事司法连接制度，全年向公安机关移送涉嫌犯罪案件两件，均已立案侦查。"],
+    # two distinctive parts of it, in short paragraphs of their own, far apart
+    "s_scattered.txt": ["一、主要做法", "深化刑事司法协作。", "二、存在的问题", "工作衔接不畅。", "部门衔接不够。"],
+    "x_other1.txt": ["一、主要做法", "推进综合执法改革。"],
+    "x_other2.txt": ["一、主要做法", "加强法治宣传教育。"],
+    "x_other3.txt": ["一、主要做法", "规范重大行政决策程序。"],
+}
+
+
+@pytest.fixture(scope="module")
+def variant_library(tmp_path_factory) -> Library:
+    corpus = tmp_path_factory.mktemp("variant_corpus")
+    for i, (name, lines) in enumerate(VARIANT_REPORTS.items()):
+        (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊'[i]}镇2023年法治政府建设情况的报告", f"2024-03-0{i + 1}", lines),
+                                   encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("variant_index")
+    build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
+    library = Library(index_dir)
+    yield library
+    library.close()
+
+
+def test_in_tier_3_the_report_holding_most_of_what_was_typed_comes_first(variant_library):
+    # Neither report holds 行政执法与刑事司法衔接 or its parts close together, so both are partial matches (tier 3);
+    # the scattered parts score higher as words, but the variant holds most of the typed run in one paragraph.
+    results = variant_library.search(SearchRequest(q="行政执法与刑事司法衔接", group=True, limit=10))
+    order = [(Path(_source(variant_library, g.doc_id)).name, g.tier) for g in results.groups]
+    assert order[:2] == [("v_variant.txt", 3), ("s_scattered.txt", 3)]

@@ -8,7 +8,10 @@ A report is placed in the first tier it qualifies for:
    parts (likewise close) or a thesaurus entry; a section heading or the report title counts as text of the report here;
 3. some concepts, or a distinctive part of one (a part found in fewer than half of the reports).
 
-Within a tier, reports with more concepts come first, then the higher score: per concept, the BM25F score of its best
+Within tier 3, a report that covers more of what was typed comes first: a concept it holds counts 1, a concept it does
+not hold counts the share of its character pairs that one paragraph holds, where that is at least ``COVER_MIN_SHARE``
+(each pair weighted by its rarity; 行政执法与刑事司法连接 holds most of 行政执法与刑事司法衔接, a paragraph with 行政执法 and
+衔接 apart holds little). Then, in every tier, reports with more concepts come first, then the higher score: per concept, the BM25F score of its best
 paragraph in the report (a weaker level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further paragraph
 that has it; summed over the concepts. A concept found only by its pieces scores the sum of its pieces' best paragraphs
 (more of it covered). Ties go by doc_id, so the order is the same on every rebuild. ``+word`` concepts are required:
@@ -24,7 +27,7 @@ from whoosh import query as wq
 from searchlib.query.concepts import Concept, Plan, plan
 from searchlib.query.engine import Column, Matcher
 from searchlib.query.postings import rounded
-from searchlib.query.parse import Exact, Node, Words
+from searchlib.query.parse import And, Exact, Node, Words
 from searchlib.query.rules import Near, near_pattern, query_words
 
 # What a paragraph found at a level is worth, against the typed level.
@@ -35,6 +38,8 @@ TITLE_WEIGHT = 0.5
 REPEAT_BONUS = 0.5
 # A part in at least this share of reports is not distinctive: alone it does not stand for its concept.
 PIECE_MAX_REPORT_SHARE = 0.5
+# A concept not held counts, in tier 3's order, where one paragraph holds at least this share of its character pairs.
+COVER_MIN_SHARE = 0.5
 # At most this many paragraph texts are read per concept level to check closeness (see _parts_close).
 MAX_CLOSENESS_CHECKS = 4000
 TIERS = (1, 2, 3)
@@ -173,6 +178,34 @@ class TierRanker:
             levels["piece"] = len(found.piece_docs)
         return found
 
+    def _cover(self, concept: Concept, allowed: np.ndarray | None, among: np.ndarray) -> np.ndarray | None:
+        """Per report code, the largest share of the concept's character pairs that one of its paragraphs holds,
+        each pair weighted by its rarity (log(1 + paragraphs / paragraphs with it)), where that share is at least
+        COVER_MIN_SHARE; 0 elsewhere and outside ``among`` (by report code: the reports it is wanted for).
+        None for a concept of fewer than two pairs or not typed as words."""
+        if not isinstance(concept.node, (Words, And)) or not among.any():
+            return None
+        text = "".join(ch for ch in concept.typed if not ch.isspace())
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            return None   # Latin words are matched as words only
+        pairs = list(dict.fromkeys(text[i:i + 2] for i in range(len(text) - 1)))
+        if len(pairs) < 2:
+            return None
+        size = self.matcher.evaluator.size
+        held = np.zeros(size)
+        total = 0.0
+        for pair in pairs:
+            docs = self.matcher.scored(wq.Term("exact", pair)).docs
+            weight = float(np.log1p(size / (len(docs) + 1)))
+            total += weight
+            held[docs[among[self.report_of[docs]]]] += weight
+        docs = np.flatnonzero(held >= COVER_MIN_SHARE * total)
+        docs, shares = _within(docs, held[docs] / total, allowed)
+        cover = np.zeros(self.report_count)
+        if len(docs):
+            np.maximum.at(cover, self.report_of[docs], shares)
+        return cover
+
     def _parts_close(self, parts: tuple[str, ...], docs: np.ndarray, scores: np.ndarray,
                      settled: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The paragraphs where the parts stand close together, in order (see rules.NEAR_MAX_GAP), read from
@@ -234,6 +267,7 @@ class TierRanker:
         found = [self.find(c, allowed, settled) for c in the_plan.concepts] if expand else []
         concepts_in = np.zeros(n, dtype=np.int32)
         pieces_in = np.zeros(n, dtype=np.int32)
+        holds = []   # per concept, by report code: whether the report holds it
         score = np.zeros(n)
         for concept, f in zip(the_plan.concepts, found):
             present, best = self._per_report(f.docs, f.scores)
@@ -246,6 +280,7 @@ class TierRanker:
             if f.piece_cover is not None:
                 piece_best = f.piece_cover
             piece_only = piece_present & ~present
+            holds.append(present)
             concepts_in += present
             pieces_in += piece_only
             score += best + np.where(piece_only, piece_best, 0.0)
@@ -255,11 +290,16 @@ class TierRanker:
             everything = concepts_in == len(found)
             tier[(tier == 0) & everything] = 2
             tier[(tier == 0) & ((concepts_in + pieces_in) > 0)] = 3
+        covered = concepts_in.astype(np.float64)
+        for concept, present in zip(the_plan.concepts, holds):
+            cover = self._cover(concept, allowed, (tier == 3) & ~present)
+            if cover is not None:
+                covered += cover
         tier[tier < 0] = 0
         if not found:   # filters only, or strict: the strict reports, scored by their paragraphs
             _, score = self._per_report(strict_docs, self.matcher.scores_for(tree, strict_docs))
         results = np.flatnonzero(tier > 0)
-        order = self._ordered(results, tier, concepts_in, pieces_in, score, sort, strict_docs, found,
+        order = self._ordered(results, tier, concepts_in, pieces_in, covered, score, sort, strict_docs, found,
                               report_rank)
         return Tiered(the_plan, found, order, tier, concepts_in, score)
 
@@ -280,12 +320,15 @@ class TierRanker:
         return present, best
 
     def _ordered(self, results: np.ndarray, tier: np.ndarray, concepts_in: np.ndarray, pieces_in: np.ndarray,
-                 score: np.ndarray, sort: str, strict_docs: np.ndarray, found: list[Found],
+                 covered: np.ndarray, score: np.ndarray, sort: str, strict_docs: np.ndarray, found: list[Found],
                  report_rank: np.ndarray | None) -> np.ndarray:
         if not len(results):
             return results
         rank = report_rank[results] if report_rank is not None else results
-        keys = [rank, -rounded(score[results]), -pieces_in[results], -concepts_in[results]]
+        # Tier 3 by how much of the query a report covers (see the module's docstring); rounded, so
+        # that float noise never decides between equal covers.
+        cover = np.where(tier[results] == 3, -np.round(covered[results], 3), 0.0)
+        keys = [rank, -rounded(score[results]), -pieces_in[results], -concepts_in[results], cover]
         if sort != "relevance" and self.sort_values is not None:
             value = self._report_values(strict_docs, found)[results]
             unknown = np.isnan(value)
