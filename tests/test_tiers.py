@@ -110,6 +110,12 @@ def test_an_english_phrase_finds_its_chinese_term(tier_library):
     assert {"a_typed.txt", "b_report.txt", "d_some.txt"} <= set(found)
 
 
+@pytest.mark.parametrize("typed", ["Filing Reviews", "filing-review", "filing  review"])
+def test_an_english_phrase_is_found_in_the_plural_with_hyphens_or_capitals(tier_library, typed):
+    # The glossary has "filing review = 备案审查"; a researcher types it however English allows.
+    assert tiers_of(tier_library, typed) == tiers_of(tier_library, "filing review") != {}
+
+
 def test_the_best_paragraphs_mark_what_was_found(tier_library):
     results = tier_library.search(SearchRequest(q="法治宣传教育 备案", group=True, limit=100))
     by_file = {Path(_source(tier_library, g.doc_id)).name: g for g in results.groups}

@@ -123,7 +123,7 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         typed = run.literal
         if not expand:
             return Concept(typed, node, required=required)
-        english = glossary().get(typed.lower())
+        english = glossary().get(english_key(typed))
         if english:
             return Concept(typed, node, synonyms=_with_synonyms(english), required=required)
         words = list(run.word_texts)
@@ -197,7 +197,7 @@ def _english_phrases(nodes: list[Node]) -> list[Node]:
                 run = nodes[i:i + longer]
                 if all(isinstance(n, Words) and _latin(n.text) for n in run):
                     phrase = " ".join(normalize(n.text).strip().lower() for n in run)
-                    if phrase in entries:
+                    if english_key(phrase) in entries:
                         node, size = Words(phrase), longer
                         break
         out.append(node)
@@ -224,15 +224,32 @@ def thesaurus(path: Path = THESAURUS) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in groups.items()}
 
 
+def english_key(phrase: str) -> str:
+    """How an English phrase is looked up in the glossary: lower case, hyphens as spaces, each word singular
+    (legal advisers = legal adviser, law-based = law based, FOI requests = foi request)."""
+    return " ".join(_singular(w) for w in normalize(phrase).lower().replace("-", " ").split())
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or word.endswith(("ss", "us", "is")) or not word.endswith("s"):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
 @functools.lru_cache(maxsize=1)
 def glossary(path: Path = GLOSSARY_EN) -> dict[str, tuple[str, ...]]:
-    """lower-case English phrase -> its Chinese terms."""
+    """English phrase (as english_key spells it) -> its Chinese terms."""
     entries: dict[str, tuple[str, ...]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
         english, _, chinese = line.partition("=")
-        key = " ".join(normalize(english).lower().split())
-        entries[key] = tuple(normalize(t).strip() for t in chinese.split("|") if t.strip())
+        key = english_key(english)
+        terms = tuple(normalize(t).strip() for t in chinese.split("|") if t.strip())
+        entries[key] = tuple(dict.fromkeys(entries.get(key, ()) + terms))   # a plural's line adds to the singular's
     return entries
