@@ -895,7 +895,8 @@ def _print_reports(results) -> None:
           f"{results.total} paragraphs match strictly; showing reports {first}-{results.offset + len(results.groups)}, "
           f"{results.took_ms:.0f} ms")
     for used in results.concepts:
-        ways = [w for w in (" + ".join(used["parts"]), "、".join(used["synonyms"][:6]), "、".join(used["pieces"])) if w]
+        ways = [w for w in (" + ".join(used["parts"]), "、".join(used["synonyms"][:6]), "、".join(used["pieces"]),
+                            "、".join(used["related"][:6])) if w]
         if ways:
             print(f"  {used['concept']}: also as {' / '.join(ways)} (quote it to switch this off)")
     tier = None

@@ -221,3 +221,57 @@ def test_in_tier_3_the_report_holding_most_of_what_was_typed_comes_first(variant
     results = variant_library.search(SearchRequest(q="行政执法与刑事司法衔接", group=True, limit=10))
     order = [(Path(_source(variant_library, g.doc_id)).name, g.tier) for g in results.groups]
     assert order[:2] == [("v_variant.txt", 3), ("s_scattered.txt", 3)]
+
+
+def _a_topic_line() -> tuple[str, str]:
+    """A topic of data/related.txt and one of its terms that shares no word with it."""
+    from searchlib.analysis import words
+    from searchlib.query.concepts import related
+    for topic, terms in related().items():
+        for term in terms:
+            if len(topic) >= 3 and len(term) >= 3 and not set(words(term)) & set(words(topic)):
+                return topic, term
+    pytest.fail("data/related.txt has no topic line with a term of its own")
+
+
+@pytest.fixture(scope="module")
+def related_library(tmp_path_factory) -> tuple[Library, str, str]:
+    topic, term = _a_topic_line()
+    reports = {"named.txt": ["一、主要做法", f"全面推进{topic}，成效明显。"],
+               "related.txt": ["一、主要做法", f"扎实开展{term}活动，覆盖全部村居。"],
+               "other1.txt": ["一、主要做法", "推进综合执法改革。"],
+               "other2.txt": ["一、主要做法", "加强备案审查。"],
+               "other3.txt": ["一、主要做法", "规范重大行政决策程序。"]}
+    corpus = tmp_path_factory.mktemp("related_corpus")
+    for i, (name, lines) in enumerate(reports.items()):
+        (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊'[i]}镇2023年法治政府建设情况的报告", f"2024-04-0{i + 1}", lines),
+                                   encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("related_index")
+    build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
+    library = Library(index_dir)
+    yield library, topic, term
+    library.close()
+
+
+def test_a_report_writing_a_related_term_of_a_topic_is_a_partial_match_below_the_topic(related_library):
+    library, topic, term = related_library
+    results = library.search(SearchRequest(q=topic, group=True, limit=10))
+    order = [(Path(_source(library, g.doc_id)).name, g.tier) for g in results.groups]
+    assert order == [("named.txt", 1), ("related.txt", 3)]
+    assert term in results.concepts[0]["related"]
+    marked = "".join(re.findall("<mark>(.*?)</mark>", results.groups[1].paragraphs[0].snippet))
+    assert term in marked
+
+
+def test_quoting_a_topic_switches_its_related_terms_off(related_library):
+    library, topic, _ = related_library
+    results = library.search(SearchRequest(q=f'"{topic}"', group=True, limit=10))
+    assert [Path(_source(library, g.doc_id)).name for g in results.groups] == ["named.txt"]
+
+
+def test_the_results_page_names_the_related_terms_it_used(related_library):
+    from webui import create_app
+    library, topic, term = related_library
+    app = create_app({"INDEX_DIR": str(library.index_dir), "TESTING": True})
+    page = app.test_client().get("/search", query_string={"q": topic}).get_data(as_text=True)
+    assert "相关 " in page and term in page

@@ -196,6 +196,8 @@ def concept_notes(results, state: SearchState) -> list[dict]:
             ways.append("同义 " + "、".join(used["synonyms"][:8]) + ("等" if len(used["synonyms"]) > 8 else ""))
         if used["pieces"]:
             ways.append("部分 " + "、".join(used["pieces"]))
+        if used["related"]:
+            ways.append("相关 " + "、".join(used["related"][:8]) + ("等" if len(used["related"]) > 8 else ""))
         concept = used["concept"]
         off = None
         if ways and " " not in concept and not concept.startswith('"') and concept in state.q:

@@ -12,6 +12,9 @@ A query's concepts are what the researcher typed between spaces and operators: `
 ``thesaurus``
     a member of its group in ``data/thesaurus.txt`` (普法 for 法治宣传教育), or
     for an English phrase its entry in ``data/glossary_en.txt``;
+``related``
+    for a topic in ``data/related.txt``, a term a report writes when it reports on the topic without naming it (法律六进
+    for 送法下乡): tier 3 only, like a piece;
 ``piece``
     one distinctive part alone (规范性文件 for 行政规范性文件, 出庭应诉 for 出庭应诉率); which parts are distinctive
     depends on the index (a part in most reports is not), so the plan lists the candidates and
@@ -34,10 +37,13 @@ from searchlib.query.rules import components, plan_run
 
 THESAURUS = DATA_DIR / "thesaurus.txt"
 GLOSSARY_EN = DATA_DIR / "glossary_en.txt"
+RELATED = DATA_DIR / "related.txt"
 # A word this long is split into its longest dictionary words for the "parts" level.
 PARTS_MIN_CHARS = 3
 # At most this many pieces come from thesaurus entries inside a typed run (each is a lookup).
 MAX_INNER_PIECES = 8
+# At most this many related terms per concept (each is a lookup; the run's own topic line comes first).
+MAX_RELATED = 16
 LATIN_WORD = re.compile(r"^[a-z0-9'\-]+$")
 
 
@@ -50,6 +56,7 @@ class Concept:
     parts: tuple[str, ...] = ()      # the parts level: all of these in one paragraph
     synonyms: tuple[str, ...] = ()   # the thesaurus level: any one of these
     pieces: tuple[str, ...] = ()     # candidates for the piece level: any one (if distinctive)
+    related: tuple[str, ...] = ()    # candidates for the related level: any one (if distinctive)
     required: bool = False
 
     def level_nodes(self) -> dict[str, Node]:
@@ -105,7 +112,7 @@ def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
                 and a.required == b.required and a.typed + b.typed in groups):
             joined = a.typed + b.typed
             out.append(Concept(f"{a.typed} {b.typed}", And((a.node, b.node)), parts=(),
-                               synonyms=groups[joined],
+                               synonyms=groups[joined], related=_related_of(joined, groups[joined]),
                                pieces=tuple(dict.fromkeys(p for p in (a.typed, b.typed, *a.pieces, *b.pieces)
                                                           if len(p) >= 2)),
                                required=a.required))
@@ -125,7 +132,8 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
             return Concept(typed, node, required=required)
         english = glossary().get(english_key(typed))
         if english:
-            return Concept(typed, node, synonyms=_with_synonyms(english), required=required)
+            synonyms = _with_synonyms(english)
+            return Concept(typed, node, synonyms=synonyms, related=_related_of(None, synonyms), required=required)
         words = list(run.word_texts)
         parts = _parts(words)
         pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts, *_sub_words(words),
@@ -135,7 +143,7 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         # does not: the typed level finds the run wherever its characters stand.
         synonyms = tuple(s for s in _synonyms_of(typed, words) if typed not in s.replace(" ", ""))
         return Concept(typed, node, parts=parts if parts != tuple(words) else (), synonyms=synonyms,
-                       pieces=pieces, required=required)
+                       pieces=pieces, related=_related_of(typed, synonyms), required=required)
     if isinstance(node, Exact):
         return Concept(f'"{plan_run(node).literal}"', node)
     from searchlib.query.search import understood  # the one way a clause is spelled out
@@ -177,6 +185,15 @@ def _synonyms_of(typed: str, words: list[str]) -> list[str]:
                 if member != word:
                     found.append(" ".join(words[:i] + [member] + words[i + 1:]))
     return list(dict.fromkeys(found))
+
+
+def _related_of(typed: str | None, synonyms: tuple[str, ...]) -> tuple[str, ...]:
+    """The related terms of the run and of each of its thesaurus members, without the members themselves
+    and without terms that hold the run (the typed level finds those)."""
+    table = related()
+    names = list(dict.fromkeys(n for n in (typed, *thesaurus().get(typed or "", ()), *synonyms) if n))
+    found = [t for n in names for t in table.get(n.replace(" ", ""), ())]
+    return tuple(t for t in dict.fromkeys(found) if t not in names and not (typed and typed in t))[:MAX_RELATED]
 
 
 def _with_synonyms(terms: tuple[str, ...]) -> tuple[str, ...]:
@@ -238,6 +255,22 @@ def _singular(word: str) -> str:
     if word.endswith(("sses", "xes", "ches", "shes")):
         return word[:-2]
     return word[:-1]
+
+
+@functools.lru_cache(maxsize=1)
+def related(path: Path = RELATED) -> dict[str, tuple[str, ...]]:
+    """topic -> the terms a report writes when it reports on the topic without naming it (``topic: term term``)."""
+    table: dict[str, list[str]] = {}
+    if not path.exists():
+        return {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or ":" not in line:
+            continue
+        topic, _, terms = line.partition(":")
+        members = table.setdefault(normalize(topic.strip()), [])
+        members.extend(t for t in (normalize(t) for t in terms.split()) if t not in members)
+    return {k: tuple(v) for k, v in table.items() if k and v}
 
 
 @functools.lru_cache(maxsize=1)

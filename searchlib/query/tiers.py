@@ -6,10 +6,12 @@ A report is placed in the first tier it qualifies for:
    the research views count;
 2. every concept is somewhere in the report, as typed (the words of a typed run close together, in order) or through its
    parts (likewise close) or a thesaurus entry; a section heading or the report title counts as text of the report here;
-3. some concepts, or a distinctive part of one (a part found in fewer than half of the reports).
+3. some concepts, or a distinctive part of one (a part found in fewer than half of the reports), or a distinctive
+   related term of one (``data/related.txt``: a measure or campaign a report names when it reports on the topic).
 
 Within tier 3, a report that covers more of what was typed comes first: a concept it holds counts 1, a concept it does
-not hold counts the share of its character pairs that one paragraph holds, where that is at least ``COVER_MIN_SHARE``
+not hold counts ``RELATED_COVER`` if a related term of it is there, or the share of its character pairs that one paragraph
+holds where that is more and at least ``COVER_MIN_SHARE``
 (each pair weighted by its rarity; 行政执法与刑事司法连接 holds most of 行政执法与刑事司法衔接, a paragraph with 行政执法 and
 衔接 apart holds little). Then, in every tier, reports with more concepts come first, then the higher score: per concept, the BM25F score of its best
 paragraph in the report (a weaker level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further paragraph
@@ -31,7 +33,7 @@ from searchlib.query.parse import And, Exact, Node, Words
 from searchlib.query.rules import Near, near_pattern, query_words
 
 # What a paragraph found at a level is worth, against the typed level.
-LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3}
+LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3, "related": 0.3}
 # A concept in the report's title adds this share of the title match's score.
 TITLE_WEIGHT = 0.5
 # Each further paragraph with a concept adds this, times log(1 + further paragraphs).
@@ -40,6 +42,8 @@ REPEAT_BONUS = 0.5
 PIECE_MAX_REPORT_SHARE = 0.5
 # A concept not held counts, in tier 3's order, where one paragraph holds at least this share of its character pairs.
 COVER_MIN_SHARE = 0.5
+# What a related term of a concept not held counts there.
+RELATED_COVER = 0.5
 # At most this many paragraph texts are read per concept level to check closeness (see _parts_close).
 MAX_CLOSENESS_CHECKS = 4000
 TIERS = (1, 2, 3)
@@ -57,6 +61,9 @@ class Found:
     piece_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
     pieces: tuple[str, ...] = ()                           # the distinctive pieces used
     piece_cover: np.ndarray | None = None                  # by report code: its pieces' summed scores
+    related_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    related_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    related: tuple[str, ...] = ()                          # the distinctive related terms used
     title_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     title_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -86,13 +93,14 @@ class Tiered:
                 # (法治宣传和教育 must not mark every 和).
                 out.extend(Words(s) if len(query_words(s)) == 1 else Exact(s) for s in concept.synonyms)
             out.extend(Words(p) for p in found.pieces)
+            out.extend(Words(t) if len(query_words(t)) == 1 else Exact(t) for t in found.related)
         return list(dict.fromkeys(out))
 
     def used(self) -> list[dict]:
         """Per concept, the levels that found paragraphs (for "understood as")."""
         return [{"concept": c.typed, "parts": list(c.parts) if f.levels.get("parts") else [],
                  "synonyms": list(c.synonyms) if f.levels.get("thesaurus") else [],
-                 "pieces": list(f.pieces), "required": c.required,
+                 "pieces": list(f.pieces), "related": list(f.related), "required": c.required,
                  "levels": {k: v for k, v in f.levels.items() if v}}
                 for c, f in zip(self.plan.concepts, self.found)]
 
@@ -176,6 +184,12 @@ class TierRanker:
             found.piece_scores = piece_scores * LEVEL_WEIGHTS["piece"]
             found.piece_cover = self._covered(piece_parts) * LEVEL_WEIGHTS["piece"]
             levels["piece"] = len(found.piece_docs)
+        terms = [t for t in concept.related if self._distinctive(t)]
+        if terms:
+            found.related = tuple(terms)
+            found.related_docs, scores = best_of([_within(*self.plainly_scored(Words(t)), allowed) for t in terms])
+            found.related_scores = scores * LEVEL_WEIGHTS["related"]
+            levels["related"] = len(found.related_docs)
         return found
 
     def _cover(self, concept: Concept, allowed: np.ndarray | None, among: np.ndarray) -> np.ndarray | None:
@@ -268,6 +282,7 @@ class TierRanker:
         concepts_in = np.zeros(n, dtype=np.int32)
         pieces_in = np.zeros(n, dtype=np.int32)
         holds = []   # per concept, by report code: whether the report holds it
+        relateds = []   # per concept, by report code: whether the report has only a related term of it
         score = np.zeros(n)
         for concept, f in zip(the_plan.concepts, found):
             present, best = self._per_report(f.docs, f.scores)
@@ -279,11 +294,13 @@ class TierRanker:
             piece_present, piece_best = self._per_report(f.piece_docs, f.piece_scores)
             if f.piece_cover is not None:
                 piece_best = f.piece_cover
-            piece_only = piece_present & ~present
+            related_present, related_best = self._per_report(f.related_docs, f.related_scores)
+            piece_only = (piece_present | related_present) & ~present
             holds.append(present)
+            relateds.append(related_present & ~present)
             concepts_in += present
             pieces_in += piece_only
-            score += best + np.where(piece_only, piece_best, 0.0)
+            score += best + np.where(piece_only, np.maximum(piece_best, related_best), 0.0)
             if concept.required:
                 tier[~present] = -1   # never shown, whatever else it holds
         if found:
@@ -291,10 +308,9 @@ class TierRanker:
             tier[(tier == 0) & everything] = 2
             tier[(tier == 0) & ((concepts_in + pieces_in) > 0)] = 3
         covered = concepts_in.astype(np.float64)
-        for concept, present in zip(the_plan.concepts, holds):
+        for concept, present, related in zip(the_plan.concepts, holds, relateds):
             cover = self._cover(concept, allowed, (tier == 3) & ~present)
-            if cover is not None:
-                covered += cover
+            covered += np.maximum(cover if cover is not None else 0.0, np.where(related, RELATED_COVER, 0.0))
         tier[tier < 0] = 0
         if not found:   # filters only, or strict: the strict reports, scored by their paragraphs
             _, score = self._per_report(strict_docs, self.matcher.scores_for(tree, strict_docs))
@@ -339,7 +355,7 @@ class TierRanker:
 
     def _report_values(self, strict_docs: np.ndarray, found: list[Found]) -> np.ndarray:
         value = np.full(self.report_count, np.nan)
-        for docs in [strict_docs] + [d for f in found for d in (f.docs, f.piece_docs, f.title_docs)]:
+        for docs in [strict_docs] + [d for f in found for d in (f.docs, f.piece_docs, f.related_docs, f.title_docs)]:
             if len(docs):
                 value[self.report_of[docs]] = self.sort_values[docs]
         return value
@@ -358,6 +374,7 @@ class TierRanker:
             # A report found by its title alone shows its first paragraphs (title matches weigh least here).
             title_scores = f.title_scores * 1e-3
             for docs, scores, counts in ((f.docs, f.scores, True), (f.piece_docs, f.piece_scores, False),
+                                         (f.related_docs, f.related_scores, False),
                                          (f.title_docs, title_scores, False)):
                 keep = wanted[self.report_of[docs]] if len(docs) else np.zeros(0, dtype=bool)
                 for d, s in zip(docs[keep].tolist(), scores[keep].tolist()):
