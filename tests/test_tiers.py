@@ -6,6 +6,7 @@ brute-force statement of what each tier means checked against the engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -159,17 +160,21 @@ CLOSENESS = {
 }
 
 
-@pytest.fixture(scope="module")
-def closeness_library(tmp_path_factory) -> Library:
-    corpus = tmp_path_factory.mktemp("closeness_corpus")
-    for i, (name, lines) in enumerate(CLOSENESS.items()):
+def _township_library(tmp_path_factory, reports: dict[str, list[str]]) -> Iterator[Library]:
+    """An index of one township report per file (name -> its lines under a title of its own), open while used."""
+    corpus = tmp_path_factory.mktemp("corpus")
+    for i, (name, lines) in enumerate(reports.items()):
         (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊'[i]}镇2023年法治政府建设情况的报告", f"2024-03-0{i + 1}", lines),
                                    encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("closeness_index")
+    index_dir = tmp_path_factory.mktemp("index")
     build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
-    library = Library(index_dir)
-    yield library
-    library.close()
+    with Library(index_dir) as library:
+        yield library
+
+
+@pytest.fixture(scope="module")
+def closeness_library(tmp_path_factory) -> Iterator[Library]:
+    yield from _township_library(tmp_path_factory, CLOSENESS)
 
 
 def test_a_concepts_parts_count_only_close_together_and_in_order(closeness_library):
@@ -203,16 +208,8 @@ VARIANT_REPORTS = {
 
 
 @pytest.fixture(scope="module")
-def variant_library(tmp_path_factory) -> Library:
-    corpus = tmp_path_factory.mktemp("variant_corpus")
-    for i, (name, lines) in enumerate(VARIANT_REPORTS.items()):
-        (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊'[i]}镇2023年法治政府建设情况的报告", f"2024-03-0{i + 1}", lines),
-                                   encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("variant_index")
-    build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
-    library = Library(index_dir)
-    yield library
-    library.close()
+def variant_library(tmp_path_factory) -> Iterator[Library]:
+    yield from _township_library(tmp_path_factory, VARIANT_REPORTS)
 
 
 def test_in_tier_3_the_report_holding_most_of_what_was_typed_comes_first(variant_library):
@@ -235,22 +232,15 @@ def _a_topic_line() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def related_library(tmp_path_factory) -> tuple[Library, str, str]:
+def related_library(tmp_path_factory) -> Iterator[tuple[Library, str, str]]:
     topic, term = _a_topic_line()
     reports = {"named.txt": ["一、主要做法", f"全面推进{topic}，成效明显。"],
                "related.txt": ["一、主要做法", f"扎实开展{term}活动，覆盖全部村居。"],
                "other1.txt": ["一、主要做法", "推进综合执法改革。"],
                "other2.txt": ["一、主要做法", "加强备案审查。"],
                "other3.txt": ["一、主要做法", "规范重大行政决策程序。"]}
-    corpus = tmp_path_factory.mktemp("related_corpus")
-    for i, (name, lines) in enumerate(reports.items()):
-        (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊'[i]}镇2023年法治政府建设情况的报告", f"2024-04-0{i + 1}", lines),
-                                   encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("related_index")
-    build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
-    library = Library(index_dir)
-    yield library, topic, term
-    library.close()
+    for library in _township_library(tmp_path_factory, reports):
+        yield library, topic, term
 
 
 def test_a_report_writing_a_related_term_of_a_topic_is_a_partial_match_below_the_topic(related_library):
