@@ -267,3 +267,26 @@ def test_the_results_page_names_the_related_terms_it_used(related_library):
     app = create_app({"INDEX_DIR": str(library.index_dir), "TESTING": True})
     page = app.test_client().get("/search", query_string={"q": topic}).get_data(as_text=True)
     assert "相关 " in page and term in page
+
+
+JOINED = {
+    "joined.txt": ["一、主要做法", "严格执行三重一大决策制度。"],
+    "one_word.txt": ["一、主要做法", "重大事项一律集体讨论决策。"],
+    "common1.txt": ["一、主要做法", "规范行政决策程序。"],
+    "common2.txt": ["一、主要做法", "科学决策、民主决策。"],
+    "none.txt": ["一、主要做法", "推进综合执法改革。"],
+}
+
+
+@pytest.fixture(scope="module")
+def joined_library(tmp_path_factory) -> Iterator[Library]:
+    yield from _township_library(tmp_path_factory, JOINED)
+
+
+def test_two_typed_words_read_as_one_entry_still_find_the_reports_with_one_of_them(joined_library):
+    # 三重一大 决策 spells the thesaurus entry 三重一大决策, so it is one concept; 决策 is in most of these reports
+    # (no distinctive part), yet as a word typed on its own it still makes a report a partial match.
+    found = tiers_of(joined_library, "三重一大 决策")
+    assert found["joined.txt"] == 1
+    assert found["one_word.txt"] == found["common1.txt"] == found["common2.txt"] == 3
+    assert "none.txt" not in found
