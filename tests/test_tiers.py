@@ -111,6 +111,13 @@ def test_an_english_phrase_finds_its_chinese_term(tier_library):
     assert {"a_typed.txt", "b_report.txt", "d_some.txt"} <= set(found)
 
 
+def test_english_function_words_are_not_concepts(tier_library):
+    # Reports do not write "for" or "the": as concepts they would keep every report in tier 3.
+    assert tiers_of(tier_library, "the filing review for legal publicity") == tiers_of(
+        tier_library, "filing review legal publicity")
+    assert 2 in tiers_of(tier_library, "filing review for legal publicity").values()
+
+
 @pytest.mark.parametrize("typed", ["Filing Reviews", "filing-review", "filing  review"])
 def test_an_english_phrase_is_found_in_the_plural_with_hyphens_or_capitals(tier_library, typed):
     # The glossary has "filing review = 备案审查"; a researcher types it however English allows.

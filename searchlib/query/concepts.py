@@ -44,6 +44,10 @@ PARTS_MIN_CHARS = 3
 MAX_INNER_PIECES = 8
 # At most this many related terms per concept (each is a lookup; the run's own topic line comes first).
 MAX_RELATED = 16
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "a an the of for and or in on to by with from at as about into over under between within without per via "
+    "how what which who whom whose where when why is are was were be been do does did can could should will would "
+    "much many more most some any all each their its his her our my your this that these those it they we i".split())
 LATIN_WORD = re.compile(r"^[a-z0-9'\-]+$")
 
 
@@ -95,8 +99,16 @@ def plan(tree: Node | None, expand: bool = True) -> Plan:
         else:
             concepts.append(concept_of(node, expand))
     if expand:
-        concepts = _joined_compounds(concepts)
+        concepts = _joined_compounds(_without_function_words(concepts))
     return Plan(tuple(concepts), restrictions, same_report)
+
+
+def _without_function_words(concepts: list[Concept]) -> list[Concept]:
+    """An English query's function words (for, the, and …) left over once glossary phrases are joined: no report
+    writes them, so as concepts they would keep every report out of tier 2. Kept when typed +word or alone."""
+    kept = [c for c in concepts if c.required or not isinstance(c.node, Words)
+            or c.typed.lower() not in ENGLISH_FUNCTION_WORDS]
+    return kept or concepts
 
 
 def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
