@@ -13,7 +13,7 @@ import pytest
 from searchlib.config import PROJECT_ROOT
 from tests import benchscripts
 
-FLOORS = {"recall": 0.94, "ndcg@10": 0.86, "p@r": 0.80}
+FLOORS = {"recall": 0.95, "ndcg@10": 0.90, "p@r": 0.85}
 # The strict search (every word in one paragraph) stays what it was: the tiers add, they never take away.
 STRICT_FLOORS = {"recall": 0.47}
 
@@ -57,12 +57,22 @@ def test_tiers_find_every_report_the_strict_search_finds(table):
 # was written blind to it: 0.902 / 0.842 / 0.779 after).
 # reports_unseen4: session 12, after the widened thesaurus; first run 0.884 / 0.832 / 0.758.
 # reports_unseen5: session 12, at the session's end; first run 0.902 / 0.872 / 0.772.
+# reports_unseen6: session 13, first run after the tier-3 cover order 0.896 / 0.833 / 0.775 (0.896 / 0.819 / 0.759
+# at the session's start); its failures were read afterwards (the related level came from them).
+# reports_unseen7: session 13, first run with the related level 0.817 / 0.773 / 0.614 (0.830 / 0.773 / 0.615 at the
+# session's start); its failures were read afterwards (function words, a second vocabulary pass aimed at
+# English and headings).
+# reports_unseen8: session 13, written blind to the second vocabulary pass, which was written blind to it:
+# 0.820 / 0.701 / 0.565 at the session's start, 0.810 / 0.717 / 0.575 before that pass, 0.900 / 0.790 / 0.646 after.
 LATER_SET_FLOORS = {
-    "reports_unseen.jsonl": {"recall": 0.93, "ndcg@10": 0.90, "p@r": 0.80},
-    "reports_unseen2.jsonl": {"recall": 0.94, "ndcg@10": 0.91, "p@r": 0.85},
-    "reports_unseen3.jsonl": {"recall": 0.89, "ndcg@10": 0.83, "p@r": 0.77},
-    "reports_unseen4.jsonl": {"recall": 0.87, "ndcg@10": 0.82, "p@r": 0.75},
-    "reports_unseen5.jsonl": {"recall": 0.89, "ndcg@10": 0.86, "p@r": 0.76},
+    "reports_unseen.jsonl": {"recall": 0.94, "ndcg@10": 0.92, "p@r": 0.85},
+    "reports_unseen2.jsonl": {"recall": 0.96, "ndcg@10": 0.94, "p@r": 0.88},
+    "reports_unseen3.jsonl": {"recall": 0.92, "ndcg@10": 0.87, "p@r": 0.82},
+    "reports_unseen4.jsonl": {"recall": 0.94, "ndcg@10": 0.90, "p@r": 0.84},
+    "reports_unseen5.jsonl": {"recall": 0.92, "ndcg@10": 0.89, "p@r": 0.81},
+    "reports_unseen6.jsonl": {"recall": 0.91, "ndcg@10": 0.86, "p@r": 0.80},
+    "reports_unseen7.jsonl": {"recall": 0.88, "ndcg@10": 0.82, "p@r": 0.67},
+    "reports_unseen8.jsonl": {"recall": 0.88, "ndcg@10": 0.77, "p@r": 0.63},
 }
 
 
