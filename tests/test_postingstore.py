@@ -102,7 +102,7 @@ def test_posting_files_stay_right_after_updates_merge_and_delete(tmp_path, corpu
     _answers_as_a_scan(tmp_path)
 
 
-def test_without_posting_files_the_fast_path_reads_whoosh(tmp_path, corpus_dir):
+def test_without_posting_files_the_evaluator_reads_whoosh(tmp_path, corpus_dir):
     build_index([corpus_dir], tmp_path, rebuild=True, procs=1, reuse=False)
     with_files = _answers_as_a_scan(tmp_path)
     removed = list(resolve_index_dir(tmp_path).glob("*.post.*.npy"))

@@ -189,7 +189,8 @@ def frequency(library, request, limit: int = DEFAULT_LIMIT, min_chars: int = 1) 
     _check_limit(limit)
     searcher, docnums = matched_docnums(library, request)
     table = tokens(library, searcher)
-    counts = population_counts(library, searcher, request)
+    # The paragraphs just found, counted on the same searcher (population_counts would search again).
+    counts = _counts_of_everything(library, searcher) if is_empty(request) else table.counts(docnums)
     total = int(counts.sum())
     order = _top(counts, limit, table.vocab, min_chars)
     words = [WordCount(table.vocab[i], int(counts[i]), _rate(int(counts[i]), total)) for i in order]
