@@ -60,7 +60,7 @@ class Concept:
     parts: tuple[str, ...] = ()      # the parts level: all of these in one paragraph
     synonyms: tuple[str, ...] = ()   # the thesaurus level: any one of these
     pieces: tuple[str, ...] = ()     # candidates for the piece level: any one (if distinctive)
-    related: tuple[str, ...] = ()    # candidates for the related level: any one (if distinctive)
+    related: tuple[str, ...] = ()    # the related level: any one of these (tier 3 only)
     required: bool = False
 
     def level_nodes(self) -> dict[str, Node]:

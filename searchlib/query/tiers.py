@@ -6,16 +6,16 @@ A report is placed in the first tier it qualifies for:
    the research views count;
 2. every concept is somewhere in the report, as typed (the words of a typed run close together, in order) or through its
    parts (likewise close) or a thesaurus entry; a section heading or the report title counts as text of the report here;
-3. some concepts, or a distinctive part of one (a part found in fewer than half of the reports), or a distinctive
-   related term of one (``data/related.txt``: a measure or campaign a report names when it reports on the topic).
+3. some concepts, or a distinctive part of one (a part found in fewer than half of the reports), or a related term of
+   one (``data/related.txt``: a measure or campaign a report names when it reports on the topic).
 
 Within tier 3, a report that covers more of what was typed comes first: a concept it holds counts 1, a concept it does
-not hold counts ``RELATED_COVER`` if a related term of it is there, or the share of its character pairs that one paragraph
-holds where that is more and at least ``COVER_MIN_SHARE``
-(each pair weighted by its rarity; 行政执法与刑事司法连接 holds most of 行政执法与刑事司法衔接, a paragraph with 行政执法 and
-衔接 apart holds little). Then, in every tier, reports with more concepts come first, then the higher score: per concept, the BM25F score of its best
-paragraph in the report (a weaker level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further paragraph
-that has it; summed over the concepts. A concept found only by its pieces scores the sum of its pieces' best paragraphs
+not hold counts ``RELATED_COVER`` if a related term of it is there, or the share of its character pairs that one
+paragraph holds where that is more and at least ``COVER_MIN_SHARE`` (each pair weighted by its rarity;
+行政执法与刑事司法连接 holds most of 行政执法与刑事司法衔接, a paragraph with 行政执法 and 衔接 apart holds little).
+Then, in every tier, reports with more concepts come first, then the higher score: per concept, the BM25F score of its
+best paragraph in the report (a weaker level weighs less, see ``LEVEL_WEIGHTS``), plus a little for every further
+paragraph that has it; summed over the concepts. A concept found only by its pieces scores the sum of its pieces' best paragraphs
 (more of it covered). Ties go by doc_id, so the order is the same on every rebuild. ``+word`` concepts are required:
 reports without them are left out of every tier.
 """
@@ -63,7 +63,7 @@ class Found:
     piece_cover: np.ndarray | None = None                  # by report code: its pieces' summed scores
     related_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     related_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    related: tuple[str, ...] = ()                          # the distinctive related terms used
+    related: tuple[str, ...] = ()                          # the related terms looked for
     title_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     title_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
