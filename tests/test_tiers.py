@@ -262,6 +262,16 @@ def test_a_report_writing_a_related_term_of_a_topic_is_a_partial_match_below_the
     assert term in marked
 
 
+def test_a_run_written_around_a_topic_has_the_topics_related_terms():
+    # A heading copied from a report (抓住关键少数) is about the topic written inside it (关键少数).
+    topic, term = _a_topic_line()
+    run = f"切实抓好{topic}"
+    from searchlib.query.concepts import related
+    assert run not in related()
+    concept = plan(parse(run).tree).concepts[0]
+    assert term in concept.related
+
+
 def test_quoting_a_topic_switches_its_related_terms_off(related_library):
     library, topic, _ = related_library
     results = library.search(SearchRequest(q=f'"{topic}"', group=True, limit=10))

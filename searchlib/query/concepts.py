@@ -14,7 +14,7 @@ A query's concepts are what the researcher typed between spaces and operators: `
     for an English phrase its entry in ``data/glossary_en.txt``;
 ``related``
     for a topic in ``data/related.txt``, a term a report writes when it reports on the topic without naming it (法律六进
-    for 送法下乡): tier 3 only, like a piece;
+    for 送法下乡); a run that holds a topic (抓住关键少数) has that topic's terms after its own: tier 3 only, like a piece;
 ``piece``
     one distinctive part alone (规范性文件 for 行政规范性文件, 出庭应诉 for 出庭应诉率); which parts are distinctive
     depends on the index (a part in most reports is not), so the plan lists the candidates and
@@ -204,8 +204,18 @@ def _related_of(typed: str | None, synonyms: tuple[str, ...]) -> tuple[str, ...]
     and without terms that hold the run (the typed level finds those)."""
     table = related()
     names = list(dict.fromkeys(n for n in (typed, *thesaurus().get(typed or "", ()), *synonyms) if n))
-    found = [t for n in names for t in table.get(n.replace(" ", ""), ())]
+    found = [t for n in names + _inner_topics(typed, table) for t in table.get(n.replace(" ", ""), ())]
     return tuple(t for t in dict.fromkeys(found) if t not in names and not (typed and typed in t))[:MAX_RELATED]
+
+
+def _inner_topics(typed: str | None, table: dict[str, tuple[str, ...]]) -> list[str]:
+    """The related.txt topics written inside a run, longest first (抓住关键少数 holds 关键少数): what is reported
+    under the inner topic is what the run is about, after the run's own terms."""
+    if not typed:
+        return []
+    run = typed.replace(" ", "")
+    inner = {run[i:j] for i in range(len(run)) for j in range(i + 2, len(run) + 1) if run[i:j] != run and run[i:j] in table}
+    return sorted(inner, key=lambda t: (-len(t), run.find(t)))
 
 
 def _with_synonyms(terms: tuple[str, ...]) -> tuple[str, ...]:
