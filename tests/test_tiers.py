@@ -118,6 +118,13 @@ def test_english_function_words_are_not_concepts(tier_library):
     assert 2 in tiers_of(tier_library, "filing review for legal publicity").values()
 
 
+def test_the_reading_of_an_english_query_names_its_concepts_not_its_function_words(tier_library):
+    results = tier_library.search(SearchRequest(q="the filing review for legal publicity", group=True, limit=5))
+    assert results.understood == "filing review AND legal publicity"
+    strict = tier_library.search(SearchRequest(q="the filing review for legal publicity", mode="strict", group=True))
+    assert strict.understood == "the AND filing AND review AND for AND legal AND publicity"
+
+
 @pytest.mark.parametrize("typed", ["Filing Reviews", "filing-review", "filing  review"])
 def test_an_english_phrase_is_found_in_the_plural_with_hyphens_or_capitals(tier_library, typed):
     # The glossary has "filing review = 备案审查"; a researcher types it however English allows.

@@ -58,6 +58,7 @@ from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FAC
 from searchlib.index.storage import segment_leaves
 from searchlib.index.fieldstore import SegmentFields
 from searchlib.index.textstore import Texts
+from searchlib.query.concepts import Plan
 from searchlib.query.tiers import TierRanker
 from searchlib.query.highlight import match_spans, render, snippet
 from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
@@ -260,6 +261,22 @@ def understood(node: Node | None) -> str:
 
 
 _JOINED_BY = {And: " AND ", Or: " OR ", SameSentence: " /s ", SameReport: " /d "}
+
+
+def understood_plan(the_plan: Plan) -> str:
+    """How a query was read as concepts (the tiered answer): each concept as :func:`understood` spells its words,
+    AND between them, then the filters and NOT clauses. An English phrase is one concept and its function words
+    are none (online law courses AND officials for "online law courses for officials"). Empty for a 同篇 clause,
+    which the tree spells better."""
+    if the_plan.same_report:
+        return ""
+    spelled = []
+    for concept in the_plan.concepts:
+        if isinstance(concept.node, (Words, Exact)):
+            spelled.append(understood(concept.node))
+        else:
+            spelled.append(concept.typed if isinstance(concept.node, And) else _grouped(concept.node))
+    return " AND ".join([*spelled, *(_grouped(r) for r in the_plan.restrictions)])
 
 
 def _grouped(node: Node) -> str:
@@ -555,9 +572,11 @@ class Library:
 
         terms = positive_terms(tree) if request.snippets else []
         groups, tiers, concepts, ranked = None, None, [], []
+        reading = understood(tree)
         if request.group and request.mode == "fuzzy":
-            groups, tiers, concepts = self._tiered_groups(searcher, matcher, tree, docnums, request, offset, limit,
-                                                          terms)
+            groups, tiers, concepts, the_plan = self._tiered_groups(searcher, matcher, tree, docnums, request, offset,
+                                                                    limit, terms)
+            reading = understood_plan(the_plan) or reading
         elif request.group:
             groups = self._groups(searcher, matcher.scores_for(tree, docnums), request.sort, columns, docnums,
                                   offset, limit, terms)
@@ -570,7 +589,7 @@ class Library:
         clock.append(time.perf_counter())
         took = (clock[-1] - started) * 1000
         stages = {name: round((b - a) * 1000, 3) for name, a, b in zip(STAGES, clock, clock[1:])}
-        return Results(query=request.q or "", understood=understood(tree), total=len(docnums),
+        return Results(query=request.q or "", understood=reading, total=len(docnums),
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(), problems=parsed.problems,
                        total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None,
@@ -641,8 +660,9 @@ class Library:
 
     def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
                        request: SearchRequest, offset: int, limit: int,
-                       terms: list[Words | Exact | Near]) -> tuple[list[ReportGroup], dict[int, int], list[dict]]:
-        """Reports in tiers (see searchlib.query.tiers), the page's with their best paragraphs."""
+                       terms: list[Words | Exact | Near]) -> tuple[list[ReportGroup], dict[int, int], list[dict], Plan]:
+        """Reports in tiers (see searchlib.query.tiers), the page's with their best paragraphs; the plan they
+        were found by."""
         columns = self.columns(searcher)
         doc_ids = columns["doc_id"]
         ranker = TierRanker(matcher, doc_ids, self.report_total(searcher), self._sort_values(searcher, request.sort))
@@ -659,7 +679,7 @@ class Library:
                 continue
             groups.append(ReportGroup.of(shown[0], int(strict_count[code]), tier=int(tiered.tier[code]),
                                          concepts=int(tiered.concepts_in[code]), paragraphs=shown))
-        return groups, tiered.counts(), tiered.used()
+        return groups, tiered.counts(), tiered.used(), tiered.plan
 
     def _concept_scope(self, searcher, matcher: Matcher, tree: Node | None,
                        request: SearchRequest) -> np.ndarray | None:
