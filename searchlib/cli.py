@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Search the indexed reports. By default the answer is reports in tiers: "
                                    "those with a paragraph holding every concept as typed, then those holding "
                                    "every concept somewhere (also through its parts or a thesaurus entry), then "
-                                   "those holding some; each with its best paragraphs. --strict keeps the first "
+                                   "those holding some, last those holding only a part most reports have (法治 of 法治讲座); "
+                                   "each with its best paragraphs. --strict keeps the first "
                                    "tier; --paragraphs lists matching paragraphs instead.")
     p.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest", "published"],
                    help="relevance; report year (newest, oldest); or publication date, latest first (published)")
@@ -896,7 +897,7 @@ def _print_reports(results) -> None:
           f"{results.took_ms:.0f} ms")
     for used in results.concepts:
         ways = [w for w in (" + ".join(used["parts"]), "、".join(used["synonyms"][:6]), "、".join(used["pieces"]),
-                            "、".join(used["related"][:6])) if w]
+                            "、".join(used["related"][:6]), "、".join(used["common"])) if w]
         if ways:
             print(f"  {used['concept']}: also as {' / '.join(ways)} (quote it to switch this off)")
     tier = None

@@ -83,7 +83,8 @@ def with_absolute_urls(records: Iterable[dict], root_url: str, key: str = "url")
 
 
 # One row per report (searchlib search --group --csv, /export-reports.csv, /export-reports.json).
-# tier: 1 a paragraph holds every concept as typed, 2 the report holds every concept, 3 some (searchlib.query.tiers);
+# tier: 1 a paragraph holds every concept as typed, 2 the report holds every concept, 3 some, 4 only common parts
+# (searchlib.query.tiers);
 # matches: its paragraphs that match strictly (every concept in one paragraph, as typed).
 REPORT_COLUMNS = ("doc_id", "title", "publisher", "body", "level", "place", "province", "city", "county",
                   "township", "report_year", "publish_date", "url", "tier", "matches", "best_permalink",

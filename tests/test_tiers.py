@@ -16,6 +16,7 @@ from searchlib.query.concepts import plan
 from searchlib.index.indexing import build_index
 from searchlib.query.parse import parse
 from searchlib.query.search import Library, SearchRequest
+from searchlib.query.tiers import describe
 
 REPORTS = {
     # both concepts in one paragraph, as typed: tier 1 for 法治宣传教育 备案
@@ -73,7 +74,7 @@ def test_a_report_is_placed_in_the_first_tier_it_qualifies_for(tier_library):
 def test_the_tiers_come_in_order_and_are_counted(tier_library):
     results = tier_library.search(SearchRequest(q="法治宣传教育 备案", group=True, limit=100))
     assert [g.tier for g in results.groups] == sorted(g.tier for g in results.groups)
-    assert results.tiers == {1: 1, 2: 2, 3: 1}
+    assert results.tiers == {1: 1, 2: 2, 3: 1, 4: 0}
     assert results.total_groups == 4
     # Counts stay strict: the paragraphs and reports with every concept in one paragraph.
     assert (results.total, results.total_reports) == (1, 1)
@@ -178,7 +179,7 @@ def _township_library(tmp_path_factory, reports: dict[str, list[str]]) -> Iterat
     """An index of one township report per file (name -> its lines under a title of its own), open while used."""
     corpus = tmp_path_factory.mktemp("corpus")
     for i, (name, lines) in enumerate(reports.items()):
-        (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊'[i]}镇2023年法治政府建设情况的报告", f"2024-03-0{i + 1}", lines),
+        (corpus / name).write_text(_text(f"关于{'甲乙丙丁戊己庚辛'[i]}镇2023年法治政府建设情况的报告", f"2024-03-0{i + 1}", lines),
                                    encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("index")
     build_index([corpus], index_dir, rebuild=True, reuse=False, procs=1)
@@ -314,3 +315,35 @@ def test_two_typed_words_read_as_one_entry_still_find_the_reports_with_one_of_th
     assert found["joined.txt"] == 1
     assert found["one_word.txt"] == found["common1.txt"] == found["common2.txt"] == 3
     assert "none.txt" not in found
+
+
+COMMON = {
+    "lecture.txt": ["一、主要做法", "举办法治讲座三场，办理行政复议案件。"],
+    "talk_only.txt": ["一、主要做法", "邀请专家开展讲座。"],
+    "common1.txt": ["一、主要做法", "推进法治建设，规范行政行为。"],
+    "common2.txt": ["一、主要做法", "深化法治宣传，规范行政执法。"],
+    "common3.txt": ["一、主要做法", "健全法治工作机制，提升行政效能。"],
+    "none.txt": ["一、主要做法", "推进行政审批改革。"],
+}
+
+
+@pytest.fixture(scope="module")
+def common_library(tmp_path_factory) -> Iterator[Library]:
+    yield from _township_library(tmp_path_factory, COMMON)
+
+
+def test_a_report_holding_only_a_common_word_of_a_typed_run_comes_last_in_tier_4(common_library):
+    # 法治讲座 is 法治 + 讲座; 法治 is in most of these reports, so alone it is little evidence, but still evidence.
+    results = common_library.search(SearchRequest(q="法治讲座", group=True, limit=100))
+    order = [(Path(_source(common_library, g.doc_id)).name, g.tier) for g in results.groups]
+    assert order[:2] == [("lecture.txt", 1), ("talk_only.txt", 3)]
+    assert sorted(order[2:]) == [("common1.txt", 4), ("common2.txt", 4), ("common3.txt", 4)]
+    assert results.tiers == {1: 1, 2: 0, 3: 1, 4: 3}
+    assert describe(results.tiers).endswith("3 份仅含常见词")
+    assert all("<mark>法治</mark>" in g.paragraphs[0].snippet for g in results.groups[2:])
+    assert results.concepts[0]["common"] == ["法治"]
+
+
+def test_a_part_of_one_dictionary_word_is_no_common_word(common_library):
+    # 行政 is in most reports, but the researcher typed the one word 行政复议, not 行政.
+    assert tiers_of(common_library, "行政复议") == {"lecture.txt": 1}

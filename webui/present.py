@@ -198,6 +198,8 @@ def concept_notes(results, state: SearchState) -> list[dict]:
             ways.append("部分 " + "、".join(used["pieces"]))
         if used["related"]:
             ways.append("相关 " + "、".join(used["related"][:8]) + ("等" if len(used["related"]) > 8 else ""))
+        if used["common"]:
+            ways.append("常见词 " + "、".join(used["common"]) + "（仅含它们的报告列在最后）")
         concept = used["concept"]
         off = None
         if ways and " " not in concept and not concept.startswith('"') and concept in state.q:

@@ -61,6 +61,7 @@ class Concept:
     synonyms: tuple[str, ...] = ()   # the thesaurus level: any one of these
     pieces: tuple[str, ...] = ()     # candidates for the piece level: any one (if distinctive)
     related: tuple[str, ...] = ()    # the related level: any one of these (tier 3 only)
+    words: tuple[str, ...] = ()      # the segmenter's words of a run of several (法治 讲座 of 法治讲座)
     required: bool = False
 
     def level_nodes(self) -> dict[str, Node]:
@@ -155,7 +156,8 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         # does not: the typed level finds the run wherever its characters stand.
         synonyms = tuple(s for s in _synonyms_of(typed, words) if typed not in s.replace(" ", ""))
         return Concept(typed, node, parts=parts if parts != tuple(words) else (), synonyms=synonyms,
-                       pieces=pieces, related=_related_of(typed, synonyms), required=required)
+                       pieces=pieces, related=_related_of(typed, synonyms),
+                       words=tuple(w for w in words if len(w) >= 2) if len(words) > 1 else (), required=required)
     if isinstance(node, Exact):
         return Concept(f'"{plan_run(node).literal}"', node)
     from searchlib.query.search import understood  # the one way a clause is spelled out

@@ -156,7 +156,7 @@ class ReportGroup:
     body: str | None
     matches: int                 # its paragraphs that match strictly (every concept, as typed)
     best: Hit
-    tier: int = 1                # 1 同段含全部, 2 同篇含全部, 3 部分匹配 (see searchlib.query.tiers)
+    tier: int = 1                # 1 同段含全部, 2 同篇含全部, 3 部分匹配, 4 仅含常见词 (see searchlib.query.tiers)
     concepts: int = 0            # how many of the query's concepts it holds (fuzzy mode)
     paragraphs: list[Hit] = field(default_factory=list)   # its best paragraphs, best first
 
@@ -672,9 +672,11 @@ class Library:
         best = ranker.best_paragraphs(tiered, page, docnums, BEST_PARAGRAPHS_PER_REPORT, tree)
         strict_count = np.bincount(doc_ids.codes[docnums], minlength=len(doc_ids.values))
         marked = list(dict.fromkeys([*terms, *tiered.terms()]))
+        marked_common = list(dict.fromkeys([*marked, *tiered.common_terms()]))
         groups = []
         for code in page:
-            shown = [self._hit(searcher, d, s, marked) for d, s in best.get(code, [])]
+            marks = marked_common if tiered.tier[code] == 4 else marked
+            shown = [self._hit(searcher, d, s, marks) for d, s in best.get(code, [])]
             if not shown:
                 continue
             groups.append(ReportGroup.of(shown[0], int(strict_count[code]), tier=int(tiered.tier[code]),

@@ -7,7 +7,11 @@ A report is placed in the first tier it qualifies for:
 2. every concept is somewhere in the report, as typed (the words of a typed run close together, in order) or through its
    parts (likewise close) or a thesaurus entry; a section heading or the report title counts as text of the report here;
 3. some concepts, or a distinctive part of one (a part found in fewer than half of the reports), or a related term of
-   one (``data/related.txt``: a measure or campaign a report names when it reports on the topic).
+   one (``data/related.txt``: a measure or campaign a report names when it reports on the topic);
+4. only common words: a word of a typed run that most reports hold (法治 of 法治讲座, 行政 of 行政检查; never a part of
+   one dictionary word, so not 行政 of 行政复议). Alone such a word says little, so these reports come last, marked
+   apart, ordered by how many of the query's words they hold (each weighted by its rarity); they are there so that
+   nothing holding the researcher's words is out of reach.
 
 Within tier 3, a report that covers more of what was typed comes first: a concept it holds counts 1, a concept it does
 not hold counts ``RELATED_COVER`` if a related term of it is there, or the share of its character pairs that one
@@ -46,8 +50,8 @@ COVER_MIN_SHARE = 0.5
 RELATED_COVER = 0.5
 # At most this many paragraph texts are read per concept level to check closeness (see _parts_close).
 MAX_CLOSENESS_CHECKS = 4000
-TIERS = (1, 2, 3)
-TIER_LABELS = {1: "同段含全部检索词", 2: "同篇含全部检索词", 3: "部分匹配"}
+TIERS = (1, 2, 3, 4)
+TIER_LABELS = {1: "同段含全部检索词", 2: "同篇含全部检索词", 3: "部分匹配", 4: "仅含常见词"}
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Found:
     related: tuple[str, ...] = ()                          # the related terms looked for
     title_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     title_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    common: tuple[tuple[str, np.ndarray], ...] = ()        # the parts in most reports, each with its paragraphs
 
 
 @dataclass
@@ -96,11 +101,16 @@ class Tiered:
             out.extend(Words(t) if len(query_words(t)) == 1 else Exact(t) for t in found.related)
         return list(dict.fromkeys(out))
 
+    def common_terms(self) -> list[Words]:
+        """The common parts that placed reports in tier 4 (marked in those reports' paragraphs only)."""
+        return list(dict.fromkeys(Words(p) for f in self.found for p, _ in f.common))
+
     def used(self) -> list[dict]:
         """Per concept, the levels that found paragraphs (for "understood as")."""
         return [{"concept": c.typed, "parts": list(c.parts) if f.levels.get("parts") else [],
                  "synonyms": list(c.synonyms) if f.levels.get("thesaurus") else [],
-                 "pieces": list(f.pieces), "related": list(f.related), "required": c.required,
+                 "pieces": list(f.pieces), "related": list(f.related), "common": [p for p, _ in f.common],
+                 "required": c.required,
                  "levels": {k: v for k, v in f.levels.items() if v}}
                 for c, f in zip(self.plan.concepts, self.found)]
 
@@ -192,7 +202,16 @@ class TierRanker:
         # A word the researcher typed alone (法治文化 阵地 read as one concept) stays a piece however common:
         # as a concept of its own it would have made its reports partial matches.
         typed_words = concept.typed.split() if " " in concept.typed else []
-        pieces = [p for p in concept.pieces if p in typed_words or self._distinctive(p)]
+        pieces, common = [], []
+        for piece in concept.pieces:
+            docs = self.matcher.docarray(Words(piece))
+            if piece in typed_words or self._distinctive(docs):
+                pieces.append(piece)
+            elif piece in concept.words:
+                # Only the researcher's own words are common parts: 行政 is a word of 行政 检查 typed as 行政检查,
+                # not of the one word 行政复议.
+                common.append((piece, _within(docs, docs, allowed)[0]))
+        found.common = tuple((p, d) for p, d in common if len(d))
         if pieces:
             found.pieces = tuple(pieces)
             piece_parts = [_within(*self.plainly_scored(Words(p)), allowed) for p in pieces]
@@ -278,11 +297,22 @@ class TierRanker:
                 total += best
         return total
 
-    def _distinctive(self, piece: str) -> bool:
-        docs = self.matcher.docarray(Words(piece))
+    def _distinctive(self, docs: np.ndarray) -> bool:
+        """Whether a part found in ``docs`` is in fewer than PIECE_MAX_REPORT_SHARE of the reports."""
         if not len(docs):
             return False
         return self.reports.distinct(docs) < PIECE_MAX_REPORT_SHARE * max(self.live_reports, 1)
+
+    def _common_weight(self, found: list[Found]) -> np.ndarray:
+        """Per report code, the summed rarity (log(1 + reports / reports with it)) of the common parts it holds."""
+        weight = np.zeros(self.report_count)
+        live = max(self.live_reports, 1)
+        for f in found:
+            for _, docs in f.common:
+                present = np.zeros(self.report_count, dtype=bool)
+                present[self.report_of[docs]] = True
+                weight += present * np.log1p(live / max(int(present.sum()), 1))
+        return weight
 
     # --- placing ------------------------------------------------------------
 
@@ -324,6 +354,9 @@ class TierRanker:
             everything = concepts_in == len(found)
             tier[(tier == 0) & everything] = 2
             tier[(tier == 0) & ((concepts_in + pieces_in) > 0)] = 3
+            common_weight = self._common_weight(found)
+            tier[(tier == 0) & (common_weight > 0)] = 4
+            score = np.where(tier == 4, common_weight, score)
         covered = concepts_in.astype(np.float64)
         for concept, present, related in zip(the_plan.concepts, holds, relateds):
             cover = self._cover(concept, allowed, (tier == 3) & ~present)
@@ -390,9 +423,11 @@ class TierRanker:
             seen_here: set[int] = set()
             # A report found by its title alone shows its first paragraphs (title matches weigh least here).
             title_scores = f.title_scores * 1e-3
+            # A common part is worth least: it shows a paragraph only in a report found by nothing better.
+            common = [(docs, np.full(len(docs), 1e-6), False) for _, docs in f.common]
             for docs, scores, counts in ((f.docs, f.scores, True), (f.piece_docs, f.piece_scores, False),
                                          (f.related_docs, f.related_scores, False),
-                                         (f.title_docs, title_scores, False)):
+                                         (f.title_docs, title_scores, False), *common):
                 keep = wanted[self.report_of[docs]] if len(docs) else np.zeros(0, dtype=bool)
                 for d, s in zip(docs[keep].tolist(), scores[keep].tolist()):
                     row = rows.setdefault(d, [0, 0, 0.0])
@@ -459,12 +494,14 @@ def _within(docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None) ->
 
 
 def describe(counts: dict[int, int]) -> str:
-    """The tier line of a results page: N 份报告同段含全部检索词，另 M 份同篇含全部，K 份部分匹配."""
+    """The tier line of a results page: N 份报告同段含全部检索词，另 M 份同篇含全部，K 份部分匹配，L 份仅含常见词."""
     parts = [f"{counts.get(1, 0)} 份报告同段含全部检索词"]
     if counts.get(2):
         parts.append(f"另 {counts[2]} 份同篇含全部")
     if counts.get(3):
         parts.append(f"{counts[3]} 份部分匹配")
+    if counts.get(4):
+        parts.append(f"{counts[4]} 份仅含常见词")
     return "，".join(parts)
 
 
