@@ -15,6 +15,14 @@ def test_words_are_anded():
     assert tree("行政复议 纠错") == And((Words("行政复议"), Words("纠错")))
 
 
+def test_enumeration_marks_between_words_separate_them_as_a_space_does():
+    # Researchers list topics the way reports do: 行政复议、行政诉讼.
+    expected = And((Words("行政复议"), Words("行政诉讼")))
+    for typed in ("行政复议、行政诉讼", "行政复议，行政诉讼", "行政复议；行政诉讼", "行政复议。行政诉讼", "行政复议, 行政诉讼"):
+        assert tree(typed) == expected
+    assert tree('"双随机、一公开"') == Exact("双随机、一公开")   # inside quotes they are text
+
+
 def test_or_and_bar_mean_the_same():
     assert tree("复议 OR 诉讼") == tree("复议 | 诉讼") == Or((Words("复议"), Words("诉讼")))
 

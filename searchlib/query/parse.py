@@ -2,7 +2,7 @@
 
 Syntax (full-width forms of every operator work the same)::
 
-    行政复议 纠错            both words (AND; the default)
+    行政复议 纠错            both words (AND; the default); 、 ， ； 。 between words separate them as a space does
     行政复议 OR 行政诉讼      either (also ``|``)
     行政复议 NOT 诉讼         without (also a leading ``-``: ``-诉讼``)
     (复议 | 诉讼) 纠错        grouping
@@ -128,14 +128,17 @@ _FULLWIDTH = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」
                             "（": "(", "）": ")", "－": "-", "−": "-", "｜": "|", "：": ":", "／": "/",
                             "　": " "})
 _FIELD_NAMES = "|".join(sorted((re.escape(name) for name in FIELD_ALIASES), key=len, reverse=True))
+# Between words, enumeration marks separate as a space does (行政复议、行政诉讼 is two words, as researchers list them).
+_SEPARATORS = "\\s、,;。"
+_SEPARATING = re.compile(r'[' + _SEPARATORS + r']+')
 _TOKEN = re.compile(
-    r'\s+'
+    r'[' + _SEPARATORS + r']+'
     r'|(?P<field>(?i:' + _FIELD_NAMES + r')):(?P<fvalue>"[^"]*"?|[^\s()"]*)'  # a filter; its value may hold |
     r'|"[^"]*"?'
     r'|-(?=[("])'           # a minus directly before a bracket or a quote negates it
     r'|\(|\)|\|'
     r'|/[sSpPdD](?![A-Za-z])'
-    r'|[^\s()|"]+'
+    r'|[^' + _SEPARATORS + r'()|"]+'
 )
 
 
@@ -162,7 +165,7 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
     fatal = None
     for match in _TOKEN.finditer(text):
         raw = match.group(0)
-        if raw.isspace():
+        if _SEPARATING.fullmatch(raw):
             continue
         if match.group("field") is not None:
             value = match.group("fvalue")
