@@ -64,15 +64,26 @@ def test_tiers_find_every_report_the_strict_search_finds(table):
 # English and headings).
 # reports_unseen8: session 13, written blind to the second vocabulary pass, which was written blind to it:
 # 0.820 / 0.701 / 0.565 at the session's start, 0.810 / 0.717 / 0.575 before that pass, 0.900 / 0.790 / 0.646 after.
+# reports_unseen9 .. 12: session 14, each written blind (to the engine, the vocabulary and each other).
+# unseen9: 0.879 / 0.813 / 0.670 at the session's start; its failures were read afterwards (inner related topics).
+# unseen10: 0.797 / 0.727 / 0.583 at the start, 0.804 / 0.733 / 0.580 when first run; read after the third
+# vocabulary pass (no gain on it) and before tier 4.
+# unseen11, unseen12: first run with tier 4 (c18f6eb): 0.944 / 0.776 / 0.645 and 0.971 / 0.762 / 0.644 (0.879 / 0.760
+# / 0.622 and 0.890 / 0.757 / 0.635 with the session's starting code); never read.
+# Recall floors rose with tier 4 (a report holding only a common word of the query is no longer out of reach).
 LATER_SET_FLOORS = {
-    "reports_unseen.jsonl": {"recall": 0.94, "ndcg@10": 0.92, "p@r": 0.85},
-    "reports_unseen2.jsonl": {"recall": 0.96, "ndcg@10": 0.94, "p@r": 0.88},
-    "reports_unseen3.jsonl": {"recall": 0.92, "ndcg@10": 0.87, "p@r": 0.82},
-    "reports_unseen4.jsonl": {"recall": 0.94, "ndcg@10": 0.90, "p@r": 0.84},
-    "reports_unseen5.jsonl": {"recall": 0.92, "ndcg@10": 0.89, "p@r": 0.81},
-    "reports_unseen6.jsonl": {"recall": 0.91, "ndcg@10": 0.86, "p@r": 0.80},
-    "reports_unseen7.jsonl": {"recall": 0.88, "ndcg@10": 0.82, "p@r": 0.67},
-    "reports_unseen8.jsonl": {"recall": 0.88, "ndcg@10": 0.77, "p@r": 0.63},
+    "reports_unseen.jsonl": {"recall": 0.96, "ndcg@10": 0.92, "p@r": 0.85},
+    "reports_unseen2.jsonl": {"recall": 0.98, "ndcg@10": 0.94, "p@r": 0.89},
+    "reports_unseen3.jsonl": {"recall": 0.92, "ndcg@10": 0.87, "p@r": 0.83},
+    "reports_unseen4.jsonl": {"recall": 0.96, "ndcg@10": 0.91, "p@r": 0.84},
+    "reports_unseen5.jsonl": {"recall": 0.94, "ndcg@10": 0.90, "p@r": 0.82},
+    "reports_unseen6.jsonl": {"recall": 0.95, "ndcg@10": 0.86, "p@r": 0.80},
+    "reports_unseen7.jsonl": {"recall": 0.92, "ndcg@10": 0.82, "p@r": 0.68},
+    "reports_unseen8.jsonl": {"recall": 0.92, "ndcg@10": 0.79, "p@r": 0.66},
+    "reports_unseen9.jsonl": {"recall": 0.94, "ndcg@10": 0.81, "p@r": 0.68},
+    "reports_unseen10.jsonl": {"recall": 0.88, "ndcg@10": 0.72, "p@r": 0.57},
+    "reports_unseen11.jsonl": {"recall": 0.93, "ndcg@10": 0.76, "p@r": 0.63},
+    "reports_unseen12.jsonl": {"recall": 0.96, "ndcg@10": 0.75, "p@r": 0.63},
 }
 
 
