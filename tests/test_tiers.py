@@ -347,3 +347,12 @@ def test_a_report_holding_only_a_common_word_of_a_typed_run_comes_last_in_tier_4
 def test_a_part_of_one_dictionary_word_is_no_common_word(common_library):
     # 行政 is in most reports, but the researcher typed the one word 行政复议, not 行政.
     assert tiers_of(common_library, "行政复议") == {"lecture.txt": 1}
+
+
+def test_the_results_page_heads_tier_4_and_counts_it(common_library):
+    from webui import create_app
+    app = create_app({"INDEX_DIR": str(common_library.index_dir), "TESTING": True})
+    page = app.test_client().get("/search", query_string={"q": "法治讲座"}).get_data(as_text=True)
+    assert 'data-tier-head="4">仅含常见词' in page
+    assert "3 份仅含常见词" in page
+    assert "常见词 法治" in page
