@@ -356,3 +356,11 @@ def test_the_results_page_heads_tier_4_and_counts_it(common_library):
     assert 'data-tier-head="4">仅含常见词' in page
     assert "3 份仅含常见词" in page
     assert "常见词 法治" in page
+
+
+def test_an_english_phrases_expansion_can_be_switched_off_like_a_words(tier_library):
+    from urllib.parse import quote_plus
+    from webui import create_app
+    app = create_app({"INDEX_DIR": str(tier_library.index_dir), "TESTING": True})
+    page = app.test_client().get("/search", query_string={"q": "filing review legal publicity"}).get_data(as_text=True)
+    assert f'href="/search?q={quote_plus(chr(34) + "filing review" + chr(34) + " legal publicity")}"' in page

@@ -202,7 +202,10 @@ def concept_notes(results, state: SearchState) -> list[dict]:
             ways.append("常见词 " + "、".join(used["common"]) + "（仅含它们的报告列在最后）")
         concept = used["concept"]
         off = None
-        if ways and " " not in concept and not concept.startswith('"') and concept in state.q:
+        # A joined run (法治文化 阵地) cannot be quoted as one string; an English phrase can (it then finds only
+        # the English words themselves).
+        quotable = " " not in concept or concept.isascii()
+        if ways and quotable and not concept.startswith('"') and concept in state.q:
             off = state.args(q=state.q.replace(concept, f'"{concept}"', 1))
         notes.append({"concept": ("+" if used["required"] else "") + concept, "ways": ways, "off": off})
     return notes
