@@ -418,17 +418,20 @@ class TierRanker:
         concepts, then the higher summed score; ties in reading order (document number)."""
         wanted = np.zeros(self.report_count, dtype=bool)
         wanted[codes] = True
+        # A common word shows paragraphs only in the reports it placed (tier 4): elsewhere it would push a
+        # paragraph with nothing but 法治 among a report's best.
+        common_wanted = wanted & (tiered.tier == 4)
         rows: dict[int, list] = {}   # docnum -> [strict, concepts, score]
         for i, f in enumerate(tiered.found):
             seen_here: set[int] = set()
             # A report found by its title alone shows its first paragraphs (title matches weigh least here).
             title_scores = f.title_scores * 1e-3
-            # A common part is worth least: it shows a paragraph only in a report found by nothing better.
-            common = [(docs, np.full(len(docs), 1e-6), False) for _, docs in f.common]
-            for docs, scores, counts in ((f.docs, f.scores, True), (f.piece_docs, f.piece_scores, False),
-                                         (f.related_docs, f.related_scores, False),
-                                         (f.title_docs, title_scores, False), *common):
-                keep = wanted[self.report_of[docs]] if len(docs) else np.zeros(0, dtype=bool)
+            common = [(docs, np.full(len(docs), 1e-6), False, common_wanted) for _, docs in f.common]
+            for docs, scores, counts, shown_in in ((f.docs, f.scores, True, wanted),
+                                                   (f.piece_docs, f.piece_scores, False, wanted),
+                                                   (f.related_docs, f.related_scores, False, wanted),
+                                                   (f.title_docs, title_scores, False, wanted), *common):
+                keep = shown_in[self.report_of[docs]] if len(docs) else np.zeros(0, dtype=bool)
                 for d, s in zip(docs[keep].tolist(), scores[keep].tolist()):
                     row = rows.setdefault(d, [0, 0, 0.0])
                     if d in seen_here:
