@@ -318,7 +318,7 @@ def test_two_typed_words_read_as_one_entry_still_find_the_reports_with_one_of_th
 
 
 COMMON = {
-    "lecture.txt": ["一、主要做法", "举办法治讲座三场，办理行政复议案件。"],
+    "lecture.txt": ["一、主要做法", "举办法治讲座三场，办理行政复议案件。", "深化法治建设。"],
     "talk_only.txt": ["一、主要做法", "邀请专家开展讲座。"],
     "common1.txt": ["一、主要做法", "推进法治建设，规范行政行为。"],
     "common2.txt": ["一、主要做法", "深化法治宣传，规范行政执法。"],
@@ -342,6 +342,8 @@ def test_a_report_holding_only_a_common_word_of_a_typed_run_comes_last_in_tier_4
     assert describe(results.tiers).endswith("3 份仅含常见词")
     assert all("<mark>法治</mark>" in g.paragraphs[0].snippet for g in results.groups[2:])
     assert results.concepts[0]["common"] == ["法治"]
+    # Elsewhere a common word shows no paragraph: lecture.txt's 深化法治建设 holds nothing but 法治.
+    assert [p.text for p in results.groups[0].paragraphs] == ["举办法治讲座三场，办理行政复议案件。"]
 
 
 def test_a_part_of_one_dictionary_word_is_no_common_word(common_library):
