@@ -9,6 +9,7 @@ original. Highlights computed on the normalized text can therefore be drawn on t
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from array import array
 import threading
@@ -75,6 +76,14 @@ def load_domain_dictionary(path: Path = DOMAIN_DICT) -> int:
         rjieba.add_word(word, freq, None)
         count += 1
     return count
+
+
+@functools.lru_cache(maxsize=4)
+def dictionary_digest(path: Path = DOMAIN_DICT) -> str:
+    """A short digest of the domain vocabulary: an index records the one it was built with, because a word added
+    since is one token in a query and several in that index (see searchlib.index.storage.DICTIONARY_FILE). Read
+    once per process, as the segmenter loads the file once."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def _ensure_dictionary() -> None:

@@ -448,6 +448,7 @@ def cmd_search(args) -> int:
         suggestions = suggest(library, request, results)
         data = results.to_json(library.reuse_store()) if args.json else None
         table = _search_csv(library, results, args.base_url) if args.csv else None
+        stale_dictionary = library.dictionary_changed()
     if args.json:
         data["suggestions"] = [s.to_json() for s in suggestions]
         _print_json(data)
@@ -460,6 +461,9 @@ def cmd_search(args) -> int:
             print(suggestion.line(), file=sys.stderr if args.csv else sys.stdout)
     for problem in results.problems:
         _warn(f"note: {problem}")
+    if stale_dictionary:
+        from searchlib.index.storage import DICTIONARY_CHANGED
+        _warn(f"note: {DICTIONARY_CHANGED}")
     return EXIT_OK
 
 

@@ -48,7 +48,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from searchlib.index import sidecars
-from searchlib.analysis import BigramTokenizer, WordTokenizer
+from searchlib.analysis import BigramTokenizer, WordTokenizer, dictionary_digest
 from searchlib.index.facetstore import segment_rows, write_segment_facets
 from searchlib.fields import whoosh_fields
 from searchlib.ingest.inputs import Item, find_inputs
@@ -512,6 +512,7 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
         remove_leftovers(root)
         fresh = rebuild or not _has_index(root)
         with _next_generation(root, fresh) as gen:
+            _record_dictionary(gen, fresh, summary)
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
             _write_files(ix, gen, found.items, fresh, procs, progress, summary)
             _reuse_pass(gen, fresh, reuse, summary)
@@ -546,6 +547,18 @@ def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSumma
     except Exception as exc:  # the index itself is fine; reuse views stay off
         summary.notes.append(f"text-reuse pass failed ({type(exc).__name__}: {exc}); "
                              "search works, reuse information is off")
+
+
+def _record_dictionary(gen: Path, fresh: bool, summary: BuildSummary) -> None:
+    """A fresh index records the vocabulary it is cut with; an update keeps the record of the index it adds to, and
+    says so when the vocabulary has changed since (the new reports are cut with the new one)."""
+    current = dictionary_digest()
+    if fresh:
+        storage.write_dictionary(gen, current)
+        return
+    built_with = storage.index_dictionary(gen)
+    if built_with is not None and built_with != current:
+        summary.notes.append(storage.DICTIONARY_CHANGED)
 
 
 @contextmanager

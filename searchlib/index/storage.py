@@ -202,6 +202,26 @@ def write_format(generation: Path | str) -> None:
         tmp.write_text(f"{FORMAT_VERSION}\n")
 
 
+# The digest of the segmenter's domain vocabulary the generation's text was cut with (searchlib.analysis).
+DICTIONARY_FILE = "searchlib-dictionary"
+DICTIONARY_CHANGED = ("the segmenter's vocabulary (data/dict/domain.txt) has changed since this index was built: "
+                      f"words added since are matched only as characters; rebuild with `{REBUILD_COMMAND}`")
+
+
+def write_dictionary(generation: Path | str, digest: str) -> None:
+    """Record the vocabulary digest ``generation`` was cut with (a new file: never through a hard link)."""
+    with atomic_write(Path(generation) / DICTIONARY_FILE) as tmp:
+        tmp.write_text(f"{digest}\n")
+
+
+def index_dictionary(generation: Path | str) -> str | None:
+    """The vocabulary digest ``generation`` was cut with; None for an index built before it was recorded."""
+    try:
+        return (Path(generation) / DICTIONARY_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
 def check_format(generation: Path | str, root: Path | str | None = None) -> None:
     """:class:`IndexOutdated` unless ``generation`` is of this format; reads only the format file."""
     found = index_format(generation)

@@ -51,11 +51,11 @@ from pathlib import Path
 import numpy as np
 
 from searchlib.research import reuse
-from searchlib.analysis import normalize, word_ends
+from searchlib.analysis import dictionary_digest, normalize, word_ends
 from searchlib.query.engine import Column, Compiler, Matcher
 from searchlib.index.facetstore import load_facets, storage_folder
 from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, QUERY_FILTERS
-from searchlib.index.storage import segment_leaves
+from searchlib.index.storage import index_dictionary, segment_leaves
 from searchlib.index.fieldstore import SegmentFields
 from searchlib.index.textstore import Texts
 from searchlib.query.concepts import Plan
@@ -305,6 +305,9 @@ class _Generation:
         self.searcher = index.searcher()
         self.link = link
         self.live = live
+        built_with = index_dictionary(live)
+        # Cut with another vocabulary than the queries are: new words are found only as characters.
+        self.dictionary_changed = built_with is not None and built_with != dictionary_digest()
         self.holders = 0
         self.retired = False
         self.closed = False
@@ -390,6 +393,12 @@ class Library:
         live = resolve_index_dir(self.index_dir)
         self._generation = _Generation(open_index(live), link, live)
         self._generations.append(self._generation)
+
+    def dictionary_changed(self) -> bool:
+        """Whether the segmenter's vocabulary changed since the live index was built (see
+        searchlib.index.storage.DICTIONARY_CHANGED): the index should be rebuilt."""
+        pinned = getattr(self._pins, "generation", None)
+        return (pinned or self._latest(hold=False)).dictionary_changed
 
     def searcher(self):
         """The searcher of the generation this thread has pinned, else of the live index (reopened if

@@ -63,7 +63,7 @@ def search_page():
         concepts=present.concept_notes(results, state),
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
         suggestions=present.suggestion_items(suggest(library(), state.search_request(), results), state),
-        export_limit=current_app.config["EXPORT_LIMIT"])
+        export_limit=current_app.config["EXPORT_LIMIT"], stale_dictionary=library().dictionary_changed())
 
 
 def _shown_pids(results) -> list[str]:
