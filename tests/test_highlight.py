@@ -33,6 +33,16 @@ def test_the_longer_word_is_marked_whole():
     assert marked("外籍志愿者马克参加了马克思主义法学读书会。", "马克思") == ["马克思"]
 
 
+def test_a_term_looked_up_as_a_word_is_never_marked_across_two_words():
+    # The tiers find a piece, a related term or a common word as a segmenter word; 送法 straddles 报送|法治宣传.
+    from searchlib.query.rules import AsWord
+    text = "报送法治宣传信息18篇，开展送法下乡活动。"
+    assert [text[s:e] for s, e in match_spans(text, [AsWord("送法")])] == ["送法"]
+    assert match_spans(text, [AsWord("送法")])[0][0] == text.index("送法下乡")
+    # Inside one word it still counts (法治 inside 法治政府建设, which the index holds as a sub-word).
+    assert [text[s:e] for s, e in match_spans("推进法治政府建设", [AsWord("法治")])] == ["法治"]
+
+
 def test_a_dictionary_part_of_a_compound_is_marked():
     assert marked("建立政府法律顾问库,外聘顾问律师12名。", "顾问") == ["顾问", "顾问"]
 

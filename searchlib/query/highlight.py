@@ -27,7 +27,7 @@ from typing import Sequence
 
 from searchlib.analysis import SENTENCE_END, SENTENCE_END_CHARS, is_word, main_words, normalize, outer_sub_words
 from searchlib.query.parse import Exact, Words
-from searchlib.query.rules import Near, Word, near_spans, plan_run
+from searchlib.query.rules import AsWord, Near, SeenWord, Word, near_spans, plan_run
 
 _ENDS = re.escape(SENTENCE_END_CHARS)
 SENTENCE = re.compile(f"[^{_ENDS}]*[{_ENDS}]?")
@@ -42,7 +42,7 @@ SNIPPET_TARGET_CHARS = 120
 SNIPPET_MAX_CHARS = 240
 
 
-def match_spans(text: str, terms: list[Words | Exact | Near], norm: str | None = None,
+def match_spans(text: str, terms: list[Words | Exact | Near | AsWord], norm: str | None = None,
                 ends: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """Sorted, non-overlapping (start, end) character spans to mark in ``text``. ``norm`` is ``normalize(text)`` and
     ``ends`` where the segmenter's words end in it, when the caller has them already (the index stores both)."""
@@ -52,7 +52,13 @@ def match_spans(text: str, terms: list[Words | Exact | Near], norm: str | None =
     if wanted:
         seen = _seen_spans(norm, strings) if ends is None else _seen_spans_in_cut(norm, strings, ends)
         for word in wanted:
-            spans.extend(_word_spans(word, seen, norm))
+            if isinstance(word, SeenWord) and not seen.get(word.text):
+                # Looked up as a word: inside one of the segmenter's words (法治 in 法治政府建设), never across two.
+                if ends is None:
+                    ends = [end for _, _, end in main_words(norm)]
+                spans.extend(_inside_one_word(_occurrences(word.text, norm), ends))
+            else:
+                spans.extend(_word_spans(word, seen, norm))
     for literal in literals:
         spans.extend(_occurrences(literal, norm))
     return _merge(spans)
@@ -60,11 +66,15 @@ def match_spans(text: str, terms: list[Words | Exact | Near], norm: str | None =
 
 # The same query's terms come once per hit shown: plan them once.
 @functools.lru_cache(maxsize=1024)
-def _plan(terms: tuple[Words | Exact, ...]) -> tuple[tuple[Word, ...], frozenset[str], tuple[str, ...]]:
+def _plan(terms: tuple[Words | Exact | AsWord, ...]) -> tuple[tuple[Word, ...], frozenset[str], tuple[str, ...]]:
     """The typed words to mark, every string their marks may be looked up by, and the literals."""
     wanted: list[Word] = []
     literals: list[str] = []
     for term in terms:
+        if isinstance(term, AsWord):
+            seen = [SeenWord(w.text, (), w.alternatives) for w in plan_run(Words(term.text)).words]
+            wanted.extend(w for w in seen if w not in wanted)
+            continue
         run = plan_run(term)
         wanted.extend(w for w in run.words if w not in wanted)
         if (run.exact or run.as_typed) and run.literal not in literals:
@@ -158,6 +168,11 @@ def _word_spans(word: Word, seen: dict[str, list[tuple[int, int]]], norm: str) -
     if found:
         return found
     return [span for part in word.parts for span in _word_spans(part, seen, norm)]
+
+
+def _inside_one_word(spans: list[tuple[int, int]], ends: Sequence[int]) -> list[tuple[int, int]]:
+    """The spans that start and end inside the same one of the words ending at ``ends``."""
+    return [(a, b) for a, b in spans if bisect_right(ends, a) == bisect_right(ends, b - 1)]
 
 
 def _occurrences(literal: str, norm: str) -> list[tuple[int, int]]:

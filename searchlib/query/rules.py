@@ -137,6 +137,24 @@ class Near:
     parts: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AsWord:
+    """A term the report-level tiers looked up as a segmenter word (a piece, a related term, a common word): what
+    the highlighter marks only where the segmenter saw it, never where its characters merely stand side by side
+    across two words (送法 in 报送法治). Not a query-language node."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SeenWord(Word):
+    """A :class:`Word` that matches only as a word (see :class:`AsWord`)."""
+
+    @property
+    def by_characters(self) -> bool:
+        return False
+
+
 @functools.lru_cache(maxsize=256)
 def near_pattern(parts: tuple[str, ...]) -> re.Pattern:
     """The parts in order, each a group, at most NEAR_MAX_GAP characters apart, none across a sentence end."""

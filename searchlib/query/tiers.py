@@ -34,7 +34,7 @@ from searchlib.query.concepts import Concept, Plan, plan
 from searchlib.query.engine import Column, Matcher
 from searchlib.query.postings import rounded
 from searchlib.query.parse import And, Exact, Node, Words
-from searchlib.query.rules import Near, near_pattern, query_words
+from searchlib.query.rules import AsWord, Near, near_pattern, query_words
 
 # What a paragraph found at a level is worth, against the typed level.
 LEVEL_WEIGHTS = {"typed": 1.0, "parts": 0.6, "thesaurus": 0.6, "heading": 0.5, "piece": 0.3, "related": 0.3}
@@ -87,9 +87,9 @@ class Tiered:
     def counts(self) -> dict[int, int]:
         return {t: int(np.count_nonzero(self.tier == t)) for t in TIERS}
 
-    def terms(self) -> list[Words | Exact | Near]:
+    def terms(self) -> list[Words | Exact | Near | AsWord]:
         """What to mark in a shown paragraph: every concept at every level that found something."""
-        out: list[Words | Exact | Near] = []
+        out: list[Words | Exact | Near | AsWord] = []
         for concept, found in zip(self.plan.concepts, self.found):
             if found.levels.get("parts"):
                 out.append(Near(concept.parts))
@@ -97,13 +97,14 @@ class Tiered:
                 # A member of several words is marked where it stands as written, not word by word
                 # (法治宣传和教育 must not mark every 和).
                 out.extend(Words(s) if len(query_words(s)) == 1 else Exact(s) for s in concept.synonyms)
-            out.extend(Words(p) for p in found.pieces)
-            out.extend(Words(t) if len(query_words(t)) == 1 else Exact(t) for t in found.related)
+            # Pieces and related terms were looked up as words: marked only where they are words.
+            out.extend(AsWord(p) for p in found.pieces)
+            out.extend(AsWord(t) if len(query_words(t)) == 1 else Exact(t) for t in found.related)
         return list(dict.fromkeys(out))
 
-    def common_terms(self) -> list[Words]:
+    def common_terms(self) -> list[AsWord]:
         """The common parts that placed reports in tier 4 (marked in those reports' paragraphs only)."""
-        return list(dict.fromkeys(Words(p) for f in self.found for p, _ in f.common))
+        return list(dict.fromkeys(AsWord(p) for f in self.found for p, _ in f.common))
 
     def used(self) -> list[dict]:
         """Per concept, the levels that found paragraphs (for "understood as")."""
