@@ -205,13 +205,16 @@ class TierRanker:
         typed_words = concept.typed.split() if " " in concept.typed else []
         pieces, common = [], []
         for piece in concept.pieces:
+            if piece in typed_words:
+                pieces.append(piece)
+                continue
             docs = self.matcher.docarray(Words(piece))
-            if piece in typed_words or self._distinctive(docs):
+            if self._distinctive(docs):
                 pieces.append(piece)
             elif piece in concept.words:
                 # Only the researcher's own words are common parts: 行政 is a word of 行政 检查 typed as 行政检查,
                 # not of the one word 行政复议.
-                common.append((piece, _within(docs, docs, allowed)[0]))
+                common.append((piece, _docs_within(docs, allowed)))
         found.common = tuple((p, d) for p, d in common if len(d))
         if pieces:
             found.pieces = tuple(pieces)
@@ -493,8 +496,17 @@ def best_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.
 def _within(docs: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     if allowed is None or not len(docs):
         return docs, scores
-    keep = allowed[docs] if allowed.dtype == bool else np.isin(docs, allowed, assume_unique=True)
+    keep = _allowed(docs, allowed)
     return docs[keep], scores[keep]
+
+
+def _docs_within(docs: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    return docs if allowed is None or not len(docs) else docs[_allowed(docs, allowed)]
+
+
+def _allowed(docs: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Which of ``docs`` ``allowed`` (a mask by document number, or sorted document numbers) lets through."""
+    return allowed[docs] if allowed.dtype == bool else np.isin(docs, allowed, assume_unique=True)
 
 
 def describe(counts: dict[int, int]) -> str:
