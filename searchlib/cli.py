@@ -42,13 +42,14 @@ QUERY_HELP = """\
 query syntax:
   行政复议 纠错           both words, anywhere in the paragraph (AND is the default)
   "治政"                  exact string: every paragraph whose text contains it
-  复议 OR 诉讼, 复议 | 诉讼  either word
+  复议 OR 诉讼, 复议 | 诉讼  either word (a lowercase or between Chinese words too)
   复议 -诉讼, 复议 NOT 诉讼  without the second
   (复议 | 诉讼) 纠错       grouping
   行政复议 /s 纠错        both within one sentence (同句); /p (同段) is the default
   -(复议 | 诉讼)          none of them
   year:2019-2021 province:四川 level:county|township section:problems body:department title:诸暨
   年份:2021 省份:四川 章节:存在问题   (Chinese aliases)
+  year:2019,2021 层级:县级、乡镇      (several values: any of them)
 Full-width quotes, brackets and digits (“ ” （ ） １２３) and traditional
 characters work the same as their plain forms.
 """

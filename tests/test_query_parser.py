@@ -89,6 +89,27 @@ def test_field_filters_and_their_chinese_aliases():
     assert tree('title:"法治政府"') == Filter("title", "法治政府")
 
 
+def test_a_filter_takes_several_values_as_researchers_list_them():
+    assert tree("year:2019,2021") == tree("年份:2019、2021") == tree("year:2019|2021") == Filter("year", "2019|2021")
+    assert tree("year:2019..2021") == Filter("year", "2019-2021")
+    assert tree("层级:县级,乡镇") == Filter("level", "county|township")
+    assert tree("省份:四川、重庆") == Filter("province", "四川|重庆")
+    # A title is free text: a comma is part of it.
+    assert tree('title:"法治政府,建设"') == Filter("title", "法治政府,建设")
+
+
+def test_a_lowercase_operator_between_chinese_words_is_the_operator_with_a_note():
+    parsed = parse("行政复议 or 行政诉讼")
+    assert parsed.tree == Or((Words("行政复议"), Words("行政诉讼")))
+    assert parsed.problems == ["read 'or' between Chinese words as the operator OR"]
+    assert tree("行政复议 not 诉讼") == And((Words("行政复议"), Not(Words("诉讼"))))
+    assert tree('"复议" and 诉讼') == And((Exact("复议"), Words("诉讼")))
+    # Between Latin words it is a word: English queries keep their phrases.
+    assert tree("law or regulation") == And((Words("law"), Words("or"), Words("regulation")))
+    assert parse("law or regulation").problems == []
+    assert tree("复议 or") == And((Words("复议"), Words("or")))
+
+
 def test_a_filter_value_that_means_nothing_is_searched_as_words_with_a_note():
     parsed = parse("year:去年")
     assert parsed.tree == Words("去年")

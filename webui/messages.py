@@ -23,6 +23,8 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     (r"/s joins words and quoted strings, not filters; read as AND",
      "/s（同句）只能连接词语和引号中的字符串，不能连接筛选条件；已按 AND（同段）处理。"),
     (r"ignored a dangling (?P<op>NOT|-)", "{op} 后面没有内容，已忽略。"),
+    (r"read '(?P<word>\w+)' between Chinese words as the operator (?P<op>\w+)",
+     "中文词语之间的小写 {word} 已按运算符 {op} 处理（运算符通常大写：OR、AND、NOT）。"),
     (r"ignored (?P<field>\S+): with no value", "筛选条件 {field}: 没有给出值，已忽略。"),
     (r"only the first (?P<n>\d+) terms are used", "检索项过多，只使用了前 {n} 个。"),
     (r"unknown value '(?P<value>.*)' for (?P<field>\w+): searched as words",

@@ -12,10 +12,11 @@ Syntax (full-width forms of every operator work the same)::
     行政复议 /p 纠错          both within one paragraph (同段): the default, same as AND
     行政复议 /d 纠错          both within one report (同篇): paragraphs with either, in reports with both
     +纠错                     required: the default search shows no report without it (see searchlib.query.tiers)
-    year:2021  year:2019-2021  province:四川  level:county|township  section:problems
+    year:2021  year:2019-2021  year:2019,2021  province:四川  level:county|township  section:problems
     年份:2021  省份:四川  章节:存在问题  title:"法治政府"   (Chinese aliases, quoted values)
 
-Operators are upper case (``OR``, ``AND``, ``NOT``) so that Latin words in a query stay words. Parsing never raises:
+Operators are upper case (``OR``, ``AND``, ``NOT``) so that Latin words in a query stay words; a lowercase one between
+two Chinese terms (``行政复议 or 行政诉讼``) is read as the operator, with a note. Parsing never raises:
 unknown syntax degrades to plain words, and each thing that was ignored or reread is listed in ``problems``. The one
 thing that cannot be read sensibly, an unbalanced quote, is reported as a fatal problem, and callers turn it into a
 clear message.
@@ -203,7 +204,32 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
             toks.append(_Tok("WORD", raw.lstrip("+"), field="+"))
         elif raw.strip("-"):
             toks.append(_Tok("WORD", raw))
-    return toks, fatal
+    return _lowercase_operators(toks, problems), fatal
+
+
+_LOWERCASE_OPERATORS = {"or": "OR", "and": "AND", "not": "NOT"}
+_LATIN_ONLY = re.compile(r"^[A-Za-z0-9'\-.]+$")
+
+
+def _lowercase_operators(toks: list[_Tok], problems: list[str]) -> list[_Tok]:
+    """``行政复议 or 行政诉讼``: a lowercase or/and/not between two Chinese terms is the operator (as legal databases
+    read it); between Latin words it stays a word, so that an English query keeps its phrases."""
+    def chinese(tok: _Tok | None) -> bool:
+        return tok is not None and tok.kind in ("WORD", "EXACT") and not _LATIN_ONLY.match(tok.value)
+
+    out: list[_Tok] = []
+    for i, tok in enumerate(toks):
+        operator = _LOWERCASE_OPERATORS.get(tok.value) if tok.kind == "WORD" and not tok.field else None
+        before = out[-1] if out else None
+        after = toks[i + 1] if i + 1 < len(toks) else None
+        if operator and chinese(before) and chinese(after):
+            out.append(_Tok(operator))
+            note = f"read '{tok.value}' between Chinese words as the operator {operator}"
+            if note not in problems:
+                problems.append(note)
+            continue
+        out.append(tok)
+    return out
 
 
 # --- parsing ------------------------------------------------------------------
@@ -377,18 +403,22 @@ def joined(kind: type[And | Or | SameSentence], parts: list[Node | None]) -> Nod
     return kind(tuple(flat))
 
 
-_YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:\s*[-~至到—–]\s*((?:19|20)\d{2})(?:年度?)?)?$")
+_YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:\s*(?:[-~至到—–]|\.\.)\s*((?:19|20)\d{2})(?:年度?)?)?$")
+# Values of one filter, any of which will do: level:county|township, year:2019,2021, 省份:四川、重庆. A title is
+# free text (a comma is part of it), so only | separates its values.
+_VALUE_SEPARATORS = re.compile(r"[|,、;]")
 
 
 def canonical_filter_value(field_name: str, value: str) -> str | None:
     """The value a filter means, or None when it cannot mean anything.
 
-    Several values may be given with ``|`` (``level:county|township``); the result keeps those that mean something, in
-    order, joined by ``|``. Years become ``"2021"`` or ``"2019-2021"``; aliases become the index's English terms; place
+    Several values may be given with ``|``, ``,`` or ``、`` (``level:county|township``, ``year:2019,2021``); the result
+    keeps those that mean something, in order, joined by ``|``. Years become ``"2021"`` or ``"2019-2021"``
+    (``2019..2021`` and ``2019至2021`` too); aliases become the index's English terms; place
     names and titles are kept as typed (short place names are resolved against the index's own values by the engine).
     """
     kept: list[str] = []
-    for part in value.split("|"):
+    for part in (value.split("|") if field_name == "title" else _VALUE_SEPARATORS.split(value)):
         meaning = _one_filter_value(field_name, part.strip())
         if meaning is not None and meaning not in kept:
             kept.append(meaning)
