@@ -901,10 +901,13 @@ def _print_reports(results) -> None:
           f"{results.total} paragraphs match strictly; showing reports {first}-{results.offset + len(results.groups)}, "
           f"{results.took_ms:.0f} ms")
     for used in results.concepts:
-        ways = [w for w in (" + ".join(used["parts"]), "、".join(used["synonyms"][:6]), "、".join(used["pieces"]),
-                            "、".join(used["related"][:6]), "、".join(used["common"])) if w]
+        ways = [f"{name} {w}" for name, w in (("parts", " + ".join(used["parts"])),
+                                               ("thesaurus", "、".join(used["synonyms"][:6])),
+                                               ("pieces", "、".join(used["pieces"])),
+                                               ("related", "、".join(used["related"][:6])),
+                                               ("common words", "、".join(used["common"]))) if w]
         if ways:
-            print(f"  {used['concept']}: also as {' / '.join(ways)} (quote it to switch this off)")
+            print(f"  {used['concept']}: also as {'; '.join(ways)} (quote it to switch this off)")
     tier = None
     for i, group in enumerate(results.groups, start=first):
         if group.tier != tier:

@@ -43,6 +43,15 @@ def test_a_term_looked_up_as_a_word_is_never_marked_across_two_words():
     assert [text[s:e] for s, e in match_spans("推进法治政府建设", [AsWord("法治")])] == ["法治"]
 
 
+def test_a_one_character_word_of_a_longer_run_is_marked_only_inside_the_run():
+    # 不 of 行政不作为 is a word of the run, but alone it marks 不满意 as the evidence.
+    assert marked("开展人民群众最不满意行政执法突出问题整治。", "行政不作为") == ["行政"]
+    assert marked("坚决纠正行政不作为现象。", "行政不作为") == ["行政不作为"]
+    assert marked("行政机关不依法作为的，依法问责。", "行政不作为") == ["行政", "作为"]
+    # Typed alone, a one-character word is what was asked for.
+    assert marked("群众对此不满意。", "不") == ["不"]
+
+
 def test_a_dictionary_part_of_a_compound_is_marked():
     assert marked("建立政府法律顾问库,外聘顾问律师12名。", "顾问") == ["顾问", "顾问"]
 

@@ -76,7 +76,10 @@ def _plan(terms: tuple[Words | Exact | AsWord, ...]) -> tuple[tuple[Word, ...], 
             wanted.extend(w for w in seen if w not in wanted)
             continue
         run = plan_run(term)
-        wanted.extend(w for w in run.words if w not in wanted)
+        # A one-character word of a longer run (不 of 行政不作为, 治 of 依法治镇) is marked only inside the run as typed:
+        # alone it is in every sentence and would mark 不满意 as the evidence.
+        several = len(run.words) > 1 and (run.exact or run.as_typed)
+        wanted.extend(w for w in run.words if w not in wanted and not (several and len(w.text) == 1 and not w.parts))
         if (run.exact or run.as_typed) and run.literal not in literals:
             literals.append(run.literal)
     return tuple(wanted), frozenset(_searched_strings(wanted)), tuple(literals)
