@@ -94,6 +94,7 @@ def test_a_filter_takes_several_values_as_researchers_list_them():
     assert tree("year:2019..2021") == Filter("year", "2019-2021")
     assert tree("层级:县级,乡镇") == Filter("level", "county|township")
     assert tree("省份:四川、重庆") == Filter("province", "四川|重庆")
+    assert parse("行政复议 year:,").tree == Words("行政复议")   # nothing but separators is no value
     # A title is free text: a comma is part of it.
     assert tree('title:"法治政府,建设"') == Filter("title", "法治政府,建设")
 

@@ -47,6 +47,17 @@ def test_a_year_range_filter_shows_its_whole_range(reuse_library):
     assert [(c.key, c.corpus_reports) for c in table.cells] == [(2018, None), (2019, 1), (2020, 2)]
 
 
+def test_a_filter_of_several_years_shows_those_years_only(reuse_library, reuse_index_dir, capsys):
+    for given in ("2019|2021", "2019,2021", "2021、2019"):
+        table = stats.distribution(reuse_library, ["行政复议"], by="year", filters={"year": given})
+        assert [(c.key, c.corpus_reports) for c in table.cells] == [(2019, 1), (2021, 2)], given
+    table = stats.distribution(reuse_library, ["行政复议 year:2018-2019,2022"], by="year")
+    assert [(c.key, c.corpus_reports) for c in table.cells] == [(2018, None), (2019, 1), (2022, None)]
+    assert main(["stats", "--index", str(reuse_index_dir), "行政复议", "--year", "2019,2021", "--csv"]) == 0
+    records = csv.DictReader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff"), newline=""))
+    assert [r["cell"] for r in records] == ["2019", "2021", "全部"]
+
+
 def test_by_province_lists_every_mainland_province_with_gaps(reuse_library):
     table = stats.distribution(reuse_library, ['"行政复议"', '"法治思想"'], by="province")
     assert len(table.cells) == 31

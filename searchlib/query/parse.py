@@ -175,7 +175,7 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
                     fatal = _UNBALANCED_QUOTE
                 value = value.strip('"')
             key = FIELD_ALIASES[match.group("field").lower()]
-            if value.strip():
+            if value.strip(" |,、;"):
                 toks.append(_Tok("FIELD", value.strip(), key))
             else:
                 problems.append(f"ignored {match.group('field')}: with no value")
@@ -423,6 +423,15 @@ def canonical_filter_value(field_name: str, value: str) -> str | None:
         if meaning is not None and meaning not in kept:
             kept.append(meaning)
     return "|".join(kept) or None
+
+
+def years_of(value: str) -> list[int]:
+    """The years a canonical year filter value stands for (``2019-2021|2023`` -> 2019 2020 2021 2023), in order."""
+    years: set[int] = set()
+    for alternative in value.split("|"):
+        lo, _, hi = alternative.partition("-")
+        years.update(range(int(lo), int(hi or lo) + 1))
+    return sorted(years)
 
 
 def _one_filter_value(field_name: str, value: str) -> str | None:

@@ -30,7 +30,7 @@ from searchlib.analysis import normalize
 from searchlib.export import csv_text
 from searchlib.research.kwic import pad_right
 from searchlib.ingest.places import MUNICIPALITIES, gazetteer
-from searchlib.query.parse import And, Filter, Not, QueryError, filters_in
+from searchlib.query.parse import And, Filter, Not, QueryError, filters_in, years_of
 from searchlib.query.search import COLUMN_FILTERS, column_filtered
 
 BY = ("year", "province", "city", "county")
@@ -114,10 +114,7 @@ def expected_keys(by: str, filters: dict[str, str]) -> list:
     """
     if by == "year":
         value = filters.get("year")
-        if value:
-            lo, _, hi = value.partition("-")
-            return list(range(int(lo), int(hi or lo) + 1))
-        return []
+        return years_of(value) if value else []
     if by == "province":
         return [d.name for d in sorted(gazetteer().by_code.values(), key=lambda d: d.code)
                 if d.level == 1 and "特别行政区" not in d.name]
