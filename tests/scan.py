@@ -3,7 +3,8 @@
 A typed word matches a paragraph when it is one of the segmenter's words of the
 normalized text (a single character must be), or, for two characters or more,
 when the normalized text contains it, or when every part of a long compound is
-a word of the text. A quoted string matches where the normalized text contains
+a word of the text and the parts stand close together, in order (parts of four
+characters or more: anywhere in one sentence, in order). A quoted string matches where the normalized text contains
 it. Filters compare the report's own fields. AND, OR, NOT are set operations;
 同句 needs one sentence holding every member, 同篇 one report.
 """
@@ -14,7 +15,8 @@ from math import log
 
 from searchlib.analysis import normalize, segment
 from searchlib.fields import FILTER_TO_FIELD
-from searchlib.query.rules import components, query_words, sentences_of
+from searchlib.query.rules import (NEAR_MAX_GAP, TERM_PART_MIN_CHARS, components, near_pattern, query_words,
+                                   sentences_of)
 from searchlib.query.parse import And, Exact, Filter, Not, Or, SameReport, SameSentence, Words, parse
 
 
@@ -42,7 +44,11 @@ def word_in(word: str, norm: str, words: frozenset[str]) -> bool:
     if len(word) >= 2 and word in norm:
         return True
     parts = components(word)
-    return bool(parts) and all(p in words for p in parts)
+    if not parts or not all(p in words for p in parts):
+        return False
+    # In order, close together; parts that are terms of their own anywhere in one sentence.
+    gap = None if all(len(p) >= TERM_PART_MIN_CHARS for p in parts) else NEAR_MAX_GAP
+    return near_pattern(tuple(parts), gap).search(norm) is not None
 
 
 def words_in(text: str, norm: str, words: frozenset[str]) -> bool:

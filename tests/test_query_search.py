@@ -154,6 +154,22 @@ def test_a_long_compound_is_found_written_apart(library):
     assert exact_first[0] and exact_first == sorted(exact_first, reverse=True)
 
 
+def test_a_long_compound_as_its_parts_needs_them_close_together_or_terms_in_one_sentence(library, reports):
+    # 重大 … 行政 … 决策 over a paragraph is not 重大行政决策; 行政执法“三项制度” is 行政执法三项制度, and so is
+    # 行政执法公示、执法全过程记录、重大执法决定法制审核三项制度 (parts of four characters: one sentence will do).
+    texts = {p.pid: normalize(p.text) for _, _, p in all_paragraphs(reports)}
+    found = pids(search(library, "重大行政决策", mode="strict"))
+    assert found and all("重大行政决策" in texts[pid] for pid in found)
+    assert "d5c91ae83517-88e9bd69" not in found   # 重大, 行政 and 决策 apart
+    assert all("重大" in texts[pid] and "决策" in texts[pid] for pid in ["d5c91ae83517-88e9bd69"])
+    apart = pids(search(library, "行政执法三项制度", mode="strict"))
+    assert "f9f1606193f0-4c2862fe" in apart and "d5c91ae83517-3da708e7" in apart
+    assert "d5c91ae83517-08b27d14" not in pids(search(library, "法治政府建设示范", mode="strict"))   # a sentence apart
+    # The same rule in one sentence (同句) and in the counts.
+    assert pids(search(library, "重大行政决策 /s 决策", mode="strict")) <= found
+    assert search(library, "重大行政决策", mode="strict").total == len(found)
+
+
 def test_traditional_full_width_query_reads_as_simplified(library):
     assert search(library, "行政復議").understood == "行政复议"
     assert pids(search(library, "行政復議")) == pids(search(library, "行政复议"))

@@ -37,6 +37,7 @@ import bisect
 import functools
 import mmap
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -466,6 +467,15 @@ class Texts:
             local = docs[lo:hi] - self._starts[index]
             raw = segment.raw
             mask[lo:hi] = [needle in raw(at) for at in local.tolist()]
+        return mask
+
+    def matching(self, docs: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
+        """Which of ``docs`` (sorted document numbers) have a normalized text that ``pattern`` finds something in
+        (each read and decoded: about five microseconds a paragraph)."""
+        mask = np.zeros(len(docs), dtype=bool)
+        for index, segment, lo, hi in self._spans(docs):
+            local = docs[lo:hi] - self._starts[index]
+            mask[lo:hi] = [pattern.search(segment.get(at)) is not None for at in local.tolist()]
         return mask
 
     def holding(self, needle: bytes) -> np.ndarray | None:

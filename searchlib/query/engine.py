@@ -20,9 +20,10 @@ from whoosh import query as wq
 
 from searchlib.analysis import normalize
 from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
-from searchlib.query.postings import Evaluator, Scored
+from searchlib.query.postings import Evaluator, NearAnd, Scored
 from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words, contains
-from searchlib.query.rules import Word, plan_run, query_words, sentence_match, sentence_strings
+from searchlib.query.rules import (Word, parts_near, plan_run, query_words, sentence_match, sentence_strings,
+                                   sentence_strings_sure)
 from searchlib.index.textstore import Texts
 
 # An unquoted run found as typed (see rules.Run.as_typed) counts extra: 行政复议纠错
@@ -30,7 +31,7 @@ from searchlib.index.textstore import Texts
 LITERAL_RUN_BOOST = 2.0
 # A word found only as characters across the segmenter's cut counts for less.
 LITERAL_WORD_BOOST = 0.4
-# A long compound found as its parts (see rules.components) counts for less again.
+# A long compound found as its parts, close together (see rules.parts_near), counts for less again.
 COMPONENTS_BOOST = 0.3
 # Where a word in the title or the section heading lifts a paragraph's score.
 CONTEXT_BOOST = 1.0
@@ -54,14 +55,16 @@ def exact_query(text: str, fieldname: str = "exact") -> wq.Query | None:
 
 def word_query(word: Word) -> wq.Query:
     """One segmented word: as a word, or (for less) as characters side by side, or as its parts."""
-    alternatives: list[wq.Query] = [wq.Term("text", word.text)]
+    itself = wq.Term("text", word.text)
+    alternatives: list[wq.Query] = [itself]
     if word.by_characters:
         literal = exact_query(word.text)
         literal.boost = LITERAL_WORD_BOOST
         alternatives.append(literal)
     if word.parts:
         parts = dict.fromkeys(p.text for p in word.parts)
-        alternatives.append(wq.And([wq.Term("text", p) for p in parts], boost=COMPONENTS_BOOST))
+        alternatives.append(NearAnd([wq.Term("text", p) for p in parts], itself, parts_near(word),
+                                    boost=COMPONENTS_BOOST))
     return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
 
@@ -232,8 +235,19 @@ class Matcher:
         if isinstance(node, SameSentence) and sentence_strings(node) is not None:
             # The common 同句 query: candidates and answer stay arrays (a set of 500k costs 100 ms).
             candidates = self._query_array(node)
-            return candidates[self.texts.in_one_sentence(candidates, sentence_strings(node))]
+            return candidates[self._one_sentence(node, candidates)]
         return np.fromiter(sorted(self._docs(node, None)), dtype=np.int64)
+
+    def _one_sentence(self, clause: SameSentence, docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` have one sentence holding the clause, by substring search (needs sentence_strings). Where
+        only a compound's parts are found, the general rule reads the sentence (the parts must stand close)."""
+        held = self.texts.in_one_sentence(docs, sentence_strings(clause))
+        sure = sentence_strings_sure(clause)
+        if sure is not None and held.any():
+            at = np.flatnonzero(held)
+            unsure = at[~self.texts.in_one_sentence(docs[at], sure)] if sure else at
+            held[unsure] = [sentence_match(clause, self.texts.get(int(d)), normalized=True) for d in docs[unsure]]
+        return held
 
     def _query_array(self, node: Node | None) -> np.ndarray:
         return self.scored(self.compiler.compile(node)).docs
@@ -279,7 +293,7 @@ class Matcher:
         strings = sentence_strings(clause)
         if strings is not None and candidates:
             docs = np.fromiter(sorted(candidates), dtype=np.int64, count=len(candidates))
-            return set(docs[self.texts.in_one_sentence(docs, strings)].tolist())
+            return set(docs[self._one_sentence(clause, docs)].tolist())
         return {d for d in candidates if sentence_match(clause, self.texts.get(d), normalized=True)}
 
 

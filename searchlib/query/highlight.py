@@ -10,8 +10,8 @@ strongest evidence first, for each typed word separately:
    普法 inside 普法责任制) — but not where it is only a fragment of a longer dictionary word at that spot (马克 inside
    the 马克思 of 马克思主义);
 2. only if there is none of those: wherever its characters stand side by side (that is how the paragraph matched);
-3. only if there is none of those either: the parts of a long compound (行政执法 and 三项制度 for 行政执法三项制度),
-   each by these same rules.
+3. only if there is none of those either: the parts of a long compound (行政执法 and 三项制度 for 行政执法三项制度)
+   where they stand close together, in order (that is how the paragraph matched).
 
 So a mark never ends inside a word that the index did not match, and never covers a different term. A quoted string is
 marked wherever it occurs, even across words, because that is what was asked for; so is an unquoted run of several words
@@ -27,7 +27,7 @@ from typing import Sequence
 
 from searchlib.analysis import SENTENCE_END, SENTENCE_END_CHARS, is_word, main_words, normalize, outer_sub_words
 from searchlib.query.parse import Exact, Words
-from searchlib.query.rules import AsWord, Near, SeenWord, Word, near_spans, plan_run
+from searchlib.query.rules import AsWord, Near, SeenWord, Word, near_spans, parts_near, plan_run
 
 _ENDS = re.escape(SENTENCE_END_CHARS)
 SENTENCE = re.compile(f"[^{_ENDS}]*[{_ENDS}]?")
@@ -168,9 +168,10 @@ def _word_spans(word: Word, seen: dict[str, list[tuple[int, int]]], norm: str) -
     if found:
         return found
     found = _occurrences(word.text, norm) if word.by_characters else []
-    if found:
+    if found or not word.parts:
         return found
-    return [span for part in word.parts for span in _word_spans(part, seen, norm)]
+    # As its parts: where they stand close together, in order, as the paragraph matched (rules.parts_near).
+    return [m.span(i) for m in parts_near(word).finditer(norm) for i in range(1, len(word.parts) + 1)]
 
 
 def _inside_one_word(spans: list[tuple[int, int]], ends: Sequence[int]) -> list[tuple[int, int]]:

@@ -17,6 +17,8 @@ What each query class the Compiler builds means:
   :func:`searchlib.analysis.bigrams`): from the text files' suffix arrays (:mod:`searchlib.index.textstore`), or the
   candidates with every bigram checked on their text (or, for a segment without text files, on the bigrams' positions);
   scored as the sum of its bigrams' scores;
+* ``NearAnd`` (a long compound as its parts): an ``And`` of words, kept where the text has them close together, in
+  order (its pattern), or holds the compound itself as a word;
 * ``Prefix`` (a one-character exact string): every document holding the character, each scoring the boost;
 * ``NumericRange`` on the report year: the years in range, scoring the boost;
 * ``Every``/``NullQuery``.
@@ -25,6 +27,7 @@ Any other query is a programming error (TypeError): the Compiler builds no other
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -233,6 +236,8 @@ class Evaluator:
             return self._or(q, memo)
         if kind is wq.And:
             return self._and(q, memo)
+        if kind is NearAnd:
+            return self._near_and(q, memo)
         if kind is wq.AndMaybe:
             return self._and_maybe(q, memo)
         if kind is wq.AndNot:
@@ -369,6 +374,18 @@ class Evaluator:
             result = intersection(result, self._restricted(sub, result.docs, memo), self.size)
         return result.boosted(q.boost)
 
+    def _near_and(self, q: "NearAnd", memo: dict, within: np.ndarray | None = None) -> Scored:
+        """The documents with every word, where the text has them close together (the texts of those that hold the
+        compound itself as a word are not read: nearly all of them, for a compound researchers type)."""
+        found = self._and(q, memo, within)
+        if not len(found.docs):
+            return found
+        keep = held_in(found.docs, self.evaluate(q.itself, memo).docs)
+        unread = np.flatnonzero(~keep)
+        if len(unread):
+            keep[unread] = self.texts.matching(found.docs[unread], q.near)
+        return Scored(found.docs[keep], found.scores[keep])
+
     def _and_maybe(self, q: wq.AndMaybe, memo: dict, within: np.ndarray | None = None) -> Scored:
         required = self._over(q.a, within, memo)
         if not len(required.docs):
@@ -396,6 +413,8 @@ class Evaluator:
             return found.boosted(q.boost) if len(found.docs) else found
         if kind is wq.And:
             return self._and(q, memo, within)
+        if kind is NearAnd:
+            return self._near_and(q, memo, within)
         if kind is wq.AndMaybe:
             return self._and_maybe(q, memo, within)
         if kind is wq.Term:
@@ -421,8 +440,8 @@ class Evaluator:
             return self.size if slices is None else sum(len(ids) for ids, _ in slices)
         if kind is wq.Or:
             return min(self.size, sum(self._estimated_size(s) for s in q.subqueries))
-        if kind in (wq.And, wq.Phrase):
-            parts = q.subqueries if kind is wq.And else [wq.Term(q.fieldname, w) for w in q.words]
+        if kind in (wq.And, NearAnd, wq.Phrase):
+            parts = q.subqueries if kind is not wq.Phrase else [wq.Term(q.fieldname, w) for w in q.words]
             return min((self._estimated_size(s) for s in parts), default=0)
         if kind in (wq.AndMaybe, wq.AndNot):
             return self._estimated_size(q.a)
@@ -575,6 +594,16 @@ class Evaluator:
 def rounded(scores):
     """Scores (an array, or one) as they are compared and shown: the one place they are rounded."""
     return np.round(scores, SCORE_DECIMALS)
+
+
+class NearAnd(wq.And):
+    """Every word of ``subqueries`` in the document, close together as ``near`` finds them in its normalized text;
+    a document holding ``itself`` (the compound as a word) passes unread."""
+
+    def __init__(self, subqueries: list[wq.Query], itself: wq.Term, near: re.Pattern[str], boost: float = 1.0):
+        super().__init__(subqueries, boost=boost)
+        self.itself = itself
+        self.near = near
 
 
 def phrase_string(q: wq.Phrase) -> str:

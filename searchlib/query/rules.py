@@ -47,6 +47,9 @@ MAX_SENTENCE_ALTERNATIVES = 32
 # (法治宣传和教育 for 法治宣传教育; not 法治宣传 … 教育 a clause apart).
 NEAR_MAX_GAP = 6
 
+# A compound's parts this long are terms of their own: as its parts, the compound needs them in one sentence only.
+TERM_PART_MIN_CHARS = 4
+
 # A clause as alternatives, each a set of strings that one sentence must all contain.
 Alternatives = tuple[frozenset[str], ...]
 
@@ -58,7 +61,8 @@ class Word:
     text: str
     # The parts of a long compound (see components()), each planned by the same rules.
     parts: tuple["Word", ...]
-    # The word as strings one sentence must all contain; None: it needs the segmenter.
+    # The word as strings one sentence must all contain; None: it needs the segmenter. For a compound, its parts
+    # are one alternative although they must also stand close (parts_near): a necessary condition there.
     alternatives: Alternatives | None
 
     @property
@@ -156,10 +160,21 @@ class SeenWord(Word):
 
 
 @functools.lru_cache(maxsize=256)
-def near_pattern(parts: tuple[str, ...]) -> re.Pattern:
-    """The parts in order, each a group, at most NEAR_MAX_GAP characters apart, none across a sentence end."""
-    gap = f"[^{re.escape(SENTENCE_END_CHARS)}]{{0,{NEAR_MAX_GAP}}}?"
+def near_pattern(parts: tuple[str, ...], max_gap: int | None = NEAR_MAX_GAP) -> re.Pattern:
+    """The parts in order, each a group, at most ``max_gap`` characters apart (None: anywhere in the sentence), none
+    across a sentence end."""
+    ends = re.escape(SENTENCE_END_CHARS)
+    gap = f"[^{ends}]*?" if max_gap is None else f"[^{ends}]{{0,{max_gap}}}?"
     return re.compile(gap.join(f"({re.escape(normalize(p))})" for p in parts))
+
+
+def parts_near(word: Word) -> re.Pattern:
+    """How a long compound matches as its parts: every part a word of the paragraph, in order, close together (重大行政
+    决策: not 重大 … 行政 … 决策 scattered over a paragraph, words of every other sentence), or, where every part is
+    a term of its own (TERM_PART_MIN_CHARS), in one sentence (行政执法公示、执法全过程记录、重大执法决定法制审核三项制度 is
+    行政执法三项制度)."""
+    parts = tuple(p.text for p in word.parts)
+    return near_pattern(parts, None if all(len(p) >= TERM_PART_MIN_CHARS for p in parts) else NEAR_MAX_GAP)
 
 
 def near_spans(near: Near, norm: str) -> list[tuple[int, int]]:
@@ -194,6 +209,20 @@ def components(word: str, min_chars: int = COMPOUND_MIN_CHARS) -> list[str]:
 
 
 # --- in one sentence (同句) ----------------------------------------------------------
+
+@functools.lru_cache(maxsize=1024)
+def has_compound(clause: Node) -> bool:
+    """Whether a word of the clause is a long compound (one that also matches as its parts, close together)."""
+    if isinstance(clause, Words):
+        return any(w.parts for w in plan_run(clause).words)
+    return any(has_compound(c) for c in getattr(clause, "children", ()))
+
+
+def sentence_strings_sure(clause: SameSentence) -> tuple[tuple[bytes, ...], ...] | None:
+    """For a clause with a compound, the strings that decide a sentence holds it with each compound as itself: a
+    sentence they find holds the clause; one only sentence_strings finds is read by the general rule (its parts
+    must stand close). None for a clause without a compound (sentence_strings decides alone)."""
+    return sentence_strings(clause, False) if has_compound(clause) else None
 
 def sentences_of(text: str, normalized: bool = False) -> list[str]:
     """The normalized sentences of a paragraph (split on 。！？； and line breaks)."""
@@ -239,14 +268,18 @@ def _all_of(parts: list[Alternatives | None]) -> Alternatives | None:
     return combined
 
 
-def _alternatives(node: Node) -> Alternatives | None:
-    """_holds_in as strings (None where it needs more than substring tests)."""
+def _alternatives(node: Node, by_parts: bool = True) -> Alternatives | None:
+    """_holds_in as strings (None where it needs more than substring tests). A compound's parts are a necessary
+    condition only (they must also stand close); without ``by_parts`` a compound is only itself: a sufficient one."""
     if isinstance(node, (Words, Exact)):
-        return plan_run(node).alternatives
+        run = plan_run(node)
+        if by_parts or not any(w.parts for w in run.words):
+            return run.alternatives
+        return _all_of([(frozenset([w.text]),) if w.parts else w.alternatives for w in run.words])
     if isinstance(node, (And, SameSentence, SameReport)):
-        return _all_of([_alternatives(c) for c in node.children])
+        return _all_of([_alternatives(c, by_parts) for c in node.children])
     if isinstance(node, Or):
-        parts = [_alternatives(c) for c in node.children]
+        parts = [_alternatives(c, by_parts) for c in node.children]
         if any(p is None for p in parts):
             return None
         joined = tuple(dict.fromkeys(a for p in parts for a in p))
@@ -257,11 +290,12 @@ def _alternatives(node: Node) -> Alternatives | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def sentence_strings(clause: SameSentence) -> tuple[tuple[bytes, ...], ...] | None:
+def sentence_strings(clause: SameSentence, by_parts: bool = True) -> tuple[tuple[bytes, ...], ...] | None:
     """The clause as alternatives of UTF-8 strings, one sentence holding all of one alternative's:
-    exactly the decision of sentence_match, made by substring search alone. None where the clause
-    needs the general rule (a single character, NOT, too many alternatives)."""
-    alternatives = _alternatives(clause)
+    the decision of sentence_match, made by substring search alone (where the clause has a compound,
+    a necessary condition: see sentence_strings_sure). None where the clause needs the general rule (a
+    single character, NOT, too many alternatives)."""
+    alternatives = _alternatives(clause, by_parts)
     if alternatives is None or any(not "".join(a).strip() for a in alternatives):
         return None
     # A string with a terminator in it is in no sentence: its alternative never holds.
@@ -292,7 +326,8 @@ def _word_in_sentence(word: Word, sentence: str, cache: dict) -> bool:
     if word.by_characters and word.text in sentence:
         return True  # several characters side by side match, as in the index
     if word.parts:
-        return all(_word_in_sentence(p, sentence, cache) for p in word.parts)
+        return (all(_word_in_sentence(p, sentence, cache) for p in word.parts)
+                and parts_near(word).search(sentence) is not None)
     if word.text not in sentence:
         return False
     if "tokens" not in cache:
