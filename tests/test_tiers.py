@@ -15,7 +15,7 @@ from searchlib.analysis import normalize
 from searchlib.query.concepts import plan
 from searchlib.index.indexing import build_index
 from searchlib.query.parse import parse
-from searchlib.query.search import Library, SearchRequest
+from searchlib.query.search import Library, QueryError, SearchRequest
 from searchlib.query.tiers import describe
 
 REPORTS = {
@@ -123,7 +123,8 @@ def test_the_reading_of_an_english_query_names_its_concepts_not_its_function_wor
     results = tier_library.search(SearchRequest(q="the filing review for legal publicity", group=True, limit=5))
     assert results.understood == "filing review AND legal publicity"
     strict = tier_library.search(SearchRequest(q="the filing review for legal publicity", mode="strict", group=True))
-    assert strict.understood == "the AND filing AND review AND for AND legal AND publicity"
+    # Strictly, what a paragraph can hold: the glossary's Chinese terms, the function words dropped.
+    assert strict.understood == "备案 审查 AND 普法"
 
 
 @pytest.mark.parametrize("typed", ["Filing Reviews", "filing-review", "filing  review"])
@@ -366,3 +367,32 @@ def test_an_english_phrases_expansion_can_be_switched_off_like_a_words(tier_libr
     app = create_app({"INDEX_DIR": str(tier_library.index_dir), "TESTING": True})
     page = app.test_client().get("/search", query_string={"q": "filing review legal publicity"}).get_data(as_text=True)
     assert f'href="/search?q={quote_plus(chr(34) + "filing review" + chr(34) + " legal publicity")}"' in page
+
+
+def test_a_report_holding_every_concept_shows_where_it_holds_them_not_its_related_terms(tmp_path_factory):
+    # A related term or a piece places a report in tier 3; in a report of tier 1 it is not what the report holds.
+    topic, term = _a_topic_line()
+    reports = {"both.txt": ["一、主要做法", f"全面推进{topic}，成效明显。", f"扎实开展{term}活动，覆盖全部村居。"],
+               "other1.txt": ["一、主要做法", "推进综合执法改革。"],
+               "other2.txt": ["一、主要做法", "加强备案审查。"]}
+    for library in _township_library(tmp_path_factory, reports):
+        group = library.search(SearchRequest(q=topic, group=True, limit=10)).groups[0]
+        assert group.tier == 1
+        assert [p for p in group.paragraphs if topic in p.text] and not [p for p in group.paragraphs if term in p.text]
+
+
+def test_an_english_query_is_counted_where_its_chinese_terms_are(tier_library):
+    # What a paragraph can hold: the paragraph view, the counts and the research views read it as its Chinese terms.
+    english = tier_library.search(SearchRequest(q="the legal publicity", mode="strict", limit=100))
+    chinese = tier_library.search(SearchRequest(q="普法", mode="strict", limit=100))
+    assert english.total == chinese.total > 0
+    assert {h.pid for h in english.hits} == {h.pid for h in chinese.hits}
+    assert all("<mark>" in h.snippet for h in english.hits)
+    matched = tier_library.matching(SearchRequest(q="legal publicity"))
+    assert len(matched.docnums) == chinese.total
+
+
+def test_a_query_of_nothing_but_operators_is_refused_not_read_as_everything(tier_library):
+    for q in (")", '""', "((((", "NOT"):
+        with pytest.raises(QueryError, match="nothing to search"):
+            tier_library.search(SearchRequest(q=q, group=True))

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from searchlib.analysis import normalize
 from searchlib.config import DATA_DIR
-from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, Words, joined
-from searchlib.query.rules import components, plan_run
+from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words, joined
+from searchlib.query.rules import components, plan_run, query_words
 
 THESAURUS = DATA_DIR / "thesaurus.txt"
 GLOSSARY_EN = DATA_DIR / "glossary_en.txt"
@@ -104,6 +104,33 @@ def plan(tree: Node | None, expand: bool = True) -> Plan:
     return Plan(tuple(concepts), restrictions, same_report)
 
 
+def as_chinese(tree: Node | None) -> Node | None:
+    """The tree with each English glossary phrase as its Chinese terms, any one of them (administrative
+    reconsideration -> 行政复议): what a paragraph can hold, so that the strict match, the counts and the research
+    views find what the default search finds for it. Every other node is kept as it is."""
+    if tree is None or isinstance(tree, (Exact, Filter)):
+        return tree
+    if isinstance(tree, Words):
+        terms = glossary().get(english_key(tree.text)) if _latin_run(tree.text) else None
+        return joined(Or, [Words(t) for t in terms]) if terms and not tree.required else tree
+    if isinstance(tree, Not):
+        return Not(as_chinese(tree.child))
+    children = _english_phrases(list(tree.children)) if isinstance(tree, (And, SameSentence, SameReport)) \
+        else list(tree.children)
+    rewritten = [as_chinese(c) for c in children]
+    if rewritten == list(tree.children):
+        return tree
+    if isinstance(tree, And):
+        # An English query's function words (the, for …) are in no paragraph (see _without_function_words).
+        rewritten = [c for c in rewritten if not (isinstance(c, Words) and not c.required
+                                                  and c.text.lower() in ENGLISH_FUNCTION_WORDS)] or rewritten
+    return joined(type(tree), rewritten) if isinstance(tree, (And, Or)) else type(tree)(tuple(rewritten))
+
+
+def _latin_run(text: str) -> bool:
+    return all(_latin(w) for w in text.split())
+
+
 def _without_function_words(concepts: list[Concept]) -> list[Concept]:
     """An English query's function words (for, the, and …) left over once glossary phrases are joined: no report
     writes them, so as concepts they would keep every report out of tier 2. Kept when typed +word or alone."""
@@ -146,7 +173,8 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         english = glossary().get(english_key(typed))
         if english:
             synonyms = _with_synonyms(english)
-            return Concept(typed, node, synonyms=synonyms, related=_related_of(None, synonyms), required=required)
+            return Concept(typed, node, synonyms=synonyms, pieces=_pieces_of_terms(english),
+                           related=_related_of(None, synonyms), required=required)
         words = list(run.word_texts)
         parts = _parts(words)
         pieces = tuple(p for p in dict.fromkeys([*(words if len(words) > 1 else ()), *parts, *_sub_words(words),
@@ -162,6 +190,15 @@ def concept_of(node: Node, expand: bool = True) -> Concept:
         return Concept(f'"{plan_run(node).literal}"', node)
     from searchlib.query.search import understood  # the one way a clause is spelled out
     return Concept(understood(node), node)
+
+
+def _pieces_of_terms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The pieces of an English phrase: those its Chinese terms would have as typed runs (公平竞争 of 公平竞争审查)."""
+    pieces: list[str] = []
+    for term in terms:
+        words = query_words(term)
+        pieces.extend(p for p in (*(words if len(words) > 1 else ()), *_sub_words(words)) if len(p) >= 2 and p != term)
+    return tuple(dict.fromkeys(p for p in pieces if p not in terms))
 
 
 def _parts(words: list[str]) -> tuple[str, ...]:

@@ -58,7 +58,7 @@ from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FAC
 from searchlib.index.storage import index_dictionary, segment_leaves
 from searchlib.index.fieldstore import SegmentFields
 from searchlib.index.textstore import Texts
-from searchlib.query.concepts import Plan
+from searchlib.query.concepts import Plan, as_chinese
 from searchlib.query.tiers import TierRanker
 from searchlib.query.highlight import match_spans, render, snippet
 from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
@@ -84,6 +84,9 @@ CACHE_STORED_DOCUMENTS = 4096
 # (so five reports in all): a phrase two neighbouring districts share is not a template.
 BOILERPLATE_MIN_OTHER_REPORTS = 4
 BOILERPLATE_MODES = ("hide", "only")
+
+
+NOTHING_TO_SEARCH = "the query holds nothing to search for (only operators, brackets or empty quotes)"
 
 
 @dataclass
@@ -566,7 +569,8 @@ class Library:
     def search(self, request: SearchRequest) -> Results:
         started = time.perf_counter()
         limit, offset = _checked_page(request)
-        parsed, tree = self._read_request(request)
+        parsed, typed = self._read_request(request)
+        tree = as_chinese(typed)
         searcher = self.searcher()
         matcher = self.matcher(searcher)
         template = self._template_docnums(searcher, request.boilerplate)
@@ -583,8 +587,8 @@ class Library:
         groups, tiers, concepts, ranked = None, None, [], []
         reading = understood(tree)
         if request.group and request.mode == "fuzzy":
-            groups, tiers, concepts, the_plan = self._tiered_groups(searcher, matcher, tree, docnums, request, offset,
-                                                                    limit, terms)
+            groups, tiers, concepts, the_plan = self._tiered_groups(searcher, matcher, typed, tree, docnums, request,
+                                                                    offset, limit, terms)
             reading = understood_plan(the_plan) or reading
         elif request.group:
             groups = self._groups(searcher, matcher.scores_for(tree, docnums), request.sort, columns, docnums,
@@ -608,7 +612,8 @@ class Library:
     def matching(self, request: SearchRequest) -> "Matching":
         """Every paragraph the request matches, unranked, read as :meth:`search` reads it: for tools that look
         at all matches rather than the best ten (concordance, distribution)."""
-        _, tree = self._read_request(request)
+        _, typed = self._read_request(request)
+        tree = as_chinese(typed)
         searcher = self.searcher()
         found = self._matches(searcher, self.matcher(searcher), tree, request)
         return Matching(searcher, tree, found.tolist(), self.stored_fields(searcher))
@@ -634,6 +639,9 @@ class Library:
         parsed = parse(request.q or "")
         if parsed.fatal:
             raise QueryError(parsed.fatal)
+        if parsed.tree is None and (request.q or "").strip():
+            # ")" or '""' alone: read as no query it would list every paragraph as matching "all the words".
+            raise QueryError(NOTHING_TO_SEARCH)
         return parsed, self._with_param_filters(parsed, request)
 
     def texts(self, searcher) -> Texts:
@@ -667,15 +675,15 @@ class Library:
         keys = _sort_keys(docs, scores, self._sort_values(searcher, sort), sort)
         return _first_in_order(self.stored_fields(searcher).pid, docs, keys, ranks[codes[docs]], needed)
 
-    def _tiered_groups(self, searcher, matcher: Matcher, tree: Node | None, docnums: np.ndarray,
+    def _tiered_groups(self, searcher, matcher: Matcher, typed: Node | None, tree: Node | None, docnums: np.ndarray,
                        request: SearchRequest, offset: int, limit: int,
                        terms: list[Words | Exact | Near]) -> tuple[list[ReportGroup], dict[int, int], list[dict], Plan]:
         """Reports in tiers (see searchlib.query.tiers), the page's with their best paragraphs; the plan they
-        were found by."""
+        were found by. ``typed``: the query as typed (its concepts); ``tree``: as matched (see as_chinese)."""
         columns = self.columns(searcher)
         doc_ids = columns["doc_id"]
         ranker = TierRanker(matcher, doc_ids, self.report_total(searcher), self._sort_values(searcher, request.sort))
-        tiered = ranker.rank(tree, docnums, self._concept_scope(searcher, matcher, tree, request),
+        tiered = ranker.rank(typed, docnums, self._concept_scope(searcher, matcher, tree, request),
                              request.sort, report_rank=self._report_ranks(searcher))
         page = [int(c) for c in tiered.order[offset:offset + limit]]
         best = ranker.best_paragraphs(tiered, page, docnums, BEST_PARAGRAPHS_PER_REPORT, tree)
@@ -783,7 +791,7 @@ class Library:
     def highlighted(self, text: str, q: str) -> str:
         """The whole paragraph with the query's matches marked (for permalink pages)."""
         parsed = parse(q or "")
-        terms = positive_terms(parsed.tree) if not parsed.fatal else []
+        terms = positive_terms(as_chinese(parsed.tree)) if not parsed.fatal else []
         return render(text, match_spans(text, terms) if terms else [])
 
     @_in_one_generation

@@ -423,8 +423,10 @@ class TierRanker:
         wanted = np.zeros(self.report_count, dtype=bool)
         wanted[codes] = True
         # A common word shows paragraphs only in the reports it placed (tier 4): elsewhere it would push a
-        # paragraph with nothing but 法治 among a report's best.
+        # paragraph with nothing but 法治 among a report's best. Likewise a piece or a related term only in the
+        # reports they placed (tiers 3 and 4): in a report holding every concept they are not what it holds.
         common_wanted = wanted & (tiered.tier == 4)
+        partial_wanted = wanted & (tiered.tier >= 3)
         rows: dict[int, list] = {}   # docnum -> [strict, concepts, score]
         for i, f in enumerate(tiered.found):
             seen_here: set[int] = set()
@@ -432,8 +434,8 @@ class TierRanker:
             title_scores = f.title_scores * 1e-3
             common = [(docs, np.full(len(docs), 1e-6), False, common_wanted) for _, docs in f.common]
             for docs, scores, counts, shown_in in ((f.docs, f.scores, True, wanted),
-                                                   (f.piece_docs, f.piece_scores, False, wanted),
-                                                   (f.related_docs, f.related_scores, False, wanted),
+                                                   (f.piece_docs, f.piece_scores, False, partial_wanted),
+                                                   (f.related_docs, f.related_scores, False, partial_wanted),
                                                    (f.title_docs, title_scores, False, wanted), *common):
                 keep = shown_in[self.report_of[docs]] if len(docs) else np.zeros(0, dtype=bool)
                 for d, s in zip(docs[keep].tolist(), scores[keep].tolist()):

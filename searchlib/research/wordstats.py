@@ -27,6 +27,7 @@ import numpy as np
 # _WORD_CHAR is is_word's own test: called as a method it skips a Python call a token (15M at 100k).
 from searchlib.analysis import _WORD_CHAR, is_word, main_words, normalize, word_ends
 from searchlib.research.population import PerSearcher, is_empty, matched_docnums
+from searchlib.query.concepts import as_chinese
 from searchlib.query.parse import QueryError, parse, positive_terms
 from searchlib.index.storage import atomic_write
 
@@ -300,7 +301,7 @@ def node_words(q: str) -> list[str]:
     if parsed.fatal:
         raise QueryError(parsed.fatal)
     out: list[str] = []
-    for term in positive_terms(parsed.tree):
+    for term in positive_terms(as_chinese(parsed.tree)):
         for word, _, _ in main_words(normalize(term.text)):
             if is_word(word) and word not in out:
                 out.append(word)
