@@ -6,12 +6,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from searchlib.index.indexing import build_index
+from searchlib.query.parse import MAX_QUERY_CHARS
 from webui import create_app
 
 START_BUDGET_S = 5.0
@@ -50,6 +52,10 @@ def test_searchlib_serve_answers_within_seconds_with_a_production_server(index_d
         assert page.status == 200 and b"data-total" in page.read()
         cited = urllib.request.urlopen(f"http://127.0.0.1:{port}/export.csv?q=%E6%B3%95%E6%B2%BB", timeout=5)
         assert f"http://127.0.0.1:{port}/p/".encode() in cited.read(), "the base URL defaults to the address served"
+        # The longest query the help allows (500 Chinese characters, ~4,500 bytes of URL) reaches the app.
+        longest = urllib.parse.quote("法治" * (MAX_QUERY_CHARS // 2))
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q={longest}&year=2021", timeout=10)
+        assert page.status == 200
     finally:
         process.terminate()
         _, err = process.communicate(timeout=15)

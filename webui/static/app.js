@@ -93,8 +93,21 @@
     });
   }
 
+  // A long pasted passage goes by POST: as a URL it would pass what the server reads of one.
+  function setUpLongTextForms() {
+    var forms = document.querySelectorAll("form[data-long-text]");
+    Array.prototype.forEach.call(forms, function (form) {
+      form.addEventListener("submit", function () {
+        var text = form.querySelector("textarea");
+        var limit = parseInt(form.getAttribute("data-long-text"), 10);
+        form.method = text && text.value.length > limit ? "post" : "get";
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpCopyButtons();
     setUpAutoSubmit();
+    setUpLongTextForms();
   });
 })();

@@ -348,11 +348,17 @@ def _similar(state: ToolState) -> similar.Similar:
         raise
 
 
+# A passage longer than this goes by POST, and so do its exports: its URL would pass what a server reads of one
+# (8 KB; a Chinese character is 9 bytes of URL).
+SIMILAR_GET_MAX_CHARS = 600
+
+
 @bp.route("/similar", methods=["GET", "POST"])
 def similar_page():
     state = similar_state()
     active = bool(state.options["text"].strip() or state.options["pid"])
-    return render_template("similar.html", state=state, result=_similar(state) if active else None, q="")
+    return render_template("similar.html", state=state, result=_similar(state) if active else None, q="",
+                           long_text=SIMILAR_GET_MAX_CHARS)
 
 
 @bp.route("/api/similar", methods=["GET", "POST"])
