@@ -120,3 +120,11 @@ def test_the_distribution_counts_reports_by_default_and_everything_on_request(cl
     assert others["totals"]["counts"][0]["reports"] == 1
     page = LexborHTMLParser(client.get("/stats?q=行政复议").get_data(as_text=True))
     assert "只统计法治政府建设报告" in page.css_first("[data-genre-default]").text()
+
+
+def test_bibtex_keys_are_unique_when_several_paragraphs_of_one_report_are_cited(client):
+    import re
+    text = client.get("/cite.bib?q=行政复议").get_data(as_text=True)
+    keys = re.findall(r"^@misc\{([^,]+),", text, flags=re.M)
+    assert len(keys) > 1 and len(set(keys)) == len(keys)
+    assert len({k.rsplit("-p", 1)[0] for k in keys}) < len(keys), "the corpus should cite one report twice here"

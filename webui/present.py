@@ -358,7 +358,8 @@ def _bib(value: str) -> str:
 
 def bibtex_entry(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.date | None = None,
                  key: str | None = None) -> str:
-    """One BibTeX @misc entry; the author in double braces (a body's name, not a person's)."""
+    """One BibTeX @misc entry; the author in double braces (a body's name, not a person's). Its key is the report's
+    id and the paragraph's number: several paragraphs of one report in one file must not share a key."""
     cited_on = cited_on or dt.date.today()
     entries = [("title", "{" + _bib(title_label(meta)) + "}")]
     if name := _known_author(meta):
@@ -372,7 +373,9 @@ def bibtex_entry(meta: dict, paragraph_number: int | None, url: str, cited_on: d
     if notes:
         entries.append(("note", "{" + _bib("; ".join(notes)) + "}"))
     body = ",\n".join(f"  {name} = {value}" for name, value in entries)
-    return f"@misc{{{key or meta.get('doc_id') or 'report'},\n{body}\n}}\n"
+    if key is None:
+        key = (meta.get("doc_id") or "report") + (f"-p{paragraph_number}" if paragraph_number else "")
+    return f"@misc{{{key},\n{body}\n}}\n"
 
 
 # (suffix, content type, one entry) of each citation export.

@@ -383,8 +383,25 @@ class Evaluator:
         keep = held_in(found.docs, self.evaluate(q.itself, memo).docs)
         unread = np.flatnonzero(~keep)
         if len(unread):
-            keep[unread] = self.texts.matching(found.docs[unread], q.near)
+            keep[unread] = self._near_checked(q.near, found.docs[unread], memo)
         return Scored(found.docs[keep], found.scores[keep])
+
+    def _near_checked(self, near: re.Pattern[str], docs: np.ndarray, memo: dict) -> np.ndarray:
+        """Which of ``docs`` (sorted) have a text ``near`` finds something in; each text is read once per request
+        (the match and the tiers ask for the same compound, over all documents or some)."""
+        key = ("near", near.pattern)
+        checked, passed = memo.get(key, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
+        known = held_in(docs, checked)
+        result = np.zeros(len(docs), dtype=bool)
+        if known.any():
+            result[known] = passed[np.searchsorted(checked, docs[known])]
+        new = docs[~known]
+        if len(new):
+            result[~known] = found = self.texts.matching(new, near)
+            merged = np.concatenate([checked, new])
+            order = np.argsort(merged, kind="stable")
+            memo[key] = (merged[order], np.concatenate([passed, found])[order])
+        return result
 
     def _and_maybe(self, q: wq.AndMaybe, memo: dict, within: np.ndarray | None = None) -> Scored:
         required = self._over(q.a, within, memo)
