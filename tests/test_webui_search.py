@@ -213,6 +213,25 @@ def test_pages_show_the_next_hits_and_link_to_each_other(page, library):
     assert dom.css_first(".pager [aria-current=page]").text() == "2"
 
 
+@pytest.mark.parametrize("view", ["paragraph", None])
+def test_a_page_past_the_end_says_how_many_pages_there_are_and_links_back(page, library, view):
+    total = library.search(SearchRequest(q="行政复议", limit=1000)).total
+    url = f"/search?q=行政复议&limit=3&page=40" + (f"&group={view}" if view else "")
+    _, dom = page(url)
+    past = dom.css_first("[data-past-end]")
+    assert past is not None and "第 40 页没有结果" in past.text()
+    back = args_of(past.css_first("a").attributes["href"])
+    assert int(back["page"]) < 40 and back["q"] == "行政复议"
+    assert "–" not in dom.css_first(".count").text().split("·")[0]   # no 第 121–120 段
+    assert total > 3
+
+
+@pytest.mark.parametrize("q", [")", '""', "(((("])
+def test_a_query_of_nothing_but_operators_is_a_clear_400(page, q):
+    _, dom = page("/search?q=" + q, status=400)
+    assert "没有可检索的词" in dom.css_first(".notice").text()
+
+
 def test_grouping_by_report_puts_each_hit_under_its_report(page, library):
     groups = library.search(SearchRequest(q=QUERY, limit=20, group=True)).groups
     _, dom = page(f"/search?q={QUERY}&group=report")
