@@ -266,7 +266,8 @@ def _add_research_commands(sub) -> None:
                        description="Each report's publication date against the deadline (default 1 April of the "
                                    "year after the year reported on, as the 2019 督察工作规定 sets): on time, late "
                                    "by N days, or no date shown; shares by year x province and by level over the "
-                                   "reports whose date is known, with the unknown beside them.",
+                                   "reports whose date is known, with the unknown beside them. Only reports are "
+                                   "judged (plans, notices and news have no deadline) unless --genre all or other.",
                        query_help="only reports with a paragraph matching this query (default: all)")
     p.add_argument("--deadline", default="04-01", metavar="MM-DD",
                    help="month and day of the following year (default 04-01)")

@@ -128,3 +128,13 @@ def test_bibtex_keys_are_unique_when_several_paragraphs_of_one_report_are_cited(
     keys = re.findall(r"^@misc\{([^,]+),", text, flags=re.M)
     assert len(keys) > 1 and len(set(keys)) == len(keys)
     assert len({k.rsplit("-p", 1)[0] for k in keys}) < len(keys), "the corpus should cite one report twice here"
+
+
+def test_publication_compliance_judges_reports_by_default_and_everything_on_request(client):
+    # A plan has no deadline: counted as late or on time it would skew the shares.
+    default = client.get("/api/compliance").get_json()
+    every = client.get("/api/compliance?genre=all").get_json()
+    assert default["totals"]["reports"] == 1 and every["totals"]["reports"] == 2
+    assert client.get("/api/compliance?q=类型:其他").get_json()["totals"]["reports"] == 1
+    page = LexborHTMLParser(client.get("/compliance").get_data(as_text=True))
+    assert "只判断法治政府建设报告" in page.css_first("[data-genre-default]").text()
