@@ -340,6 +340,13 @@ def test_a_query_too_long_is_refused_saying_how_long_and_stays_whole_in_the_box(
 
 # --- the JSON twin ---------------------------------------------------------------------------
 
+def test_api_search_pages_by_page_and_refuses_an_offset_it_would_ignore(client):
+    second = client.get("/api/search?q=法治&limit=3&page=2").get_json()
+    assert second["offset"] == 3 and second["page"] == 2
+    refused = client.get("/api/search?q=法治&offset=3")
+    assert refused.status_code == 400 and "page" in refused.get_json()["error"]
+
+
 def test_api_search_is_the_clis_json_shape_for_the_same_query(client, index_dir, capsys):
     assert cli_main(["search", QUERY, "--index", str(index_dir), "--json", "--year", "2021"]) == 0
     cli = json.loads(capsys.readouterr().out)

@@ -110,6 +110,9 @@ HOME_EXAMPLES = (
 
 @bp.get("/api/search")
 def api_search():
+    if "offset" in request.args:
+        # Silently ignored, it served page 1 to a client that asked for another.
+        raise ParamError("接口按 page 与 limit 翻页（偏移 = (page−1)×limit），不接受 offset 参数。")
     state = read_state(request.args)   # ParamError -> 400 JSON (webui.errors)
     check_boilerplate(state)
     results = library().search(state.search_request())
