@@ -50,6 +50,7 @@ query syntax:
   year:2019-2021 province:四川 level:county|township section:problems body:department title:诸暨
   年份:2021 省份:四川 章节:存在问题   (Chinese aliases)
   year:2019,2021 层级:县级、乡镇      (several values: any of them)
+  year:2019-  year:-2018            (from 2019 on; up to 2018)
 Full-width quotes, brackets and digits (“ ” （ ） １２３) and traditional
 characters work the same as their plain forms.
 """

@@ -62,8 +62,9 @@ def _filter_holds(node: Filter, stored: dict) -> bool:
     value = stored.get(FILTER_TO_FIELD[node.field])
     for wanted in node.value.split("|"):
         if node.field == "year":
-            lo, _, hi = wanted.partition("-")
-            if value is not None and int(lo) <= value <= int(hi or lo):
+            lo, dash, hi = wanted.partition("-")
+            first, last = int(lo) if lo else -1, int(hi) if hi else (10_000 if dash else int(lo))
+            if value is not None and first <= value <= last:
                 return True
         elif node.field in ("province", "city", "county", "township"):
             if value is not None and normalize(value).startswith(normalize(wanted)):

@@ -1,7 +1,8 @@
 """The query language, parsed: what each piece of syntax means as a tree."""
 from hypothesis import given, strategies as st
 
-from searchlib.query.parse import (MAX_DEPTH, And, Exact, Filter, Not, Or, SameSentence, Words, canonical_filter_value,
+from searchlib.query.parse import (MAX_DEPTH, And, Exact, Filter, Not, Or, SameReport, SameSentence, Words,
+                             canonical_filter_value,
                              parse, query_text)
 
 
@@ -97,6 +98,26 @@ def test_a_filter_takes_several_values_as_researchers_list_them():
     assert parse("行政复议 year:,").tree == Words("行政复议")   # nothing but separators is no value
     # A title is free text: a comma is part of it.
     assert tree('title:"法治政府,建设"') == Filter("title", "法治政府,建设")
+
+
+def test_a_year_filter_may_be_open_at_either_end():
+    assert tree("year:2019-") == tree("年份:2019年以来") == tree("year:2019..") == Filter("year", "2019-")
+    assert tree("year:-2018") == tree("year:..2018") == Filter("year", "-2018")
+    assert query_text(tree("a year:2019-")) == "a year:2019-"
+    from searchlib.query.parse import year_bounds, years_of
+    assert year_bounds("2019-") == (2019, None) and year_bounds("-2018") == (None, 2018)
+    assert year_bounds("2019-2021") == (2019, 2021) and year_bounds("2021") == (2021, 2021)
+    assert years_of("2019-|2015-2016") == [2015, 2016]   # an open range lists no year
+
+
+def test_the_advanced_form_joins_everything_to_be_found_by_its_scope():
+    from webui.views.meta import advanced_query
+    same_report = advanced_query({"all": "法律顾问 村居", "scope": "d", "any": "复议 诉讼", "none": "信访"})
+    assert same_report == "(法律顾问 /d 村居 /d (复议 OR 诉讼)) -信访"
+    assert isinstance(tree(same_report).children[0], SameReport)
+    assert advanced_query({"all": "出庭应诉率", "year_from": "2023"}) == "出庭应诉率 year:2023-"
+    assert advanced_query({"all": "出庭应诉率", "year_to": "2020"}) == "出庭应诉率 year:-2020"
+    assert advanced_query({"all": "出庭应诉率", "year_from": "2019", "year_to": "2023"}) == "出庭应诉率 year:2019-2023"
 
 
 def test_a_lowercase_operator_between_chinese_words_is_the_operator_with_a_note():

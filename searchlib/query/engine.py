@@ -21,7 +21,8 @@ from whoosh import query as wq
 from searchlib.analysis import normalize
 from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
 from searchlib.query.postings import Evaluator, NearAnd, Scored
-from searchlib.query.parse import And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words, contains
+from searchlib.query.parse import (And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words, contains,
+                                   year_bounds)
 from searchlib.query.rules import (Word, parts_near, plan_run, query_words, sentence_match, sentence_strings,
                                    sentence_strings_sure)
 from searchlib.index.textstore import Texts
@@ -146,8 +147,7 @@ class Compiler:
 
     def _one_filter(self, name: str, value: str) -> wq.Query:
         if name == "year":
-            lo, _, hi = value.partition("-")
-            return wq.NumericRange("report_year", int(lo), int(hi or lo))
+            return wq.NumericRange("report_year", *year_bounds(value))
         if name in ("section", "level", "body", "genre"):
             return wq.Term(FILTER_TO_FIELD[name], value)
         if name == "title":

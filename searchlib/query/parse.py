@@ -12,7 +12,7 @@ Syntax (full-width forms of every operator work the same)::
     行政复议 /p 纠错          both within one paragraph (同段): the default, same as AND
     行政复议 /d 纠错          both within one report (同篇): paragraphs with either, in reports with both
     +纠错                     required: the default search shows no report without it (see searchlib.query.tiers)
-    year:2021  year:2019-2021  year:2019,2021  province:四川  level:county|township  section:problems
+    year:2021  year:2019-2021  year:2019-  year:-2018  year:2019,2021  province:四川  level:county|township  section:problems
     年份:2021  省份:四川  章节:存在问题  title:"法治政府"   (Chinese aliases, quoted values)
 
 Operators are upper case (``OR``, ``AND``, ``NOT``) so that Latin words in a query stay words; a lowercase one between
@@ -403,7 +403,12 @@ def joined(kind: type[And | Or | SameSentence], parts: list[Node | None]) -> Nod
     return kind(tuple(flat))
 
 
-_YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:\s*(?:[-~至到—–]|\.\.)\s*((?:19|20)\d{2})(?:年度?)?)?$")
+_YEAR = r"((?:19|20)\d{2})(?:年度?)?"
+_YEAR_TO = r"(?:[-~至到—–]|\.\.)"
+_YEAR_RANGE = re.compile(rf"^{_YEAR}(?:\s*{_YEAR_TO}\s*{_YEAR})?$")
+# Open ranges: 2019- (2019.., 2019年以来) from a year on, -2021 (..2021) up to one.
+_YEAR_FROM = re.compile(rf"^{_YEAR}\s*(?:{_YEAR_TO}|以来|以后|起)$")
+_YEAR_UNTIL = re.compile(rf"^{_YEAR_TO}\s*{_YEAR}(?:以前)?$")
 # Values of one filter, any of which will do: level:county|township, year:2019,2021, 省份:四川、重庆. A title is
 # free text (a comma is part of it), so only | separates its values.
 _VALUE_SEPARATORS = re.compile(r"[|,、;]")
@@ -425,12 +430,22 @@ def canonical_filter_value(field_name: str, value: str) -> str | None:
     return "|".join(kept) or None
 
 
+def year_bounds(alternative: str) -> tuple[int | None, int | None]:
+    """First and last year of one canonical year value: ``2021`` (2021, 2021), ``2019-2021``, ``2019-`` (2019,
+    None: from 2019 on), ``-2021`` (None, 2021)."""
+    lo, dash, hi = alternative.partition("-")
+    first = int(lo) if lo else None
+    return first, int(hi) if hi else (None if dash else first)
+
+
 def years_of(value: str) -> list[int]:
-    """The years a canonical year filter value stands for (``2019-2021|2023`` -> 2019 2020 2021 2023), in order."""
+    """The years a canonical year filter value stands for (``2019-2021|2023`` -> 2019 2020 2021 2023), in order; an
+    open range (``2019-``) stands for no year it could list."""
     years: set[int] = set()
     for alternative in value.split("|"):
-        lo, _, hi = alternative.partition("-")
-        years.update(range(int(lo), int(hi or lo) + 1))
+        first, last = year_bounds(alternative)
+        if first is not None and last is not None:
+            years.update(range(first, last + 1))
     return sorted(years)
 
 
@@ -438,6 +453,10 @@ def _one_filter_value(field_name: str, value: str) -> str | None:
     if not value:
         return None
     if field_name == "year":
+        if m := _YEAR_FROM.match(value):
+            return f"{m.group(1)}-"
+        if m := _YEAR_UNTIL.match(value):
+            return f"-{m.group(1)}"
         m = _YEAR_RANGE.match(value)
         if not m:
             return None

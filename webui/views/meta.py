@@ -26,7 +26,7 @@ SYNTAX = (
     ("或 OR", "复议 OR 诉讼", "任一个词出现即可；也可写作 复议 | 诉讼；中文词之间的小写 or 也按 OR 处理。"),
     ("非 NOT", "复议 NOT 诉讼", "包含前者但不含后者；也可写作 复议 -诉讼。"),
     ("分组", "(复议 | 诉讼) 纠错", "括号改变组合顺序。"),
-    ("年份", "year:2019-2021 法律顾问", "报告年度，可写单年、区间或几年（year:2019,2021）；中文写法 年份:2021。其他筛选也可用逗号、顿号或 | 列出几个值。"),
+    ("年份", "year:2019-2021 法律顾问", "报告年度，可写单年、区间、几年（year:2019,2021）或开放区间（year:2019- 即 2019 年以来）；中文写法 年份:2021。其他筛选也可用逗号、顿号或 | 列出几个值。"),
     ("省份", "province:四川 行政执法", "地名可用简称；中文写法 省份:四川。"),
     ("层级", "level:county 出庭应诉", "province / city / county / township；中文写法 层级:县级。"),
     ("主体", "body:department 执法", "government（政府）或 department（部门）；中文写法 主体:部门。"),
@@ -95,19 +95,26 @@ SCOPES = {"p": ("同段", " "), "d": ("同篇", " /d "), "s": ("同句", " /s ")
 
 
 def advanced_query(form) -> str:
-    """The query string the advanced form describes, in the query language a researcher can read and edit."""
-    words = form.get("all", "").split()
+    """The query string the advanced form describes, in the query language a researcher can read and edit. The scope
+    joins everything that must be found (the words, the exact phrase, the either-or group): 同篇 is all of them in
+    one report, not the first word in one report with the rest in one paragraph."""
     joiner = SCOPES.get(form.get("scope", "p"), SCOPES["p"])[1]
-    parts = [joiner.join(words)] if words else []
+    found = list(form.get("all", "").split())
     if form.get("phrase", "").strip():
-        parts.append('"' + form["phrase"].strip().replace('"', "") + '"')
+        found.append('"' + form["phrase"].strip().replace('"', "") + '"')
     anyof = form.get("any", "").split()
     if anyof:
-        parts.append("(" + " OR ".join(anyof) + ")" if len(anyof) > 1 else anyof[0])
-    parts.extend("-" + w for w in form.get("none", "").split())
+        found.append("(" + " OR ".join(anyof) + ")" if len(anyof) > 1 else anyof[0])
+    excluded = ["-" + w for w in form.get("none", "").split()]
+    joined = joiner.join(found)
+    # Bracketed before a NOT: 同篇/同句 binds looser than a word, so -x would join the last member.
+    parts = [f"({joined})" if excluded and len(found) > 1 and joiner.strip() else joined] if found else []
+    parts.extend(excluded)
     lo, hi = form.get("year_from", "").strip(), form.get("year_to", "").strip()
-    if lo or hi:
-        parts.append(f"year:{lo or hi}-{hi or lo}" if lo != hi else f"year:{lo}")
+    if lo and hi:
+        parts.append(f"year:{lo}-{hi}" if lo != hi else f"year:{lo}")
+    elif lo or hi:
+        parts.append(f"year:{lo}-" if lo else f"year:-{hi}")   # from a year on, or up to one
     return " ".join(p for p in parts if p)
 
 
