@@ -84,11 +84,18 @@ def test_each_hit_shows_title_locality_year_section_snippet_and_permalink(page, 
         assert any(href.startswith(f"/d/{hit.doc_id}") and href.endswith(f"#{hit.pid}") for href in read)
 
 
-def test_hit_links_carry_the_query_so_the_paragraph_page_can_highlight_it(page):
+def test_hit_links_carry_the_search_so_the_paragraph_page_highlights_it_and_leads_back(page):
     for view in ("paragraph", "report"):
         _, dom = page(f"/search?q={QUERY}&group={view}")
         href = dom.css_first("[data-hit-link]").attributes["href"]
-        assert args_of(href) == {"q": QUERY}
+        assert args_of(href) == ({"q": QUERY, "group": "paragraph"} if view == "paragraph" else {"q": QUERY})
+    # Filters, sort, view and page ride along, and the way back keeps them.
+    search = f"/search?q={QUERY}&province=四川&sort=newest&group=paragraph&limit=2&page=2"
+    _, dom = page(search)
+    href = dom.css_first("[data-hit-link]").attributes["href"]
+    _, paragraph = page(href)
+    back = args_of(paragraph.css_first("[data-back]").attributes["href"])
+    assert back == args_of(search) == args_of(href)
 
 
 # --- facets and chips ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from searchlib.research.reuse import paragraph_summary
 from searchlib.query.search import MAX_QUERY_CHARS
 
 from webui import present
+from webui.params import ParamError, read_state
 from webui.public import public_url
 from webui.store import library
 
@@ -53,7 +54,18 @@ def paragraph_context(pid: str) -> dict:
 def paragraph_page(pid: str):
     context = paragraph_context(pid)
     q = _query()
-    return render_template("paragraph.html", q=q, marked=_marked(context["paragraph"]["text"], q), **context)
+    return render_template("paragraph.html", q=q, marked=_marked(context["paragraph"]["text"], q), back=_back(q),
+                           **context)
+
+
+def _back(q: str) -> dict[str, str]:
+    """The search a researcher came from (its filters, sort, view and page ride along on the link), for the way back;
+    arguments that do not make a search are dropped rather than refused: the paragraph page is what was asked for."""
+    try:
+        state = read_state(request.args)
+    except ParamError:
+        return {"q": q} if q else {}
+    return state.args(page=state.page)
 
 
 @bp.get("/api/p/<pid>")
