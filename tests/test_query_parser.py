@@ -205,3 +205,19 @@ def test_every_tree_read_from_typed_words_and_operators_is_written_back_as_itsel
     written = query_text(parsed.tree)
     assert written is not None, parsed.tree
     assert parse(written).tree == parsed.tree
+
+
+def test_the_advanced_form_is_filled_in_from_the_search_it_was_opened_from():
+    from werkzeug.datastructures import MultiDict
+    from webui.views.meta import advanced_fields, advanced_query
+    fields = advanced_fields("行政复议 纠错 year:2019-2021 -信访 层级:县级", MultiDict({"province": "四川"}))
+    assert {k: fields[k] for k in ("all", "none", "year_from", "year_to", "level", "province", "scope")} == {
+        "all": "行政复议 纠错", "none": "信访", "year_from": "2019", "year_to": "2021", "level": "county",
+        "province": "四川", "scope": "p"}
+    # Written back, it is the same search.
+    assert parse(advanced_query(fields)).tree == parse("行政复议 纠错 -信访 year:2019-2021").tree
+    same_report = advanced_fields("法律顾问 /d 村居", MultiDict())
+    assert (same_report["all"], same_report["scope"]) == ("法律顾问 村居", "d")
+    # More than the form can say stays whole in 包含全部词.
+    assert advanced_fields("a /s b OR c", MultiDict())["all"] == "a /s b OR c"
+    assert advanced_fields("(a /d b) c", MultiDict())["all"] == "(a /d b) c"

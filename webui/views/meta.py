@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from searchlib.query.search import MAX_LIMIT, MAX_OFFSET
-from searchlib.query.parse import BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES
+from searchlib.query.parse import (BODY_ALIASES, FIELD_ALIASES, LEVEL_ALIASES, MAX_QUERY_CHARS, SECTION_ALIASES, And,
+                                   Exact, Filter, Not, Or, SameReport, SameSentence, Words, canonical_filter_value,
+                                   parse, year_bounds)
 
 from webui import present
 from webui.params import MAX_API_LIMIT, STATS_MAX_QUERIES
@@ -118,6 +120,62 @@ def advanced_query(form) -> str:
     return " ".join(p for p in parts if p)
 
 
+# The form's own fields besides the words; every other argument of a search rides along unchanged (hidden).
+ADVANCED_FILTERS = ("province", "level", "section")
+CARRIED = ("city", "county", "township", "body", "genre", "boilerplate", "sort", "group")
+
+
+def advanced_fields(q: str, args) -> dict[str, str]:
+    """The form filled in from a search (its query string and URL filters), where the form can say the query; a query
+    it cannot split into its fields stays whole in 包含全部词."""
+    fields = {name: args.get(name, "").strip() for name in (*ADVANCED_FILTERS, "mode")}
+    fields.update(year_from="", year_to="", all=q, phrase="", any="", none="", scope="p")
+    if args.get("year"):
+        first, last = _years(args["year"])
+        fields.update(year_from=first, year_to=last)
+    parsed = parse(q)
+    tree = parsed.tree
+    if parsed.fatal or tree is None:
+        return fields
+    members = list(tree.children) if isinstance(tree, And) else [tree]
+    words, phrases, anyof, none, scope = [], [], [], [], "p"
+    for member in members:
+        if isinstance(member, (SameReport, SameSentence)) and scope == "p" and \
+                all(isinstance(c, (Words, Exact)) for c in member.children):
+            scope = "d" if isinstance(member, SameReport) else "s"
+            words += [c.text for c in member.children if isinstance(c, Words)]
+            phrases += [c.text for c in member.children if isinstance(c, Exact)]
+        elif isinstance(member, Words) and not member.required:
+            words.append(member.text)
+        elif isinstance(member, Exact) and not phrases:
+            phrases.append(member.text)
+        elif isinstance(member, Or) and not anyof and all(isinstance(c, Words) for c in member.children):
+            anyof = [c.text for c in member.children]
+        elif isinstance(member, Not) and isinstance(member.child, Words):
+            none.append(member.child.text)
+        elif isinstance(member, Filter) and member.field == "year" and "|" not in member.value:
+            fields["year_from"], fields["year_to"] = _years(member.value)
+        elif isinstance(member, Filter) and member.field in ADVANCED_FILTERS and "|" not in member.value \
+                and not fields[member.field]:
+            fields[member.field] = member.value
+        else:
+            return fields   # more than the form can say: the query stays whole
+    positive = [m for m in members if not isinstance(m, (Not, Filter))]
+    if scope != "p" and len(positive) > 1:
+        return fields   # 同篇 over some of the words only: the form's scope covers all of them
+    fields.update(all=" ".join(words), phrase=" ".join(phrases), any=" ".join(anyof), none=" ".join(none),
+                  scope=scope)
+    return fields
+
+
+def _years(value: str) -> tuple[str, str]:
+    canonical = canonical_filter_value("year", value)
+    if canonical is None or "|" in canonical:
+        return "", ""
+    first, last = year_bounds(canonical)
+    return (str(first) if first else ""), (str(last) if last else "")
+
+
 @bp.get("/advanced")
 def advanced_page():
     """高级检索: a form that writes an ordinary query string and sends the researcher to its search URL."""
@@ -125,13 +183,15 @@ def advanced_page():
     if args.get("go"):
         query = advanced_query(args)
         target = {"q": query or None}
-        for name in ("province", "level", "section"):
+        for name in (*ADVANCED_FILTERS, *CARRIED):
             if args.get(name, "").strip():
                 target[name] = args[name].strip()
         if args.get("mode") == "strict":
             target["mode"] = "strict"
         return redirect(url_for("search.search_page", **{k: v for k, v in target.items() if v}))
-    return render_template("advanced.html", q=args.get("q", ""), scopes=SCOPES,
+    q = args.get("q", "")
+    return render_template("advanced.html", q=q, scopes=SCOPES, fields=advanced_fields(q, args),
+                           carried={name: args[name] for name in CARRIED if args.get(name)},
                            levels=LEVEL_ALIASES, sections=SECTION_ALIASES)
 
 
