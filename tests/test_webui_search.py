@@ -407,3 +407,10 @@ def test_help_has_a_json_twin_with_the_same_examples(client, page):
     assert [row["query"] for row in data["syntax"]] == [c.text() for c in dom.css("table.syntax td code")]
     assert {"year", "province", "section"} <= set(data["field_aliases"])
     assert [f["param"] for f in data["facets"]][:4] == ["year", "province", "city", "county"]
+
+
+def test_a_filter_given_twice_takes_either_value(client):
+    twice = client.get("/api/search?q=法治&year=2021&year=2022").get_json()
+    either = client.get("/api/search?q=法治&year=2021|2022").get_json()
+    assert twice["total"] == either["total"] > client.get("/api/search?q=法治&year=2021").get_json()["total"]
+    assert twice["filters"] == {"year": "2021|2022"}

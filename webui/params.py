@@ -105,10 +105,11 @@ def read_query(q: str) -> str:
 
 
 def read_filters(args: MultiDict) -> dict[str, str]:
-    """The search filters of a query string (year, place, level, ...), as every view reads them."""
+    """The search filters of a query string (year, place, level, ...), as every view reads them. A filter given twice
+    (year=2021&year=2022) takes either value, as year=2021|2022 does: the second was dropped without a word."""
     filters: dict[str, str] = {}
     for name in FILTER_PARAMS:
-        value = args.get(name, "").strip()
+        value = "|".join(v.strip() for v in args.getlist(name) if v.strip())
         if len(value) > MAX_PARAM_CHARS:
             raise ParamError(f"筛选条件 {name} 过长（上限 {MAX_PARAM_CHARS} 字）。")
         if value:
