@@ -200,7 +200,8 @@ def test_the_cli_prints_one_line_a_suggestion_after_an_empty_result(index_dir, l
 def test_the_cli_keeps_a_csv_clean_and_says_it_on_stderr(index_dir, capsys):
     assert cli_main(["search", '"复议的纠错"', "--index", str(index_dir), "--csv"]) == 0
     captured = capsys.readouterr()
-    assert captured.err == "try 复议的纠错 (as words, not an exact string): 1 report with every word, 1 paragraph\n"
+    assert captured.err == ("try 复议的纠错 (as words, not an exact string): 1 report with every word (1 in one paragraph), "
+                            "1 paragraph\n")
     assert "try" not in captured.out
 
 
@@ -245,6 +246,8 @@ def test_a_tiered_page_with_few_full_matches_offers_them_above_its_results(page,
         tiers = library.search(SearchRequest(q=link["q"], group=True, limit=0)).tiers
         assert link["reports"] == tiers[1] + tiers[2] > 2
         assert followed.css_first("[data-tiers]").text().startswith(f"{tiers[1]} 份报告同段含全部检索词")
+        # The line says how many of them hold every word in one paragraph: what the page it leads to counts first.
+        assert (f"其中 {tiers[1]} 份同段" if tiers[1] else "不在同一段") in link["line"]
 
 
 def test_a_page_that_finds_enough_offers_nothing(page):

@@ -225,7 +225,8 @@ def suggestion_items(suggestions: list[Suggestion], state: SearchState) -> list[
             count = f"{s.paragraphs} 段（{s.reports} 份报告）"
         elif s.view == "tiers":
             every = "其余" if s.kind == "drop" else "全部"
-            count = f"{s.reports} 份报告含{every}检索词（{f'{s.paragraphs} 段' if s.paragraphs else '不在同一段'}）"
+            where = f"其中 {s.same_paragraph} 份同段，{s.paragraphs} 段" if s.paragraphs else "不在同一段"
+            count = f"{s.reports} 份报告含{every}检索词（{where}）"
         else:
             count = f"{s.reports} 份报告（{s.paragraphs} 段）"
         items.append({**s.to_json(), "count": count,

@@ -58,6 +58,7 @@ class Suggestion:
     view: str            # "tiers" | "reports" | "paragraphs": the view it was counted in (see view_of)
     reports: int         # reports: holding every concept (tiers 1 and 2) in the tiered view, else matching
     paragraphs: int      # paragraphs matching strictly (every concept in one paragraph, as typed)
+    same_paragraph: int = 0   # of ``reports``, those with such a paragraph (the tiered view's first tier)
 
     @property
     def found(self) -> int:
@@ -74,7 +75,8 @@ class Suggestion:
                "words": "as words, not an exact string", "exact": "as an exact string"}[self.kind]
         reports, paragraphs = _counted(self.reports, "report"), _counted(self.paragraphs, "paragraph")
         if self.view == "tiers":
-            count = f"{reports} with {'every other word' if self.kind == 'drop' else 'every word'}, {paragraphs}"
+            count = (f"{reports} with {'every other word' if self.kind == 'drop' else 'every word'} "
+                     f"({self.same_paragraph} in one paragraph), {paragraphs}")
         elif self.view == "reports":
             count = f"{reports}, {paragraphs}"
         else:
@@ -123,7 +125,8 @@ def suggest(library: Library, request: SearchRequest, results: Results | None = 
             continue
         if found(counted) > current:
             reports = found(counted) if view == "tiers" else counted.total_reports
-            out.append(Suggestion(variant.kind, variant.q, variant.dropped, view, reports, counted.total))
+            out.append(Suggestion(variant.kind, variant.q, variant.dropped, view, reports, counted.total,
+                                  counted.total_reports))
     return ordered(out)
 
 
