@@ -27,6 +27,7 @@ from html import escape
 import numpy as np
 
 from searchlib.analysis import normalize
+from searchlib.fields import label, value_labels
 from searchlib.export import csv_text
 from searchlib.research.kwic import pad_right
 from searchlib.ingest.places import MUNICIPALITIES, gazetteer
@@ -369,7 +370,9 @@ def _legend(table: Distribution, x: float, y: float) -> list[str]:
 
 
 def _default_title(table: Distribution, metric: str) -> str:
-    where = " ".join(f"{k}:{v}" for k, v in table.filters.items())
+    """The chart's title in the page's language: 每百份报告中提及的报告数（文种：法治政府建设报告）."""
+    where = "，".join(f"{label(k)}：{'、'.join(value_labels(k).get(v, v) for v in str(value).split('|'))}"
+                     for k, value in table.filters.items())
     return METRIC_LABELS[metric] + (f"（{where}）" if where else "")
 
 
