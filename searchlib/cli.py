@@ -922,7 +922,7 @@ def _print_reports(results) -> None:
         for paragraph in group.paragraphs:
             print("    " + _terminal_snippet(paragraph.snippet, color))
             print(f"    {paragraph.url}")
-    if not results.groups:
+    if not results.groups and not results.total_groups:
         print("no report matches. Try fewer words, another word for the same thing, or drop a filter.")
 
 
