@@ -57,6 +57,15 @@ def test_a_binary_file_is_reported_not_decoded(pages):
     assert "binary" in caught.value.reason
 
 
+def test_binary_bytes_that_begin_like_a_utf16_mark_are_reported_not_decoded():
+    # FF FE starts UTF-16 text and many binary files alike: decoded, random bytes are CJK-looking nonsense.
+    import random
+    noise = bytes(random.Random(7).randrange(256) for _ in range(3000))
+    with pytest.raises(SourceError, match="binary"):
+        decode(b"\xff\xfe" + noise)
+    assert decode("\ufeff法治政府建设报告\n一、主要成效".encode("utf-16-le")).startswith("法治政府建设报告")
+
+
 def test_a_missing_file_and_a_directory_are_source_errors(tmp_path):
     with pytest.raises(SourceError, match="no such file"):
         read_text(tmp_path / "missing.txt")

@@ -151,7 +151,11 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> str:
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+            text = data.decode(encoding, errors="replace")
+            # Two bytes FF FE begin binary files too: read as UTF-16 they are CJK-looking nonsense (最牡慢敧).
+            if encoding == "utf-16" and _plausible_share(text) < UTF16_PLAUSIBLE_SHARE:
+                raise SourceError(path, "binary file, not text or HTML")
+            return text
     if b"\x00" in data[:4096]:
         if (text := _utf16_without_bom(data)) is not None:
             return text
@@ -180,11 +184,19 @@ def _utf16_without_bom(data: bytes) -> str | None:
             text = data[: len(data) // 2 * 2].decode(encoding)
         except UnicodeDecodeError:
             continue
-        sample = text[:4000]
-        score = sum(1 for c in sample if _plausible(c)) / max(1, len(sample))
+        score = _plausible_share(text)
         if best is None or score > best[0]:
             best = (score, text)
-    return best[1] if best and best[0] >= 0.95 else None
+    return best[1] if best and best[0] >= UTF16_PLAUSIBLE_SHARE else None
+
+
+# Text read as UTF-16 is text when at least this share of its characters is Chinese, ASCII or punctuation.
+UTF16_PLAUSIBLE_SHARE = 0.95
+
+
+def _plausible_share(text: str) -> float:
+    sample = text[:4000]
+    return sum(1 for c in sample if _plausible(c)) / max(1, len(sample))
 
 
 def _plausible(c: str) -> bool:
