@@ -116,3 +116,17 @@ def test_cli_kwic_prints_aligned_rows(reuse_index_dir, capsys):
     out = capsys.readouterr().out
     assert "负责人 «出庭应诉率» 仍需提高。" in out
     assert "/p/" in out
+
+
+def test_a_same_sentence_query_lists_only_the_sentences_that_hold_it(library):
+    # A paragraph matches 行政复议 /s 纠错 by one sentence; its other sentences with 行政复议 alone are not lines.
+    from searchlib.analysis import SENTENCE_END, normalize
+    found = kwic.concordance(library, SearchRequest(q="行政复议 /s 纠错"))
+    assert found
+    for row in found:
+        sentence_left = SENTENCE_END.split(row.left)[-1]
+        sentence_right = SENTENCE_END.split(row.right)[0]
+        sentence = normalize(sentence_left + row.match + sentence_right)
+        assert "纠错" in sentence and "行政复议" in sentence or len(row.left) >= 20 or len(row.right) >= 20, row
+    every_word = kwic.concordance(library, SearchRequest(q="行政复议 纠错"))
+    assert len(found) < len(every_word)

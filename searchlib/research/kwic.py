@@ -12,7 +12,9 @@ from typing import Iterable
 
 from searchlib import fields
 from searchlib.export import csv_text, with_absolute_urls
-from searchlib.query.parse import QueryError, positive_terms
+from searchlib.query.highlight import SENTENCE
+from searchlib.query.parse import And, Filter, QueryError, SameSentence, positive_terms
+from searchlib.query.rules import sentence_match
 from searchlib.query.search import Matching
 
 SORTS = ("left", "right", "year", "region")
@@ -105,13 +107,31 @@ def concordance_of(found: Matching, width: int = DEFAULT_WIDTH, sort: str = "lef
     terms = positive_terms(found.tree)
     if not terms:
         return []
+    clauses = _sentence_clauses(found.tree)
     rows: list[KwicRow] = []
     for docnum in found.docnums:
         # From the generation's text files, with the indexer's word ends: no paragraph is segmented again.
-        stored, spans, _ = found.stored.marked(docnum, terms)
+        stored, spans, norm = found.stored.marked(docnum, terms)
+        if clauses:
+            spans = _in_sentences_holding(clauses, spans, norm)
         rows.extend(rows_for_paragraph(stored, spans, width))
     rows.sort(key=SORT_KEYS[sort])
     return rows if limit is None else rows[:max(0, limit)]
+
+
+def _sentence_clauses(tree) -> list[SameSentence]:
+    """The 同句 clauses of a query made of nothing else (and filters): its lines come from the sentences that hold
+    one (a 行政复议 in a sentence without 纠错 is not a line of 行政复议 /s 纠错)."""
+    members = list(tree.children) if isinstance(tree, And) else [tree]
+    clauses = [m for m in members if isinstance(m, SameSentence)]
+    return clauses if clauses and all(isinstance(m, (SameSentence, Filter)) for m in members) else []
+
+
+def _in_sentences_holding(clauses: list[SameSentence], spans: list[tuple[int, int]],
+                          norm: str) -> list[tuple[int, int]]:
+    holding = [(m.start(), m.end()) for m in SENTENCE.finditer(norm)
+               if m.group().strip() and any(sentence_match(c, m.group(), normalized=True) for c in clauses)]
+    return [(a, b) for a, b in spans if any(start <= a and b <= end for start, end in holding)]
 
 
 # --- export ---------------------------------------------------------------------
