@@ -414,3 +414,11 @@ def test_a_filter_given_twice_takes_either_value(client):
     either = client.get("/api/search?q=法治&year=2021|2022").get_json()
     assert twice["total"] == either["total"] > client.get("/api/search?q=法治&year=2021").get_json()["total"]
     assert twice["filters"] == {"year": "2021|2022"}
+
+
+def test_a_place_no_report_is_from_says_so(page, client):
+    _, dom = page("/search?q=法治&province=火星")
+    assert "没有来自“火星”的报告" in dom.css_first(".problems").text()
+    assert client.get("/api/search?q=法治 省份:火星").get_json()["problems"] == [
+        "no report in the index is from province '火星'"]
+    assert client.get("/api/search?q=法治&province=四川").get_json()["problems"] == []

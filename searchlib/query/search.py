@@ -54,7 +54,7 @@ from searchlib.research import reuse
 from searchlib.analysis import dictionary_digest, normalize, word_ends
 from searchlib.query.engine import Column, Compiler, Matcher
 from searchlib.index.facetstore import load_facets, storage_folder
-from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, QUERY_FILTERS
+from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FACETS, PLACE_FIELDS, QUERY_FILTERS
 from searchlib.index.storage import index_dictionary, segment_leaves
 from searchlib.index.fieldstore import SegmentFields
 from searchlib.index.textstore import Texts
@@ -604,7 +604,8 @@ class Library:
         stages = {name: round((b - a) * 1000, 3) for name, a, b in zip(STAGES, clock, clock[1:])}
         return Results(query=request.q or "", understood=reading, total=len(docnums),
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
-                       sort=request.sort, filters=request.filters(), problems=parsed.problems,
+                       sort=request.sort, filters=request.filters(),
+                       problems=parsed.problems + _unknown_places(matcher.compiler, tree),
                        total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None,
                        stages_ms=stages, mode=request.mode, tiers=tiers, concepts=concepts)
 
@@ -860,6 +861,17 @@ class StoredFields:
     def close(self) -> None:
         for fields in self._fields:
             fields.close()
+
+
+def _unknown_places(compiler: Compiler, tree: Node | None) -> list[str]:
+    """A note for each place a filter names that no report is from (火星, 省:川): a 0 that says why."""
+    notes = []
+    for node in filters_in(tree):
+        if node.field in PLACE_FIELDS:
+            for value in node.value.split("|"):
+                if not compiler.place_values(node.field, value):
+                    notes.append(f"no report in the index is from {node.field} {value!r}")
+    return notes
 
 
 def _checked_page(request: SearchRequest) -> tuple[int, int]:
