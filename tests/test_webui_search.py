@@ -300,7 +300,7 @@ def test_an_empty_exact_search_suggests_the_word_form(page):
     assert dom.css_first(".empty") is not None
     suggestion = dom.css_first("[data-suggestion]")
     assert suggestion.text() == "复议的纠错"
-    assert "（1 段）" in suggestion.parent.text(), "the suggestion says what it would find"
+    assert "，1 段）" in suggestion.parent.text(), "the suggestion says what it would find"
     _, words = page(suggestion.attributes["href"])
     assert words.css_first("[data-total]").text() == "1"
 
