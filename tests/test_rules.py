@@ -9,6 +9,7 @@ import ast
 import inspect
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from searchlib import analysis
 
@@ -106,3 +107,16 @@ def test_sentence_ends_are_declared_once():
     # A title line has no sentence punctuation (line breaks are not in a line).
     assert all(report._SENTENCE_PUNCT.search(c) for c in "。!?;")
     assert set(analysis.SENTENCE_END_CHARS) - set(analysis.SENTENCE_PUNCT) == {"\n"}
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(["重大", "行政", "决策", "行政执法", "三项制度", "。", "，", "的", "a", "1", "“", "落实", "𠀀"]),
+                max_size=12))
+def test_the_byte_condition_of_a_compounds_parts_holds_wherever_the_parts_stand_close(pieces):
+    # The evaluator decodes a text only where the byte pattern finds something: it must never miss a close match.
+    from searchlib.query.rules import _word, parts_near, parts_near_bytes
+    text = "".join(pieces)
+    for compound in ("重大行政决策", "行政执法三项制度"):
+        word = _word(compound)
+        if parts_near(word).search(text):
+            assert parts_near_bytes(word).search(text.encode("utf-8")), text

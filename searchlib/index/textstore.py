@@ -469,13 +469,18 @@ class Texts:
             mask[lo:hi] = [needle in raw(at) for at in local.tolist()]
         return mask
 
-    def matching(self, docs: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
+    def matching(self, docs: np.ndarray, pattern: re.Pattern[str],
+                 necessary: re.Pattern[bytes] | None = None) -> np.ndarray:
         """Which of ``docs`` (sorted document numbers) have a normalized text that ``pattern`` finds something in
-        (each read and decoded: about five microseconds a paragraph)."""
+        (each read and decoded: about four microseconds a paragraph; ``necessary``, a condition on the bytes that
+        ``pattern`` implies, spares the decoding of most texts it then does not find anything in)."""
         mask = np.zeros(len(docs), dtype=bool)
         for index, segment, lo, hi in self._spans(docs):
             local = docs[lo:hi] - self._starts[index]
-            mask[lo:hi] = [pattern.search(segment.get(at)) is not None for at in local.tolist()]
+            raw = segment.raw
+            mask[lo:hi] = [(necessary is None or necessary.search(data := raw(at)) is not None)
+                           and pattern.search(data.decode("utf-8") if necessary is not None else segment.get(at))
+                           is not None for at in local.tolist()]
         return mask
 
     def holding(self, needle: bytes) -> np.ndarray | None:

@@ -23,7 +23,7 @@ from searchlib.fields import FILTER_TO_FIELD, PLACE_FIELDS
 from searchlib.query.postings import Evaluator, NearAnd, Scored
 from searchlib.query.parse import (And, Exact, Filter, Node, Not, Or, SameReport, SameSentence, Words, contains,
                                    year_bounds)
-from searchlib.query.rules import (Word, parts_near, plan_run, query_words, sentence_match, sentence_strings,
+from searchlib.query.rules import (Word, parts_near, parts_near_bytes, plan_run, query_words, sentence_match, sentence_strings,
                                    sentence_strings_sure)
 from searchlib.index.textstore import Texts
 
@@ -65,7 +65,7 @@ def word_query(word: Word) -> wq.Query:
     if word.parts:
         parts = dict.fromkeys(p.text for p in word.parts)
         alternatives.append(NearAnd([wq.Term("text", p) for p in parts], itself, parts_near(word),
-                                    boost=COMPONENTS_BOOST))
+                                    parts_near_bytes(word), boost=COMPONENTS_BOOST))
     return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
 

@@ -383,13 +383,13 @@ class Evaluator:
         keep = held_in(found.docs, self.evaluate(q.itself, memo).docs)
         unread = np.flatnonzero(~keep)
         if len(unread):
-            keep[unread] = self._near_checked(q.near, found.docs[unread], memo)
+            keep[unread] = self._near_checked(q, found.docs[unread], memo)
         return Scored(found.docs[keep], found.scores[keep])
 
-    def _near_checked(self, near: re.Pattern[str], docs: np.ndarray, memo: dict) -> np.ndarray:
+    def _near_checked(self, q: "NearAnd", docs: np.ndarray, memo: dict) -> np.ndarray:
         """Which of ``docs`` (sorted) have a text ``near`` finds something in; each text is read once per request
         (the match and the tiers ask for the same compound, over all documents or some)."""
-        key = ("near", near.pattern)
+        key = ("near", q.near.pattern)
         checked, passed = memo.get(key, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)))
         known = held_in(docs, checked)
         result = np.zeros(len(docs), dtype=bool)
@@ -397,7 +397,7 @@ class Evaluator:
             result[known] = passed[np.searchsorted(checked, docs[known])]
         new = docs[~known]
         if len(new):
-            result[~known] = found = self.texts.matching(new, near)
+            result[~known] = found = self.texts.matching(new, q.near, q.near_bytes)
             merged = np.concatenate([checked, new])
             order = np.argsort(merged, kind="stable")
             memo[key] = (merged[order], np.concatenate([passed, found])[order])
@@ -617,10 +617,12 @@ class NearAnd(wq.And):
     """Every word of ``subqueries`` in the document, close together as ``near`` finds them in its normalized text;
     a document holding ``itself`` (the compound as a word) passes unread."""
 
-    def __init__(self, subqueries: list[wq.Query], itself: wq.Term, near: re.Pattern[str], boost: float = 1.0):
+    def __init__(self, subqueries: list[wq.Query], itself: wq.Term, near: re.Pattern[str],
+                 near_bytes: re.Pattern[bytes] | None = None, boost: float = 1.0):
         super().__init__(subqueries, boost=boost)
         self.itself = itself
         self.near = near
+        self.near_bytes = near_bytes   # a necessary condition on the text's bytes (read before decoding)
 
 
 def phrase_string(q: wq.Phrase) -> str:

@@ -174,7 +174,20 @@ def parts_near(word: Word) -> re.Pattern:
     a term of its own (TERM_PART_MIN_CHARS), in one sentence (行政执法公示、执法全过程记录、重大执法决定法制审核三项制度 is
     行政执法三项制度)."""
     parts = tuple(p.text for p in word.parts)
-    return near_pattern(parts, None if all(len(p) >= TERM_PART_MIN_CHARS for p in parts) else NEAR_MAX_GAP)
+    return near_pattern(parts, _parts_gap(parts))
+
+
+def parts_near_bytes(word: Word) -> re.Pattern[bytes]:
+    """A necessary condition of parts_near on a text's UTF-8 bytes (the parts in order, at most four bytes a
+    character apart, sentence ends not looked at): a text it does not find is not decoded to be read."""
+    parts = tuple(p.text for p in word.parts)
+    gap = _parts_gap(parts)
+    between = b".*?" if gap is None else b".{0,%d}?" % (4 * gap)
+    return re.compile(between.join(re.escape(normalize(p).encode("utf-8")) for p in parts), re.DOTALL)
+
+
+def _parts_gap(parts: tuple[str, ...]) -> int | None:
+    return None if all(len(p) >= TERM_PART_MIN_CHARS for p in parts) else NEAR_MAX_GAP
 
 
 def near_spans(near: Near, norm: str) -> list[tuple[int, int]]:
