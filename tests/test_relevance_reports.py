@@ -72,20 +72,22 @@ def test_tiers_find_every_report_the_strict_search_finds(table):
 # / 0.622 and 0.890 / 0.757 / 0.635 with the session's starting code); never read.
 # reports_unseen13: session 15, written blind (to the engine, the vocabulary and every other set); first run at
 # 5690847: 0.909 / 0.783 / 0.642 (BM25-OR 0.739 / 0.600 / 0.479); never read.
+# Session 15: an English phrase has its glossary terms' pieces in tier 3 (公平竞争 of fair competition review):
+# recall floors rose again on unseen4, 6, 10, 11 and 12.
 # Recall floors rose with tier 4 (a report holding only a common word of the query is no longer out of reach).
 LATER_SET_FLOORS = {
     "reports_unseen.jsonl": {"recall": 0.96, "ndcg@10": 0.92, "p@r": 0.85},
     "reports_unseen2.jsonl": {"recall": 0.98, "ndcg@10": 0.94, "p@r": 0.89},
     "reports_unseen3.jsonl": {"recall": 0.92, "ndcg@10": 0.87, "p@r": 0.83},
-    "reports_unseen4.jsonl": {"recall": 0.96, "ndcg@10": 0.91, "p@r": 0.84},
+    "reports_unseen4.jsonl": {"recall": 0.97, "ndcg@10": 0.91, "p@r": 0.84},
     "reports_unseen5.jsonl": {"recall": 0.94, "ndcg@10": 0.90, "p@r": 0.82},
-    "reports_unseen6.jsonl": {"recall": 0.95, "ndcg@10": 0.86, "p@r": 0.80},
+    "reports_unseen6.jsonl": {"recall": 0.96, "ndcg@10": 0.86, "p@r": 0.80},
     "reports_unseen7.jsonl": {"recall": 0.92, "ndcg@10": 0.82, "p@r": 0.68},
     "reports_unseen8.jsonl": {"recall": 0.92, "ndcg@10": 0.79, "p@r": 0.66},
     "reports_unseen9.jsonl": {"recall": 0.94, "ndcg@10": 0.81, "p@r": 0.68},
-    "reports_unseen10.jsonl": {"recall": 0.88, "ndcg@10": 0.72, "p@r": 0.57},
-    "reports_unseen11.jsonl": {"recall": 0.93, "ndcg@10": 0.76, "p@r": 0.63},
-    "reports_unseen12.jsonl": {"recall": 0.96, "ndcg@10": 0.75, "p@r": 0.63},
+    "reports_unseen10.jsonl": {"recall": 0.90, "ndcg@10": 0.72, "p@r": 0.57},
+    "reports_unseen11.jsonl": {"recall": 0.94, "ndcg@10": 0.76, "p@r": 0.63},
+    "reports_unseen12.jsonl": {"recall": 0.97, "ndcg@10": 0.75, "p@r": 0.63},
     "reports_unseen13.jsonl": {"recall": 0.89, "ndcg@10": 0.77, "p@r": 0.63},
 }
 
