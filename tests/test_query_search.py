@@ -350,3 +350,11 @@ def test_the_sentence_strings_reads_overlaps_nesting_terminators_and_compounds()
 def test_the_shortcut_is_not_taken_where_the_general_rule_differs():
     assert literal_words(SameSentence((Words("行政复议"), Words("率")))) is None          # a single character
     assert literal_words(SameSentence((Words("行政执法三项制度"), Words("案件")))) is None  # a compound
+
+
+def test_the_compound_bench_script_runs_and_counts_what_search_counts(index_dir, library, capsys):
+    from tests.benchscripts import load
+    assert load("compounds").main(["--index", str(index_dir), "--runs", "2"]) == 0
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    strict = {line[1]: int(line[2]) for line in lines if line[0] == "strict" and len(line) == 5}
+    assert strict["重大行政决策"] == search(library, "重大行政决策", mode="strict").total
