@@ -99,6 +99,7 @@ def test_csv_leaves_gaps_empty_and_has_a_totals_row(reuse_library):
     gap = records[3]
     assert gap["corpus_reports"] == "" and gap["paragraphs"] == "" and gap["per_100_reports"] == ""
     assert records[-1]["paragraphs"] == "9" and records[-1]["reports"] == "6"
+    assert {r["filters"] for r in records} == {"genre:report"}, "what was counted travels with the numbers"
 
 
 def test_json_gives_gaps_as_null(reuse_library):

@@ -269,17 +269,19 @@ def _cell(key, reports: set | None, chars: int | None, per_query) -> Cell:
 # --- export ---------------------------------------------------------------------
 
 CSV_COLUMNS = ("query", "by", "cell", "corpus_reports", "corpus_chars", "paragraphs", "reports",
-               "per_100_reports", "per_10k_chars")
+               "per_100_reports", "per_10k_chars", "filters")
 
 
 def rows(table: Distribution, include_totals: bool = True) -> list[dict]:
     """One flat record per (query, cell): the shape of the CSV and of a spreadsheet."""
     out = []
     cells = table.cells + ([table.totals] if include_totals else [])
+    # What was counted travels with the numbers: a table read later must not pass for all files (genre:report).
+    counted = " ".join(f"{name}:{value}" for name, value in table.filters.items())
     for i, q in enumerate(table.queries):
         for cell in cells:
             out.append({"query": q, "by": table.by, "cell": cell.label, "corpus_reports": cell.corpus_reports,
-                        "corpus_chars": cell.corpus_chars, **vars(cell.counts[i])})
+                        "corpus_chars": cell.corpus_chars, **vars(cell.counts[i]), "filters": counted})
     return out
 
 
