@@ -17,7 +17,8 @@ REPORT = ("岳池县人民政府关于2021年法治政府建设情况的报告\n
           "2021年,岳池县坚持依法行政,行政复议决定纠错12件,普法宣传覆盖全县。\n"
           "一、主要工作\n(一)健全依法决策机制。县政府常务会议审议重大事项前均经合法性审查,行政复议工作规范。\n")
 PLAN = ("渠县2022年普法依法治理工作要点\n发布日期:2022-02-01\n"
-        "为深入推进全县普法依法治理工作,现将行政复议宣传等工作安排如下。\n一、强化组织领导\n各乡镇要落实普法责任制。\n")
+        "为深入推进全县普法依法治理工作,现将行政复议宣传等工作安排如下。\n一、强化组织领导\n各乡镇要落实普法责任制。"
+        "去年行政机关负责人出庭应诉率达到100%。\n")
 URL = "http://www.yuechi.gov.cn/zwgk/2022/fzzf.html"
 MIRROR_URL = "http://www.gasc.gov.cn/xxgk/fzzf.html"
 
@@ -138,3 +139,11 @@ def test_publication_compliance_judges_reports_by_default_and_everything_on_requ
     assert client.get("/api/compliance?q=类型:其他").get_json()["totals"]["reports"] == 1
     page = LexborHTMLParser(client.get("/compliance").get_data(as_text=True))
     assert "只判断法治政府建设报告" in page.css_first("[data-genre-default]").text()
+
+
+def test_indicators_list_what_reports_state_by_default_and_everything_on_request(client):
+    # The plan states a rate; a plan's figure is not what a report states.
+    default = client.get("/api/indicators").get_json()["rows"]
+    every = client.get("/api/indicators?genre=all").get_json()["rows"]
+    assert not [r for r in default if "渠县" in (r.get("title") or "")]
+    assert [r for r in every if "渠县" in (r.get("title") or "")]

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 
 from searchlib import fields
-from searchlib.research.population import matched_docnums, report_fields
-from searchlib.query.parse import QueryError, filters_in, parse
-from searchlib.research.stats import ALL_GENRES, DEFAULT_GENRE
+from searchlib.research.population import matched_docnums, report_fields, reports_only
+from searchlib.query.parse import QueryError
 
 DEFAULT_DEADLINE = "04-01"
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
@@ -136,8 +135,7 @@ def status_of(year: int | None, publish_date: str | None, deadline: tuple[int, i
 def compliance(library, request, deadline: str = DEFAULT_DEADLINE) -> Compliance:
     """Every report with a paragraph ``request`` matches (all reports under its filters when it has no
     words), its status against ``deadline``, and the shares by year x province and by level. Only reports are due
-    (a news article or a plan is neither on time nor late): without a genre filter genre=report applies, as in the
-    distribution (stats.DEFAULT_GENRE); genre=all judges every file."""
+    (a news article or a plan is neither on time nor late): see population.reports_only."""
     month_day = parse_deadline(deadline)
     request = reports_only(request)
     searcher, docnums = matched_docnums(library, request)
@@ -156,14 +154,6 @@ def compliance(library, request, deadline: str = DEFAULT_DEADLINE) -> Compliance
     result.by_year_level = _shares(out, lambda r: (r.year, r.level or UNKNOWN_PLACE))
     result.totals = _shares(out, lambda r: ("all",))[0] if out else Share(("all",))
     return result
-
-
-def reports_only(request):
-    """``request`` with genre=report unless it names a genre (a parameter, or typed in the query); genre=all: none."""
-    typed = any(f.field == "genre" for f in filters_in(parse(request.q or "").tree))
-    if request.genre == ALL_GENRES:
-        return replace(request, genre=None)
-    return request if request.genre or typed else replace(request, genre=DEFAULT_GENRE)
 
 
 def _shares(reports: list[ReportStatus], key) -> list[Share]:

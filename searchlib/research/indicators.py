@@ -28,7 +28,7 @@ import numpy as np
 from searchlib import fields
 from searchlib.analysis import SENTENCE_END_CHARS, normalize
 from searchlib.config import DATA_DIR
-from searchlib.research.population import PerSearcher, is_empty, matched_docnums
+from searchlib.research.population import PerSearcher, is_empty, matched_docnums, reports_only
 from searchlib.index.storage import atomic_write
 
 DEFINITIONS = DATA_DIR / "indicators.toml"
@@ -371,14 +371,15 @@ CSV_COLUMNS = ("indicator", "indicator_name", "value", "unit", "year", "place", 
 def facts(library, request, indicator: str | None = None) -> list[Row]:
     """The facts stated in the paragraphs ``request`` matches (its query, filters and boilerplate choice).
 
-    ``indicator`` is a key of ``data/indicators.toml``; None gives every indicator. With neither words
-    nor filters in the request every fact is returned. Ordered by year, place, report, reading order.
+    ``indicator`` is a key of ``data/indicators.toml``; None gives every indicator. Only reports' facts unless the
+    request names a genre (genre=all: every file's; see population.reports_only). Ordered by year, place, report, reading order.
     """
     from searchlib.query.parse import QueryError
 
     names = by_key()
     if indicator and indicator not in names:
         raise QueryError(f"unknown indicator {indicator!r}; use one of {', '.join(names)}")
+    request = reports_only(request)   # a news article's figure is not what a report states
     searcher = library.searcher()
     data = table(library, searcher)
     chosen = np.ones(len(data.docnums), dtype=bool)

@@ -7,6 +7,7 @@ request has neither words nor filters.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np
@@ -14,6 +15,22 @@ import numpy as np
 
 def is_empty(request) -> bool:
     return not ((request.q or "").strip() or request.filters() or request.boilerplate)
+
+
+# The research tools count reports: a news article or a plan among them would read as a report (one made a
+# province "100 per 100 reports"). genre=other counts only those, genre=all everything.
+DEFAULT_GENRE = "report"
+ALL_GENRES = "all"
+
+
+def reports_only(request):
+    """``request`` with genre=report unless it names a genre (a parameter, or typed in the query); genre=all: none."""
+    from searchlib.query.parse import filters_in, parse
+
+    typed = any(f.field == "genre" for f in filters_in(parse(request.q or "").tree))
+    if request.genre == ALL_GENRES:
+        return replace(request, genre=None)
+    return request if request.genre or typed else replace(request, genre=DEFAULT_GENRE)
 
 
 def matched_docnums(library, request) -> tuple[object, np.ndarray]:

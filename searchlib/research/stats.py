@@ -30,6 +30,7 @@ from searchlib.analysis import normalize
 from searchlib.fields import label, value_labels
 from searchlib.export import csv_text
 from searchlib.research.kwic import pad_right
+from searchlib.research.population import ALL_GENRES, DEFAULT_GENRE   # a distribution counts reports
 from searchlib.ingest.places import MUNICIPALITIES, gazetteer
 from searchlib.query.parse import And, Filter, Not, QueryError, filters_in, years_of
 from searchlib.query.search import COLUMN_FILTERS, column_filtered
@@ -170,12 +171,6 @@ def _buried_filter(node) -> bool:
         if isinstance(n, Not):
             stack.append(n.child)
     return False
-
-
-# A distribution counts reports: a news article or a plan among them would read as a report
-# (one made a province "100 per 100 reports"). genre=other counts only those, genre=all everything.
-DEFAULT_GENRE = "report"
-ALL_GENRES = "all"
 
 
 def distribution(library, queries: list[str], by: str = "year", filters: dict[str, str] | None = None
