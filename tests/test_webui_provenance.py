@@ -147,3 +147,15 @@ def test_indicators_list_what_reports_state_by_default_and_everything_on_request
     every = client.get("/api/indicators?genre=all").get_json()["rows"]
     assert not [r for r in default if "渠县" in (r.get("title") or "")]
     assert [r for r in every if "渠县" in (r.get("title") or "")]
+
+
+def test_a_file_that_is_not_a_report_is_cited_as_a_web_page_without_an_invented_author(client):
+    ris = client.get("/cite.ris?q=普法责任制").get_data(as_text=True)
+    plan = [record for record in ris.split("ER  -") if "渠县" in record]
+    assert plan and "TY  - ELEC" in plan[0]
+    # Without a publisher named, a news article on a government's site is not the government's work.
+    from webui.present import author
+    news = {"genre": "other", "body": "government", "division_code": "140000", "province": "山西省"}
+    assert author(news) == "佚名" and author({**news, "genre": "report"}) == "山西省人民政府"
+    report = client.get("/cite.ris?q=合法性审查").get_data(as_text=True)
+    assert "TY  - RPRT" in report and "AU  - 岳池县人民政府" in report

@@ -291,11 +291,12 @@ def outline(paragraphs: list[dict]) -> list[Section]:
 
 
 def author(meta: dict) -> str:
-    """主要责任者 of a citation: the publisher the page names, else the government of its place when the
-    place is pinned to one division (a division code), else 佚名: never an author from a guessed place."""
+    """主要责任者 of a citation: the publisher the page names, else, for a government's report, the government of its
+    place when the place is pinned to one division (a division code), else 佚名: never an author from a guessed place,
+    nor a government for a news article or a notice found on its site."""
     if meta.get("publisher"):
         return meta["publisher"]
-    if meta.get("body") != "government" or not meta.get("division_code"):
+    if meta.get("body") != "government" or not meta.get("division_code") or meta.get("genre") not in (None, "report"):
         return "佚名"
     township, county, city, province = (meta.get(k) for k in ("township", "county", "city", "province"))
     if township:
@@ -337,7 +338,8 @@ def _known_author(meta: dict) -> str | None:
 def ris_entry(meta: dict, paragraph_number: int | None, url: str, cited_on: dt.date | None = None) -> str:
     """One RIS record (Zotero, EndNote): the report, located at a paragraph; only what is known."""
     cited_on = cited_on or dt.date.today()
-    lines = ["TY  - RPRT", f"TI  - {title_label(meta)}"]
+    # A report is RPRT; a plan, notice or news article found among them is a web page (ELEC), not a report.
+    lines = [f"TY  - {'RPRT' if meta.get('genre') in (None, 'report') else 'ELEC'}", f"TI  - {title_label(meta)}"]
     if name := _known_author(meta):
         lines.append(f"AU  - {name}")
     if meta.get("publish_date"):
