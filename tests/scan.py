@@ -113,11 +113,22 @@ def matching(q: str, all_paragraphs: list[Paragraph], **filters) -> list[Paragra
     extra = [Filter(k, v) for k, v in filters.items()]
     if extra:
         tree = And(tuple(([tree] if tree is not None else []) + extra))
-    if isinstance(tree, SameReport):
-        members = [[p for p in all_paragraphs if holds(c, p)] for c in tree.children]
-        reports = set.intersection(*({p.stored["doc_id"] for p in found} for found in members))
-        return [p for p in all_paragraphs if p.stored["doc_id"] in reports and any(holds(c, p) for c in tree.children)]
+    parts = list(tree.children) if isinstance(tree, And) else [tree]
+    clauses = [c for c in parts if isinstance(c, SameReport)]
+    if clauses:
+        # 同篇: the whole report decides; what stands beside the clause (a filter, NOT) picks its paragraphs.
+        rest = [c for c in parts if not isinstance(c, SameReport)]
+        return [p for p in all_paragraphs
+                if all(_in_one_report(clause, p, all_paragraphs) for clause in clauses) and all(holds(c, p) for c in rest)]
     return [p for p in all_paragraphs if holds(tree, p)]
+
+
+def _in_one_report(clause: SameReport, p: Paragraph, all_paragraphs: list[Paragraph]) -> bool:
+    """A paragraph holding a member of the clause, in a report where every member is held by some paragraph."""
+    if not any(holds(c, p) for c in clause.children):
+        return False
+    report = [q for q in all_paragraphs if q.stored["doc_id"] == p.stored["doc_id"]]
+    return all(any(holds(c, q) for q in report) for c in clause.children)
 
 
 def bm25(term: str, all_paragraphs: list[Paragraph], weighting, byte_length) -> dict[int, float]:

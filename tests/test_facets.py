@@ -111,3 +111,13 @@ def test_a_column_counts_any_set_of_documents_as_a_tally_would(distinct, data):
     tally = Counter(codes[d] for d in docnums.tolist())
     assert column.counts(docnums) == [(column.values[code], n) for code, n in sorted(tally.items())]
     assert column.distinct(docnums) == len(tally)
+
+
+@pytest.mark.parametrize("q", ["行政复议 /d 法律顾问", "法治 /d 复议"])
+def test_a_facet_of_a_same_report_search_counts_what_choosing_it_shows(library, q):
+    # The report's whole text decides 同篇; a section chosen afterwards picks which of its paragraphs are shown.
+    results = library.search(SearchRequest(q=q, limit=0))
+    counts = dict(results.facets["section_kind"])
+    assert len(counts) > 1
+    for section, count in counts.items():
+        assert library.search(SearchRequest(q=q, section=section, limit=0)).total == count, section

@@ -281,12 +281,15 @@ class Matcher:
         raise TypeError(f"unknown query node {node!r}")
 
     def _in_one_report(self, clause: SameReport, within: set[int] | None) -> set[int]:
-        """The paragraphs matching any member, in reports where every member matches some paragraph."""
+        """The paragraphs matching any member (among ``within``), in reports where every member matches some
+        paragraph: the report's whole text decides, so a section or NOT beside the clause picks which of its
+        paragraphs are shown, as the facet that offered it counted them (章节:下一步 on a /d search)."""
         if self.report_of is None:
             raise TypeError("a 同篇 clause needs the report of each document")
-        members = [self._docs(child, within) for child in clause.children]
+        members = [self._docs(child, None) for child in clause.children]
         reports = set.intersection(*({int(self.report_of[d]) for d in docs} for docs in members))
-        return {d for docs in members for d in docs if int(self.report_of[d]) in reports}
+        found = {d for docs in members for d in docs if int(self.report_of[d]) in reports}
+        return found if within is None else found & within
 
     def _in_one_sentence(self, clause: SameSentence, candidates: set[int]) -> set[int]:
         """The candidates with one sentence that holds the whole clause."""
