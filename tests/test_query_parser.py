@@ -221,3 +221,12 @@ def test_the_advanced_form_is_filled_in_from_the_search_it_was_opened_from():
     # More than the form can say stays whole in 包含全部词.
     assert advanced_fields("a /s b OR c", MultiDict())["all"] == "a /s b OR c"
     assert advanced_fields("(a /d b) c", MultiDict())["all"] == "(a /d b) c"
+
+
+def test_a_wildcard_is_dropped_with_a_note_since_words_are_found_inside_longer_ones():
+    parsed = parse("法治* 建设")
+    assert parsed.tree == And((Words("法治"), Words("建设")))
+    assert parsed.problems == ["ignored the wildcard *: a word is found inside longer words without one"]
+    assert parse("*").tree is None
+    assert tree('"a*b"') == Exact("a*b")                    # in quotes it is a character
+    assert parse("镇上有没有执法队？").problems == []          # a question mark is no wildcard

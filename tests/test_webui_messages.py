@@ -14,7 +14,7 @@ from searchlib.query.parse import MAX_CLAUSES, MAX_DEPTH, parse
 from webui.messages import UNKNOWN_LEAD, zh
 
 # One query for each note or refusal the parser can give.
-QUERIES = ['"法治', "(法治", "法治)", "法治 OR", "法治 /s", "法治 /s 年份:2021", "法治 NOT", "法治 -(",
+QUERIES = ['"法治', "(法治", "法治)", "法治*", "法治 OR", "法治 /s", "法治 /s 年份:2021", "法治 NOT", "法治 -(",
            "年份: 法治", "法治 or 复议", " ".join(f"词{i}" for i in range(MAX_CLAUSES + 3)), "层级:abc 法治",
            "(" * (MAX_DEPTH + 2) + "法治" + ")" * (MAX_DEPTH + 2), "法" * 501]
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]+ [a-z]+ [a-z]+")   # three English words in a row

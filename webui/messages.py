@@ -35,6 +35,7 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     (r"query nested too deeply", "检索式的括号嵌套过深，请简化后重试。"),
     (r"no report in the index is from (?P<field>\w+) '(?P<value>.*)'",
      "索引中没有来自“{value}”的报告（{field_title}）：请检查地名，或用全称、简称（如 四川、四川省）。"),
+    (r"ignored the wildcard \*.*", "已忽略通配符 *：检索词在更长的词中也能查到，无需通配符。"),
     (r"the query holds nothing to search for.*", "检索式中没有可检索的词（只有运算符、括号或空引号）。请输入要查找的词语。"),
     (r"cannot read published='(?P<raw>.*)' as a year or a range of years.*",
      "无法把发布年份 published={raw} 理解为年份或年份区间（如 2020-2022）。"),

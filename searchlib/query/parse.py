@@ -204,7 +204,27 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
             toks.append(_Tok("WORD", raw.lstrip("+"), field="+"))
         elif raw.strip("-"):
             toks.append(_Tok("WORD", raw))
-    return _lowercase_operators(toks, problems), fatal
+    return _lowercase_operators(_without_wildcards(toks, problems), problems), fatal
+
+
+# Only *: a ? ends many a question typed in plain words (镇上有没有执法队？).
+_WILDCARDS = re.compile(r"\*")
+
+
+def _without_wildcards(toks: list[_Tok], problems: list[str]) -> list[_Tok]:
+    """法治* (a legal database's truncation) is 法治: a word is found inside longer words already, so the wildcard
+    is dropped with a note; a word of nothing but wildcards is no word at all. In quotes it stays a character."""
+    out = []
+    for tok in toks:
+        if tok.kind == "WORD" and _WILDCARDS.search(tok.value):
+            note = "ignored the wildcard *: a word is found inside longer words without one"
+            if note not in problems:
+                problems.append(note)
+            tok = _Tok("WORD", _WILDCARDS.sub("", tok.value), tok.field)
+            if not tok.value.strip("+-"):
+                continue
+        out.append(tok)
+    return out
 
 
 _LOWERCASE_OPERATORS = {"or": "OR", "and": "AND", "not": "NOT"}
