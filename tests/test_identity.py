@@ -158,6 +158,22 @@ def test_an_update_with_a_changed_page_replaces_it_and_says_so(tmp_path):
     assert hits(tmp_path / "ix", '"行政复议案件5件"') == 1 and hits(tmp_path / "ix", '"行政复议案件3件"') == 0
 
 
+def test_a_changed_page_whose_id_changed_with_it_replaces_its_earlier_report_and_says_so(tmp_path):
+    # A corrected title changes the report's id: the file's earlier report must not stay beside the new one.
+    page = write(tmp_path / "in", "a.txt", township_report("兴江乡", "全年办理行政复议案件3件"))
+    other = write(tmp_path / "in", "b.txt", township_report("新民乡", "全年开展普法活动12场"))
+    build_index([page, other], tmp_path / "ix", rebuild=True)
+    before = parse_file(page).doc_id
+    write(tmp_path / "in", "a.txt", township_report("兴江乡", "全年办理行政复议案件5件").replace("2024年度", "2023年度"))
+    assert parse_file(page).doc_id != before
+
+    summary = build_index([page, other], tmp_path / "ix")
+
+    assert len(doc_ids(tmp_path / "ix")) == 2 and before not in doc_ids(tmp_path / "ix")
+    assert [path for path, _ in summary.updated] == [str(page)] and before in summary.updated[0][1]
+    assert hits(tmp_path / "ix", '"行政复议案件5件"') == 1 and hits(tmp_path / "ix", '"行政复议案件3件"') == 0
+
+
 def test_reindexing_the_same_file_says_nothing_and_keeps_one_report(tmp_path):
     build_index(SEEDS, tmp_path, rebuild=True)
     summary = build_index(SEEDS[:2], tmp_path)

@@ -694,6 +694,7 @@ class _Settlement:
     # -- against the index being updated
     def _against_index(self, kept: list[FileOutcome]) -> None:
         with self.writer.searcher() as searcher:
+            by_path: dict[str, list[tuple[str, list[dict]]]] | None = None
             for outcome in kept:
                 doc_id = self.new_ids.get(outcome.order, outcome.doc_id)
                 same_text = _indexed_report(searcher, "text_digest", outcome.text_digest)
@@ -702,6 +703,9 @@ class _Settlement:
                     continue
                 same_id = _indexed_report(searcher, "doc_id", doc_id)
                 if same_id is None:
+                    if by_path is None:
+                        by_path = _reports_by_source_path(searcher)
+                    self._same_file_indexed(outcome, doc_id, by_path)
                     continue
                 old_sources = ", ".join(s["path"] for s in same_id["sources"])
                 mine = self._source(outcome)
@@ -713,6 +717,23 @@ class _Settlement:
                                                                f"(from {old_sources}): text changed"))
                 else:
                     self._kept_apart(outcome, doc_id, f"the indexed report {doc_id} (from {old_sources})")
+
+    def _same_file_indexed(self, outcome: FileOutcome, doc_id: str,
+                           by_path: dict[str, list[tuple[str, list[dict]]]]) -> None:
+        """A file read before whose new text gives another id (an added line changed the place or the title read
+        from it): its earlier report gives way, or, where other files are its sources too, stays for them, said."""
+        path = self._source(outcome)["path"]
+        for old_id, sources in by_path.get(path, []):
+            if old_id == doc_id:
+                continue
+            if all(s["path"] == path for s in sources):
+                self.writer.delete_by_term("doc_id", old_id)
+                self.summary.updated.append((outcome.path, f"replaces report {old_id}, read from this file before: "
+                                                           f"its text changed, and with it the id ({doc_id})"))
+            else:
+                others = ", ".join(s["path"] for s in sources if s["path"] != path)
+                self.summary.notes.append(f"{outcome.path}: changed; report {old_id} read from it before is kept "
+                                          f"for its other sources ({others})")
 
     def _same_text_indexed(self, outcome: FileOutcome, doc_id: str, indexed: dict) -> None:
         """The index holds this text already: one report, keeping its indexed id and every source."""
@@ -793,6 +814,20 @@ def _indexed_report(searcher, fieldname: str, value: str) -> dict | None:
     sources = docs[0].get("sources") or [{"path": docs[0].get("source"), "url": docs[0].get("url"),
                                           "fetched_at": docs[0].get("fetched_at")}]
     return {"doc_id": doc_id, "sources": list(sources), "text": "".join(d.get("text", "") for d in docs)}
+
+
+def _reports_by_source_path(searcher) -> dict[str, list[tuple[str, list[dict]]]]:
+    """Every indexed report by the paths of its sources: (doc_id, sources) (one stored document read per report)."""
+    found: dict[str, list[tuple[str, list[dict]]]] = {}
+    for term in searcher.lexicon("doc_id"):
+        doc_id = term.decode("utf-8") if isinstance(term, bytes) else term
+        stored = searcher.document(doc_id=doc_id)
+        if stored is None:
+            continue   # a deleted report's term stays in the lexicon until a merge
+        sources = stored.get("sources") or [{"path": stored.get("source")}]
+        for source in sources:
+            found.setdefault(source.get("path"), []).append((doc_id, list(sources)))
+    return found
 
 
 def _has_index(root: Path) -> bool:
