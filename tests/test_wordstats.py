@@ -35,6 +35,12 @@ def test_collocates_count_the_window_by_hand(tools_library):
     assert tuidong.ll == pytest.approx(2 * sum(x * math.log(x / e) for x, e in cells if x), abs=0.01)
 
 
+def test_a_collocate_is_counted_once_however_many_node_words_it_stands_near(library):
+    # Windows overlap where the node recurs close by: a token in two of them is still one token (O never above C).
+    result = wordstats.collocates(library, SearchRequest(q="行政执法"), span=5, min_together=1)
+    assert result.collocates and all(c.together <= c.frequency for c in result.collocates)
+
+
 def test_min_together_and_sort(tools_library):
     by_mi = wordstats.collocates(tools_library, SearchRequest(q="枫桥经验"), span=1, sort="mi", min_together=2)
     assert [c.word for c in by_mi.collocates] == ["推动", "时代"]          # both MI log2(N/8): the more frequent first

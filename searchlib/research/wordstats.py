@@ -343,7 +343,9 @@ def collocates(library, request, span: int = DEFAULT_SPAN, sort: str = "ll", lim
         for other in (positions - k, positions + k):
             inside = (other >= lo) & (other < hi)
             neighbours.append(other[inside])
-    slots = np.concatenate(neighbours) if neighbours else np.zeros(0, dtype=np.int64)
+    # Each token once, however many node occurrences it is near: overlapping windows had counted 专家库 twice
+    # where the corpus holds it once (O above C).
+    slots = np.unique(np.concatenate(neighbours)) if neighbours else np.zeros(0, dtype=np.int64)
     window = len(slots)
     together = np.bincount(table.ids[slots], minlength=len(table.vocab))
     candidates = np.flatnonzero(together >= min_together)
