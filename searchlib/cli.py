@@ -426,6 +426,8 @@ def cmd_delete(args) -> int:
     summary = delete_reports(index_dir, args.doc_ids)
     for doc_id in summary.missing:
         _warn(f"no report {doc_id} in the index")
+    for note in summary.notes:
+        _warn(f"note: {note}")
     print(f"deleted {len(summary.deleted)} reports ({summary.paragraphs} paragraphs) in {summary.seconds:.1f} s")
     return EXIT_PARTIAL if summary.missing else EXIT_OK
 
@@ -434,7 +436,10 @@ def cmd_optimize(args) -> int:
     from searchlib.index.indexing import optimize_index
 
     index_dir = args.index or default_index_dir()
-    paragraphs = optimize_index(index_dir)
+    notes: list[str] = []
+    paragraphs = optimize_index(index_dir, notes)
+    for note in notes:
+        _warn(f"note: {note}")
     print(f"optimized {index_dir}: {paragraphs} paragraphs in one segment")
     return EXIT_OK
 

@@ -105,6 +105,18 @@ def test_an_update_without_the_pass_shows_no_outdated_reuse_data(tmp_path):
     assert reuse.open_store(tmp_path) is not None
 
 
+def test_a_delete_and_an_optimize_keep_the_reuse_data_current(tmp_path):
+    from searchlib.index.indexing import delete_reports, optimize_index
+    build_index([CORPUS / "r1_wuhou_2019.txt", CORPUS / "r2_jinjiang_2020.txt", CORPUS / "r3_fucheng_2020.txt"],
+                tmp_path, rebuild=True)
+    notes: list[str] = []
+    optimize_index(tmp_path, notes)
+    assert reuse.open_store(tmp_path) is not None and notes == []   # found again, not dropped silently
+    from searchlib.ingest.report import parse_file
+    deleted = delete_reports(tmp_path, [parse_file(CORPUS / "r3_fucheng_2020.txt").doc_id])
+    assert deleted.deleted and reuse.open_store(tmp_path) is not None
+
+
 def _mutate(text: str, edits: int, rng: random.Random, alphabet: str) -> str:
     chars = list(text)
     for _ in range(edits):

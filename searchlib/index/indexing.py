@@ -844,6 +844,7 @@ class DeleteSummary:
     missing: list[str] = field(default_factory=list)   # doc_ids not in the index
     paragraphs: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)     # the text-reuse data, as after an update
 
 
 def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSummary:
@@ -854,7 +855,7 @@ def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSumma
     """
     started = time.perf_counter()
     summary = DeleteSummary()
-    with _rewriting(Path(index_dir), optimize=False) as writer:
+    with _rewriting(Path(index_dir), optimize=False, notes=summary.notes) as writer:
         for doc_id in dict.fromkeys(doc_ids):
             removed = writer.delete_by_term("doc_id", doc_id)
             (summary.deleted if removed else summary.missing).append(doc_id)
@@ -863,21 +864,24 @@ def delete_reports(index_dir: Path | str, doc_ids: Iterable[str]) -> DeleteSumma
     return summary
 
 
-def optimize_index(index_dir: Path | str) -> int:
-    """Merge every segment into one and drop deleted paragraphs; returns the paragraph count.
+def optimize_index(index_dir: Path | str, notes: list[str] | None = None) -> int:
+    """Merge every segment into one and drop deleted paragraphs; returns the paragraph count (``notes``: what became
+    of the text-reuse data).
 
     Worth it after many updates (each adds a segment and leaves deleted paragraphs behind); it rewrites the whole index,
     about as long as indexing it single-process, and readers see the old index until it commits.
     """
-    with _rewriting(Path(index_dir), optimize=True):
+    with _rewriting(Path(index_dir), optimize=True, notes=notes):
         pass  # the commit does it
     return open_index(index_dir).doc_count()
 
 
 @contextmanager
-def _rewriting(root: Path, optimize: bool) -> Iterator[SegmentWriter]:
+def _rewriting(root: Path, optimize: bool, notes: list[str] | None = None) -> Iterator[SegmentWriter]:
     """A writer on a new generation of the live index, committed (``optimize``: its segments merged into
-    one) and made live when the block succeeds."""
+    one) and made live when the block succeeds. The text-reuse data goes with the paragraphs' numbers, which a
+    commit changes: it is found again as after an update (too big: a note says to run ``reuse --build``); a
+    delete or an optimize had left the new generation without it, silently."""
     with writer_lock(root):
         remove_leftovers(root)
         resolve_index_dir(root)  # IndexMissing before anything is written
@@ -889,3 +893,7 @@ def _rewriting(root: Path, optimize: bool) -> Iterator[SegmentWriter]:
             except BaseException:
                 storage.discard(writer)
                 raise
+            reused = BuildSummary()
+            _reuse_pass(gen, fresh=False, wanted=None, summary=reused)
+            if notes is not None:
+                notes.extend(reused.notes)
