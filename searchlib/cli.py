@@ -851,7 +851,9 @@ def cmd_similar(args) -> int:
         print(f"{len(result.passages)} similar paragraph(s) (compared {result.candidates} found by "
               f"{'、'.join(result.words)})")
         for p in result.passages:
-            print(f"{p.similarity:6.1%}  {p.year or '----'} {p.place or '地区不详'}  {p.url}")
+            # A paragraph listed because it holds the passage shows how much of it (its Jaccard is low by nature).
+            held = f"  holds {p.containment:.0%} of the passage" if p.containment > p.similarity else ""
+            print(f"{p.similarity:6.1%}  {p.year or '----'} {p.place or '地区不详'}  {p.url}{held}")
             print("        " + _excerpt(p.text, 70))
     return EXIT_OK
 

@@ -80,3 +80,18 @@ def test_cli_and_web_twins(tools_index_dir, tools_client, capsys, tmp_path):
     assert tools_client.get("/similar?pid=nope").status_code == 400
     assert tools_client.get("/similar?text=x&min=2").status_code == 400
     assert main(["similar", "--pid", "nope", "--index", str(tools_index_dir)]) == 2
+
+
+def test_a_paragraph_holding_a_short_passage_is_counted_as_holding_it_not_as_similar(client, index_dir, reports,
+                                                                                     capsys):
+    # Its Jaccard is low by nature (2%): the page must not count it as "≥ 30% similar", and the CLI says it holds it.
+    from searchlib.cli import main
+    paragraph = next(p for r in reports for _, _, p in r.paragraphs() if len(p.text) > 300)
+    passage = paragraph.text[40:70]
+    page = client.get("/similar", query_string={"text": passage}).get_data(as_text=True)
+    start = page.index('<p class="count">')
+    count = page[start:page.index("</p>", start)]
+    assert "段包含所给文字" in count and "段相似度" not in count
+    assert main(["similar", passage, "--index", str(index_dir)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if paragraph.pid in line)
+    assert "holds 100% of the passage" in line
