@@ -242,7 +242,7 @@ def _add_research_commands(sub) -> None:
 
     p = sub.add_parser("reuse", help="text reuse: which paragraphs of a report appear in other reports",
                        description="Which paragraphs of report DOC_ID appear verbatim or nearly verbatim "
-                                   "(>= 80%% of 5-character shingles shared) in other reports, and where first. "
+                                   "(>= 80% of 5-character shingles shared) in other reports, and where first. "
                                    "--build runs the reuse pass over the index (it is stored beside it).")
     p.add_argument("doc_id", nargs="?", metavar="DOC_ID", help="the report's id (as in search results)")
     _index_arg(p)
@@ -318,7 +318,7 @@ def _add_research_commands(sub) -> None:
                        description="The paragraphs most like TEXT (or like paragraph --pid, or the text of --file; "
                                    "- reads standard input): Jaccard similarity of 5-character shingles after "
                                    "normalization, as the text-reuse pass measures it, so a lightly edited copy is "
-                                   "found; a paragraph holding >= 80%% of the text's shingles is listed too.")
+                                   "found; a paragraph holding >= 80% of the text's shingles is listed too.")
     p.add_argument("text", nargs="?", default="", metavar="TEXT", help="the passage (or use --pid / --file)")
     _index_arg(p)
     _filter_args(p)
