@@ -422,3 +422,13 @@ def test_a_place_no_report_is_from_says_so(page, client):
     assert client.get("/api/search?q=法治 省份:火星").get_json()["problems"] == [
         "no report in the index is from province '火星'"]
     assert client.get("/api/search?q=法治&province=四川").get_json()["problems"] == []
+
+
+def test_the_report_page_leads_back_to_the_search_it_was_opened_from(page):
+    search = f"/search?q={QUERY}&province=四川&sort=newest"
+    _, dom = page(search)
+    href = dom.css_first(".group-title a").attributes["href"]
+    _, report = page(href)
+    assert args_of(report.css_first("[data-back]").attributes["href"]) == args_of(search)
+    _, bare = page(href.split("?")[0])
+    assert bare.css_first("[data-back]") is None

@@ -112,7 +112,7 @@ def report_page(doc_id: str):
     q = _query()
     marked = {p["pid"]: _marked(p.get("text", ""), q) for s in context["sections"] for p in s.paragraphs}
     matches = sum(1 for html in marked.values() if "<mark>" in html)
-    return render_template("report.html", q=q, marked=marked, matches=matches, **context)
+    return render_template("report.html", q=q, marked=marked, matches=matches, back=_back(q), **context)
 
 
 @bp.get("/api/d/<doc_id>")
