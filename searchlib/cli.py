@@ -794,6 +794,10 @@ def _word_command(args, compute, columns: tuple[str, ...], rows_of) -> int:
         _print_json(result.to_dict())
     else:
         _print_tsv(columns, records)
+    if not records:
+        # A header alone read as an answer: say why there is nothing (on stderr: a CSV stays clean).
+        _warn("note: nothing to list: no paragraph matches the query and filters (or, for keyness, the target and "
+              "the reference are the same), or no word passes --min / --min-chars; try fewer conditions")
     return EXIT_OK
 
 

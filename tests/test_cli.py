@@ -166,3 +166,11 @@ def test_reports_in_tiers_count_only_paragraphs_that_hold_every_concept(index_di
     assert "paragraph(s) with every concept" in tier1
     assert rest.count("\n[") >= 1, "the bundled reports give this query a second tier"
     assert "with every concept" not in rest and "0 matching" not in rest
+
+
+@pytest.mark.parametrize("argv", [["collocates", "无此词汇丙丁"], ["frequency", "无此词汇丙丁"]])
+def test_a_word_list_with_nothing_to_list_says_why_on_stderr(index_dir, capsys, argv):
+    from searchlib.cli import main
+    assert main([*argv, "--index", str(index_dir)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 1 and "nothing to list" in captured.err
