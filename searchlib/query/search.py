@@ -641,7 +641,7 @@ class Library:
         if parsed.fatal:
             raise QueryError(parsed.fatal)
         if parsed.tree is None and (request.q or "").strip():
-            # ")" or '""' alone: read as no query it would list every paragraph as matching "all the words".
+            # ")" or '""' alone: read as no query, it listed every paragraph as matching "all the words".
             raise QueryError(NOTHING_TO_SEARCH)
         return parsed, self._with_param_filters(parsed, request)
 
