@@ -474,13 +474,15 @@ class Texts:
         """Which of ``docs`` (sorted document numbers) have a normalized text that ``pattern`` finds something in
         (each read and decoded: about four microseconds a paragraph; ``necessary``, a condition on the bytes that
         ``pattern`` implies, spares the decoding of most texts it then does not find anything in)."""
+        def found(data: bytes) -> bool:
+            if necessary is not None and necessary.search(data) is None:
+                return False
+            return pattern.search(data.decode("utf-8")) is not None
+
         mask = np.zeros(len(docs), dtype=bool)
         for index, segment, lo, hi in self._spans(docs):
             local = docs[lo:hi] - self._starts[index]
-            raw = segment.raw
-            mask[lo:hi] = [(necessary is None or necessary.search(data := raw(at)) is not None)
-                           and pattern.search(data.decode("utf-8") if necessary is not None else segment.get(at))
-                           is not None for at in local.tolist()]
+            mask[lo:hi] = [found(segment.raw(at)) for at in local.tolist()]
         return mask
 
     def holding(self, needle: bytes) -> np.ndarray | None:
