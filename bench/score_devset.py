@@ -113,16 +113,24 @@ def score(records: list[dict], with_urls: bool = False
 
 
 def main(argv: list[str]) -> int:
-    verbose = "-v" in argv
-    with_urls = "--urls" in argv
-    paths = [a for a in argv if a not in ("-v", "--urls")]
-    path = Path(paths[0]) if paths else DEFAULT_DEVSET
-    records = load_devset(path)
-    accuracy, misses, wrong = score(records, with_urls=with_urls)
-    print(f"{len(records)} dev-set records" + (" (read through a manifest of their URLs)" if with_urls else ""))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("devset", nargs="?", type=Path, default=DEFAULT_DEVSET,
+                        help="the labelled records, JSON Lines (default: ../shared/devset/reports.jsonl)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--urls", action="store_true",
+                        help="read the records through a manifest of their URLs, as `searchlib index` would")
+    args = parser.parse_args(argv)
+    if not args.devset.exists():
+        print(f"dev set not found at {args.devset}", file=sys.stderr)
+        return 2
+    records = load_devset(args.devset)
+    accuracy, misses, wrong = score(records, with_urls=args.urls)
+    print(f"{len(records)} dev-set records" + (" (read through a manifest of their URLs)" if args.urls else ""))
     for name in FIELDS:
         print(f"  {name:<13} {accuracy[name]:6.1%}")
-        if verbose:
+        if args.verbose:
             for line in misses[name]:
                 print("      ", line)
     print(f"  wrong place asserted on {len(wrong)} records")
