@@ -327,3 +327,26 @@ def test_a_fresh_build_too_big_for_the_reuse_pass_says_so_and_an_explicit_reques
     assert any("text-reuse data not built" in note and "searchlib reuse --build" in note for note in summary.notes)
     summary = build_index([reuse_corpus], tmp_path / "ix", rebuild=True, procs=1, reuse=True)
     assert summary.reuse and reuse.open_store(tmp_path / "ix") is not None
+
+
+def test_reports_whose_year_or_place_could_not_be_read_are_indexed_and_named_in_one_note(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "hello.txt").write_text("hello world\n", encoding="utf-8")
+    shutil.copy(SEEDS[1], corpus / SEEDS[1].name)   # a report with its year and place (2021, 眉山市东坡区)
+    summary = build_index([corpus], tmp_path / "ix", rebuild=True, procs=1)
+    assert summary.reports == 2
+    [note] = [n for n in summary.notes if "lack a year or place" in n]
+    assert note.startswith("1 of 2 indexed reports lack a year or place (1 no year, 1 no place)")
+    assert note.endswith(f"{corpus / 'hello.txt'} (year, place)") and SEEDS[1].name not in note
+
+
+def test_the_note_on_reports_without_a_year_names_the_first_few_and_counts_the_rest(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(8):
+        (corpus / f"page{i}.txt").write_text(f"第{i}段 没有年份也没有地名的一段文字。\n", encoding="utf-8")
+    summary = build_index([corpus], tmp_path / "ix", rebuild=True, procs=1)
+    [note] = [n for n in summary.notes if "lack a year or place" in n]
+    assert note.startswith("8 of 8 indexed reports") and note.endswith("; and 3 more")
+    assert [f"page{i}.txt" in note for i in range(8)] == [True] * 5 + [False] * 3

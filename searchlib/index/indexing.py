@@ -295,6 +295,31 @@ class FileOutcome:
     text_digest: str = ""
     version: str = ""           # capture date, else the file's modification time: the newer copy wins
     sketch: np.ndarray | None = None   # the body's shingle sketch (reuse.text_sketch): versions near-identical?
+    unread: tuple[str, ...] = ()       # what a filter needs and could not be read from it: "year", "place"
+
+
+def unread_metadata(report) -> tuple[str, ...]:
+    """What a year or place filter needs and could not be read from the report: a page that is not a report
+    at all, or one whose year and place the page does not say."""
+    missing = {"year": report.report_year is None, "place": not (report.province or report.division_code)}
+    return tuple(name for name, absent in missing.items() if absent)
+
+
+# At most this many files are named in the note on reports with metadata unread.
+UNREAD_NAMED = 5
+
+
+def _unread_note(outcomes: list[FileOutcome], reports: int) -> str | None:
+    """One line on the indexed reports whose year or place could not be read, naming the first few."""
+    if not outcomes:
+        return None
+    counts = {name: sum(name in o.unread for o in outcomes) for name in ("year", "place")}
+    said = ", ".join(f"{n} no {name}" for name, n in counts.items() if n)
+    named = "; ".join(f"{o.path} ({', '.join(o.unread)})" for o in sorted(outcomes, key=lambda o: o.order)[:UNREAD_NAMED])
+    more = f"; and {len(outcomes) - UNREAD_NAMED} more" if len(outcomes) > UNREAD_NAMED else ""
+    return (f"{len(outcomes)} of {reports} indexed reports lack a year or place ({said}): they are searchable, but a year or "
+            f"place filter does not find them and the facets list them as 未标注 (`searchlib parse FILE` shows what "
+            f"was read): {named}{more}")
 
 
 def _body(report) -> str:
@@ -323,6 +348,7 @@ def _index_file(writer: SegmentWriter, order: int, item: Item, worker: tuple[int
     outcome.text_digest = report.text_digest
     outcome.version = _version_of(item)
     outcome.sketch = text_sketch(_body(report))
+    outcome.unread = unread_metadata(report)
     outcome.first = writer.docnum
     for doc in paragraph_documents(report):
         writer.add_document(**doc)
@@ -610,6 +636,8 @@ def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
             summary.skipped.append((outcome.path, outcome.reason))
     summary.reports = len(kept)
     summary.paragraphs = sum(o.count for o in kept)
+    if note := _unread_note([o for o in kept if o.unread], len(kept)):
+        summary.notes.append(note)
 
 
 class _Settlement:
