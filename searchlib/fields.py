@@ -72,7 +72,7 @@ FIELDS: tuple[Field, ...] = (
           meaning="段落所在的章节类型：做法与成效、存在问题、下一步安排、负责人履职、其他。",
           option_help="achievements | problems | plans | leadership | other (or 存在问题 …)", values=SECTION_LABELS),
     Field("genre", "id", report=True, column=True, facet=True, param="genre", applied=QUERY,
-          aliases=("类型",), label="文种", meaning="法治政府建设报告，或混入语料的其他文件。",
+          aliases=("类型", "文种"), label="文种", meaning="法治政府建设报告，或混入语料的其他文件。",
           option_help="report (a rule-of-law government report) | other (a plan, a notice, news)",
           values=GENRE_LABELS),
     Field("publisher", "stored", report=True, column=True, facet=True, param="publisher", applied=COLUMN,

@@ -41,6 +41,13 @@ def test_minus_before_a_bracket_or_a_quote_negates_it():
     assert tree('复议 -"行政诉讼"') == And((Words("复议"), Not(Exact("行政诉讼"))))
 
 
+def test_minus_before_a_filter_excludes_what_it_names_and_a_plus_changes_nothing():
+    assert tree("复议 -省份:四川") == tree("复议 NOT 省份:四川") == tree("复议 －省份:四川") \
+        == And((Words("复议"), Not(Filter("province", "四川"))))
+    assert tree("复议 -year:2021") == And((Words("复议"), Not(Filter("year", "2021"))))
+    assert tree("复议 +year:2021") == tree("复议 year:2021") == And((Words("复议"), Filter("year", "2021")))
+
+
 def test_a_not_only_query_is_kept():
     assert tree("-诉讼") == Not(Words("诉讼"))
 
@@ -138,8 +145,16 @@ def test_a_filter_value_that_means_nothing_is_searched_as_words_with_a_note():
     assert parsed.problems
 
 
-def test_unknown_field_names_are_words():
+def test_unknown_field_names_are_words_with_a_note_naming_the_filters_there_are():
     assert tree("foo:bar") == Words("foo:bar")
+    [note] = parse("发布机关:常庄街道 法律顾问").problems
+    assert note.startswith("发布机关: is not a filter of the query (year province") and "searched as words" in note
+    assert parse("http://www.gov.cn 普法").problems == [] and parse("12:00 会议").problems == []
+
+
+def test_the_sidebar_labels_of_values_are_values_of_the_filter():
+    assert tree("文种:其他文件") == Filter("genre", "other")
+    assert tree("章节:下一步安排 层级:乡镇级") == And((Filter("section", "plans"), Filter("level", "township")))
 
 
 def test_canonical_values_drop_meaningless_alternatives():

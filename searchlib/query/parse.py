@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Union
 
-from searchlib.fields import QUERY_ALIASES
+from searchlib.fields import QUERY_ALIASES, value_labels
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 64
@@ -136,11 +136,17 @@ _TOKEN = re.compile(
     r'[' + _SEPARATORS + r']+'
     r'|(?P<field>(?i:' + _FIELD_NAMES + r')):(?P<fvalue>"[^"]*"?|[^\s()"]*)'  # a filter; its value may hold |
     r'|"[^"]*"?'
-    r'|-(?=[("])'           # a minus directly before a bracket or a quote negates it
+    r'|-(?=[("]|(?i:' + _FIELD_NAMES + r'):)'   # a minus directly before a bracket, a quote or a filter negates it
+    r'|\+(?=(?i:' + _FIELD_NAMES + r'):)'     # a plus before a filter: a filter is required anyway
     r'|\(|\)|\|'
     r'|/[sSpPdD](?![A-Za-z])'
     r'|[^' + _SEPARATORS + r'()|"]+'
 )
+
+
+# A word written like a filter (发布机关:常庄街道, foo:bar) whose name is no filter of the query language.
+_NOT_A_FILTER = re.compile(r"^([A-Za-z_]{2,20}|[\u4e00-\u9fff]{2,6}):(?!//)\S")
+_QUERY_FILTER_NAMES = " ".join(dict.fromkeys(FIELD_ALIASES.values()))
 
 
 def prepare(text: str) -> str:
@@ -189,6 +195,8 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
             if inner.strip():
                 toks.append(_Tok("EXACT", inner.strip()))
             continue
+        if raw == "+":
+            continue
         if raw in _OPERATORS:
             toks.append(_Tok(_OPERATORS[raw]))
         elif raw.lower() == "/s":
@@ -203,6 +211,9 @@ def _lex(text: str, problems: list[str]) -> tuple[list[_Tok], str | None]:
         elif raw.startswith("+") and raw.strip("+"):
             toks.append(_Tok("WORD", raw.lstrip("+"), field="+"))
         elif raw.strip("-"):
+            if m := _NOT_A_FILTER.match(raw):
+                problems.append(f"{m.group(1)}: is not a filter of the query ({_QUERY_FILTER_NAMES}): "
+                                f"{raw} was searched as words")
             toks.append(_Tok("WORD", raw))
     return _lowercase_operators(_without_wildcards(toks, problems), problems), fatal
 
@@ -485,7 +496,9 @@ def _one_filter_value(field_name: str, value: str) -> str | None:
     aliases = {"section": SECTION_ALIASES, "level": LEVEL_ALIASES, "body": BODY_ALIASES,
                "genre": GENRE_ALIASES}.get(field_name)
     if aliases is not None:
-        return aliases.get(value.lower())
+        # The sidebar's own labels of the values (其他文件, 下一步安排, 乡镇级) mean them too.
+        labels = {label: key for key, label in value_labels(field_name).items()}
+        return aliases.get(value.lower()) or labels.get(value)
     return value
 
 
