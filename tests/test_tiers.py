@@ -301,6 +301,8 @@ JOINED = {
     "common1.txt": ["一、主要做法", "规范行政决策程序。"],
     "common2.txt": ["一、主要做法", "科学决策、民主决策。"],
     "none.txt": ["一、主要做法", "推进综合执法改革。"],
+    "member.txt": ["一、主要做法", "建成普法长廊两处。"],
+    "culture.txt": ["一、主要做法", "繁荣法治文化。"],
 }
 
 
@@ -309,13 +311,25 @@ def joined_library(tmp_path_factory) -> Iterator[Library]:
     yield from _township_library(tmp_path_factory, JOINED)
 
 
-def test_two_typed_words_read_as_one_entry_still_find_the_reports_with_one_of_them(joined_library):
-    # 三重一大 决策 spells the thesaurus entry 三重一大决策, so it is one concept; 决策 is in most of these reports
-    # (no distinctive part), yet as a word typed on its own it still makes a report a partial match.
+def test_two_typed_words_that_spell_a_thesaurus_entry_stay_two_concepts(joined_library):
+    # 三重一大 决策 spells the thesaurus entry 三重一大决策: still two concepts, as typed; 决策 is in most of these
+    # reports (no distinctive part), yet as a word typed on its own it makes a report a partial match.
     found = tiers_of(joined_library, "三重一大 决策")
     assert found["joined.txt"] == 1
     assert found["one_word.txt"] == found["common1.txt"] == found["common2.txt"] == 3
     assert "none.txt" not in found
+    results = joined_library.search(SearchRequest(q="三重一大 决策", group=True, limit=20))
+    assert [c["concept"] for c in results.concepts] == ["三重一大", "决策"]
+
+
+def test_a_member_of_the_entry_two_typed_words_spell_holds_both_of_them(joined_library):
+    # 法治文化 阵地 spells 法治文化阵地, whose group holds 普法长廊: a report that writes it holds both words' topic.
+    found = tiers_of(joined_library, "法治文化 阵地")
+    assert found["member.txt"] == 2
+    assert found["culture.txt"] == 3
+    results = joined_library.search(SearchRequest(q="法治文化 阵地", group=True, limit=20))
+    member = next(g for g in results.groups if g.tier == 2)
+    assert member.concepts == 2
 
 
 COMMON = {

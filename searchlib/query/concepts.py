@@ -140,26 +140,21 @@ def _without_function_words(concepts: list[Concept]) -> list[Concept]:
 
 
 def _joined_compounds(concepts: list[Concept]) -> list[Concept]:
-    """Two neighbouring concepts that together spell a thesaurus entry (法治文化 阵地 -> 法治文化阵地)
-    are one concept: typed, both in one paragraph; or any member of the entry's group."""
+    """Two neighbouring concepts that together spell a thesaurus entry (法治文化 阵地 -> 法治文化阵地): each also
+    found by the entry's group, so a report that writes a member of it holds both. They stay two concepts, as
+    typed, each with its own expansions."""
     groups = thesaurus()
-    out: list[Concept] = []
-    i = 0
-    while i < len(concepts):
-        a = concepts[i]
-        b = concepts[i + 1] if i + 1 < len(concepts) else None
-        if (b is not None and isinstance(a.node, Words) and isinstance(b.node, Words)
-                and a.required == b.required and a.typed + b.typed in groups):
-            joined = a.typed + b.typed
-            out.append(Concept(f"{a.typed} {b.typed}", And((a.node, b.node)), parts=(),
-                               synonyms=groups[joined], related=_related_of(joined, groups[joined]),
-                               pieces=tuple(dict.fromkeys(p for p in (a.typed, b.typed, *a.pieces, *b.pieces)
-                                                          if len(p) >= 2)),
-                               required=a.required))
-            i += 2
+    out = list(concepts)
+    for i in range(len(concepts) - 1):
+        a, b = out[i], out[i + 1]
+        if not (isinstance(a.node, Words) and isinstance(b.node, Words) and a.required == b.required):
             continue
-        out.append(a)
-        i += 1
+        entry = concepts[i].typed + concepts[i + 1].typed
+        if entry not in groups:
+            continue
+        members = tuple(m for m in groups[entry] if m.replace(" ", "") not in (a.typed, b.typed))
+        out[i] = replace(a, synonyms=tuple(dict.fromkeys(a.synonyms + members)))
+        out[i + 1] = replace(b, synonyms=tuple(dict.fromkeys(b.synonyms + members)))
     return out
 
 

@@ -200,14 +200,8 @@ class TierRanker:
         found = Found(docs, scores, levels)
         found.title_docs, found.title_scores = _within(*self._field_scored("title", concept), allowed)
         levels["title"] = len(found.title_docs)
-        # A word the researcher typed alone (法治文化 阵地 read as one concept) stays a piece however common:
-        # as a concept of its own it would have made its reports partial matches.
-        typed_words = concept.typed.split() if " " in concept.typed else []
         pieces, common = [], []
         for piece in concept.pieces:
-            if piece in typed_words:
-                pieces.append(piece)
-                continue
             docs = self.matcher.docarray(Words(piece))
             if self._distinctive(docs):
                 pieces.append(piece)
