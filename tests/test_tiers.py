@@ -410,3 +410,25 @@ def test_a_query_of_nothing_but_operators_is_refused_not_read_as_everything(tier
     for q in (")", '""', "((((", "NOT"):
         with pytest.raises(QueryError, match="nothing to search"):
             tier_library.search(SearchRequest(q=q, group=True))
+
+
+PIECE_MARKS = {
+    "head.txt": ["一、主要做法", "推进依法行政，解决突出问题，落实行政首长出庭制度。"],
+    "other1.txt": ["一、主要做法", "推进综合执法改革。"],
+    "other2.txt": ["一、主要做法", "规范行政执法行为。"],
+}
+
+
+@pytest.fixture(scope="module")
+def piece_mark_library(tmp_path_factory) -> Iterator[Library]:
+    yield from _township_library(tmp_path_factory, PIECE_MARKS)
+
+
+def test_a_piece_of_several_words_is_marked_where_they_stand_together_never_word_by_word(piece_mark_library):
+    # 行政首长出庭 (of the 出庭应诉率 group, and a piece of it) is three words: 行政 of 依法行政 and 出 of 突出 are not it.
+    results = piece_mark_library.search(SearchRequest(q="出庭应诉率", group=True, limit=10))
+    [group] = results.groups
+    snippet = " ".join(h.snippet for h in group.paragraphs)
+    assert "首长" in re.sub("</?mark>", "", snippet)
+    assert re.search(r"<mark>行政</mark>\s*<mark>首长</mark>|<mark>行政首长", snippet)
+    assert "依法<mark>" not in snippet and "突<mark>" not in snippet

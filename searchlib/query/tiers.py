@@ -97,8 +97,9 @@ class Tiered:
                 # A member of several words is marked where it stands as written, not word by word
                 # (法治宣传和教育 must not mark every 和).
                 out.extend(Words(s) if len(query_words(s)) == 1 else Exact(s) for s in concept.synonyms)
-            # Pieces and related terms were looked up as words: marked only where they are words.
-            out.extend(AsWord(p) for p in found.pieces)
+            # Pieces and related terms were looked up as words: marked only where they are words; a piece of
+            # several words (行政首长出庭) where they stand together, never word by word (行政 all over a paragraph).
+            out.extend(AsWord(p) if len(query_words(p)) == 1 else Near(tuple(query_words(p))) for p in found.pieces)
             out.extend(AsWord(t) if len(query_words(t)) == 1 else Exact(t) for t in found.related)
         return list(dict.fromkeys(out))
 
