@@ -55,6 +55,15 @@ def test_a_publication_year_range_and_a_publisher(library):
     assert chosen.total == count and {publisher_of(library, h) for h in chosen.hits} == {publisher}
 
 
+def test_a_publisher_is_found_by_its_name_in_traditional_or_full_width_characters_too(library):
+    from searchlib.analysis import normalize
+    publisher, count = library.search(SearchRequest(q=QUERY, limit=0)).facets["publisher"][0]
+    traditional = publisher.translate(str.maketrans("县区镇乡门龙广东阳庄", "縣區鎮鄉門龍廣東陽莊"))
+    assert traditional != publisher and normalize(traditional) == normalize(publisher)
+    for spelling in (traditional, f" {publisher} "):
+        assert library.search(SearchRequest(q=QUERY, publisher=spelling, limit=0)).total == count
+
+
 def test_an_unreadable_publication_year_is_refused(library):
     with pytest.raises(QueryError, match="published"):
         library.search(SearchRequest(q=QUERY, published="去年"))

@@ -101,7 +101,7 @@ class SearchRequest:
     body: str | None = None
     section: str | None = None
     genre: str | None = None
-    publisher: str | None = None    # the publishing body, exactly as the report names it
+    publisher: str | None = None    # the publishing body as the report names it (traditional or simplified alike)
     published: str | None = None    # publication year, or a range: 2021, 2020-2022
     sort: str = "relevance"
     limit: int = 10
@@ -980,7 +980,7 @@ def _sort_value(value) -> int | None:
 
 
 def column_filtered(columns: dict[str, Column], docnums: np.ndarray, filters: dict[str, str]) -> np.ndarray:
-    """``docnums`` whose report passes the column filters (see COLUMN_FILTERS): the publisher exactly,
+    """``docnums`` whose report passes the column filters (see COLUMN_FILTERS): the publisher by name (folded),
     the publication year or a range of years. QueryError for a year that is not one."""
     for name, raw in filters.items():
         column = columns[COLUMN_FILTERS[name]]
@@ -991,9 +991,15 @@ def column_filtered(columns: dict[str, Column], docnums: np.ndarray, filters: di
             lo_year, hi_year = sorted((int(lo), int(hi or lo)))
             wanted = [code for code, v in enumerate(column.values) if v is not None and lo_year <= v <= hi_year]
         else:
-            wanted = [code for code, v in enumerate(column.values) if v == raw]
+            # As every text is searched: traditional and full-width forms are the same name (小龍門鄉 = 小龙门乡).
+            folded = _folded_name(raw)
+            wanted = [code for code, v in enumerate(column.values) if v is not None and _folded_name(v) == folded]
         docnums = docnums[np.isin(column.codes[docnums], wanted)]
     return docnums
+
+
+def _folded_name(name: object) -> str:
+    return "".join(normalize(str(name)).split())
 
 
 def _ordered_facet(name: str, counts: list[tuple[object, int]]) -> list[tuple[str, int]]:
