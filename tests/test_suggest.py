@@ -67,6 +67,8 @@ def test_each_suggestion_finds_what_it_says_and_more_than_the_query(library, q, 
         assert s.paragraphs == ran.total
         assert s.reports == (found(ran) if view == "tiers" else ran.total_reports)
         assert s.found == found(ran) > found(current) >= 0, "never one that finds nothing, or nothing more"
+        if s.kind == "same_paragraph" and view == "tiers":
+            assert ran.tiers[1] > current.tiers[1], "it offers one paragraph: it finds more there"
 
 
 def test_a_request_with_a_suggestion_for_every_case_is_in_the_test(library):
@@ -137,7 +139,15 @@ def test_same_report_is_offered_where_the_words_are_in_different_paragraphs(libr
         "no paragraph holds both: that is why the strict view is empty"
 
 
-def test_the_tiered_view_does_not_offer_same_report(library):
+def test_a_same_sentence_clause_whose_words_share_no_paragraph_is_offered_as_same_report(library, reports):
+    # Loosened to one paragraph, 法律顾问 /s 枫桥经验 finds only reports that hold the words apart (its second tier):
+    # it is offered as what it is, never as 同段即可.
+    offered = suggest(library, SearchRequest(q="法律顾问 /s 枫桥经验", group=True))
+    assert [(s.kind, s.q) for s in offered] == [("same_report", "法律顾问 枫桥经验")]
+    assert offered[0].same_paragraph == 0 < offered[0].reports
+
+
+def test_the_tiered_view_does_not_offer_same_report_as_a_query_of_its_own(library):
     # Its second tier already lists the reports holding every word somewhere.
     assert all(v.kind != "same_report" for v in variants("法律顾问 枫桥经验", same_report=False))
     assert all(s.kind != "same_report" for s in suggest(library, SearchRequest(q="法律顾问 枫桥经验", group=True)))

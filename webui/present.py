@@ -202,8 +202,8 @@ def concept_notes(results, state: SearchState) -> list[dict]:
             ways.append("常见词 " + "、".join(used["common"]) + "（仅含它们的报告列在最后）")
         concept = used["concept"]
         off = None
-        # A joined run (法治文化 阵地) cannot be quoted as one string; an English phrase can (it then finds only
-        # the English words themselves).
+        # A concept of several words (an English phrase joined from the glossary) is quoted whole only in English
+        # (it then finds only the English words themselves).
         quotable = " " not in concept or concept.isascii()
         if ways and quotable and not concept.startswith('"') and concept in state.q:
             off = state.args(q=state.q.replace(concept, f'"{concept}"', 1))

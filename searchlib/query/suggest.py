@@ -8,7 +8,8 @@ parameter), the boilerplate choice, the view (reports in tiers, strict reports, 
     every quoted concept unquoted (``"复议的纠错"`` -> ``复议的纠错``): the words may stand apart, and in the tiered
     view their parts and thesaurus entries count;
 ``same_paragraph``
-    every 同句 clause loosened to one paragraph (``a /s b`` -> ``a b``);
+    every 同句 clause loosened to one paragraph (``a /s b`` -> ``a b``); in the tiered view, where that finds more
+    only as reports holding the words in different paragraphs, it is offered as ``same_report``, which it then is;
 ``same_report``
     ``a b`` -> ``a /d b``: every concept in one report, not one paragraph (strict and paragraph views only: the tiered
     view already lists those reports in its second tier, so the variant would find the same reports);
@@ -123,9 +124,14 @@ def suggest(library: Library, request: SearchRequest, results: Results | None = 
             counted = library.search(replace(request, q=variant.q, limit=0, offset=0, snippets=False))
         except QueryError:
             continue
-        if found(counted) > current:
-            reports = found(counted) if view == "tiers" else counted.total_reports
-            out.append(Suggestion(variant.kind, variant.q, variant.dropped, view, reports, counted.total,
+        finds, kind = found(counted), variant.kind
+        if view == "tiers" and kind == "same_paragraph" and counted.tiers.get(1, 0) <= current:
+            # Loosened to one paragraph, it finds more only as reports that hold the words in different paragraphs
+            # (its second tier): that is what it offers, and it is said so.
+            kind = "same_report"
+        if finds > current:
+            reports = finds if view == "tiers" else counted.total_reports
+            out.append(Suggestion(kind, variant.q, variant.dropped, view, reports, counted.total,
                                   counted.total_reports))
     return ordered(out)
 
