@@ -905,11 +905,14 @@ def _genre_mark(hit) -> str:
 
 
 def _print_reports(results) -> None:
+    from searchlib.query.parse import has_terms
     from searchlib.query.tiers import TIER_LABELS, describe
 
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     first = results.offset + 1 if results.groups else 0
-    counts = describe(results.tiers) if results.tiers is not None else f"{results.total_reports} 份报告同段含全部检索词"
+    words = has_terms(results.query)
+    counts = (describe(results.tiers, words=words) if results.tiers is not None
+              else describe({1: results.total_reports}, words=words))
     print(f"{counts} (query {results.query!r}, read as: {results.understood or '-'}); "
           f"{results.total} paragraphs match strictly; showing reports {first}-{results.offset + len(results.groups)}, "
           f"{results.took_ms:.0f} ms")

@@ -35,10 +35,38 @@ def test_home_page_offers_a_search_box_examples_and_the_size_of_the_library(page
     assert box is not None and box.attributes.get("value") == ""
     stats = library.stats()
     lede = dom.css_first(".lede").text()
-    assert f"{stats['reports']}" in lede and f"{stats['paragraphs']}" in lede
+    assert f"收录 {stats['reports']} 份地方政府法治政府建设年度报告，" in lede, "no plan or notice among them"
+    assert f"{stats['paragraphs']}" in lede
     examples = [a.attributes["href"] for a in dom.css(".examples a")]
     assert examples and all(href.startswith("/search?q=") for href in examples)
     assert dom.css('[data-facet="year"] li a'), "the home page lets one browse by year"
+
+
+NOTICE = ("关于印发《西平县2020年度法治政府建设工作安排》的通知\n各乡镇人民政府，县政府各部门：\n"
+          "《西平县2020年度法治政府建设工作安排》已经县政府同意，现印发给你们，请认真贯彻执行。\n西平县人民政府办公室\n2020年4月1日\n")
+
+
+def test_the_home_page_counts_reports_apart_from_the_plans_and_notices_in_the_corpus(tmp_path, seed_path):
+    from webui import create_app
+    from searchlib.index.indexing import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for prefix in ("001", "002"):
+        (corpus / seed_path(prefix).name).write_bytes(seed_path(prefix).read_bytes())
+    (corpus / "notice.txt").write_text(NOTICE, encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", rebuild=True, reuse=False, procs=1)
+    client = create_app({"INDEX_DIR": str(tmp_path / "ix"), "TESTING": True}).test_client()
+    lede = client.get("/").get_data(as_text=True).split('class="lede">', 1)[1].split("</p>", 1)[0]
+    assert "收录 <strong>2</strong> 份地方政府法治政府建设年度报告和 <strong>1</strong> 份其他文件" in lede
+
+
+def test_a_page_of_filters_only_says_how_many_reports_pass_them_not_that_they_hold_search_words(page, library):
+    _, dom = page("/search?province=四川")
+    expected = library.search(SearchRequest(province="四川", group=True, limit=0)).tiers[1]
+    assert dom.css_first("[data-tiers]").text().strip() == f"{expected} 份报告符合筛选条件" and expected > 0
+    _, dom = page("/search?q=法律顾问&province=四川")
+    assert "份报告同段含全部检索词" in dom.css_first("[data-tiers]").text()
 
 
 def test_every_home_example_runs_and_finds_something(client, page):

@@ -13,7 +13,7 @@ from searchlib import fields
 # The one CSV writer (searchlib.export), under the names the web's views and tests use.
 from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
 from searchlib.fields import LEVEL_LABELS
-from searchlib.query.parse import canonical_filter_value, parse
+from searchlib.query.parse import canonical_filter_value, has_terms, parse
 from searchlib.research.reuse import ReuseStore, paragraph_summary
 from searchlib.query.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
 from searchlib.research.stats import METRIC_LABELS
@@ -181,7 +181,7 @@ def similarity_label(jaccard: float) -> str:
 
 def tier_line(results) -> str:
     """The line that says how the reports of a tiered result divide (empty for other results)."""
-    return describe(results.tiers) if results.tiers is not None else ""
+    return describe(results.tiers, words=has_terms(results.query)) if results.tiers is not None else ""
 
 
 def concept_notes(results, state: SearchState) -> list[dict]:

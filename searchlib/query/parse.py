@@ -538,6 +538,11 @@ def positive_terms(node: Node | None) -> list[Words | Exact]:
     return out
 
 
+def has_terms(q: str | None) -> bool:
+    """Whether a query holds anything to look for in the text (not only filters and NOTs)."""
+    return bool(positive_terms(parse(q or "").tree))
+
+
 # --- writing a tree back as a query ---------------------------------------------
 
 _NEEDS_QUOTES = re.compile(r'[\s()]')

@@ -506,8 +506,11 @@ def _allowed(docs: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return allowed[docs] if allowed.dtype == bool else np.isin(docs, allowed, assume_unique=True)
 
 
-def describe(counts: dict[int, int]) -> str:
-    """The tier line of a results page: N 份报告同段含全部检索词，另 M 份同篇含全部，K 份部分匹配，L 份仅含常见词."""
+def describe(counts: dict[int, int], words: bool = True) -> str:
+    """The tier line of a results page: N 份报告同段含全部检索词，另 M 份同篇含全部，K 份部分匹配，L 份仅含常见词;
+    without ``words`` (filters only, nothing typed to look for): N 份报告符合筛选条件."""
+    if not words:
+        return f"{counts.get(1, 0)} 份报告符合筛选条件"
     parts = [f"{counts.get(1, 0)} 份报告同段含全部检索词"]
     if counts.get(2):
         parts.append(f"另 {counts[2]} 份同篇含全部")

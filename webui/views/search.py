@@ -86,8 +86,10 @@ def check_boilerplate(state: SearchState) -> None:
 def _home(state: SearchState):
     """No query yet: what the library holds, with the facets as ways in."""
     overview = library().search(SearchRequest(limit=0))
+    # Plans, notices and news are in the corpus too: the count of reports does not hold them.
+    others = library().search(SearchRequest(genre="other", group=True, mode="strict", limit=0)).total_reports
     return render_template("home.html", state=state, results=overview, facets=present.facets(overview, state),
-                           stats=library().stats(), examples=HOME_EXAMPLES)
+                           stats=library().stats(), others=others, examples=HOME_EXAMPLES)
 
 
 def _search_error(message: str, state: SearchState | None = None):
