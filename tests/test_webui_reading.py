@@ -74,6 +74,16 @@ def test_unknown_paragraph_gets_a_friendly_404_with_a_search_box(page):
     assert "Traceback" not in response.get_data(as_text=True)
 
 
+def test_a_paragraph_gone_from_a_report_still_there_leads_to_the_report(page, client, hotline):
+    doc_id = hotline[0]["doc_id"]
+    _, dom = page(f"/p/{doc_id}-00000000", status=404)
+    assert f"报告 {doc_id} 中没有编号为 {doc_id}-00000000 的段落" in dom.css_first(".notice").text()
+    assert dom.css_first("[data-error-link]").attributes["href"] == f"/d/{doc_id}"
+    assert client.get(f"/api/p/{doc_id}-00000000").get_json()["link"] == f"/d/{doc_id}"
+    _, dom = page("/p/000000000000-deadbeef", status=404)
+    assert dom.css_first("[data-error-link]") is None, "no report to lead to"
+
+
 def test_api_paragraph_is_the_pages_json_twin(client, hotline):
     pid = hotline[1]["pid"]
     data = client.get(f"/api/p/{pid}?q={QUERY}").get_json()

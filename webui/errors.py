@@ -20,17 +20,20 @@ def wants_json() -> bool:
     return path.startswith("/api/") or path in ("/healthz", "/export.json", "/export-reports.json")
 
 
-def error_response(status: int, message: str, detail: str | None = None):
-    """The page (or JSON) of a failure; ``detail`` is the library's own English words, for the JSON."""
+def error_response(status: int, message: str, detail: str | None = None, link: tuple[str, str] | None = None):
+    """The page (or JSON) of a failure; ``detail`` is the library's own English words, for the JSON; ``link``
+    (URL, label) the way on, where there is one."""
     if wants_json():
         body = {"error": message, "status": status}
         if detail:
             body["detail"] = detail
+        if link:
+            body["link"] = link[0]
         if request.path == "/healthz":
             body["status"] = "error"
         return jsonify(body), status
     return render_template("error.html", status=status, title=TITLES.get(status, "出错了"), message=message,
-                           q=request.args.get("q", "")), status
+                           link=link, q=request.args.get("q", "")), status
 
 
 def init_app(app: Flask) -> None:
@@ -58,4 +61,5 @@ def init_app(app: Flask) -> None:
     def http_error(exc):
         messages = {404: exc.description if exc.description and not exc.description.startswith("The requested URL")
                     else "这个地址没有对应的页面。", 405: "该地址不支持这种请求方式。"}
-        return error_response(exc.code or 500, messages.get(exc.code, exc.description or "请求出错。"))
+        return error_response(exc.code or 500, messages.get(exc.code, exc.description or "请求出错。"),
+                              link=getattr(exc, "link", None))

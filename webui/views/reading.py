@@ -33,6 +33,12 @@ def paragraph_context(pid: str) -> dict:
     """A paragraph with its neighbours and its report; NotFound for an unknown pid."""
     stored = library().paragraph(pid) if len(pid) <= MAX_ID_CHARS else None
     if stored is None:
+        doc_id = pid.rsplit("-", 1)[0] if "-" in pid else ""
+        if doc_id and library().report(doc_id):
+            missing = NotFound(f"报告 {doc_id} 中没有编号为 {pid} 的段落：这一段可能已在新版报告中修改。报告本身仍在，"
+                               f"可在报告中找到它的新版本。")
+            missing.link = (url_for("reading.report_page", doc_id=doc_id), "打开该报告")
+            raise missing
         raise NotFound(f"没有编号为 {pid} 的段落。它可能来自已被替换的旧版报告，试试检索其中的文字。")
     paragraphs = library().report(stored["doc_id"])
     index = next(i for i, p in enumerate(paragraphs) if p["pid"] == pid)
