@@ -125,7 +125,18 @@ def test_report_page_highlights_a_query_and_counts_the_paragraphs_with_it(page, 
     _, dom = page(f"/d/{hotline[0]['doc_id']}?q={QUERY}")
     marked = {p.attributes["id"] for p in dom.css("p.para") if p.css_first("mark")}
     assert marked == {h["pid"] for h in hotline if QUERY in h["text"]}
-    assert f"出现于 {len(marked)} 段" in dom.css_first(".toc").text()
+    assert dom.css_first("[data-matches]").text().startswith(f"“{QUERY}”：本报告 {len(marked)} 段含全部检索词（已标亮）")
+
+
+def test_report_page_tells_paragraphs_with_every_word_from_those_with_some(page, hotline):
+    # 12345热线 and 纠错 share no paragraph of this report: each is marked, none holds both.
+    _, dom = page(f"/d/{hotline[0]['doc_id']}?q=热线 纠错率")
+    marked = [p for p in dom.css("p.para") if p.css_first("mark")]
+    assert len(marked) == sum("热线" in h["text"] or "纠错" in h["text"] for h in hotline) >= 2
+    assert dom.css_first("[data-matches]").text().startswith(
+        f"“热线 纠错率”：本报告没有一段含全部检索词；{len(marked)} 段含部分检索词或其同义、拆分形式（已标亮）")
+    _, dom = page(f"/d/{hotline[0]['doc_id']}?q=行政复议 纠错率")
+    assert dom.css_first("[data-matches]").text().startswith("“行政复议 纠错率”：本报告 1 段含全部检索词，另 ")
 
 
 def test_unknown_report_gets_a_friendly_404(page):

@@ -58,8 +58,8 @@ from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FAC
 from searchlib.index.storage import index_dictionary, segment_leaves
 from searchlib.index.fieldstore import SegmentFields
 from searchlib.index.textstore import Texts
-from searchlib.query.concepts import Plan, as_chinese
-from searchlib.query.tiers import TierRanker
+from searchlib.query.concepts import Plan, as_chinese, plan
+from searchlib.query.tiers import TierRanker, expansion_terms
 from searchlib.query.highlight import match_spans, render, snippet
 from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
 from searchlib.query.postings import SCORE_DECIMALS, Evaluator, rounded
@@ -789,11 +789,26 @@ class Library:
         docs = [dict(searcher.stored_fields(d)) for d in searcher.document_numbers(doc_id=doc_id)]
         return sorted(docs, key=lambda d: d.get("position", 0))
 
-    def highlighted(self, text: str, q: str) -> str:
-        """The whole paragraph with the query's matches marked (for permalink pages)."""
+    def highlighted(self, text: str, q: str, expanded: bool = False) -> str:
+        """The whole paragraph with the query's matches marked (for permalink pages); ``expanded``: each concept's
+        parts and thesaurus members too, as the tiered results mark them (for a report reached from them)."""
         parsed = parse(q or "")
-        terms = positive_terms(as_chinese(parsed.tree)) if not parsed.fatal else []
+        terms: list = positive_terms(as_chinese(parsed.tree)) if not parsed.fatal else []
+        if expanded and terms:
+            terms += expansion_terms(plan(parsed.tree))
         return render(text, match_spans(text, terms) if terms else [])
+
+    @_in_one_generation
+    def strict_pids(self, q: str, doc_id: str) -> set[str]:
+        """The paragraphs of one report that match ``q`` strictly (every concept in one paragraph, as typed)."""
+        searcher = self.searcher()
+        mine = np.asarray(sorted(searcher.document_numbers(doc_id=doc_id)), dtype=np.int64)
+        if not len(mine) or not (q or "").strip():
+            return set()
+        _, typed = self._read_request(SearchRequest(q=q))
+        found = self._matches(searcher, self.matcher(searcher), as_chinese(typed), SearchRequest(q=q))
+        stored = self.stored_fields(searcher)
+        return {stored.pid(int(d)) for d in mine[np.isin(mine, found)]}
 
     @_in_one_generation
     def stats(self) -> dict:

@@ -459,6 +459,17 @@ class TierRanker:
         return out
 
 
+def expansion_terms(the_plan: Plan) -> list[Near | Words | Exact]:
+    """What marks a concept found by its parts or a thesaurus member, whatever an index holds: the parts where they
+    stand close, each member where it is written (as :meth:`Tiered.terms` marks them in results)."""
+    out: list[Near | Words | Exact] = []
+    for concept in the_plan.concepts:
+        if concept.parts:
+            out.append(Near(concept.parts))
+        out.extend(Words(s) if len(query_words(s)) == 1 else Exact(s) for s in concept.synonyms)
+    return list(dict.fromkeys(out))
+
+
 def _spread_words(concept: Concept) -> tuple[str, ...]:
     """The words of a typed run that the strict rule finds anywhere in a paragraph (法治保障 is 法治 and
     保障): as one concept they must stand close together, in order."""
@@ -521,4 +532,4 @@ def describe(counts: dict[int, int], words: bool = True) -> str:
     return "，".join(parts)
 
 
-__all__ = ["TierRanker", "Tiered", "TIERS", "TIER_LABELS", "describe", "best_of"]
+__all__ = ["TierRanker", "Tiered", "TIERS", "TIER_LABELS", "describe", "best_of", "expansion_terms"]

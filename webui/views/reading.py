@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
 from searchlib.research.reuse import paragraph_summary
-from searchlib.query.search import MAX_QUERY_CHARS
+from searchlib.query.search import MAX_QUERY_CHARS, QueryError
 
 from webui import present
 from webui.params import ParamError, read_state
@@ -25,8 +25,9 @@ def _query() -> str:
 
 
 def _marked(text: str, q: str) -> Markup:
-    # Library.highlighted escapes the text and adds only <mark>.
-    return Markup(library().highlighted(text, q)) if q.strip() else escape(text)
+    # Library.highlighted escapes the text and adds only <mark>; the concepts' parts and thesaurus members are
+    # marked as on the results page the reader came from.
+    return Markup(library().highlighted(text, q, expanded=True)) if q.strip() else escape(text)
 
 
 def paragraph_context(pid: str) -> dict:
@@ -118,7 +119,18 @@ def report_page(doc_id: str):
     q = _query()
     marked = {p["pid"]: _marked(p.get("text", ""), q) for s in context["sections"] for p in s.paragraphs}
     matches = sum(1 for html in marked.values() if "<mark>" in html)
-    return render_template("report.html", q=q, marked=marked, matches=matches, back=_back(q), **context)
+    return render_template("report.html", q=q, marked=marked, matches=matches, strict=_strict_count(q, doc_id),
+                           back=_back(q), **context)
+
+
+def _strict_count(q: str, doc_id: str) -> int:
+    """How many of the report's paragraphs hold every concept as typed (0 for a query that cannot run)."""
+    if not q.strip():
+        return 0
+    try:
+        return len(library().strict_pids(q, doc_id))
+    except QueryError:
+        return 0
 
 
 @bp.get("/api/d/<doc_id>")
