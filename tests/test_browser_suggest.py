@@ -21,8 +21,11 @@ def test_an_empty_page_offers_dropping_a_word_and_the_link_finds_what_it_promise
     width = any_tab.page.viewport_size["width"]
     page = any_tab.open(f"/search?q=法律顾问+{NOWHERE}&mode=strict&year=2021")
     assert page.locator(".empty h2").inner_text() == "没有报告符合这次检索"
-    link = page.locator("[data-suggestion]")
-    assert link.count() == 1
+    # The tiered view (精确 off) with its partial matches first, then the word that finds nothing dropped.
+    assert page.locator("[data-suggestion]").count() == 2
+    fuzzy = page.locator("[data-suggestion-kind=fuzzy] [data-suggestion]")
+    assert "改用模糊检索" in fuzzy.locator("xpath=..").inner_text() and "mode=" not in fuzzy.get_attribute("href")
+    link = page.locator("[data-suggestion-kind=drop] [data-suggestion]")
     assert link.is_visible() and link.bounding_box()["x"] + link.bounding_box()["width"] <= width
     line = link.locator("xpath=..").inner_text()
     assert line.startswith(f"去掉“{NOWHERE}”：法律顾问")

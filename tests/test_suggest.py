@@ -52,6 +52,7 @@ CASES = [
     ('"法律顾问" "枫桥经验"', {"province": "浙江"}),
     ('"复议的纠错"', {}),
     (f"+{NOWHERE} 法律顾问 枫桥经验", {"level": "county"}),
+    ("法律顾问 年份:1990", {"level": "county"}),
     ("法律顾问 /d 枫桥经验 行政复议", {}),
     ("出庭应诉 /s 执法 -量子纠缠", {}),
 ]
@@ -63,10 +64,13 @@ def test_each_suggestion_finds_what_it_says_and_more_than_the_query(library, q, 
     request = SearchRequest(q=q, **filters, **VIEWS[view])
     current = library.search(replace(request, limit=0))
     for s in suggest(library, request):
-        ran = library.search(replace(request, q=s.q, limit=0))   # the very request, with the query changed
+        # the very request, with the query (and for some kinds a filter or the view) changed
+        ran = library.search(replace(request, q=s.q, limit=0, **s.changes))
         assert s.paragraphs == ran.total
-        assert s.reports == (found(ran) if view == "tiers" else ran.total_reports)
-        assert s.found == found(ran) > found(current) >= 0, "never one that finds nothing, or nothing more"
+        assert s.reports == (found(ran) if s.view == "tiers" else ran.total_reports)
+        assert s.partial == (ran.tiers[3] if s.partial else 0)
+        assert s.found == found(ran), "it finds what it says"
+        assert s.found > found(current) or (s.partial and found(current) == 0), "never a dead end"
         if s.kind == "same_paragraph" and view == "tiers":
             assert ran.tiers[1] > current.tiers[1], "it offers one paragraph: it finds more there"
 
@@ -77,7 +81,24 @@ def test_a_request_with_a_suggestion_for_every_case_is_in_the_test(library):
     assert len(offered) >= 12
     kinds = {s.kind for q, filters in CASES for view in VIEWS
              for s in suggest(library, SearchRequest(q=q, **filters, **VIEWS[view]))}
-    assert kinds == {"drop", "same_report", "words", "same_paragraph"}
+    assert kinds == {"drop", "same_report", "words", "same_paragraph", "fuzzy", "no_filter"}
+
+
+def test_an_empty_result_offers_each_filter_left_out_typed_or_chosen(library):
+    for request in (SearchRequest(q="法律顾问 年份:1990", group=True), SearchRequest(q="法律顾问", year="1990")):
+        [offered] = [s for s in suggest(library, request) if s.kind == "no_filter"]
+        everywhere = library.search(replace(request, q="法律顾问", year=None, limit=0))
+        assert found(everywhere) > 0 and offered.q == "法律顾问" and offered.found == found(everywhere)
+        assert offered.dropped == "year:1990"
+    assert suggest(library, SearchRequest(q="法律顾问", year="1990"))[0].changes == {"year": None}
+
+
+def test_an_empty_strict_result_offers_the_tiers_with_their_partial_matches(library):
+    request = SearchRequest(q=f"法律顾问 {NOWHERE}", group=True, mode="strict")
+    [fuzzy] = [s for s in suggest(library, request) if s.kind == "fuzzy"]
+    tiers = library.search(replace(request, mode="fuzzy", limit=0)).tiers
+    assert fuzzy.changes == {"mode": "fuzzy"} and fuzzy.q == request.q
+    assert (fuzzy.reports, fuzzy.partial) == (tiers[1] + tiers[2], tiers[3]) and tiers[3] > 0
 
 
 def test_a_chosen_filter_is_counted_in_every_suggestion(library):
@@ -210,8 +231,9 @@ def test_the_cli_prints_one_line_a_suggestion_after_an_empty_result(index_dir, l
 def test_the_cli_keeps_a_csv_clean_and_says_it_on_stderr(index_dir, capsys):
     assert cli_main(["search", '"复议的纠错"', "--index", str(index_dir), "--csv"]) == 0
     captured = capsys.readouterr()
-    assert captured.err == ("try 复议的纠错 (as words, not an exact string): 1 report with every word (1 in one paragraph), "
-                            "1 paragraph\n")
+    assert captured.err.startswith("try 复议的纠错 (as words, not an exact string): 1 report with every word "
+                                   "(1 in one paragraph), 1 paragraph; ")
+    assert captured.err.endswith(" partial matches\n") and captured.err.count("\n") == 1
     assert "try" not in captured.out
 
 
@@ -267,12 +289,14 @@ def test_a_page_that_finds_enough_offers_nothing(page):
 
 def test_the_json_twin_carries_the_suggestions_and_their_pages(client):
     data = client.get(f"/api/search?q=法律顾问+{NOWHERE}&mode=strict&province=山东").get_json()
-    assert [(s["kind"], s["q"], s["dropped"]) for s in data["suggestions"]] == [("drop", "法律顾问", NOWHERE)]
-    [href] = data["links"]["suggestions"]
+    assert [(s["kind"], s["q"], s["dropped"]) for s in data["suggestions"]] == [
+        ("fuzzy", f"法律顾问 {NOWHERE}", ""), ("drop", "法律顾问", NOWHERE)]
+    fuzzy, href = data["links"]["suggestions"]
+    assert "province=" in fuzzy and "mode=" not in fuzzy, "the tiered view is the default"
     assert "province=" in href and "mode=strict" in href
     followed = client.get(href.replace("/search?", "/api/search?", 1)).get_json()
-    assert (followed["total_reports"], followed["total"]) == (data["suggestions"][0]["reports"],
-                                                            data["suggestions"][0]["paragraphs"])
+    assert (followed["total_reports"], followed["total"]) == (data["suggestions"][1]["reports"],
+                                                            data["suggestions"][1]["paragraphs"])
     assert followed["filters"] == {"province": "山东"} and followed["total"] > 0
 
 

@@ -213,7 +213,17 @@ def concept_notes(results, state: SearchState) -> list[dict]:
 
 SUGGESTION_LABELS = {"words": "按词检索，不要求原文连续出现", "same_report": "同篇即可，不要求同段",
                      "same_paragraph": "同段即可，不要求同句",
-                     "exact": "按原文字符串精确检索，不受分词影响"}
+                     "exact": "按原文字符串精确检索，不受分词影响",
+                     "fuzzy": "改用模糊检索（按报告分层列出，含部分匹配）"}
+
+
+def _suggestion_label(s: Suggestion) -> str:
+    if s.kind == "drop":
+        return f"去掉“{s.dropped}”"
+    if s.kind == "no_filter":
+        name, _, value = s.dropped.partition(":")
+        return f"去掉筛选条件“{fields.label(name)}:{value}”"
+    return SUGGESTION_LABELS[s.kind]
 
 
 def suggestion_items(suggestions: list[Suggestion], state: SearchState) -> list[dict]:
@@ -227,11 +237,13 @@ def suggestion_items(suggestions: list[Suggestion], state: SearchState) -> list[
             every = "其余" if s.kind == "drop" else "全部"
             where = f"其中 {s.same_paragraph} 份同段，{s.paragraphs} 段" if s.paragraphs else "不在同一段"
             count = f"{s.reports} 份报告含{every}检索词（{where}）"
+            if s.partial:
+                count = (f"{count}，另 {s.partial} 份部分匹配" if s.reports
+                         else f"{s.partial} 份报告部分匹配（没有一份含全部检索词）")
         else:
             count = f"{s.reports} 份报告（{s.paragraphs} 段）"
-        items.append({**s.to_json(), "count": count,
-                      "label": f"去掉“{s.dropped}”" if s.kind == "drop" else SUGGESTION_LABELS[s.kind],
-                      "args": state.args(q=s.q)})
+        items.append({**s.to_json(), "count": count, "label": _suggestion_label(s),
+                      "args": state.args(q=s.q, **s.changes)})
     return items
 
 

@@ -18,6 +18,13 @@ parameter), the boilerplate choice, the view (reports in tiers, strict reports, 
 ``drop``
     the query without one concept, keeping every other concept, operator, quote, ``NOT`` and filter.
 
+When a request finds nothing at all, two more kinds say what lies just outside it:
+
+``fuzzy``
+    the strict view's request in the default view (reports in tiers), counting its partial matches too;
+``no_filter``
+    the request without one of its filters (typed in the query, or a URL parameter / CLI option), the rest kept.
+
 A variant is offered only if it finds more than the current query, counted the way the view counts (:func:`found`): a
 variant that finds nothing, or no more than what is already on the page (exactly the same, or a part of it), is a dead
 end. At most ``MAX_VARIANT_SEARCHES`` variants are counted, each a search with ``limit=0``.
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from searchlib.query.parse import And, Exact, Filter, Node, Not, SameReport, SameSentence, Words, parse, query_text
 from searchlib.query.search import Library, QueryError, Results, SearchRequest
@@ -38,6 +45,8 @@ from searchlib.query.search import Library, QueryError, Results, SearchRequest
 FEW_REPORTS = 3
 # At most this many variant searches per request (each with limit=0): bounded cost on a big index.
 MAX_VARIANT_SEARCHES = 6
+# An empty result also tries leaving out each filter, at most this many of them.
+MAX_FILTER_VARIANTS = 4
 # Characters that make a query need quoting on a shell command line.
 SHELL_SPECIAL = re.compile(r"""[\s"'()|&;<>$`\\*?!#~\[\]{}]""")
 
@@ -60,6 +69,9 @@ class Suggestion:
     reports: int         # reports: holding every concept (tiers 1 and 2) in the tiered view, else matching
     paragraphs: int      # paragraphs matching strictly (every concept in one paragraph, as typed)
     same_paragraph: int = 0   # of ``reports``, those with such a paragraph (the tiered view's first tier)
+    # Request parameters it changes besides the query (None: left out): {"year": None}, {"mode": "fuzzy"}.
+    changes: dict = field(default_factory=dict)
+    partial: int = 0          # "fuzzy": the reports it lists as partial matches (tier 3), besides ``reports``
 
     @property
     def found(self) -> int:
@@ -73,11 +85,15 @@ class Suggestion:
         """One line for the command line: the query to run (same options), why, and what it finds."""
         why = {"drop": f"without {self.dropped}", "same_report": "all in one report, not one paragraph",
                "same_paragraph": "in one paragraph, not one sentence",
-               "words": "as words, not an exact string", "exact": "as an exact string"}[self.kind]
+               "words": "as words, not an exact string", "exact": "as an exact string",
+               "no_filter": f"without the filter {self.dropped}",
+               "fuzzy": "without --strict: reports in tiers, partial matches too"}[self.kind]
         reports, paragraphs = _counted(self.reports, "report"), _counted(self.paragraphs, "paragraph")
         if self.view == "tiers":
             count = (f"{reports} with {'every other word' if self.kind == 'drop' else 'every word'} "
                      f"({self.same_paragraph} in one paragraph), {paragraphs}")
+            if self.partial:
+                count += f"; {self.partial} partial match{'' if self.partial == 1 else 'es'}"
         elif self.view == "reports":
             count = f"{reports}, {paragraphs}"
         else:
@@ -129,11 +145,54 @@ def suggest(library: Library, request: SearchRequest, results: Results | None = 
             # Loosened to one paragraph, it finds more only as reports that hold the words in different paragraphs
             # (its second tier): that is what it offers, and it is said so.
             kind = "same_report"
-        if finds > current:
+        # An empty page unquoted: its partial matches are a way on too (the words of 行政复议纠错率 apart).
+        partial = counted.tiers.get(3, 0) if view == "tiers" and kind == "words" and current == 0 else 0
+        if finds > current or partial:
             reports = finds if view == "tiers" else counted.total_reports
             out.append(Suggestion(kind, variant.q, variant.dropped, view, reports, counted.total,
-                                  counted.total_reports))
+                                  counted.total_reports, partial=partial))
+    if current == 0:
+        out += _outside(library, request, view)
     return ordered(out)
+
+
+def _outside(library: Library, request: SearchRequest, view: str) -> list[Suggestion]:
+    """For a request that finds nothing: the default view of a strict one, and the request without each of its
+    filters, those that find something (see the module's docstring)."""
+    out = []
+    if view == "reports" and request.mode == "strict":
+        counted = library.search(replace(request, mode="fuzzy", limit=0, offset=0, snippets=False))
+        tiers = counted.tiers or {}
+        if sum(tiers.get(t, 0) for t in (1, 2, 3)):
+            out.append(Suggestion("fuzzy", request.q or "", "", "tiers", tiers.get(1, 0) + tiers.get(2, 0),
+                                  counted.total, tiers.get(1, 0), {"mode": "fuzzy"}, tiers.get(3, 0)))
+    for written, q, changes in _without_each_filter(request)[:MAX_FILTER_VARIANTS]:
+        try:
+            counted = library.search(replace(request, q=q, limit=0, offset=0, snippets=False, **changes))
+        except QueryError:
+            continue
+        if found(counted):
+            reports = found(counted) if view == "tiers" else counted.total_reports
+            out.append(Suggestion("no_filter", q, written, view, reports, counted.total, counted.total_reports,
+                                  dict(changes)))
+    return out
+
+
+def _without_each_filter(request: SearchRequest) -> list[tuple[str, str, dict]]:
+    """(the filter as written, the query, the request's changed parameters) for each filter left out in turn:
+    a filter typed in the query, then each URL parameter / CLI option."""
+    out: list[tuple[str, str, dict]] = []
+    parsed = parse(request.q or "")
+    if not parsed.fatal and parsed.tree is not None:
+        top = list(parsed.tree.children) if isinstance(parsed.tree, And) else [parsed.tree]
+        for i, node in enumerate(top):
+            if isinstance(node, Filter):
+                rest = [n for j, n in enumerate(top) if j != i]
+                q = query_text(rest[0] if len(rest) == 1 else And(tuple(rest))) if rest else ""
+                out.append((query_text(node) or "", q or "", {}))
+    for name, value in request.filters().items():
+        out.append((f"{name}:{value}", request.q or "", {name: None}))
+    return out
 
 
 # Variants that keep every concept come first: they keep the whole question and lift only a condition
@@ -141,7 +200,7 @@ def suggest(library: Library, request: SearchRequest, results: Results | None = 
 # the question, so those follow, the fewest results first: a variant that drops a common word keeps the
 # rare, telling ones and finds a few reports close to what was asked, while dropping the rare word leaves
 # the common ones, which find many reports about something broader. More results is not better here.
-KIND_ORDER = ("words", "same_paragraph", "same_report", "exact", "drop")
+KIND_ORDER = ("words", "same_paragraph", "same_report", "exact", "fuzzy", "no_filter", "drop")
 
 
 def ordered(suggestions: list[Suggestion]) -> list[Suggestion]:

@@ -130,7 +130,7 @@ def api_search():
         "kwic": url_for("research.kwic_page", **state.same_query()),
         "stats": url_for("research.stats_page", **state.same_query()),
         # each suggestion's page, in the order of data["suggestions"] (every filter and choice kept)
-        "suggestions": [url_for("search.search_page", **state.args(q=s.q)) for s in suggestions],
+        "suggestions": [url_for("search.search_page", **state.args(q=s.q, **s.changes)) for s in suggestions],
     }
     return jsonify(data)
 
