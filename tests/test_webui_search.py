@@ -460,3 +460,12 @@ def test_the_report_page_leads_back_to_the_search_it_was_opened_from(page):
     assert args_of(report.css_first("[data-back]").attributes["href"]) == args_of(search)
     _, bare = page(href.split("?")[0])
     assert bare.css_first("[data-back]") is None
+
+
+def test_the_facets_say_they_count_paragraphs_not_reports(page, library):
+    _, dom = page("/search?q=法律顾问")
+    assert dom.css_first("[data-facet-unit]").text() == "各项数字为同段含全部检索词的段落数（不是报告数）"
+    year, count = library.search(SearchRequest(q="法律顾问", limit=0)).facets["report_year"][0]
+    assert count == library.search(SearchRequest(q="法律顾问", year=str(year), limit=0)).total   # paragraphs
+    _, dom = page("/")
+    assert dom.css_first("[data-facet-unit]").text() == "各项数字为段落数（不是报告数）"

@@ -179,6 +179,11 @@ def similarity_label(jaccard: float) -> str:
     return "相同" if jaccard >= 1.0 else f"{jaccard:.0%} 相似"
 
 
+def facet_unit(results) -> str:
+    """What the facet counts count: paragraphs, those matching strictly when something was searched for."""
+    return "同段含全部检索词的段落数" if has_terms(results.query) else "段落数"
+
+
 def tier_line(results) -> str:
     """The line that says how the reports of a tiered result divide (empty for other results)."""
     return describe(results.tiers, words=has_terms(results.query)) if results.tiers is not None else ""
@@ -463,7 +468,8 @@ STATUS_LABELS = {"on_time": "按时", "late": "逾期", "no_date": "无发布日
 # has one (tests/test_help_and_filters.py); the query syntax itself is on /help, linked from each.
 PAGE_HELP = {
     "search.search_page": "输入检索词，默认按报告分层列出结果（也可按段落列出）；左侧分面按年份、地区、层级、章节等筛选，"
-                          "计数是全部结果的精确数。每个段落都有永久链接，可直接引用；结果可导出为 CSV 或 JSON。",
+                          "分面数字是同段含全部检索词的段落数（精确计数，不含第二至四层）。每个段落都有永久链接，可直接引用；"
+                          "结果可导出为 CSV 或 JSON。",
     "meta.help_page": "检索式的写法、筛选字段及其中文别名、各页面与接口，以及每个请求的上限。",
     "meta.advanced_page": "用表单组合检索条件（全部词、精确短语、任一词、排除词、年份、地区、层级、章节），"
                           "生成普通检索式并转到结果页，之后可直接修改检索式。",

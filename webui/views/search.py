@@ -60,7 +60,7 @@ def search_page():
         "search.html", state=state, results=results, facets=present.facets(results, state),
         reuse=present.reuse_of(library().reuse_store(), _shown_pids(results), current_app.config["REUSE_HIT_LIMIT"]),
         chips=present.chips(state), groups=results.groups, tier_line=present.tier_line(results),
-        concepts=present.concept_notes(results, state),
+        concepts=present.concept_notes(results, state), facet_unit=present.facet_unit(results),
         pages=pages, window=page_window(state.page, pages), export_args=_export_args(state),
         suggestions=present.suggestion_items(suggest(library(), state.search_request(), results), state),
         export_limit=current_app.config["EXPORT_LIMIT"], stale_dictionary=library().dictionary_changed())
