@@ -432,3 +432,11 @@ def test_a_piece_of_several_words_is_marked_where_they_stand_together_never_word
     assert "首长" in re.sub("</?mark>", "", snippet)
     assert re.search(r"<mark>行政</mark>\s*<mark>首长</mark>|<mark>行政首长", snippet)
     assert "依法<mark>" not in snippet and "突<mark>" not in snippet
+
+
+def test_a_three_character_word_is_not_cut_into_two_characters_and_one_as_its_parts():
+    # 青少 + 年 would find 青少 … 年 close together (青少年宫 aside, never the word's meaning).
+    [concept] = plan(parse("青少年").tree).concepts
+    assert concept.parts == ()
+    [concept] = plan(parse("出庭应诉率").tree).concepts
+    assert concept.parts == ("出庭应诉", "率"), "a longer word still is"

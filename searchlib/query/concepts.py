@@ -201,7 +201,9 @@ def _parts(words: list[str]) -> tuple[str, ...]:
     parts of their own (依法治镇 -> 依法 治 镇: all of them, not 依法 alone, stand for it)."""
     out: list[str] = []
     for word in words:
-        out.extend(components(word, PARTS_MIN_CHARS) or [word])
+        parts = components(word, PARTS_MIN_CHARS)
+        # A three-character word cut as two characters and one (青少 年 of 青少年) is not made of its parts.
+        out.extend(parts if parts and len(word) > 3 else [word])
     return tuple(dict.fromkeys(out))
 
 
