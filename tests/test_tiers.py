@@ -440,3 +440,13 @@ def test_a_three_character_word_is_not_cut_into_two_characters_and_one_as_its_pa
     assert concept.parts == ()
     [concept] = plan(parse("出庭应诉率").tree).concepts
     assert concept.parts == ("出庭应诉", "率"), "a longer word still is"
+
+
+def test_english_words_no_glossary_phrase_holds_are_searched_as_written_with_a_note(tier_library):
+    results = tier_library.search(SearchRequest(q="xylophone filing review", group=True, limit=0))
+    assert [c["concept"] for c in results.concepts] == ["xylophone", "filing review"]
+    assert [p for p in results.problems if "glossary" in p] == [
+        "'xylophone' is not in the English glossary (data/glossary_en.txt): searched as written; the reports are "
+        "in Chinese, so a Chinese term finds more"]
+    assert not [p for p in tier_library.search(SearchRequest(q="court appearance rate", limit=0)).problems
+                if "glossary" in p], "the whole phrase is in the glossary"

@@ -32,6 +32,8 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     (r"(?P<name>\S+): is not a filter of the query \((?P<names>.*)\): (?P<raw>.*) was searched as words",
      "“{name}:”不是检索式中的筛选条件（可用：年份: 省份: 城市: 区县: 乡镇: 层级: 主体: 章节: 文种: 标题:；"
      "发布机关、发布年份请用左侧筛选项），“{raw}”已按普通词语检索。"),
+    (r"'(?P<word>.*)' is not in the English glossary .*",
+     "英文“{word}”不在英文术语表（data/glossary_en.txt）中，已按原文检索；报告是中文，改用中文词能找到更多。"),
     (r"brackets nested deeper than (?P<n>\d+) levels were ignored", "括号嵌套超过 {n} 层，多出的括号已忽略。"),
     (r"query too long \((?P<n>\d+) characters; the limit is (?P<limit>\d+)\)",
      "检索式过长：共 {n} 字，上限 {limit} 字。请删减后重试。"),

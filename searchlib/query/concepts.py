@@ -127,6 +127,18 @@ def as_chinese(tree: Node | None) -> Node | None:
     return joined(type(tree), rewritten) if isinstance(tree, (And, Or)) else type(tree)(tuple(rewritten))
 
 
+def unknown_english(tree: Node | None) -> list[str]:
+    """The English words of a query that no glossary phrase holds (court, rate of court appearance rate): searched
+    as written, they find only the rare report that writes them, so the researcher is told."""
+    unknown = []
+    for concept in plan(tree).concepts:
+        text = concept.typed
+        if (isinstance(concept.node, Words) and _latin_run(text) and not concept.synonyms
+                and any(c.isalpha() for c in text) and text.lower() not in ENGLISH_FUNCTION_WORDS):
+            unknown.append(text)
+    return unknown
+
+
 def _latin_run(text: str) -> bool:
     return all(_latin(w) for w in text.split())
 

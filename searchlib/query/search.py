@@ -58,7 +58,7 @@ from searchlib.fields import COLUMN_FILTERS, FACETS, FILTER_TO_FIELD, NESTED_FAC
 from searchlib.index.storage import index_dictionary, segment_leaves
 from searchlib.index.fieldstore import SegmentFields
 from searchlib.index.textstore import Texts
-from searchlib.query.concepts import Plan, as_chinese, plan
+from searchlib.query.concepts import Plan, as_chinese, plan, unknown_english
 from searchlib.query.tiers import TierRanker, expansion_terms
 from searchlib.query.highlight import match_spans, render, snippet
 from searchlib.index.indexing import CURRENT, open_index, resolve_index_dir
@@ -605,7 +605,7 @@ class Library:
         return Results(query=request.q or "", understood=reading, total=len(docnums),
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(),
-                       problems=parsed.problems + _unknown_places(matcher.compiler, tree),
+                       problems=parsed.problems + _unknown_places(matcher.compiler, tree) + _unknown_english(typed),
                        total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None,
                        stages_ms=stages, mode=request.mode, tiers=tiers, concepts=concepts)
 
@@ -1011,6 +1011,11 @@ def column_filtered(columns: dict[str, Column], docnums: np.ndarray, filters: di
             wanted = [code for code, v in enumerate(column.values) if v is not None and _folded_name(v) == folded]
         docnums = docnums[np.isin(column.codes[docnums], wanted)]
     return docnums
+
+
+def _unknown_english(typed: Node | None) -> list[str]:
+    return [f"'{word}' is not in the English glossary (data/glossary_en.txt): searched as written; the reports are "
+            f"in Chinese, so a Chinese term finds more" for word in unknown_english(typed)]
 
 
 def _folded_name(name: object) -> str:
