@@ -605,7 +605,8 @@ class Library:
         return Results(query=request.q or "", understood=reading, total=len(docnums),
                        took_ms=round(took, 2), hits=hits, facets=facets, offset=offset, limit=limit,
                        sort=request.sort, filters=request.filters(),
-                       problems=parsed.problems + _unknown_places(matcher.compiler, tree) + _unknown_english(typed),
+                       problems=parsed.problems + _unknown_places(matcher.compiler, tree)
+                       + _unknown_english(typed, parsed.problems),
                        total_reports=total_reports, groups=groups, boilerplate=request.boilerplate or None,
                        stages_ms=stages, mode=request.mode, tiers=tiers, concepts=concepts)
 
@@ -1013,9 +1014,11 @@ def column_filtered(columns: dict[str, Column], docnums: np.ndarray, filters: di
     return docnums
 
 
-def _unknown_english(typed: Node | None) -> list[str]:
+def _unknown_english(typed: Node | None, said: list[str]) -> list[str]:
+    """A note for each English word no glossary phrase holds, unless a note on it was given already (层级:abc)."""
     return [f"'{word}' is not in the English glossary (data/glossary_en.txt): searched as written; the reports are "
-            f"in Chinese, so a Chinese term finds more" for word in unknown_english(typed)]
+            f"in Chinese, so a Chinese term finds more" for word in unknown_english(typed)
+            if not any(f"'{word}'" in problem for problem in said)]
 
 
 def _folded_name(name: object) -> str:
