@@ -114,13 +114,18 @@ def test_a_pasted_long_query_is_refused_with_its_length_not_cut(desk):
     page.focus("[data-search-box]")
     page.keyboard.insert_text(pasted)      # what a paste does: the box's own limits apply
     page.press("[data-search-box]", "Enter")
-    page.wait_for_url(re.compile(r"/search\?q="))
+    # Said on the page itself: sent as a URL it would meet the production server's bare 414 (URI Too Long).
+    page.wait_for_selector("[role=alert]")
     desk.shot("i21-long-query", full_page=False)
     assert page.locator("[role=alert]").count() == 1, \
         f"no notice; the page answered {page.locator('[data-total]').all_inner_texts()} for a cut query"
     notice = page.locator("[role=alert]").inner_text()
     assert "检索式过长" in notice and f"共 {len(pasted)} 字" in notice
     assert len(page.input_value("[data-search-box]")) == len(pasted)
+    assert "/search" not in page.url, "nothing was sent"
+    # Without JavaScript the server says the same (as it does to a client that sends it anyway).
+    response = page.request.get(desk.base + "/search?q=" + pasted)
+    assert response.status == 400 and "检索式过长" in response.text()
 
 
 # --- 5. messages in the page's language ----------------------------------------------------------
@@ -219,3 +224,14 @@ def test_a_result_page_orders_by_publication_narrows_by_publisher_and_exports_a_
     # Public URLs come from the configured base URL (here the default), never from the request.
     assert all(r["best_permalink"].startswith("http://127.0.0.1:8000/p/") and int(r["matches"]) >= 1 for r in rows)
     desk.shot("i21-publisher-grouped")
+
+
+def test_a_chart_by_year_on_a_phone_opens_at_its_latest_years(phone):
+    page = phone.open("/stats?q=行政复议&by=year")
+    chart = page.locator("[data-chart-scroll]")
+    sizes = chart.evaluate("c => [c.scrollWidth, c.clientWidth, c.scrollLeft]")
+    assert sizes[0] > sizes[1], "the chart is wider than the phone"
+    assert sizes[2] == sizes[0] - sizes[1], "scrolled to its right end"
+    caption = page.locator("[data-chart] figcaption").bounding_box()
+    assert caption["x"] >= 0 and caption["x"] + caption["width"] <= 390, "the caption does not scroll away"
+    phone.shot("i19-stats-phone-latest", full_page=False)

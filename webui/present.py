@@ -15,7 +15,7 @@ from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spr
 from searchlib.fields import LEVEL_LABELS
 from searchlib.query.parse import canonical_filter_value, has_terms, parse
 from searchlib.research.reuse import ReuseStore, paragraph_summary
-from searchlib.query.search import BOILERPLATE_MIN_OTHER_REPORTS, Results
+from searchlib.query.search import BOILERPLATE_MIN_OTHER_REPORTS, MAX_QUERY_CHARS, Results
 from searchlib.research.stats import METRIC_LABELS
 from searchlib.query.suggest import Suggestion
 from searchlib.query.tiers import TIER_LABELS, describe
@@ -493,7 +493,7 @@ PAGE_HELP = {
 GLOBALS = {"PAGE_HELP": PAGE_HELP, "SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
-           "TIER_LABELS": TIER_LABELS, "query_notes": query_notes}
+           "TIER_LABELS": TIER_LABELS, "query_notes": query_notes, "MAX_QUERY_CHARS": MAX_QUERY_CHARS}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
            "genre_label": lambda v: value_label("genre", v), "similarity": similarity_label,

@@ -105,9 +105,47 @@
     });
   }
 
+  // A query past the server's limit is said here, in the page's words: as a URL it would reach the server's own
+  // bare "414 URI Too Long" before the application could explain.
+  function setUpQueryLimit() {
+    var limit = parseInt(document.body.getAttribute("data-max-query"), 10);
+    if (!limit) return;
+    Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+      form.addEventListener("submit", function (event) {
+        var boxes = form.querySelectorAll("input[name=q]");
+        for (var i = 0; i < boxes.length; i++) {
+          var length = boxes[i].value.length;
+          if (length > limit) {
+            event.preventDefault();
+            var notice = form.querySelector("[data-query-too-long]");
+            if (!notice) {
+              notice = document.createElement("p");
+              notice.className = "notice error";
+              notice.setAttribute("role", "alert");
+              notice.setAttribute("data-query-too-long", "");
+              form.appendChild(notice);
+            }
+            notice.textContent = "检索式过长：共 " + length + " 字，上限 " + limit + " 字。请删减后重试。";
+            boxes[i].focus();
+            return;
+          }
+        }
+      });
+    });
+  }
+
+  // A chart by year that scrolls sideways on a phone opens at its latest years, where the data usually is.
+  function setUpCharts() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chart-latest]"), function (chart) {
+      chart.scrollLeft = chart.scrollWidth;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpCopyButtons();
     setUpAutoSubmit();
     setUpLongTextForms();
+    setUpQueryLimit();
+    setUpCharts();
   });
 })();
