@@ -922,8 +922,12 @@ def _print_reports(results) -> None:
                                                ("pieces", "、".join(used["pieces"])),
                                                ("related", "、".join(used["related"][:6])),
                                                ("common words", "、".join(used["common"]))) if w]
-        if ways:
-            print(f"  {used['concept']}: also as {'; '.join(ways)} (quote it to switch this off)")
+        written = used.get("as_written")
+        by_words = (f"its words anywhere in one paragraph ({written} paragraph{'' if written == 1 else 's'} write it "
+                    f"as typed); " if written is not None else "")
+        if ways or by_words:
+            also = f"also as {'; '.join(ways)} " if ways else ""
+            print(f"  {used['concept']}: {by_words}{also}(quote it to switch this off)")
     tier = None
     for i, group in enumerate(results.groups, start=first):
         if group.tier != tier:

@@ -212,6 +212,25 @@ def test_a_typed_run_of_several_words_counts_only_where_they_stand_together(clos
         SearchRequest(q="法治保障", group=True, limit=10)).groups if g.tier == 1}
 
 
+def test_a_typed_run_of_several_words_says_how_many_paragraphs_write_it_as_typed(closeness_library):
+    # 法治保障 matches strictly wherever 法治 and 保障 share a paragraph (far_run too); as written, once.
+    results = closeness_library.search(SearchRequest(q="法治保障 备案", group=True, limit=10))
+    written = {c["concept"]: c["as_written"] for c in results.concepts}
+    assert written == {"法治保障": 1, "备案": None}
+    strict = closeness_library.search(SearchRequest(q="法治保障", group=False, limit=0)).total
+    assert strict == 2 > written["法治保障"]
+    narrowed = closeness_library.search(SearchRequest(q="法治保障 -高质量", group=True, limit=10))
+    assert narrowed.concepts[0]["as_written"] == 0, "counted under the query's NOT and filters"
+
+
+def test_the_page_says_a_run_of_several_words_matches_by_its_words_and_how_often_it_is_written(closeness_library):
+    from webui import create_app
+
+    client = create_app({"INDEX_DIR": str(closeness_library.index_dir), "TESTING": True}).test_client()
+    html = client.get("/search?q=法治保障").get_data(as_text=True)
+    assert "按词匹配：法治、保障 在同一段即算，原样连写的 1 段" in html
+
+
 VARIANT_REPORTS = {
     # the compound with one character changed (连接 for 衔接): most of what was typed, in one paragraph
     "v_variant.txt": ["一、主要做法", "落实行政执法与刑事司法连接制度，全年向公安机关移送涉嫌犯罪案件两件，均已立案侦查。"],

@@ -14,6 +14,7 @@ from searchlib import fields
 from searchlib.export import PARAGRAPH_COLUMNS, csv_bytes, paragraph_number, spreadsheet_safe  # noqa: F401
 from searchlib.fields import LEVEL_LABELS
 from searchlib.query.parse import canonical_filter_value, has_terms, parse
+from searchlib.query.rules import query_words
 from searchlib.research.reuse import ReuseStore, paragraph_summary
 from searchlib.query.search import BOILERPLATE_MIN_OTHER_REPORTS, MAX_QUERY_CHARS, Results
 from searchlib.research.stats import METRIC_LABELS
@@ -191,10 +192,14 @@ def tier_line(results) -> str:
 
 def concept_notes(results, state: SearchState) -> list[dict]:
     """Per concept of a tiered result: how it was looked for, and a link that searches it as typed only
-    (quoted: no parts, no thesaurus), so every expansion can be switched off per word."""
+    (quoted: no parts, no thesaurus), so every expansion can be switched off per word; for a run of several
+    words, that its words count anywhere in one paragraph, and how many paragraphs write it as typed."""
     notes = []
     for used in results.concepts:
         ways = []
+        written = used.get("as_written")
+        by_words = (f"按词匹配：{'、'.join(query_words(used['concept']))} 在同一段即算，原样连写的 {written} 段"
+                    if written is not None else "")
         if used["parts"]:
             ways.append("拆分 " + " + ".join(used["parts"]))
         if used["synonyms"]:
@@ -210,9 +215,10 @@ def concept_notes(results, state: SearchState) -> list[dict]:
         # A concept of several words (an English phrase joined from the glossary) is quoted whole only in English
         # (it then finds only the English words themselves).
         quotable = " " not in concept or concept.isascii()
-        if ways and quotable and not concept.startswith('"') and concept in state.q:
+        if (ways or by_words) and quotable and not concept.startswith('"') and concept in state.q:
             off = state.args(q=state.q.replace(concept, f'"{concept}"', 1))
-        notes.append({"concept": ("+" if used["required"] else "") + concept, "ways": ways, "off": off})
+        notes.append({"concept": ("+" if used["required"] else "") + concept, "ways": ways, "off": off,
+                      "by_words": by_words})
     return notes
 
 

@@ -538,6 +538,13 @@ def positive_terms(node: Node | None) -> list[Words | Exact]:
     return out
 
 
+def written_restrictions(q: str | None) -> list[str]:
+    """The filters and NOT clauses of a query's top level, written back (what every concept of it is found under)."""
+    tree = parse(q or "").tree
+    top = tree.children if isinstance(tree, And) else (tree,) if tree is not None else ()
+    return [text for node in top if isinstance(node, (Filter, Not)) and (text := query_text(node))]
+
+
 def has_terms(q: str | None) -> bool:
     """Whether a query holds anything to look for in the text (not only filters and NOTs)."""
     return bool(positive_terms(parse(q or "").tree))

@@ -71,6 +71,7 @@ class Found:
     title_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     title_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
     common: tuple[tuple[str, np.ndarray], ...] = ()        # the parts in most reports, each with its paragraphs
+    as_written: int | None = None   # a run of several words: the paragraphs that write it as typed, side by side
 
 
 @dataclass
@@ -112,7 +113,7 @@ class Tiered:
         return [{"concept": c.typed, "parts": list(c.parts) if f.levels.get("parts") else [],
                  "synonyms": list(c.synonyms) if f.levels.get("thesaurus") else [],
                  "pieces": list(f.pieces), "related": list(f.related), "common": [p for p, _ in f.common],
-                 "required": c.required,
+                 "required": c.required, "as_written": f.as_written,
                  "levels": {k: v for k, v in f.levels.items() if v}}
                 for c, f in zip(self.plan.concepts, self.found)]
 
@@ -199,6 +200,9 @@ class TierRanker:
         parts.append((docs, scores * LEVEL_WEIGHTS["heading"]))
         docs, scores = best_of(parts)
         found = Found(docs, scores, levels)
+        if len(_spread_words(concept)) > 1:
+            # Its words count anywhere in one paragraph (the strict rule): how many write it as typed is said beside.
+            found.as_written = len(_docs_within(self.matcher.docarray(Exact(concept.node.text)), allowed))
         found.title_docs, found.title_scores = _within(*self._field_scored("title", concept), allowed)
         levels["title"] = len(found.title_docs)
         pieces, common = [], []
