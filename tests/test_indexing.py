@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from searchlib.config import CORPUS_DIR
-from searchlib.index.indexing import (PARALLEL_MIN_FILES, IndexLocked, IndexMissing, build_index, delete_reports,
+from searchlib.index.indexing import (PARALLEL_MIN_FILES, IndexLocked, IndexMissing, NotAnIndexFolder, NothingToIndex,
+                                build_index, delete_reports,
                                 open_index, optimize_index, resolve_index_dir, writer_lock)
 from searchlib.ingest.report import parse_file
 from searchlib.query.search import Library, SearchRequest
@@ -268,6 +269,38 @@ def test_a_killed_index_job_leaves_the_old_index_and_a_rerun_completes(big_corpu
     assert [g.name for g in tmp_path.glob("gen-*")] == [resolve_index_dir(tmp_path).name]
 
 
+@pytest.fixture(scope="module")
+def many_small_files(tmp_path_factory) -> Path:
+    """Thousands of small reports: far more batches than the job queue's pipe holds at once."""
+    folder = tmp_path_factory.mktemp("many-small")
+    for i in range(2500):
+        (folder / f"r{i}.txt").write_text(f"第{i}号镇{2019 + i % 6}年法治政府建设工作报告\n"
+                                          + f"本镇编号{i}，全年办理行政复议案件{i}件，开展法治讲座。" * 20 + "\n",
+                                          encoding="utf-8")
+    return folder
+
+
+def test_ctrl_c_on_a_job_in_workers_exits_at_once_and_leaves_the_old_index(many_small_files, tmp_path):
+    # Ctrl-C in a terminal signals the whole process group: the command and its workers. Batches no worker took
+    # were still in the job queue's pipe, and the command waited on them forever after saying "interrupted".
+    build_index(SEEDS, tmp_path, rebuild=True)
+    old = all_pids(tmp_path)
+    env = {**os.environ, "SEARCHLIB_INDEX_PROCS": "2"}
+    job = subprocess.Popen([sys.executable, "-m", "searchlib", "index", "--quiet", "--index", str(tmp_path),
+                            "--rebuild", str(many_small_files)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=env, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    wait_until_writing(job, tmp_path, min_bytes=16 * 1024)
+    os.killpg(job.pid, signal.SIGINT)
+    try:
+        _, err = job.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(job.pid, signal.SIGKILL)
+        raise AssertionError("the job did not exit after Ctrl-C") from None
+    assert job.returncode == 130 and err.strip().endswith("searchlib: interrupted")
+    assert all_pids(tmp_path) == old
+
+
 def test_readers_keep_answering_while_a_job_runs_and_see_its_result_when_it_ends(big_corpus, tmp_path):
     build_index(SEEDS, tmp_path, rebuild=True)
     library = Library(tmp_path)
@@ -350,3 +383,41 @@ def test_the_note_on_reports_without_a_year_names_the_first_few_and_counts_the_r
     [note] = [n for n in summary.notes if "lack a year or place" in n]
     assert note.startswith("8 of 8 indexed reports") and note.endswith("; and 3 more")
     assert [f"page{i}.txt" in note for i in range(8)] == [True] * 5 + [False] * 3
+
+
+def test_a_rebuild_from_a_mistyped_path_or_an_empty_folder_keeps_the_index(tmp_path):
+    build_index(SEEDS, tmp_path / "ix", rebuild=True)
+    before = all_pids(tmp_path / "ix")
+    (tmp_path / "empty").mkdir()
+    for path, said in ((tmp_path / "typo", "no such file or folder"), (tmp_path / "empty", "no report file found")):
+        with pytest.raises(NothingToIndex, match=f"{said}.*nothing was rebuilt"):
+            build_index([path], tmp_path / "ix", rebuild=True)
+        assert all_pids(tmp_path / "ix") == before
+
+
+def test_a_first_build_from_nothing_makes_no_index(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NothingToIndex, match="no index was made"):
+        build_index([tmp_path / "empty"], tmp_path / "ix")
+    with pytest.raises(IndexMissing):
+        resolve_index_dir(tmp_path / "ix")
+
+
+def test_an_index_is_never_written_over_a_file_or_into_a_folder_of_other_things(tmp_path):
+    (tmp_path / "afile").write_text("notes", encoding="utf-8")
+    with pytest.raises(NotAnIndexFolder, match="is a file"):
+        build_index(SEEDS[:1], tmp_path / "afile")
+    mine = tmp_path / "mine"
+    (mine / "gen-notes").mkdir(parents=True)
+    (mine / "gen-notes" / "x.txt").write_text("important", encoding="utf-8")
+    with pytest.raises(NotAnIndexFolder, match="not a searchlib index and is not empty"):
+        build_index(SEEDS[:1], mine)
+    assert (mine / "gen-notes" / "x.txt").read_text(encoding="utf-8") == "important"
+
+
+def test_the_cli_says_a_refused_rebuild_in_one_line_and_exits_2(tmp_path, capsys):
+    from searchlib.cli import main as cli_main
+    build_index(SEEDS[:1], tmp_path / "ix", rebuild=True)
+    assert cli_main(["index", "--rebuild", str(tmp_path / "typo"), "--index", str(tmp_path / "ix")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("searchlib: no such file or folder:")

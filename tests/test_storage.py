@@ -222,14 +222,19 @@ def test_only_the_storage_module_touches_whooshs_private_names():
     assert private_whoosh_uses((SEARCHLIB / "storage.py").read_text(encoding="utf-8"), private)  # they are here
 
 
-def test_an_index_without_reports_opens_and_finds_nothing(tmp_path):
-    # Whoosh gives an empty index one reader without a segment: no segment, no files to require.
+def test_an_index_whose_reports_were_all_deleted_opens_and_finds_nothing(tmp_path, corpus_dir):
+    # (An index of nothing is never built: a build that finds no report refuses, see test_indexing.)
     from searchlib.query.search import SearchRequest
 
-    build_index([], tmp_path, rebuild=True, procs=1, reuse=False)
+    build_index(sorted(corpus_dir.iterdir())[:1], tmp_path, rebuild=True, procs=1, reuse=False)
+    library = Library(tmp_path)
+    [doc_id] = {g.doc_id for g in library.search(SearchRequest(q="", group=True, limit=10)).groups}
+    library.close()
+    delete_reports(tmp_path, [doc_id])
     library = Library(tmp_path)
     try:
-        assert library.search(SearchRequest(q="法治")).total == 0
+        for q in ("法治", "行政复议", '"法治政府"', "法治 /s 建设"):
+            assert library.search(SearchRequest(q=q, group=True)).total == 0
         assert library.stats() == {"paragraphs": 0, "reports": 0}
     finally:
         library.close()

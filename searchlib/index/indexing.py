@@ -31,6 +31,7 @@ import fcntl
 import multiprocessing
 import os
 import queue
+import re
 import shutil
 import signal
 import sys
@@ -76,6 +77,32 @@ def make_schema() -> Schema:
 
 class IndexLocked(IndexError_):
     pass
+
+
+class NothingToIndex(IndexError_):
+    """A rebuild with nothing to read: it would replace the index with an empty one."""
+
+
+class NotAnIndexFolder(IndexError_):
+    """--index names a file, or a folder of other things: an index is never written over them."""
+
+
+# What an index folder holds besides its generations (see writer_lock, _publish).
+_INDEX_FOLDER_FILES = (LOCK_FILE, CURRENT)
+
+
+def _check_index_folder(root: Path) -> None:
+    """Refuse to write an index where it would mix with, or be taken for, something else."""
+    if root.exists() and not root.is_dir():
+        raise NotAnIndexFolder(f"{root} is a file, not a folder: give --index a folder (new or empty, or an index)")
+    if not root.is_dir() or _has_index(root):
+        return
+    others = [c.name for c in root.iterdir()
+              if c.name not in _INDEX_FOLDER_FILES and not GENERATION_NAME.match(c.name)
+              and not c.name.startswith(f".{CURRENT}.")]
+    if others:
+        raise NotAnIndexFolder(f"{root} is not a searchlib index and is not empty ({', '.join(sorted(others)[:3])}"
+                               f"{' …' if len(others) > 3 else ''}): give --index a new or empty folder")
 
 
 @dataclass
@@ -192,6 +219,11 @@ def writer_lock(index_dir: Path | str):
 TEMP_SUFFIX = ".tmp"  # Whoosh's temporary storage (sort runs) inside an index folder
 
 
+# The names _new_generation gives (gen-20240101T120000-4242-a1b2c3), and older ones without the random part: only
+# folders named so are ever removed as a killed job's leftovers, never a researcher's own gen-notes/.
+GENERATION_NAME = re.compile(r"^gen-\d{8}T\d{6}-\d+(-[0-9a-f]{6})?$")
+
+
 def _new_generation(root: Path) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%S")
     gen = root / f"gen-{stamp}-{os.getpid()}-{os.urandom(3).hex()}"
@@ -232,7 +264,7 @@ def remove_leftovers(root: Path) -> list[str]:
         return removed
     live = _live_generation(root)
     for child in root.iterdir():
-        if child.name.startswith("gen-") and child.is_dir() and (live is None or child.resolve() != live):
+        if GENERATION_NAME.match(child.name) and child.is_dir() and (live is None or child.resolve() != live):
             shutil.rmtree(child, ignore_errors=True)
             removed.append(child.name)
         elif child.name.startswith(f".{CURRENT}.") and child.is_symlink():
@@ -451,6 +483,11 @@ def _run_workers(gen_dir: Path, files: list[Item], procs: int,
             if w.is_alive():
                 w.kill()
                 w.join()
+        # Batches no worker took are still in the job queue's pipe: at exit its feeder thread would wait forever
+        # to write them (a full disk or Ctrl-C then left the command hanging, never exiting).
+        for pipe in (jobs, results):
+            pipe.cancel_join_thread()
+            pipe.close()
 
 
 # --- merging ------------------------------------------------------------------
@@ -530,6 +567,12 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
     """
     started = time.perf_counter()
     root = Path(index_dir)
+    paths = [Path(p) for p in paths]
+    _check_index_folder(root)
+    if rebuild and (missing := [str(p) for p in paths if not p.exists()]):
+        # A rebuild replaces the whole index with what it reads: from a mistyped path, with nothing.
+        raise NothingToIndex(f"no such file or folder: {', '.join(missing)}; nothing was rebuilt, the index at {root} "
+                             "is as it was")
     found = find_inputs(paths, manifest=manifest, exclude=root)
     summary = BuildSummary(skipped=list(found.problems), index_dir=str(root), notes=list(found.notes),
                            inputs=len(found.items) + len(found.problems))
@@ -537,6 +580,13 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
     with writer_lock(root):
         remove_leftovers(root)
         fresh = rebuild or not _has_index(root)
+        if fresh and not found.items:
+            # An index of nothing answers every search with nothing; a rebuild from nothing would empty a good one.
+            skipped = "; ".join(f"{path}: {why}" for path, why in found.problems[:3])
+            raise NothingToIndex(f"no report file found in {', '.join(map(str, paths))}"
+                                 + (f" (skipped {skipped}{' …' if len(found.problems) > 3 else ''})" if skipped else "")
+                                 + (f"; nothing was rebuilt, the index at {root} is as it was" if _has_index(root)
+                                    else "; no index was made"))
         with _next_generation(root, fresh) as gen:
             _record_dictionary(gen, fresh, summary)
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))

@@ -313,8 +313,10 @@ class Evaluator:
         if found is None:
             if len(self._idfs) >= CACHE_SLICED_TERMS:
                 self._idfs.clear()
-            slices = self._slices(fieldname, btext)
-            if any(part is None for part in slices):
+            slices = self._slices(fieldname, btext) if self.size else []
+            if not self.size:
+                found = 1.0   # an empty index: nothing to weigh (log(0) would fail in Whoosh's formula too)
+            elif any(part is None for part in slices):
                 found = self.searcher.idf(fieldname, btext)
             else:
                 found = log(self.size / (sum(len(ids) for ids, _ in slices) + 1)) + 1
