@@ -421,3 +421,16 @@ def test_the_cli_says_a_refused_rebuild_in_one_line_and_exits_2(tmp_path, capsys
     assert cli_main(["index", "--rebuild", str(tmp_path / "typo"), "--index", str(tmp_path / "ix")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("searchlib: no such file or folder:")
+
+
+def test_a_page_with_a_title_and_no_body_is_skipped_never_indexed_empty_or_merged(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("青山县2023年法治政府建设工作报告\n发布时间：2024-03-01\n", encoding="utf-8")
+    (folder / "b.txt").write_text("白山县2022年法治政府建设工作报告\n发布时间：2023-03-01\n", encoding="utf-8")
+    with pytest.raises(NothingToIndex, match="none of the 2 input.*a.txt: no body text.*b.txt: no body text"):
+        build_index([folder], tmp_path / "ix")
+    shutil.copy(SEEDS[1], folder / SEEDS[1].name)
+    summary = build_index([folder], tmp_path / "ix")
+    assert summary.reports == 1 and not summary.merged
+    assert sorted(Path(p).name for p, why in summary.skipped if why.startswith("no body text")) == ["a.txt", "b.txt"]

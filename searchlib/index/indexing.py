@@ -91,6 +91,14 @@ class NotAnIndexFolder(IndexError_):
 _INDEX_FOLDER_FILES = (LOCK_FILE, CURRENT)
 
 
+def _nothing_to_index(what: str, skipped: list[tuple[str, str]], root: Path) -> NothingToIndex:
+    """The refusal of a build that would make (or leave) an empty index, naming the first files skipped."""
+    named = "; ".join(f"{path}: {why}" for path, why in skipped[:3])
+    return NothingToIndex(what + (f" (skipped {named}{' …' if len(skipped) > 3 else ''})" if named else "")
+                          + (f"; nothing was rebuilt, the index at {root} is as it was" if _has_index(root)
+                             else "; no index was made"))
+
+
 def _check_index_folder(root: Path) -> None:
     """Refuse to write an index where it would mix with, or be taken for, something else."""
     if root.exists() and not root.is_dir():
@@ -376,6 +384,12 @@ def _index_file(writer: SegmentWriter, order: int, item: Item, worker: tuple[int
     except SourceError as exc:
         outcome.reason = exc.reason
         return outcome
+    if not any(True for _ in report.paragraphs()):
+        # Nothing to search: indexed, it would count as a report no search can find, and two such pages (one empty
+        # body) would be merged as "the same text".
+        outcome.reason = "no body text: only a title or header lines were read (a page whose report is elsewhere, " \
+                         "in a frame or an attachment?)"
+        return outcome
     outcome.doc_id = report.doc_id
     outcome.text_digest = report.text_digest
     outcome.version = _version_of(item)
@@ -582,15 +596,14 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
         fresh = rebuild or not _has_index(root)
         if fresh and not found.items:
             # An index of nothing answers every search with nothing; a rebuild from nothing would empty a good one.
-            skipped = "; ".join(f"{path}: {why}" for path, why in found.problems[:3])
-            raise NothingToIndex(f"no report file found in {', '.join(map(str, paths))}"
-                                 + (f" (skipped {skipped}{' …' if len(found.problems) > 3 else ''})" if skipped else "")
-                                 + (f"; nothing was rebuilt, the index at {root} is as it was" if _has_index(root)
-                                    else "; no index was made"))
+            raise _nothing_to_index(f"no report file found in {', '.join(map(str, paths))}", found.problems, root)
         with _next_generation(root, fresh) as gen:
             _record_dictionary(gen, fresh, summary)
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
             _write_files(ix, gen, found.items, fresh, procs, progress, summary)
+            if fresh and not summary.reports:
+                raise _nothing_to_index(f"none of the {summary.inputs} input(s) could be indexed", summary.skipped,
+                                        root)
             _reuse_pass(gen, fresh, reuse, summary)
     summary.seconds = time.perf_counter() - started
     return summary
