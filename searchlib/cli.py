@@ -157,8 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     _index_arg(p)
     p.add_argument("--host", default=os.environ.get("SEARCHLIB_HOST", "127.0.0.1"),
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("SEARCHLIB_PORT", "8000")),
-                   help="port (default 8000)")
+    p.add_argument("--port", type=_port, default=os.environ.get("SEARCHLIB_PORT", "8000"),
+                   help="port, 1-65535 (default 8000)")
     p.add_argument("--corpus", type=Path, default=CORPUS_DIR,
                    help=f"reports to index when there is no index yet (default: {CORPUS_DIR})")
     p.add_argument("--base-url", default=None, metavar="URL",
@@ -944,6 +944,13 @@ def _print_reports(results) -> None:
         print("no report matches. Try fewer words, another word for the same thing, or drop a filter.")
 
 
+def _port(text: str) -> int:
+    """A TCP port, for argparse (which then says what is wrong in one line)."""
+    if not text.strip().isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
 def _warn(message: str) -> None:
     print(f"searchlib: {message}", file=sys.stderr, flush=True)
 
@@ -992,11 +999,16 @@ def environment_fault(exc: BaseException, where: Path | str | None = None) -> st
     or forbidden folder …); None for anything else."""
     import sqlite3
 
+    from searchlib.index.storage import cut_short
+
     if isinstance(exc, sqlite3.OperationalError):
         code = next((c for words, c in _SQLITE_FAULTS.items() if words in str(exc).lower()), None)
         path = None
     elif isinstance(exc, OSError):
         code, path = exc.errno, exc.filename
+    elif cut_short(exc):
+        from searchlib.index.storage import REBUILD_COMMAND
+        return f"the index at {where} is damaged (one of its files ends early): rebuild it with `{REBUILD_COMMAND}`"
     else:
         return None
     advice = _FAULT_ADVICE.get(code)

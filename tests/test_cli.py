@@ -174,3 +174,9 @@ def test_a_word_list_with_nothing_to_list_says_why_on_stderr(index_dir, capsys, 
     assert main([*argv, "--index", str(index_dir)]) == 0
     captured = capsys.readouterr()
     assert captured.out.count("\n") == 1 and "nothing to list" in captured.err
+
+
+def test_a_port_out_of_range_is_one_line_not_an_internal_error():
+    out = run("serve", "--port", "99999", "--check-port")
+    assert out.returncode == 2 and "'99999' is not a port (1-65535)" in out.stderr
+    assert "internal error" not in out.stderr

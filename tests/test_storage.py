@@ -263,3 +263,19 @@ def test_a_generation_held_across_a_swap_reads_its_texts_fields_and_facets_after
             assert found.total and all(library.paragraph(hit.pid) for hit in found.hits)
     finally:
         library.close()
+
+
+def test_an_index_file_cut_short_is_said_to_need_a_rebuild_by_the_cli_and_the_web(tmp_path, corpus_dir, capsys):
+    from searchlib.cli import main as cli_main
+    from webui import create_app
+
+    build_index(sorted(corpus_dir.iterdir())[:2], tmp_path, rebuild=True, procs=1, reuse=False)
+    [postings] = sorted(resolve_index_dir(tmp_path).glob("*.post.text.docs.npy"))[:1]
+    with open(postings, "r+b") as handle:
+        handle.truncate(postings.stat().st_size // 2)
+    assert cli_main(["search", "行政复议", "--index", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"searchlib: the index at {tmp_path} is damaged (one of its files ends early): rebuild it with "
+                   f"`searchlib index --rebuild PATH...`\n")
+    response = create_app({"INDEX_DIR": str(tmp_path)}).test_client().get("/api/search?q=行政复议")
+    assert response.status_code == 503 and "索引已损坏" in response.get_json()["error"]

@@ -5,7 +5,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from searchlib.index.indexing import IndexError_
-from searchlib.index.storage import REBUILD_COMMAND, IndexDamaged, IndexOutdated
+from searchlib.index.storage import REBUILD_COMMAND, IndexDamaged, IndexOutdated, cut_short
 from searchlib.query.parse import QueryError
 
 from webui.messages import zh
@@ -55,6 +55,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def internal(exc):
         # Flask has already logged the original exception with its traceback; the page shows none of it.
+        if cut_short(getattr(exc, "original_exception", None) or exc):
+            return error_response(503, f"索引已损坏（有文件不完整），需要重建：请管理员运行 `{REBUILD_COMMAND}`。")
         return error_response(500, "服务器处理该请求时出错，已记录在日志中。请稍后重试，或换一种检索方式。")
 
     @app.errorhandler(HTTPException)

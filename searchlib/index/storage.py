@@ -172,6 +172,13 @@ _CHANGES = {2: "report ids now also name who reported and where, and reports kee
             3: "every segment now carries all of its own text, field, posting and facet files"}
 
 
+def cut_short(exc: BaseException) -> bool:
+    """Whether ``exc`` is how reading a file of the index fails when the file ends before its own contents say it
+    does (cut by a full disk or a bad copy): the index is damaged, and only a rebuild mends it."""
+    return isinstance(exc, EOFError) or (isinstance(exc, ValueError) and any(
+        words in str(exc) for words in ("mmap length is greater", "EOF: reading")))
+
+
 class IndexError_(Exception):
     """A problem with the index itself (missing, locked, unreadable, of an older format)."""
 
