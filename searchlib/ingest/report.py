@@ -656,13 +656,38 @@ def _is_standalone_heading(norm: str) -> bool:
 
 def join_broken_lines(lines: list[str]) -> list[str]:
     """Join lines a hard line break cut inside a sentence (力求\\n高质量, 《…条例\\n》)."""
+    width = wrap_width([normalized(line) for line in lines])
     out: list[str] = []
+    last = ""  # the last physical line: the wrap width is measured on it, not on what was joined
     for line in lines:
-        if out and _continues(normalized(out[-1]), normalized(line)):
+        norm = normalized(line)
+        if out and (_continues(normalized(out[-1]), norm) or _cut_at_width(last, norm, width)):
             out[-1] += line
         else:
             out.append(line)
+        last = norm
     return out
+
+
+def wrap_width(norms: list[str]) -> int | None:
+    """The width a hard-wrapped page (plain text, PDF) was cut at, or None when it was not.
+
+    Lines cut inside a sentence share one length on such a page, give or take a few half-width
+    digits; on an HTML page the few lines a <br> cuts have no common length, and a long numbered
+    heading there must not be taken for a cut line.
+    """
+    cut = sorted(len(a) for a, b in zip(norms, norms[1:]) if _continues(a, b))
+    if len(cut) < 3:
+        return None
+    median = cut[len(cut) // 2]
+    near = [n for n in cut if abs(n - median) <= max(2, median // 10)]
+    return min(near) if 3 * len(near) >= 2 * len(cut) else None
+
+
+def _cut_at_width(last: str, line: str, width: int | None) -> bool:
+    """``last`` runs to the page's wrap width without ending a sentence: the wrap, not the author, broke it."""
+    return (width is not None and len(last) >= width and not last.endswith(_TERMINAL)
+            and not _HEADING_START.match(line) and not _is_standalone_heading(line))
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -674,7 +699,11 @@ def _continues(previous: str, line: str) -> bool:
         return True
     # A sentence-like line (long, or with a comma) that stops without closing punctuation.
     sentence_like = len(previous) >= 40 or (len(previous) >= 15 and "," in previous)
-    return sentence_like and not previous.endswith(_TERMINAL) and not _HEADING_START.match(previous)
+    if not sentence_like or previous.endswith(_TERMINAL):
+        return False
+    # A numbered line that stops so is a heading (（一）坚持党的领导,统筹推进…), unless a sentence already
+    # ended in it: then body text runs in after its heading (（一）加强领导。乡党委…全年组织法治).
+    return not _HEADING_START.match(previous) or bool(_SENTENCE_PUNCT.search(previous))
 
 
 def split_heading(line: str) -> tuple[str, str]:
