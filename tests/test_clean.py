@@ -87,6 +87,17 @@ def test_body_sentences_that_mention_furniture_words_are_kept():
     assert cleaned("\n".join(kept)) == kept
 
 
+def test_terminal_escape_sequences_are_cut_out_of_the_text():
+    line = "2023年，深入推进依法行政\x1b[2J\x1b[31m，全年办理行政复议案件5件。\x1b[0m"
+    assert cleaned(line) == ["2023年，深入推进依法行政，全年办理行政复议案件5件。"]
+    assert cleaned("\x1b]0;窗口标题\x07一、主要工作\x1b[1;32m") == ["一、主要工作"]
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x07", "\x08", "\x0e", "\x1b", "\x1f", "\x7f", "\x80", "\x9b", "\x9f"])
+def test_control_characters_are_removed_but_tabs_and_line_breaks_still_separate(control):
+    assert cleaned(f"依法{control}行政。\r\n通过ISO\t9001认证。") == ["依法行政。", "通过ISO 9001认证。"]
+
+
 def test_tidy_removes_typesetting_spaces_but_keeps_words_apart():
     assert tidy("  《法治政府建设实施纲要(2021—2025 年)》  ") == "《法治政府建设实施纲要(2021—2025年)》"
     assert tidy("锚定 “政府行为全面纳入法治轨道” 的总目标") == "锚定“政府行为全面纳入法治轨道”的总目标"

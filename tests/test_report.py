@@ -252,6 +252,16 @@ def test_a_numbered_heading_with_a_comma_is_not_glued_to_its_paragraph_on_an_unw
     assert texts[0] == "（一）坚持和加强党的全面领导，落实省委具体部署、市委思路举措，优化统筹法治政府建设"
     assert not any("建设县委常委会" in t for t in texts)
 
+def test_a_text_with_terminal_escapes_and_control_characters_parses_as_if_they_were_not_there(pages):
+    report = parse_file(pages / "control_chars.txt")
+    assert report.publish_date == "2024-03-01"
+    assert [s.heading for s in report.sections if s.heading] == ["一、主要工作"]
+    assert [p.text for _, _, p in report.paragraphs()] == [
+        "2023年，深入推进依法行政，全年办理行政复议案件5件。", "全年开展法治宣传活动20场次，受众3000余人。"]
+    printed = json.dumps(report.to_dict(), ensure_ascii=False)
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", printed)
+
+
 def test_a_municipal_district_report_with_a_bracket_prefix_and_glued_date(pages):
     report = parse_file(pages / "municipality_district.txt")
     assert report.title == "天津市滨海新区人民政府关于2023年法治政府建设情况的报告"

@@ -93,6 +93,22 @@ _CJK_GAP = re.compile(
 )
 
 
+# Terminal escape sequences (colour, clear screen, window title) come in with text copied from a
+# terminal or a log; printed back they would drive the reader's terminal. CSI (ESC [ … letter, or
+# the one-byte CSI U+009B), OSC (ESC ] … BEL or ST, within its line) and the other two-byte escapes.
+_ESCAPE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
+# Form feed, vertical tab and NEL break lines (between PDF pages, in old word processors).
+_LINE_BREAK_CONTROLS = re.compile(r"[\x0b\x0c\x85]")
+# Every other C0/C1 control but tab and CR/LF: never text, and unsafe to print.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters; line breaks and tabs kept."""
+    text = _ESCAPE.sub("", text)
+    return _CONTROLS.sub("", _LINE_BREAK_CONTROLS.sub("\n", text))
+
+
 def tidy(line: str) -> str:
     """One line with its edges trimmed and typesetting spaces removed."""
     line = _CJK_GAP.sub("", line.strip())
@@ -117,7 +133,7 @@ def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
     """Non-empty content lines of a page, furniture dropped, spam cut out."""
     rules = rules or default_rules()
     out: list[str] = []
-    for raw in text.splitlines():
+    for raw in strip_controls(text).splitlines():
         line = tidy(raw)
         if not line:
             continue

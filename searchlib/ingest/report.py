@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from searchlib.analysis import SENTENCE_PUNCT, normalize
 from searchlib.fields import PLACE_FIELDS
-from searchlib.ingest.clean import clean_lines, normalized
+from searchlib.ingest.clean import clean_lines, normalized, strip_controls
 from searchlib.ingest.inputs import Item, read_item
 from searchlib.ingest.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
 from searchlib.ingest.source import read_text
@@ -871,6 +871,7 @@ def _place_part(value: str | None) -> str:
 
 
 def parse_text(text: str, source: str = "<text>", url: str | None = None, fetched_at: str | None = None) -> Report:
+    text = strip_controls(text)  # the header is read from the raw lines, before clean_lines would strip them
     raw_norm = [normalize(line) for line in text.splitlines()[:_HEADER_LINES * 3] if line.strip()]
     header = read_header(raw_norm[:_HEADER_LINES])
     lines = clean_lines(text)
