@@ -51,6 +51,16 @@ def test_prev_next_links_end_the_document():
     assert cleaned(text) == ["最后一段。"]
 
 
+def test_a_related_articles_heading_before_the_article_is_a_sidebar_not_the_end_of_the_page():
+    text = "首页政务公开\n相关文章\n某某县2023年法治政府建设年度报告\n正文第一段。\n相关文章\n别的报告"
+    assert cleaned(text) == ["首页政务公开", "某某县2023年法治政府建设年度报告", "正文第一段。"]
+
+
+def test_a_related_articles_heading_with_no_running_text_after_it_still_ends_the_page():
+    text = "某某县2023年法治政府建设年度报告\n附件:年度报告.pdf\n相关文章\n别县2019年法治政府建设工作报告"
+    assert cleaned(text) == ["某某县2023年法治政府建设年度报告", "附件:年度报告.pdf"]
+
+
 def test_gambling_spam_spliced_mid_sentence_is_cut_out():
     line = "今年以来,东坡区坚持以习近平新时代雷速体育_中国足彩网¥在线直播特色社会主义思想为指导。"
     assert cleaned(line) == ["今年以来,东坡区坚持以习近平新时代中国特色社会主义思想为指导。"]

@@ -270,6 +270,23 @@ def test_a_municipal_district_report_with_a_bracket_prefix_and_glued_date(pages)
     assert "区人大常委会:" not in [p.text for _, _, p in report.paragraphs()]
 
 
+DONGPO_BODY = ["2023年，东坡区深入学习贯彻习近平法治思想，现将有关情况报告如下。",
+               "全年政务服务事项网上可办率达98%，行政复议案件办结率100%。"]
+
+
+def test_a_related_articles_heading_in_a_sidebar_before_the_article_does_not_lose_the_report(pages):
+    report = parse_file(pages / "sidebar_before_article.html")
+    assert (report.title, report.report_year, report.publish_date) == (
+        "眉山市东坡区2023年法治政府建设年度报告", 2023, "2024-03-28")
+    assert [p.text for _, _, p in report.paragraphs()] == DONGPO_BODY
+
+
+def test_a_page_without_running_text_keeps_its_title_and_ends_at_its_related_articles(pages):
+    report = parse_file(pages / "attachment_only.html")
+    assert (report.title, report.report_year) == ("眉山市东坡区2023年法治政府建设年度报告", 2023)
+    assert not any("彭山区" in p.text or "青神县" in p.text for _, _, p in report.paragraphs())
+
+
 # --- metadata rules on small texts ------------------------------------------------
 
 def test_a_title_split_over_two_lines_is_joined_and_its_repeat_dropped():

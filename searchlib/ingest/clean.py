@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from searchlib.analysis import normalize
+from searchlib.analysis import SENTENCE_PUNCT, normalize
 from searchlib.config import DATA_DIR
 
 PATTERNS_FILE = DATA_DIR / "cleaning_patterns.txt"
@@ -133,6 +133,7 @@ def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
     """Non-empty content lines of a page, furniture dropped, spam cut out."""
     rules = rules or default_rules()
     out: list[str] = []
+    tail: int | None = None  # where an end-of-document line stood before any running text
     for raw in strip_controls(text).splitlines():
         line = tidy(raw)
         if not line:
@@ -143,8 +144,22 @@ def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
                 continue
         folded = normalized(line)
         if rules.any_end.search(folded):
-            break
+            if has_running_text(out):
+                break  # after the article: the page's tail begins
+            # Before it: a sidebar's 相关文章 block, whose heading is furniture and the article may follow.
+            tail = len(out) if tail is None else tail
+            continue
         if rules.any_drop.search(folded):
             continue
         out.append(line)
+    if tail is not None and not has_running_text(out[tail:]):
+        del out[tail:]  # no article came after it: it was the tail of a page with no running text
     return out
+
+
+_RUNNING_TEXT = re.compile(f"[{re.escape(SENTENCE_PUNCT)}]")
+
+
+def has_running_text(lines: list[str]) -> bool:
+    """Whether a sentence has been written: an article has begun (menus and link lists have none)."""
+    return any(_RUNNING_TEXT.search(normalized(line)) for line in lines)
