@@ -281,6 +281,13 @@ def test_a_related_articles_heading_in_a_sidebar_before_the_article_does_not_los
     assert [p.text for _, _, p in report.paragraphs()] == DONGPO_BODY
 
 
+@pytest.mark.parametrize("page", ["link_before_title.html", "link_list_before_title.html"])
+def test_a_link_list_before_the_main_heading_does_not_take_its_title(pages, page):
+    report = parse_file(pages / page)
+    assert (report.title, report.report_year) == ("眉山市东坡区2023年法治政府建设年度报告", 2023)
+    assert [p.text for _, _, p in report.paragraphs()] == DONGPO_BODY
+
+
 def test_a_page_without_running_text_keeps_its_title_and_ends_at_its_related_articles(pages):
     report = parse_file(pages / "attachment_only.html")
     assert (report.title, report.report_year) == ("眉山市东坡区2023年法治政府建设年度报告", 2023)

@@ -234,7 +234,7 @@ def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int
         span = _title_at(norms, i)
         if span:
             text = "".join(lines[i:i + span])
-            if best is None:
+            if best is None or _after_a_link(best, text, norms[best[2]:i]):
                 best = (text, i, i + span)
             elif normalized(best[0]) in normalized(text) and len(text) > len(best[0]):
                 best = (text, best[1], i + span)
@@ -244,6 +244,17 @@ def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int
     if best is None:
         return None, 0, 0
     return best
+
+
+def _after_a_link(best: tuple[str, int, int], text: str, between: list[str]) -> bool:
+    """``text`` is another report's title than ``best`` and only link-like lines stand between them.
+
+    Then ``best`` was a link in a list (a sidebar's 相关链接) and ``text`` the page's own heading, which
+    comes last, right above the body. A sentence or an addressee between them (a notice, then the plan
+    it issues) keeps the first.
+    """
+    earlier, later = normalized(best[0]), normalized(text)
+    return earlier not in later and later not in earlier and all(_title_piece(n) for n in between)
 
 
 def split_run_in_title(line: str) -> tuple[str, str] | None:
