@@ -51,6 +51,16 @@ def test_prev_next_links_end_the_document():
     assert cleaned(text) == ["最后一段。"]
 
 
+def test_a_related_articles_heading_before_the_article_is_a_sidebar_not_the_end_of_the_page():
+    text = "首页政务公开\n相关文章\n某某县2023年法治政府建设年度报告\n正文第一段。\n相关文章\n别的报告"
+    assert cleaned(text) == ["首页政务公开", "某某县2023年法治政府建设年度报告", "正文第一段。"]
+
+
+def test_a_related_articles_heading_with_no_running_text_after_it_still_ends_the_page():
+    text = "某某县2023年法治政府建设年度报告\n附件:年度报告.pdf\n相关文章\n别县2019年法治政府建设工作报告"
+    assert cleaned(text) == ["某某县2023年法治政府建设年度报告", "附件:年度报告.pdf"]
+
+
 def test_gambling_spam_spliced_mid_sentence_is_cut_out():
     line = "今年以来,东坡区坚持以习近平新时代雷速体育_中国足彩网¥在线直播特色社会主义思想为指导。"
     assert cleaned(line) == ["今年以来,东坡区坚持以习近平新时代中国特色社会主义思想为指导。"]
@@ -85,6 +95,17 @@ def test_body_sentences_that_mention_furniture_words_are_kept():
         "(三)大力推进城区综合执法。",
     ]
     assert cleaned("\n".join(kept)) == kept
+
+
+def test_terminal_escape_sequences_are_cut_out_of_the_text():
+    line = "2023年，深入推进依法行政\x1b[2J\x1b[31m，全年办理行政复议案件5件。\x1b[0m"
+    assert cleaned(line) == ["2023年，深入推进依法行政，全年办理行政复议案件5件。"]
+    assert cleaned("\x1b]0;窗口标题\x07一、主要工作\x1b[1;32m") == ["一、主要工作"]
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x07", "\x08", "\x0e", "\x1b", "\x1f", "\x7f", "\x80", "\x9b", "\x9f"])
+def test_control_characters_are_removed_but_tabs_and_line_breaks_still_separate(control):
+    assert cleaned(f"依法{control}行政。\r\n通过ISO\t9001认证。") == ["依法行政。", "通过ISO 9001认证。"]
 
 
 def test_tidy_removes_typesetting_spaces_but_keeps_words_apart():

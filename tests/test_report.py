@@ -12,6 +12,7 @@ from searchlib.ingest.report import (Report, find_title, organisation_in_title, 
                               read_header)
 import searchlib.ingest.report as report_module
 from searchlib.analysis import normalize
+from tests.formats import pdf_bytes
 
 CONTRACT_KEYS = {"source", "doc_id", "title", "publisher", "report_year", "publish_date", "province", "city",
                  "county", "township", "division_code", "level", "body", "genre", "locality_candidates", "sections",
@@ -208,12 +209,89 @@ def test_hard_line_breaks_inside_a_sentence_are_joined(pages):
     assert "执法队伍素质有待提升,对照《中华人民共和国行政处罚法》要求,力求高质量完成各项工作。" in texts
 
 
+def test_a_numbered_paragraph_cut_after_its_first_sentence_is_joined_with_the_next_line():
+    text = ("白水镇2023年法治政府建设工作报告\n一、主要工作\n"
+            "（一）加强党的领导。乡党委专题研究法治政府建设工作，全年组织法治\n讲座4次，领导干部学法12次。\n")
+    report = parse_text(text)
+    assert [s.heading for s in report.sections] == ["一、主要工作"]
+    assert [p.text for _, _, p in report.paragraphs()] == [
+        "（一）加强党的领导。乡党委专题研究法治政府建设工作，全年组织法治讲座4次，领导干部学法12次。"]
+
+
+def test_a_hard_wrapped_page_joins_numbered_lines_cut_at_its_width_but_keeps_short_headings_apart(pages):
+    report = parse_file(pages / "hard_wrapped.txt")
+    texts = [p.text for _, _, p in report.paragraphs()]
+    # A numbered line as long as the page's other cut lines, with no full stop, was cut by the wrap.
+    assert "（三）化解矛盾纠纷\n1.全年调处矛盾纠纷136件调处成功率达到百分之九十八以上群众满意度持续提升。" in texts
+    assert "（二）推进依法行政。镇政府严格执行重大行政决策程序，全年组织法治讲座4次，领导干部学法12次，合法性审查率达100%。" in texts
+    # A short numbered heading stays a line of its own above its paragraph.
+    assert any(t.startswith("（一）加强党的领导\n镇党委把法治政府建设") for t in texts)
+    assert [s.heading for s in report.sections if s.heading] == ["一、主要工作和成效", "二、存在的问题", "三、下一步工作打算"]
+
+
+def test_a_pdf_joins_its_numbered_paragraphs_across_the_line_ends_of_the_page(tmp_path):
+    paragraphs = [
+        "青山镇2023年法治政府建设工作报告",
+        "2023年，青山镇在县委、县政府的坚强领导下，深入学习贯彻习近平法治思想，扎实推进法治政府建设，全面提升依法行政水平。",
+        "镇党委把法治政府建设摆在全局工作的重要位置，全年专题研究法治政府建设工作3次，主要负责人切实履行推进法治建设第一责任人职责。",
+        "2023年，全镇行政执法人员参加法律知识培训和考试，参训率、合格率均达到百分之百，执法人员持证上岗率保持在较高水平。",
+        "1.全年调处矛盾纠纷136件调处成功率达到百分之九十八以上群众满意度持续提升各村调解委员会作用充分发挥。",
+        "2.建成村级公共法律服务工作室12个，实现村法律顾问全覆盖，全年为群众提供法律咨询300余人次，代写法律文书40余份。",
+    ]
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(pdf_bytes(paragraphs))  # the PDF breaks every line at 50 characters
+    texts = [p.text for _, _, p in parse_file(pdf).paragraphs()]
+    assert texts == paragraphs[1:]
+
+
+def test_a_numbered_heading_with_a_comma_is_not_glued_to_its_paragraph_on_an_unwrapped_page():
+    text = ("某某县2023年法治政府建设情况报告\n一、主要举措和成效\n"
+            "（一）坚持和加强党的全面领导，落实省委具体部署、市委思路举措，优化统筹法治政府建设\n"
+            "县委常委会专题研究法治政府建设工作3次。\n")
+    texts = [p.text for _, _, p in parse_text(text).paragraphs()]
+    assert texts[0] == "（一）坚持和加强党的全面领导，落实省委具体部署、市委思路举措，优化统筹法治政府建设"
+    assert not any("建设县委常委会" in t for t in texts)
+
+def test_a_text_with_terminal_escapes_and_control_characters_parses_as_if_they_were_not_there(pages):
+    report = parse_file(pages / "control_chars.txt")
+    assert report.publish_date == "2024-03-01"
+    assert [s.heading for s in report.sections if s.heading] == ["一、主要工作"]
+    assert [p.text for _, _, p in report.paragraphs()] == [
+        "2023年，深入推进依法行政，全年办理行政复议案件5件。", "全年开展法治宣传活动20场次，受众3000余人。"]
+    printed = json.dumps(report.to_dict(), ensure_ascii=False)
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", printed)
+
+
 def test_a_municipal_district_report_with_a_bracket_prefix_and_glued_date(pages):
     report = parse_file(pages / "municipality_district.txt")
     assert report.title == "天津市滨海新区人民政府关于2023年法治政府建设情况的报告"
     assert report.publish_date == "2024-03-28"
     assert (report.province, report.city, report.county, report.level) == ("天津市", "天津市", "滨海新区", "county")
     assert "区人大常委会:" not in [p.text for _, _, p in report.paragraphs()]
+
+
+DONGPO_BODY = ["2023年，东坡区深入学习贯彻习近平法治思想，现将有关情况报告如下。",
+               "全年政务服务事项网上可办率达98%，行政复议案件办结率100%。"]
+
+
+def test_a_related_articles_heading_in_a_sidebar_before_the_article_does_not_lose_the_report(pages):
+    report = parse_file(pages / "sidebar_before_article.html")
+    assert (report.title, report.report_year, report.publish_date) == (
+        "眉山市东坡区2023年法治政府建设年度报告", 2023, "2024-03-28")
+    assert [p.text for _, _, p in report.paragraphs()] == DONGPO_BODY
+
+
+@pytest.mark.parametrize("page", ["link_before_title.html", "link_list_before_title.html"])
+def test_a_link_list_before_the_main_heading_does_not_take_its_title(pages, page):
+    report = parse_file(pages / page)
+    assert (report.title, report.report_year) == ("眉山市东坡区2023年法治政府建设年度报告", 2023)
+    assert [p.text for _, _, p in report.paragraphs()] == DONGPO_BODY
+
+
+def test_a_page_without_running_text_keeps_its_title_and_ends_at_its_related_articles(pages):
+    report = parse_file(pages / "attachment_only.html")
+    assert (report.title, report.report_year) == ("眉山市东坡区2023年法治政府建设年度报告", 2023)
+    assert not any("彭山区" in p.text or "青神县" in p.text for _, _, p in report.paragraphs())
 
 
 # --- metadata rules on small texts ------------------------------------------------

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from searchlib.analysis import normalize
+from searchlib.analysis import SENTENCE_PUNCT, normalize
 from searchlib.config import DATA_DIR
 
 PATTERNS_FILE = DATA_DIR / "cleaning_patterns.txt"
@@ -93,6 +93,22 @@ _CJK_GAP = re.compile(
 )
 
 
+# Terminal escape sequences (colour, clear screen, window title) come in with text copied from a
+# terminal or a log; printed back they would drive the reader's terminal. CSI (ESC [ … letter, or
+# the one-byte CSI U+009B), OSC (ESC ] … BEL or ST, within its line) and the other two-byte escapes.
+_ESCAPE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
+# Form feed, vertical tab and NEL break lines (between PDF pages, in old word processors).
+_LINE_BREAK_CONTROLS = re.compile(r"[\x0b\x0c\x85]")
+# Every other C0/C1 control but tab and CR/LF: never text, and unsafe to print.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters; line breaks and tabs kept."""
+    text = _ESCAPE.sub("", text)
+    return _CONTROLS.sub("", _LINE_BREAK_CONTROLS.sub("\n", text))
+
+
 def tidy(line: str) -> str:
     """One line with its edges trimmed and typesetting spaces removed."""
     line = _CJK_GAP.sub("", line.strip())
@@ -117,7 +133,8 @@ def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
     """Non-empty content lines of a page, furniture dropped, spam cut out."""
     rules = rules or default_rules()
     out: list[str] = []
-    for raw in text.splitlines():
+    tail: int | None = None  # where an end-of-document line stood before any running text
+    for raw in strip_controls(text).splitlines():
         line = tidy(raw)
         if not line:
             continue
@@ -127,8 +144,22 @@ def clean_lines(text: str, rules: CleaningRules | None = None) -> list[str]:
                 continue
         folded = normalized(line)
         if rules.any_end.search(folded):
-            break
+            if has_running_text(out):
+                break  # after the article: the page's tail begins
+            # Before it: a sidebar's 相关文章 block, whose heading is furniture and the article may follow.
+            tail = len(out) if tail is None else tail
+            continue
         if rules.any_drop.search(folded):
             continue
         out.append(line)
+    if tail is not None and not has_running_text(out[tail:]):
+        del out[tail:]  # no article came after it: it was the tail of a page with no running text
     return out
+
+
+_RUNNING_TEXT = re.compile(f"[{re.escape(SENTENCE_PUNCT)}]")
+
+
+def has_running_text(lines: list[str]) -> bool:
+    """Whether a sentence has been written: an article has begun (menus and link lists have none)."""
+    return any(_RUNNING_TEXT.search(normalized(line)) for line in lines)

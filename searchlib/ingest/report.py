@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from searchlib.analysis import SENTENCE_PUNCT, normalize
 from searchlib.fields import PLACE_FIELDS
-from searchlib.ingest.clean import clean_lines, normalized
+from searchlib.ingest.clean import clean_lines, normalized, strip_controls
 from searchlib.ingest.inputs import Item, read_item
 from searchlib.ingest.places import LEVEL_NAMES, Division, Gazetteer, Locality, Mention, gazetteer, host_divisions
 from searchlib.ingest.source import read_text
@@ -234,7 +234,7 @@ def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int
         span = _title_at(norms, i)
         if span:
             text = "".join(lines[i:i + span])
-            if best is None:
+            if best is None or _after_a_link(best, text, norms[best[2]:i]):
                 best = (text, i, i + span)
             elif normalized(best[0]) in normalized(text) and len(text) > len(best[0]):
                 best = (text, best[1], i + span)
@@ -244,6 +244,17 @@ def find_title(lines: list[str], norms: list[str]) -> tuple[str | None, int, int
     if best is None:
         return None, 0, 0
     return best
+
+
+def _after_a_link(best: tuple[str, int, int], text: str, between: list[str]) -> bool:
+    """``text`` is another report's title than ``best`` and only link-like lines stand between them.
+
+    Then ``best`` was a link in a list (a sidebar's 相关链接) and ``text`` the page's own heading, which
+    comes last, right above the body. A sentence or an addressee between them (a notice, then the plan
+    it issues) keeps the first.
+    """
+    earlier, later = normalized(best[0]), normalized(text)
+    return earlier not in later and later not in earlier and all(_title_piece(n) for n in between)
 
 
 def split_run_in_title(line: str) -> tuple[str, str] | None:
@@ -656,13 +667,38 @@ def _is_standalone_heading(norm: str) -> bool:
 
 def join_broken_lines(lines: list[str]) -> list[str]:
     """Join lines a hard line break cut inside a sentence (力求\\n高质量, 《…条例\\n》)."""
+    width = wrap_width([normalized(line) for line in lines])
     out: list[str] = []
+    last = ""  # the last physical line: the wrap width is measured on it, not on what was joined
     for line in lines:
-        if out and _continues(normalized(out[-1]), normalized(line)):
+        norm = normalized(line)
+        if out and (_continues(normalized(out[-1]), norm) or _cut_at_width(last, norm, width)):
             out[-1] += line
         else:
             out.append(line)
+        last = norm
     return out
+
+
+def wrap_width(norms: list[str]) -> int | None:
+    """The width a hard-wrapped page (plain text, PDF) was cut at, or None when it was not.
+
+    Lines cut inside a sentence share one length on such a page, give or take a few half-width
+    digits; on an HTML page the few lines a <br> cuts have no common length, and a long numbered
+    heading there must not be taken for a cut line.
+    """
+    cut = sorted(len(a) for a, b in zip(norms, norms[1:]) if _continues(a, b))
+    if len(cut) < 3:
+        return None
+    median = cut[len(cut) // 2]
+    near = [n for n in cut if abs(n - median) <= max(2, median // 10)]
+    return min(near) if 3 * len(near) >= 2 * len(cut) else None
+
+
+def _cut_at_width(last: str, line: str, width: int | None) -> bool:
+    """``last`` runs to the page's wrap width without ending a sentence: the wrap, not the author, broke it."""
+    return (width is not None and len(last) >= width and not last.endswith(_TERMINAL)
+            and not _HEADING_START.match(line) and not _is_standalone_heading(line))
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -674,7 +710,11 @@ def _continues(previous: str, line: str) -> bool:
         return True
     # A sentence-like line (long, or with a comma) that stops without closing punctuation.
     sentence_like = len(previous) >= 40 or (len(previous) >= 15 and "," in previous)
-    return sentence_like and not previous.endswith(_TERMINAL) and not _HEADING_START.match(previous)
+    if not sentence_like or previous.endswith(_TERMINAL):
+        return False
+    # A numbered line that stops so is a heading (（一）坚持党的领导,统筹推进…), unless a sentence already
+    # ended in it: then body text runs in after its heading (（一）加强领导。乡党委…全年组织法治).
+    return not _HEADING_START.match(previous) or bool(_SENTENCE_PUNCT.search(previous))
 
 
 def split_heading(line: str) -> tuple[str, str]:
@@ -842,6 +882,7 @@ def _place_part(value: str | None) -> str:
 
 
 def parse_text(text: str, source: str = "<text>", url: str | None = None, fetched_at: str | None = None) -> Report:
+    text = strip_controls(text)  # the header is read from the raw lines, before clean_lines would strip them
     raw_norm = [normalize(line) for line in text.splitlines()[:_HEADER_LINES * 3] if line.strip()]
     header = read_header(raw_norm[:_HEADER_LINES])
     lines = clean_lines(text)
