@@ -103,6 +103,34 @@ def test_untitled_reports_with_the_same_opening_from_two_bodies_stay_apart(tmp_p
 
 # --- copies and versions ---------------------------------------------------------
 
+def template_report(place: str) -> str:
+    """A township's report whose body is a shared template: only its header names the place."""
+    return ("2024年度法治政府建设工作报告\n发布日期:2025-03-01  来源:" + place + "人民政府\n"
+            "2024年,我乡深入推进法治政府建设,现将有关情况报告如下。\n一、主要工作及成效\n"
+            "全年办理行政执法案件21件,行政机关负责人出庭应诉率100%。\n")
+
+
+def test_two_places_publishing_one_template_word_for_word_are_two_reports(tmp_path):
+    write(tmp_path / "in", "a.txt", template_report("长冈乡"))
+    b = write(tmp_path / "in", "b.txt", template_report("石门镇"))
+    summary = build_index([tmp_path / "in"], tmp_path / "ix", rebuild=True)
+    assert summary.reports == 2 and not summary.merged
+    [(path, why)] = summary.separate
+    assert path == str(b) and "the report of another place (石门镇, not 长冈乡)" in why
+    assert len(doc_ids(tmp_path / "ix")) == 2 and hits(tmp_path / "ix", "行政执法案件") == 2
+
+
+def test_a_place_publishing_a_template_already_indexed_for_another_is_a_report_of_its_own(tmp_path):
+    build_index([write(tmp_path / "in", "a.txt", template_report("长冈乡"))], tmp_path / "ix", rebuild=True)
+    summary = build_index([write(tmp_path / "in2", "b.txt", template_report("石门镇"))], tmp_path / "ix")
+    assert summary.reports == 1 and not summary.merged and len(summary.separate) == 1
+    assert len(doc_ids(tmp_path / "ix")) == 2
+    # A copy that names no place is still a copy, whichever came first.
+    unnamed = template_report("长冈乡").replace("  来源:长冈乡人民政府", "")
+    summary = build_index([write(tmp_path / "in3", "copy.txt", unnamed)], tmp_path / "ix")
+    assert [p for p, _ in summary.merged] == [str(tmp_path / "in3" / "copy.txt")] and len(doc_ids(tmp_path / "ix")) == 2
+
+
 def test_a_mirror_of_one_report_is_one_report_with_both_sources(tmp_path):
     text = township_report("兴江乡", "全年办理行政复议案件3件")
     first = write(tmp_path / "in" / "site-a", "report.html.txt", text)

@@ -51,7 +51,7 @@ from whoosh.writing import SegmentWriter
 from searchlib.index import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer, dictionary_digest
 from searchlib.index.facetstore import segment_rows, write_segment_facets
-from searchlib.fields import whoosh_fields
+from searchlib.fields import PLACE_FIELDS, whoosh_fields
 from searchlib.ingest.inputs import Item, find_inputs
 from searchlib.ingest.report import Report, distinct_doc_id, parse_item, reidentify
 from searchlib.research.reuse import FILE_NAME as REUSE_FILE
@@ -336,6 +336,21 @@ class FileOutcome:
     version: str = ""           # capture date, else the file's modification time: the newer copy wins
     sketch: np.ndarray | None = None   # the body's shingle sketch (reuse.text_sketch): versions near-identical?
     unread: tuple[str, ...] = ()       # what a filter needs and could not be read from it: "year", "place"
+    place: str = ""                    # where it reports on, as read from its own text (see different_reporters)
+
+
+def place_of(report) -> str:
+    """The place a report names for itself (its division, else its place names), "" when it names none; ``report`` a
+    parsed Report or an indexed paragraph's stored fields."""
+    get = report.get if isinstance(report, dict) else lambda key: getattr(report, key)
+    return get("division_code") or "/".join(p for key in PLACE_FIELDS if (p := get(key)))
+
+
+def different_places(a: str, b: str) -> bool:
+    """Whether two texts that are the same word for word are two places' reports: both name a place, and not the same
+    one. Two townships that publish one template's text are two reports; a county office's copy of a township's report,
+    or a mirror that names no place, is a copy of it."""
+    return bool(a) and bool(b) and a != b
 
 
 def unread_metadata(report) -> tuple[str, ...]:
@@ -395,6 +410,7 @@ def _index_file(writer: SegmentWriter, order: int, item: Item, worker: tuple[int
     outcome.version = _version_of(item)
     outcome.sketch = text_sketch(_body(report))
     outcome.unread = unread_metadata(report)
+    outcome.place = place_of(report)
     outcome.first = writer.docnum
     for doc in paragraph_documents(report):
         writer.add_document(**doc)
@@ -738,11 +754,18 @@ class _Settlement:
 
     # -- within the job
     def _same_texts(self, outcomes: list[FileOutcome]) -> list[FileOutcome]:
-        first: dict[str, FileOutcome] = {}
+        first: dict[str, list[FileOutcome]] = {}
         kept = []
         for outcome in outcomes:
-            primary = first.setdefault(outcome.text_digest, outcome)
-            if primary is outcome:
+            same = first.setdefault(outcome.text_digest, [])
+            primary = next((o for o in same if not different_places(o.place, outcome.place)), None)
+            if primary is None:
+                if same:
+                    self.summary.separate.append((outcome.path, f"same text as {same[0].path} but the report of "
+                                                                f"another place ({outcome.place}, not "
+                                                                f"{same[0].place}): kept as its own report "
+                                                                f"{outcome.doc_id}"))
+                same.append(outcome)
                 kept.append(outcome)
                 continue
             self._drop(outcome)
@@ -789,9 +812,14 @@ class _Settlement:
             for outcome in kept:
                 doc_id = self.new_ids.get(outcome.order, outcome.doc_id)
                 same_text = _indexed_report(searcher, "text_digest", outcome.text_digest)
-                if same_text is not None:
+                if same_text is not None and not self._another_reporter(outcome, doc_id, same_text):
                     self._same_text_indexed(outcome, doc_id, same_text)
                     continue
+                if same_text is not None:
+                    self.summary.separate.append((outcome.path, f"same text as the indexed report "
+                                                                f"{same_text['doc_id']} but the report of another place "
+                                                                f"({outcome.place}, not {same_text['place']}): kept as "
+                                                                f"its own report {doc_id}"))
                 same_id = _indexed_report(searcher, "doc_id", doc_id)
                 if same_id is None:
                     if by_path is None:
@@ -825,6 +853,11 @@ class _Settlement:
                 others = ", ".join(s["path"] for s in sources if s["path"] != path)
                 self.summary.notes.append(f"{outcome.path}: changed; report {old_id} read from it before is kept "
                                           f"for its other sources ({others})")
+
+    @staticmethod
+    def _another_reporter(outcome: FileOutcome, doc_id: str, indexed: dict) -> bool:
+        """Whether the indexed report of the same text is another place's (see different_places)."""
+        return indexed["doc_id"] != doc_id and different_places(indexed["place"], outcome.place)
 
     def _same_text_indexed(self, outcome: FileOutcome, doc_id: str, indexed: dict) -> None:
         """The index holds this text already: one report, keeping its indexed id and every source."""
@@ -904,7 +937,8 @@ def _indexed_report(searcher, fieldname: str, value: str) -> dict | None:
     docs = sorted((d for d in docs if d["doc_id"] == doc_id), key=lambda d: d.get("position", 0))
     sources = docs[0].get("sources") or [{"path": docs[0].get("source"), "url": docs[0].get("url"),
                                           "fetched_at": docs[0].get("fetched_at")}]
-    return {"doc_id": doc_id, "sources": list(sources), "text": "".join(d.get("text", "") for d in docs)}
+    return {"doc_id": doc_id, "sources": list(sources), "text": "".join(d.get("text", "") for d in docs),
+            "place": place_of(docs[0])}
 
 
 def _reports_by_source_path(searcher) -> dict[str, list[tuple[str, list[dict]]]]:
