@@ -51,8 +51,9 @@ query syntax:
   年份:2021 省份:四川 章节:存在问题   (Chinese aliases)
   year:2019,2021 层级:县级、乡镇      (several values: any of them)
   year:2019-  year:-2018            (from 2019 on; up to 2018)
+  -省份:四川                          (without that province; filters under NOT)
 Full-width quotes, brackets and digits (“ ” （ ） １２３) and traditional
-characters work the same as their plain forms.
+characters work the same as their plain forms. A query is at most 500 characters.
 """
 
 
@@ -81,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("parse", help="parse report files and print them as JSON Lines",
-                       description="Parse report files (.txt or .html, any common Chinese encoding) and print "
-                                   "one JSON object per file: metadata, sections and paragraphs with their ids.")
+                       description="Parse report files (.txt, .html, .pdf, .docx, files without an extension, WARC "
+                                   "crawls; any common Chinese encoding) and print one JSON object per report: "
+                                   "metadata, sections and paragraphs with their ids.")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="report files, folders or WARC files")
     p.add_argument("--pretty", action="store_true", help="indent the JSON (one object spans several lines)")
     _manifest_arg(p)
@@ -404,7 +406,8 @@ def cmd_index(args) -> int:
     accounted = [f"{len(summary.merged)} merged as copies" if summary.merged else "",
                  f"{len(summary.replaced)} older version(s) replaced" if summary.replaced else "",
                  f"{len(summary.skipped)} file(s) skipped" if summary.skipped else ""]
-    print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs in {summary.seconds:.1f} s "
+    print(f"indexed {_counted(summary.reports, 'report')}, {_counted(summary.paragraphs, 'paragraph')} in "
+          f"{summary.seconds:.1f} s "
           f"({rate:.0f} paragraphs/s) into {index_dir}"
           + "".join(f"; {part}" for part in accounted if part)
           + (f" (of {summary.inputs} inputs)" if summary.inputs != summary.reports else ""))
@@ -852,8 +855,8 @@ def cmd_similar(args) -> int:
     elif args.json:
         _print_json(result.to_dict())
     else:
-        print(f"{len(result.passages)} similar paragraph(s) (compared {result.candidates} found by "
-              f"{'、'.join(result.words)})")
+        found_by = f" found by {'、'.join(result.words)}" if result.words else ""
+        print(f"{len(result.passages)} similar paragraph(s) (compared {result.candidates}{found_by})")
         for p in result.passages:
             # A paragraph listed because it holds the passage shows how much of it (its Jaccard is low by nature).
             held = f"  holds {p.containment:.0%} of the passage" if p.containment > p.similarity else ""
@@ -942,6 +945,10 @@ def _print_reports(results) -> None:
             print(f"    {paragraph.url}")
     if not results.groups and not results.total_groups:
         print("no report matches. Try fewer words, another word for the same thing, or drop a filter.")
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _port(text: str) -> int:

@@ -95,7 +95,7 @@ def test_index_reports_skipped_files_and_builds_the_rest(tmp_path, corpus_dir):
     out = run("index", folder, "--index", tmp_path / "ix", "--quiet")
     assert out.returncode == 1
     assert "broken.txt" in out.stderr
-    assert "indexed 1 reports" in out.stdout
+    assert "indexed 1 report," in out.stdout
     found = run("search", "法治", "--index", tmp_path / "ix", "--json")
     assert json.loads(found.stdout)["total"] > 0
 
@@ -110,7 +110,7 @@ def test_a_dangling_symlink_is_named_as_skipped_like_any_other_file(tmp_path, co
     out = run("index", folder, "--index", tmp_path / "ix", "--quiet", "--no-reuse")
     assert out.returncode == 1
     assert "moved.txt" in out.stderr and "broken symbolic link" in out.stderr
-    assert "indexed 1 reports" in out.stdout and "1 file(s) skipped" in out.stdout
+    assert "indexed 1 report," in out.stdout and "1 file(s) skipped" in out.stdout
     (folder / "linked").symlink_to(tmp_path / "elsewhere-folder")
     (tmp_path / "elsewhere-folder").mkdir()
     linked = run("index", folder, "--index", tmp_path / "ix3", "--quiet", "--no-reuse")

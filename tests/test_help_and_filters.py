@@ -275,6 +275,13 @@ def test_the_clis_choices_are_the_librarys(command, option, choices):
                                                                                        name))
 
 
+def test_the_clis_query_help_states_the_librarys_query_limit():
+    from searchlib.cli import QUERY_HELP
+    from searchlib.query.search import MAX_QUERY_CHARS
+
+    assert f"A query is at most {MAX_QUERY_CHARS} characters." in " ".join(QUERY_HELP.split())
+
+
 def test_the_keyness_form_keeps_every_reference_filter_it_does_not_show(tools_client):
     from selectolax.lexbor import LexborHTMLParser
 

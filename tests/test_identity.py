@@ -273,7 +273,7 @@ def test_the_index_job_names_merges_and_replacements_on_stderr(tmp_path):
                           "--rebuild", str(folder)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0
     assert f"merged {folder / 'd.txt'}: same text as {folder / 'c.txt'}" in run.stderr
-    assert "indexed 1 reports" in run.stdout and "1 merged as copies" in run.stdout
+    assert "indexed 1 report," in run.stdout and "1 merged as copies" in run.stdout
 
 
 # --- the format version ----------------------------------------------------------------
