@@ -331,3 +331,20 @@ def test_a_page_rewritten_at_the_same_path_replaces_its_old_version_however_much
 
     assert [p for p, _ in summary.updated] == [str(page)] and not summary.separate
     assert len(doc_ids(tmp_path / "ix")) == 1 and hits(tmp_path / "ix", '"行政复议案件3件"') == 0
+
+
+def test_editing_a_report_kept_apart_replaces_it_and_adds_no_second_copy(tmp_path):
+    # A and B share body, title and year but not their texts: B has an id of its own, which holds its text.
+    head = "2023年度法治政府建设工作报告\n发布日期:2024-03-01\n一、主要工作\n"
+    write(tmp_path / "in", "A.txt", head + "全年开展法治讲座6次,办理行政复议案件3件,审查规范性文件12件。\n")
+    b = write(tmp_path / "in", "B.txt", head + "推进综合行政执法改革,整合执法队伍5支,开展执法检查40次。\n")
+    build_index([tmp_path / "in"], tmp_path / "ix", rebuild=True)
+    before = doc_ids(tmp_path / "ix")
+    assert len(before) == 2
+
+    b.write_text(b.read_text(encoding="utf-8").replace("40次", "41次"), encoding="utf-8")
+    summary = build_index([b], tmp_path / "ix")
+
+    after = doc_ids(tmp_path / "ix")
+    assert len(after) == 2 and hits(tmp_path / "ix", "执法检查") == 1
+    assert any("replaces report" in what for _, what in summary.updated)

@@ -836,6 +836,11 @@ class _Settlement:
                                                                f"(from {old_sources}): text changed"))
                 else:
                     self._kept_apart(outcome, doc_id, f"the indexed report {doc_id} (from {old_sources})")
+                    # Its own id holds its text: an edit of a file kept apart before gives a new one, and the
+                    # report read from the file before must give way to it, as any changed file's does.
+                    if by_path is None:
+                        by_path = _reports_by_source_path(searcher)
+                    self._same_file_indexed(outcome, self.new_ids[outcome.order], by_path)
 
     def _same_file_indexed(self, outcome: FileOutcome, doc_id: str,
                            by_path: dict[str, list[tuple[str, list[dict]]]]) -> None:
