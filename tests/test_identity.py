@@ -348,3 +348,15 @@ def test_editing_a_report_kept_apart_replaces_it_and_adds_no_second_copy(tmp_pat
     after = doc_ids(tmp_path / "ix")
     assert len(after) == 2 and hits(tmp_path / "ix", "执法检查") == 1
     assert any("replaces report" in what for _, what in summary.updated)
+
+
+def test_a_government_sites_version_stays_over_a_later_copy_with_a_line_added_elsewhere(tmp_path):
+    text = township_report("兴江乡", "全年办理行政复议案件3件")
+    write(tmp_path / "in", "gov.txt", text)
+    write(tmp_path / "in", "copy.txt", text + "本文转载自网络,更多范文请访问范文网。\n")
+    write(tmp_path / "in", "manifest.csv", "path,url,fetched_at\ngov.txt,http://www.xingjiang.gov.cn/a.html,2024-01-01\n"
+                                           "copy.txt,http://fanwen.example.com/1.html,2024-06-01\n")
+    summary = build_index([tmp_path / "in"], tmp_path / "ix", rebuild=True)
+    [(path, what)] = summary.replaced
+    assert path == str(tmp_path / "in" / "copy.txt") and "the government site's" in what
+    assert list(doc_ids(tmp_path / "ix").values()) == [[str(tmp_path / "in" / "gov.txt")]]

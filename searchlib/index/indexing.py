@@ -53,6 +53,7 @@ from searchlib.analysis import BigramTokenizer, WordTokenizer, dictionary_digest
 from searchlib.index.facetstore import segment_rows, write_segment_facets
 from searchlib.fields import PLACE_FIELDS, whoosh_fields
 from searchlib.ingest.inputs import Item, find_inputs
+from searchlib.ingest.places import host_of
 from searchlib.ingest.report import Report, distinct_doc_id, parse_item, reidentify
 from searchlib.research.reuse import FILE_NAME as REUSE_FILE
 from searchlib.research.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
@@ -792,13 +793,19 @@ class _Settlement:
             self._texts.clear()   # whole texts are held for one group at a time (a 1M-paragraph job has 33k)
             first_winner = None
             for number, cluster in enumerate(clusters):
-                winner = max(cluster, key=lambda o: (o.version, o.order))
+                # A government site's version stays over a later copy elsewhere (a content farm's, with a line
+                # added): its URL is what a citation should give, and the place it names is evidence.
+                winner = max(cluster, key=lambda o: (host_of(self._source(o)["url"]) is not None, o.version, o.order))
                 for outcome in cluster:
                     if outcome is not winner:
                         self._drop(outcome)
                         dropped.add(outcome.order)
-                        self.summary.replaced.append((outcome.path, f"an older version of report {doc_id}; "
-                                                                    f"{winner.path} (newer, text changed) stays"))
+                        if winner.version >= outcome.version:
+                            what = f"an older version of report {doc_id}; {winner.path} (newer, text changed) stays"
+                        else:
+                            what = (f"a version of report {doc_id} from another site than the government's; "
+                                    f"{winner.path} (the government site's, text changed) stays")
+                        self.summary.replaced.append((outcome.path, what))
                 if number == 0:
                     first_winner = winner
                 else:
