@@ -105,14 +105,17 @@ def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
     notes: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            _walk(path, excluded, files, problems, provenance, notes)
-        elif path.is_symlink() and not path.exists():
-            problems.append((str(path), dangling_link_reason(path)))
-        elif path.exists():
-            files.append(path)
-        else:
-            problems.append((str(path), "no such file or folder"))
+        try:
+            if path.is_dir():
+                _walk(path, excluded, files, problems, provenance, notes)
+            elif path.is_symlink() and not path.exists():
+                problems.append((str(path), dangling_link_reason(path)))
+            elif path.exists():
+                files.append(path)
+            else:
+                problems.append((str(path), "no such file or folder"))
+        except PermissionError:   # a folder on its way cannot be entered
+            problems.append((str(path), "permission denied"))
     items: list[Item] = []
     for path in sorted(set(files)):
         if is_warc(path):
@@ -133,19 +136,13 @@ def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
 
 def _walk(folder: Path, excluded: Path | None, files: list[Path], problems: list[tuple[str, str]],
           provenance: dict, notes: list[str]) -> None:
-    for dirpath, dirnames, filenames in os.walk(folder):
+    def unreadable(exc: OSError) -> None:   # os.walk passes over a folder it cannot list unless told
+        problems.append(unreadable_folder(exc))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         here = Path(dirpath)
         for name in sorted(dirnames):
-            sub = here / name
-            if excluded is not None and sub.resolve() == excluded:
-                dirnames.remove(name)   # the index's own files
-            elif sub.is_symlink():
-                problems.append((f"{sub}/", "symbolic link to a folder, not followed (index that folder by its own path "
-                                           "to include it)"))
-                dirnames.remove(name)
-            elif name.startswith("."):
-                count = sum(len(f) for _, _, f in os.walk(sub))
-                problems.append((f"{sub}/", f"hidden folder: its {count} file(s) are not read"))
+            if not _enter_folder(here / name, excluded, problems):
                 dirnames.remove(name)
         if MANIFEST_NAME in filenames:
             try:
@@ -154,20 +151,51 @@ def _walk(folder: Path, excluded: Path | None, files: list[Path], problems: list
             except ManifestError as exc:
                 notes.append(f"{exc}: its files are indexed without URLs")
         for name in filenames:
-            path = here / name
-            if name == MANIFEST_NAME:
-                continue
-            if path.is_symlink() and not path.exists():
-                problems.append((str(path), dangling_link_reason(path)))
-            elif name.startswith("."):
-                problems.append((str(path), "hidden file (its name starts with a dot): not read"))
-            elif not path.is_file():
-                problems.append((str(path), "not a regular file"))
-            elif path.suffix.lower() in SUPPORTED_SUFFIXES or not path.suffix or is_warc(path):
-                files.append(path)
-            else:
-                problems.append((str(path), f"unsupported file type {path.suffix} (reports are read from "
-                                            ".txt, .html, .pdf, .docx, files without an extension, and WARC)"))
+            if name != MANIFEST_NAME:
+                _take_file(here / name, files, problems)
+
+
+def _enter_folder(sub: Path, excluded: Path | None, problems: list[tuple[str, str]]) -> bool:
+    """Whether the walk goes into ``sub``; when it does not, ``problems`` says why (but for the index's own files)."""
+    try:
+        if excluded is not None and sub.resolve() == excluded:
+            return False
+        if sub.is_symlink():
+            problems.append((f"{sub}/", "symbolic link to a folder, not followed (index that folder by its own path "
+                                       "to include it)"))
+            return False
+    except PermissionError:   # its parent may be listed but not entered (r without x)
+        problems.append((f"{sub}/", "permission denied: the folder is not read, none of its files is indexed"))
+        return False
+    if sub.name.startswith("."):
+        count = sum(len(f) for _, _, f in os.walk(sub))
+        problems.append((f"{sub}/", f"hidden folder: its {count} file(s) are not read"))
+        return False
+    return True
+
+
+def unreadable_folder(exc: OSError) -> tuple[str, str]:
+    """(folder, why none of its files is read) for a folder that cannot be listed."""
+    why = "permission denied" if isinstance(exc, PermissionError) else f"cannot read it ({exc.strerror or exc})"
+    return f"{exc.filename}/", f"{why}: the folder is not read, none of its files is indexed"
+
+
+def _take_file(path: Path, files: list[Path], problems: list[tuple[str, str]]) -> None:
+    """``path`` into ``files`` when it may be a report, else into ``problems`` with why not."""
+    try:
+        if path.is_symlink() and not path.exists():
+            problems.append((str(path), dangling_link_reason(path)))
+        elif path.name.startswith("."):
+            problems.append((str(path), "hidden file (its name starts with a dot): not read"))
+        elif not path.is_file():
+            problems.append((str(path), "not a regular file"))
+        elif path.suffix.lower() in SUPPORTED_SUFFIXES or not path.suffix or is_warc(path):
+            files.append(path)
+        else:
+            problems.append((str(path), f"unsupported file type {path.suffix} (reports are read from "
+                                        ".txt, .html, .pdf, .docx, files without an extension, and WARC)"))
+    except PermissionError:   # a folder that may be listed but not entered (r without x)
+        problems.append((str(path), "permission denied"))
 
 
 # --- WARC -----------------------------------------------------------------------

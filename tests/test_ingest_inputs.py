@@ -1,0 +1,89 @@
+"""What is read, and what is said about what is not: folders, encodings, WARC records, manifests.
+
+Every input here is a real file written in tmp_path; the CLI runs as a user runs it. The bar for
+bad input: one line naming the file and the reason, a non-zero exit, never a traceback, never a
+report dropped without a word.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPORT = "某县2023年法治政府建设工作报告\n全年办理行政复议案件5件。\n"
+
+# Root reads every folder whatever its mode; without these two capabilities it meets the mode as a user does.
+DROP_READ_POWERS = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+                    "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def cli(*args: str, prefix: list[str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*(prefix or []), sys.executable, "-m", "searchlib", *args], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "SEARCHLIB_DEBUG": ""})
+
+
+def as_a_user(unreadable: Path) -> list[str]:
+    """The command prefix under which ``unreadable`` really cannot be read; skips the test where there is none."""
+    if not os.access(unreadable, os.R_OK):
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root, and no setpriv to drop root's power to read any folder")
+    probe = subprocess.run([*DROP_READ_POWERS, "ls", str(unreadable)], capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("running as root, and setpriv could not drop root's power to read any folder here")
+    return DROP_READ_POWERS
+
+
+# --- folders -----------------------------------------------------------------------------
+
+@pytest.fixture
+def locked_folder(tmp_path):
+    """in/a.txt beside in/locked/b.txt, in/locked with mode 000."""
+    folder = tmp_path / "in"
+    locked = folder / "locked"
+    locked.mkdir(parents=True)
+    (folder / "a.txt").write_text(REPORT, encoding="utf-8")
+    (locked / "b.txt").write_text(REPORT.replace("某县", "某区"), encoding="utf-8")
+    locked.chmod(0)
+    yield folder
+    locked.chmod(0o755)
+
+
+def test_a_folder_that_cannot_be_read_is_named_and_the_job_exits_1(locked_folder, tmp_path):
+    prefix = as_a_user(locked_folder / "locked")
+    run = cli("index", "--quiet", "--no-reuse", "--index", str(tmp_path / "ix"), str(locked_folder), prefix=prefix)
+    assert run.returncode == 1, run.stderr
+    assert f"skipped {locked_folder / 'locked'}/: permission denied" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stdout.startswith("indexed 1 reports")
+
+
+def test_parse_names_an_unreadable_folder_too(locked_folder):
+    prefix = as_a_user(locked_folder / "locked")
+    run = cli("parse", str(locked_folder), prefix=prefix)
+    assert run.returncode == 1 and len(run.stdout.splitlines()) == 1
+    assert [line for line in run.stderr.splitlines() if "locked" in line] == [
+        f"searchlib: skipped {locked_folder / 'locked'}/: permission denied: the folder is not read, "
+        "none of its files is indexed"]
+
+
+def test_a_folder_that_may_be_listed_but_not_entered_names_what_is_in_it(tmp_path):
+    folder = tmp_path / "in"
+    half = folder / "half"
+    (half / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(REPORT, encoding="utf-8")
+    (half / "b.txt").write_text(REPORT, encoding="utf-8")
+    half.chmod(0o444)   # r without x: its names can be read, its files not opened
+    try:
+        prefix = as_a_user(half / "b.txt")
+        run = cli("parse", str(folder), prefix=prefix)
+    finally:
+        half.chmod(0o755)
+    assert run.returncode == 1, run.stderr
+    assert f"skipped {half / 'b.txt'}: permission denied" in run.stderr
+    assert f"skipped {half / 'sub'}/: permission denied" in run.stderr
+    assert "cannot use" not in run.stderr and "Traceback" not in run.stderr
