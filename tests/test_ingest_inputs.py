@@ -6,6 +6,7 @@ report dropped without a word.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -87,3 +88,23 @@ def test_a_folder_that_may_be_listed_but_not_entered_names_what_is_in_it(tmp_pat
     assert f"skipped {half / 'b.txt'}: permission denied" in run.stderr
     assert f"skipped {half / 'sub'}/: permission denied" in run.stderr
     assert "cannot use" not in run.stderr and "Traceback" not in run.stderr
+
+
+# --- encodings -------------------------------------------------------------------------------
+
+UTF8_BOM = b"\xef\xbb\xbf"
+GBK_REPORT = "某县2024年法治政府建设工作报告\n全年办理行政复议案件5件。\n"
+BIG5_REPORT = "某縣2024年法治政府建設工作報告\n全年辦理行政復議案件5件。\n"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5", "utf-8"])
+def test_a_utf8_byte_order_mark_does_not_decide_the_encoding_of_what_follows(tmp_path, encoding):
+    # Editors put the mark in front of GBK text too: read as UTF-8 because of it, the text was garbage.
+    path = tmp_path / "report.txt"
+    text = BIG5_REPORT if encoding == "big5" else GBK_REPORT
+    path.write_bytes(UTF8_BOM + text.encode(encoding))
+    run = cli("parse", str(path))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["title"] == text.splitlines()[0]
+    assert report["sections"][0]["paragraphs"][0]["text"] == text.splitlines()[1]

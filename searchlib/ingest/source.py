@@ -146,16 +146,20 @@ def docx_text(data: bytes, name: Path | str = "<bytes>") -> str:
 
 
 def decode(data: bytes, path: Path | str = "<bytes>") -> str:
+    """The text of a file's bytes, in whichever common Chinese encoding they are (see
+    CHINESE_ENCODINGS), or :class:`SourceError` saying why they are not text."""
+    # A UTF-8 byte-order mark proves nothing: editors and export tools put it in front of GBK text
+    # too, and decoding such a file as UTF-8 with errors replaced made garbage. Dropped, the bytes
+    # behind it are read like any others: as UTF-8 when they are, else detected.
+    data = data.removeprefix(codecs.BOM_UTF8)
     if not data.strip():
         raise SourceError(path, "empty file")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            text = data.decode(encoding, errors="replace")
-            # Two bytes FF FE begin binary files too: read as UTF-16 they are CJK-looking nonsense (最牡慢敧).
-            if encoding == "utf-16" and _plausible_share(text) < UTF16_PLAUSIBLE_SHARE:
-                raise SourceError(path, "binary file, not text or HTML")
-            return text
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+        # Two bytes FF FE begin binary files too: read as UTF-16 they are CJK-looking nonsense (最牡慢敧).
+        if _plausible_share(text) < UTF16_PLAUSIBLE_SHARE:
+            raise SourceError(path, "binary file, not text or HTML")
+        return text
     if b"\x00" in data[:4096]:
         if (text := _utf16_without_bom(data)) is not None:
             return text
