@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from searchlib.index.indexing import build_index
+from searchlib.ingest.source import read_text, read_utf8
+
 REPORT = "某县2023年法治政府建设工作报告\n全年办理行政复议案件5件。\n"
 
 # Root reads every folder whatever its mode; without these two capabilities it meets the mode as a user does.
@@ -108,3 +111,46 @@ def test_a_utf8_byte_order_mark_does_not_decide_the_encoding_of_what_follows(tmp
     report = json.loads(run.stdout)
     assert report["title"] == text.splitlines()[0]
     assert report["sections"][0]["paragraphs"][0]["text"] == text.splitlines()[1]
+
+
+def test_a_utf8_file_cut_in_the_middle_of_its_last_character_is_read_with_a_note(tmp_path):
+    data = GBK_REPORT.encode("utf-8")
+    cut = data[:data.index("件。".encode("utf-8")) + 2]   # two of the three bytes of 件
+    path = tmp_path / "cut.txt"
+    path.write_bytes(cut)
+    run = cli("parse", str(path))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["title"] == "某县2024年法治政府建设工作报告"
+    assert report["sections"][0]["paragraphs"][0]["text"] == "全年办理行政复议案件5\ufffd"
+    assert run.stderr.splitlines() == [f"searchlib: note: {path}: read as UTF-8 with 2 byte(s) that are not UTF-8 "
+                                       "replaced by U+FFFD (the file ends in the middle of a character: cut short?)"]
+
+
+def test_a_few_damaged_bytes_in_a_utf8_report_are_replaced_and_counted(tmp_path, seed_path):
+    text = seed_path("001").read_text(encoding="utf-8")
+    middle = len(text) // 2
+    # A stray byte that is never UTF-8, twice, between two characters in the middle of the report.
+    data = (text[:middle] + "\x00" + text[middle:middle + 300] + "\x00" + text[middle + 300:]).encode("utf-8")
+    data = data.replace(b"\x00", b"\xff")
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / "damaged.txt"
+    path.write_bytes(data)
+    summary = build_index([tmp_path / "in"], tmp_path / "ix", rebuild=True, reuse=False)
+    assert summary.reports == 1 and not summary.skipped
+    assert summary.notes == [f"{path}: read as UTF-8 with 2 byte(s) that are not UTF-8 replaced by U+FFFD "
+                             "(the text is damaged)"]
+    read = read_text(path)
+    assert read == text[:middle] + "\ufffd" + text[middle:middle + 300] + "\ufffd" + text[middle + 300:]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5"])
+def test_gbk_and_big5_are_never_taken_for_damaged_utf8(encoding, seed_path):
+    # Short snippets are the hard case: a few characters whose GBK bytes happen to be well-formed UTF-8.
+    text = seed_path("001").read_text(encoding="utf-8")
+    snippets = [line for line in text.splitlines() if line.strip()]
+    snippets += [text[start:start + size] for size in (3, 5, 10, 30) for start in range(0, len(text) - size, 37)]
+    for snippet in snippets:
+        data = snippet.encode(encoding, errors="ignore")
+        reading = read_utf8(data)
+        assert reading is None or reading.text == data.decode("utf-8"), snippet

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from searchlib.ingest.source import (DOCX_MIME, PDF_MIME, SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, read_text,
-                              text_of)
+from searchlib.ingest.source import (DOCX_MIME, DOCX_SUFFIXES, MAX_FILE_BYTES, PDF_MIME, PDF_SUFFIXES,
+                                     SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, read_text, reading_note,
+                                     text_of)
 
 MANIFEST_NAME = "manifest.csv"
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -131,7 +132,23 @@ def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
             continue
         url, fetched = provenance.get(path.resolve(), (None, None))
         items.append(Item(str(path), url=url, fetched_at=fetched))
+        if note := _reading_note(path):
+            notes.append(note)
     return Inputs(items, problems, notes)
+
+
+def _reading_note(path: Path) -> str | None:
+    """What reading ``path`` will replace (damaged UTF-8), said here: the reading itself happens in a
+    worker process that has only a report, or a reason for skipping, to give back."""
+    if path.suffix.lower() in PDF_SUFFIXES | DOCX_SUFFIXES:
+        return None
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:   # reading it names the problem, once
+        return None
+    return reading_note(data, path)
 
 
 def _walk(folder: Path, excluded: Path | None, files: list[Path], problems: list[tuple[str, str]],
