@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from searchlib.index.indexing import build_index
+from searchlib.index.indexing import build_index, open_index
+from searchlib.ingest.inputs import find_inputs
 from searchlib.ingest.source import read_text, read_utf8
+from tests.formats import docx_bytes, pdf_bytes, write_warc
 
 REPORT = "某县2023年法治政府建设工作报告\n全年办理行政复议案件5件。\n"
 
@@ -154,3 +156,72 @@ def test_gbk_and_big5_are_never_taken_for_damaged_utf8(encoding, seed_path):
         data = snippet.encode(encoding, errors="ignore")
         reading = read_utf8(data)
         assert reading is None or reading.text == data.decode("utf-8"), snippet
+
+
+# --- WARC files ------------------------------------------------------------------------------
+
+PDF_LINES = ["渠县人民政府关于2022年度法治政府建设情况的报告",
+             "2022年,渠县深入推进依法行政,全面建设法治政府,行政复议案件纠错率达到12%。"]
+WORD_LINES = ["岳池县人民政府关于2022年度法治政府建设情况的报告",
+              "2022年,岳池县司法行政工作稳步推进,全年办理法律援助案件300件。"]
+WHEN = "2024-05-01T08:00:00Z"
+
+
+def indexed_urls(index: Path) -> set[str]:
+    with open_index(index).searcher() as s:
+        return {f.get("url") for f in s.all_stored_fields()}
+
+
+def test_pdf_and_word_attachments_are_recognised_whatever_type_they_are_sent_as(tmp_path):
+    crawl = write_warc(tmp_path / "crawl.warc.gz", [
+        # as application/octet-stream, at an address that names no type: the bytes tell
+        ("http://www.quxian.gov.cn/download.jsp?id=17", "application/octet-stream", pdf_bytes(PDF_LINES), WHEN),
+        # with no Content-Type at all
+        ("http://www.yuechi.gov.cn/attach?id=3", None, docx_bytes(WORD_LINES), WHEN),
+        # the name says it: a Content-Disposition filename (RFC 2231, Chinese), a .pdf address
+        ("http://www.yuechi.gov.cn/get?f=9", "application/force-download",
+         docx_bytes([WORD_LINES[0].replace("岳池县", "武胜县"), WORD_LINES[1].replace("岳池县", "武胜县")]), WHEN,
+         [("Content-Disposition", "attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A.docx")]),
+        ("http://www.lz.gov.cn/files/2022.pdf", "application/x-download",
+         pdf_bytes([PDF_LINES[0].replace("渠县", "邻水县"), PDF_LINES[1].replace("渠县", "邻水县")]), WHEN),
+        ("http://www.quxian.gov.cn/logo.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(200), WHEN),
+    ])
+    summary = build_index([crawl], tmp_path / "ix", rebuild=True, reuse=False)
+    assert summary.reports == 4 and not summary.skipped
+    assert indexed_urls(tmp_path / "ix") == {"http://www.quxian.gov.cn/download.jsp?id=17",
+                                             "http://www.yuechi.gov.cn/attach?id=3",
+                                             "http://www.yuechi.gov.cn/get?f=9",
+                                             "http://www.lz.gov.cn/files/2022.pdf"}
+    assert summary.notes[0] == (f"{crawl}: 4 HTML/PDF/Word response record(s) read; 6 other record(s) (requests, "
+                                "metadata, images, scripts, errors) are not reports")
+
+
+def test_an_attachment_named_pdf_that_is_not_one_is_named_not_dropped(tmp_path):
+    crawl = write_warc(tmp_path / "crawl.warc.gz", [
+        ("http://www.quxian.gov.cn/files/report.pdf", "application/octet-stream", pdf_bytes(PDF_LINES)[:400], WHEN),
+        ("http://www.quxian.gov.cn/a.html", "text/html", f"<p>{PDF_LINES[0]}</p><p>{PDF_LINES[1]}</p>".encode(), WHEN),
+    ])
+    run = cli("index", "--quiet", "--no-reuse", "--index", str(tmp_path / "ix"), str(crawl))
+    assert run.returncode == 1, run.stderr
+    skipped = [line for line in run.stderr.splitlines() if "skipped" in line]
+    assert len(skipped) == 1 and skipped[0].startswith(f"searchlib: skipped {crawl}#") and "PDF" in skipped[0]
+
+
+def test_an_html_page_at_a_pdf_address_is_read_as_the_page_it_says_it_is(tmp_path):
+    # Sites answer a moved .pdf link with an HTML page: its Content-Type, not the address, says what it is.
+    page = f"<html><body><h1>{PDF_LINES[0]}</h1><p>{PDF_LINES[1]}</p></body></html>"
+    crawl = write_warc(tmp_path / "crawl.warc.gz", [
+        ("http://www.quxian.gov.cn/files/report.pdf", "text/html; charset=utf-8", page.encode("utf-8"), WHEN)])
+    run = cli("parse", str(crawl))
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["title"] == PDF_LINES[0]
+
+
+def test_a_warc_page_of_damaged_utf8_is_read_with_a_note_naming_the_record(tmp_path):
+    page = f"<html><body><h1>{PDF_LINES[0]}</h1><p>{PDF_LINES[1]}</p></body></html>".encode("utf-8")
+    damaged = page.replace("推进".encode("utf-8"), "推进".encode("utf-8")[:-1])   # 进 loses its last byte
+    crawl = write_warc(tmp_path / "crawl.warc.gz", [("http://www.quxian.gov.cn/a.html", "text/html", damaged, WHEN)])
+    found = find_inputs([crawl])
+    assert len(found.items) == 1
+    assert f"{found.items[0].label}: read as UTF-8 with 2 byte(s) that are not UTF-8 replaced by U+FFFD " \
+           "(the text is damaged)" in found.notes

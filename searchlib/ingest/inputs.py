@@ -14,13 +14,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
+from email.message import EmailMessage
+from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from searchlib.ingest.source import (DOCX_MIME, DOCX_SUFFIXES, MAX_FILE_BYTES, PDF_MIME, PDF_SUFFIXES,
-                                     SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, read_text, reading_note,
-                                     text_of)
+                                     SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, document_kind, read_text,
+                                     reading_note, text_of)
 
 MANIFEST_NAME = "manifest.csv"
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -35,6 +37,7 @@ class Item:
     record: int | None = None
     url: str | None = None
     fetched_at: str | None = None
+    content_type: str | None = None   # a WARC record's, as recognised (an attachment sent as octet-stream: its own)
 
     @property
     def label(self) -> str:
@@ -121,11 +124,12 @@ def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
     for path in sorted(set(files)):
         if is_warc(path):
             try:
-                records, others = warc_items(path)
+                records, others, read_notes = warc_items(path)
             except SourceError as exc:
                 problems.append((exc.path, exc.reason))
                 continue
             items.extend(records)
+            notes.extend(read_notes)
             if others:
                 notes.append(f"{path}: {len(records)} HTML/PDF/Word response record(s) read; {others} other "
                              "record(s) (requests, metadata, images, scripts, errors) are not reports")
@@ -217,6 +221,10 @@ def _take_file(path: Path, files: list[Path], problems: list[tuple[str, str]]) -
 
 # --- WARC -----------------------------------------------------------------------
 
+# What an attachment's name (its URL's path, a Content-Disposition filename) says it is.
+ATTACHMENT_SUFFIXES = {".pdf": PDF_MIME, ".docx": DOCX_MIME}
+
+
 def _payload_type(record) -> str:
     headers = record.http_headers
     value = headers.get_header("Content-Type") if headers is not None else record.rec_headers.get_header(
@@ -224,40 +232,81 @@ def _payload_type(record) -> str:
     return (value or "").split(";")[0].strip().lower()
 
 
-def _is_report_record(record) -> bool:
+def _is_answer(record) -> bool:
+    """A response (2xx) or resource record: what a crawler fetched, not a request, an error or metadata."""
     if record.rec_type not in ("response", "resource"):
         return False
     if record.rec_type == "response" and record.http_headers is not None:
-        status = record.http_headers.get_statuscode() or ""
-        if not status.startswith("2"):
-            return False
-    return _payload_type(record) in REPORT_MIMES
+        return (record.http_headers.get_statuscode() or "").startswith("2")
+    return True
 
 
-def warc_items(path: Path) -> tuple[list[Item], int]:
-    """(an item per HTML/PDF/Word response record, how many other records there are)."""
+def _attachment_suffix(record) -> str:
+    """The suffix of the name a record's payload goes by: a Content-Disposition filename, else its URL's path."""
+    disposition = record.http_headers.get_header("Content-Disposition") if record.http_headers else None
+    name = None
+    if disposition:
+        message = EmailMessage()
+        message["Content-Disposition"] = disposition
+        name = message.get_filename()   # filename= or RFC 2231's filename*=UTF-8''...
+    if not name:
+        name = urllib.parse.unquote(urllib.parse.urlsplit(record.rec_headers.get_header("WARC-Target-URI") or "").path)
+    return PurePosixPath(name).suffix.lower()
+
+
+def _report_type(record) -> tuple[str | None, bytes | None]:
+    """(the type a record is read as, or None when it is not a report; its payload when it had to be read).
+
+    A PDF or Word attachment is often sent as application/octet-stream, or with no type: its name, or
+    else its bytes (``%PDF-``, a ZIP holding word/document.xml), tell, as they do for a file without an
+    extension. Text payloads are read whole to say whether reading them replaces damaged bytes."""
+    if not _is_answer(record):
+        return None, None
+    declared = _payload_type(record)
+    if declared in (PDF_MIME, DOCX_MIME):
+        return declared, None
+    if declared in REPORT_MIMES:
+        return declared, record.content_stream().read(MAX_FILE_BYTES)
+    if named := ATTACHMENT_SUFFIXES.get(_attachment_suffix(record)):
+        return named, None   # (a damaged one is then named as such when it is read)
+    stream = record.content_stream()
+    head = stream.read(5)
+    if head == b"%PDF-":
+        return PDF_MIME, None
+    if head.startswith(b"PK\x03\x04") and document_kind(head + stream.read(MAX_FILE_BYTES), "") == "docx":
+        return DOCX_MIME, None
+    return None, None
+
+
+def warc_items(path: Path) -> tuple[list[Item], int, list[str]]:
+    """(an item per HTML/PDF/Word response record, how many other records there are, notes on the records read)."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     items: list[Item] = []
     others = 0
+    notes: list[str] = []
     try:
         with open(path, "rb") as handle:
             records = ArchiveIterator(handle)
             for record in records:
                 if record.format == "arc" and not path.name.lower().endswith((".arc", ".arc.gz")):
                     raise ArchiveLoadFailed("not a WARC file: no WARC/1.x record header")
-                if _is_report_record(record):
-                    items.append(Item(str(path), record=records.get_record_offset(),
-                                      url=record.rec_headers.get_header("WARC-Target-URI"),
-                                      fetched_at=_iso(record.rec_headers.get_header("WARC-Date"))))
-                else:
+                content_type, payload = _report_type(record)
+                if content_type is None:
                     others += 1
+                    continue
+                item = Item(str(path), record=records.get_record_offset(),
+                            url=record.rec_headers.get_header("WARC-Target-URI"),
+                            fetched_at=_iso(record.rec_headers.get_header("WARC-Date")), content_type=content_type)
+                items.append(item)
+                if payload is not None and (note := reading_note(payload, item.label, content_type)):
+                    notes.append(note)
     except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
         raise SourceError(path, f"cannot read the WARC file ({exc})") from None
     if not items:
         raise SourceError(path, f"no HTML, PDF or Word response record in this WARC file ({others} other record(s))")
-    return items, others
+    return items, others, notes
 
 
 def read_item(item: Item) -> str:
@@ -274,4 +323,4 @@ def read_item(item: Item) -> str:
             content_type = _payload_type(record)
     except (OSError, StopIteration, ValueError) as exc:
         raise SourceError(item.label, f"cannot read the WARC record ({exc})") from None
-    return text_of(data, item.url or item.label, content_type)
+    return text_of(data, item.url or item.label, item.content_type or content_type)

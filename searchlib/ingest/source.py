@@ -94,14 +94,22 @@ def text_of(data: bytes, name: Path | str, content_type: str | None = None) -> s
 
 
 def document_kind(data: bytes, name: Path | str, content_type: str | None = None) -> str:
-    """"pdf", "docx" or "text": ``content_type`` (a WARC record's) may tell the kind; otherwise the
-    name's suffix and the bytes themselves do."""
-    suffix = Path(str(name)).suffix.lower()
-    mime = (content_type or "").split(";")[0].strip().lower()
-    if suffix in PDF_SUFFIXES or mime == PDF_MIME or data[:5] == b"%PDF-":
+    """"pdf", "docx" or "text": the bytes' own signature first (a PDF sent as octet-stream or saved
+    without its extension is a PDF), then ``content_type`` (a WARC record's: it outranks the URL's
+    suffix, so an HTML page at a .pdf address is read as HTML), then the name's suffix (a damaged
+    .pdf is named as a damaged PDF, not decoded as text)."""
+    if data[:5] == b"%PDF-":
         return "pdf"
-    if suffix in DOCX_SUFFIXES or mime == DOCX_MIME or _is_docx(data):
+    if _is_docx(data):
         return "docx"
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in (PDF_MIME, DOCX_MIME):
+        return "pdf" if mime == PDF_MIME else "docx"
+    if mime in HTML_MIMES or mime.startswith("text/"):
+        return "text"
+    suffix = Path(str(name)).suffix.lower()
+    if suffix in PDF_SUFFIXES or suffix in DOCX_SUFFIXES:
+        return "pdf" if suffix in PDF_SUFFIXES else "docx"
     return "text"
 
 
