@@ -17,7 +17,7 @@ import pytest
 
 from searchlib.index.indexing import build_index, open_index
 from searchlib.ingest.inputs import find_inputs
-from searchlib.ingest.source import read_text, read_utf8
+from searchlib.ingest.source import PDF_MIME, read_text, read_utf8
 from tests.formats import docx_bytes, pdf_bytes, write_warc
 
 REPORT = "某县2023年法治政府建设工作报告\n全年办理行政复议案件5件。\n"
@@ -225,3 +225,48 @@ def test_a_warc_page_of_damaged_utf8_is_read_with_a_note_naming_the_record(tmp_p
     assert len(found.items) == 1
     assert f"{found.items[0].label}: read as UTF-8 with 2 byte(s) that are not UTF-8 replaced by U+FFFD " \
            "(the text is damaged)" in found.notes
+
+
+def test_a_record_without_a_target_uri_is_read_without_a_url_and_the_job_goes_on(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORT, encoding="utf-8")
+    page = f"<html><body><h1>{PDF_LINES[0]}</h1><p>{PDF_LINES[1]}</p></body></html>"
+    write_warc(folder / "crawl.warc.gz", [
+        ("http://www.quxian.gov.cn/a.pdf", PDF_MIME, pdf_bytes([WORD_LINES[0], WORD_LINES[1]]), WHEN),
+        (None, "text/html; charset=utf-8", page.encode("utf-8"), WHEN),
+    ], extra_request=False)
+    run = cli("index", "--quiet", "--no-reuse", "--index", str(tmp_path / "ix"), str(folder))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("indexed 3 reports")
+    assert f"note: {folder / 'crawl.warc.gz'}: 1 response record(s) have no WARC-Target-URI: read without a URL" \
+        in run.stderr
+    assert indexed_urls(tmp_path / "ix") == {None, "http://www.quxian.gov.cn/a.pdf"}
+
+
+def test_a_file_of_random_bytes_named_warc_gets_one_short_readable_reason(tmp_path):
+    import random
+
+    path = tmp_path / "noise.warc"
+    path.write_bytes(bytes(random.Random(5).randrange(256) for _ in range(3000)))
+    run = cli("parse", str(path))
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        f"searchlib: skipped {path}: not a WARC file (it does not begin with a WARC/1.x record header)"]
+
+
+def test_a_warc_file_cut_short_keeps_the_records_before_the_cut_and_names_the_rest(tmp_path):
+    pages = [f"<html><body><h1>{PDF_LINES[0].replace('渠县', county)}</h1><p>{PDF_LINES[1].replace('渠县', county)}"
+             "</p></body></html>" for county in ("渠县", "邻水县", "大竹县")]
+    whole = write_warc(tmp_path / "whole.warc.gz",
+                       [(f"http://www.example.gov.cn/{n}.html", "text/html", page.encode("utf-8"), WHEN)
+                        for n, page in enumerate(pages)], extra_request=False)
+    cut = tmp_path / "in" / "cut.warc.gz"
+    cut.parent.mkdir()
+    cut.write_bytes(whole.read_bytes()[:-60])   # the last gzip member loses its end
+    summary = build_index([cut.parent], tmp_path / "ix", rebuild=True, reuse=False)
+    assert summary.reports == 2
+    assert indexed_urls(tmp_path / "ix") == {"http://www.example.gov.cn/0.html", "http://www.example.gov.cn/1.html"}
+    assert len(summary.skipped) == 1 and summary.skipped[0][0] == str(cut)
+    assert summary.skipped[0][1].startswith("damaged WARC file after 2 record(s) (")
+    assert summary.skipped[0][1].endswith("): the rest is not read") and len(summary.skipped[0][1]) < 200

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import os
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path, PurePosixPath
 from typing import Iterable
@@ -123,22 +124,29 @@ def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
     items: list[Item] = []
     for path in sorted(set(files)):
         if is_warc(path):
-            try:
-                records, others, read_notes = warc_items(path)
-            except SourceError as exc:
-                problems.append((exc.path, exc.reason))
-                continue
-            items.extend(records)
-            notes.extend(read_notes)
-            if others:
-                notes.append(f"{path}: {len(records)} HTML/PDF/Word response record(s) read; {others} other "
-                             "record(s) (requests, metadata, images, scripts, errors) are not reports")
+            _take_warc(path, items, problems, notes)
             continue
         url, fetched = provenance.get(path.resolve(), (None, None))
         items.append(Item(str(path), url=url, fetched_at=fetched))
         if note := _reading_note(path):
             notes.append(note)
     return Inputs(items, problems, notes)
+
+
+def _take_warc(path: Path, items: list[Item], problems: list[tuple[str, str]], notes: list[str]) -> None:
+    found = warc_contents(path)
+    items.extend(found.items)
+    notes.extend(found.notes)
+    if found.damage:
+        problems.append((str(path), found.damage))
+    elif not found.items:
+        problems.append((str(path), f"no HTML, PDF or Word response record in this WARC file "
+                                    f"({found.others} other record(s))"))
+    if found.items and found.others:
+        notes.append(f"{path}: {len(found.items)} HTML/PDF/Word response record(s) read; {found.others} other "
+                     "record(s) (requests, metadata, images, scripts, errors) are not reports")
+    if found.without_url:
+        notes.append(f"{path}: {found.without_url} response record(s) have no WARC-Target-URI: read without a URL")
 
 
 def _reading_note(path: Path) -> str | None:
@@ -278,49 +286,111 @@ def _report_type(record) -> tuple[str | None, bytes | None]:
     return None, None
 
 
-def warc_items(path: Path) -> tuple[list[Item], int, list[str]]:
-    """(an item per HTML/PDF/Word response record, how many other records there are, notes on the records read)."""
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
+@dataclass
+class WarcContents:
+    items: list[Item]          # a report per HTML, text, PDF or Word answer record
+    others: int = 0            # records that are not reports: requests, metadata, images, scripts, errors
+    without_url: int = 0       # report records with no WARC-Target-URI: read, without a URL
+    notes: list[str] = field(default_factory=list)   # about the records read (damaged UTF-8)
+    damage: str | None = None  # why the file's records after the last one read are not read
 
-    items: list[Item] = []
-    others = 0
-    notes: list[str] = []
+
+def warc_contents(path: Path) -> WarcContents:
+    """What a WARC file holds. A file that breaks off (a crawl cut short, a damaged gzip member) keeps
+    the records read before the break, and ``damage`` says why the rest is not read."""
+    found = WarcContents([])
     try:
         with open(path, "rb") as handle:
-            records = ArchiveIterator(handle)
+            records = _archive(handle)
             for record in records:
                 if record.format == "arc" and not path.name.lower().endswith((".arc", ".arc.gz")):
-                    raise ArchiveLoadFailed("not a WARC file: no WARC/1.x record header")
-                content_type, payload = _report_type(record)
-                if content_type is None:
-                    others += 1
-                    continue
-                item = Item(str(path), record=records.get_record_offset(),
-                            url=record.rec_headers.get_header("WARC-Target-URI"),
-                            fetched_at=_iso(record.rec_headers.get_header("WARC-Date")), content_type=content_type)
-                items.append(item)
-                if payload is not None and (note := reading_note(payload, item.label, content_type)):
-                    notes.append(note)
-    except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
-        raise SourceError(path, f"cannot read the WARC file ({exc})") from None
-    if not items:
-        raise SourceError(path, f"no HTML, PDF or Word response record in this WARC file ({others} other record(s))")
-    return items, others, notes
+                    raise _NotWarc("an ARC record, not a WARC/1.x record")
+                _take_record(path, record, records.get_record_offset, found)
+    except Exception as exc:  # warcio, gzip and zlib raise many unrelated types for a damaged file
+        found.damage = _damage(exc, found)
+    return found
+
+
+class _NotWarc(Exception):
+    pass
+
+
+class _Damaged(Exception):
+    """A fault found here, not by warcio: its message is already one readable line."""
+
+
+def _take_record(path: Path, record, offset, found: WarcContents) -> None:
+    content_type, payload = _report_type(record)   # (before offset(), which reads the record to its end)
+    at = offset()
+    if (missing := getattr(record.raw_stream, "limit", 0)) > 0:   # warcio yields a cut record as if whole
+        raise _Damaged(f"the record at byte {at} is cut short, {missing:,} bytes before its end")
+    if content_type is None:
+        found.others += 1
+        return
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    item = Item(str(path), record=at, url=url, fetched_at=_iso(record.rec_headers.get_header("WARC-Date")),
+                content_type=content_type)
+    found.items.append(item)
+    found.without_url += url is None
+    if payload is not None and (note := reading_note(payload, item.label, content_type)):
+        found.notes.append(note)
+
+
+def _damage(exc: Exception, found: WarcContents) -> str:
+    """One short readable line: warcio's own message quotes the file's first line, binary garbage and all."""
+    from warcio.exceptions import ArchiveLoadFailed
+
+    if not found.items and not found.others and isinstance(exc, (ArchiveLoadFailed, _NotWarc)):
+        return "not a WARC file (it does not begin with a WARC/1.x record header)"
+    why = str(exc) if isinstance(exc, _Damaged) else _one_line(exc)
+    return f"damaged WARC file after {len(found.items) + found.others} record(s) ({why}): the rest is not read"
+
+
+def _one_line(exc: Exception, limit: int = 80) -> str:
+    """An exception as a short printable line (its type and the start of its message). warcio quotes
+    the line it could not read ("..., first line: "), bytes of a damaged gzip stream as Latin-1 text:
+    that part is left out, and anything else that is not printable ASCII shows as ?."""
+    message = " ".join(str(exc).split(", first line:")[0].split())
+    message = "".join(c if c.isascii() and c.isprintable() else "?" for c in message)
+    return f"{type(exc).__name__}: {message[:limit]}{'...' if len(message) > limit else ''}"
+
+
+def _archive(handle):
+    """warcio's record iterator over ``handle``, reading a response record that has no WARC-Target-URI
+    too (the standard asks for one; some tools leave it out): warcio 1.8 fails on it with an
+    AttributeError, which lost every record of the file. Its HTTP headers are read as any response's."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = ArchiveIterator(handle)
+    records.loader = _lenient_loader()
+    return records
+
+
+@functools.cache
+def _lenient_loader_class():
+    from warcio.recordloader import ArcWarcRecordLoader
+
+    class LenientLoader(ArcWarcRecordLoader):
+        def load_http_headers(self, rec_type, uri, stream, length):
+            return super().load_http_headers(rec_type, "http:" if uri is None else uri, stream, length)
+
+    return LenientLoader
+
+
+def _lenient_loader():
+    return _lenient_loader_class()(verify_http=False, arc2warc=False)   # ArchiveIterator's own defaults
 
 
 def read_item(item: Item) -> str:
     """The text of one input (see :func:`searchlib.ingest.source.text_of`)."""
     if item.record is None:
         return read_text(item.path)
-    from warcio.archiveiterator import ArchiveIterator
-
     try:
         with open(item.path, "rb") as handle:
             handle.seek(item.record)
-            record = next(iter(ArchiveIterator(handle)))
+            record = next(iter(_archive(handle)))
             data = record.content_stream().read()
             content_type = _payload_type(record)
-    except (OSError, StopIteration, ValueError) as exc:
-        raise SourceError(item.label, f"cannot read the WARC record ({exc})") from None
+    except Exception as exc:  # as in warc_contents: a damaged file raises many types
+        raise SourceError(item.label, f"cannot read the WARC record ({_one_line(exc)})") from None
     return text_of(data, item.url or item.label, item.content_type or content_type)
