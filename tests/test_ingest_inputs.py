@@ -180,7 +180,7 @@ def test_pdf_and_word_attachments_are_recognised_whatever_type_they_are_sent_as(
         ("http://www.yuechi.gov.cn/attach?id=3", None, docx_bytes(WORD_LINES), WHEN),
         # the name says it: a Content-Disposition filename (RFC 2231, Chinese), a .pdf address
         ("http://www.yuechi.gov.cn/get?f=9", "application/force-download",
-         docx_bytes([WORD_LINES[0].replace("岳池县", "武胜县"), WORD_LINES[1].replace("岳池县", "武胜县")]), WHEN,
+         docx_bytes([line.replace("岳池县", "武胜县") for line in WORD_LINES]), WHEN,
          [("Content-Disposition", "attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A.docx")]),
         ("http://www.lz.gov.cn/files/2022.pdf", "application/x-download",
          pdf_bytes([PDF_LINES[0].replace("渠县", "邻水县"), PDF_LINES[1].replace("渠县", "邻水县")]), WHEN),
@@ -270,3 +270,96 @@ def test_a_warc_file_cut_short_keeps_the_records_before_the_cut_and_names_the_re
     assert len(summary.skipped) == 1 and summary.skipped[0][0] == str(cut)
     assert summary.skipped[0][1].startswith("damaged WARC file after 2 record(s) (")
     assert summary.skipped[0][1].endswith("): the rest is not read") and len(summary.skipped[0][1]) < 200
+
+
+# --- manifests -------------------------------------------------------------------------------
+
+@pytest.fixture
+def reports_folder(tmp_path) -> Path:
+    """in/a.txt ... in/d.txt, four different reports."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, county in enumerate(("渠县", "邻水县", "大竹县", "岳池县")):
+        (folder / f"{'abcd'[n]}.txt").write_text(REPORT.replace("某县", county), encoding="utf-8")
+    return folder
+
+
+def provenance(found) -> dict[str, tuple[str | None, str | None]]:
+    return {Path(item.path).name: (item.url, item.fetched_at) for item in found.items}
+
+
+def test_manifest_values_that_are_not_urls_or_dates_are_not_stored_and_each_is_named(reports_folder):
+    (reports_folder / "manifest.csv").write_text(
+        "path,url,fetched_at\n"
+        "a.txt,not a url,2024-05-01\n"
+        "b.txt,http://www.lss.gov.cn/b.html,yesterday\n"
+        "c.txt,ftp://www.dz.gov.cn/c.html,2023-13-45\n"
+        "d.txt,https://www.yuechi.gov.cn/d.html,2024/5/1 8:30\n", encoding="utf-8")
+    found = find_inputs([reports_folder])
+    assert provenance(found) == {"a.txt": (None, "2024-05-01"), "b.txt": ("http://www.lss.gov.cn/b.html", None),
+                                 "c.txt": (None, None),
+                                 "d.txt": ("https://www.yuechi.gov.cn/d.html", "2024-05-01T08:30:00")}
+    manifest = reports_folder / "manifest.csv"
+    assert found.notes == [
+        f"{manifest}: 2 row(s) with a url that is not an http(s) URL, not stored: row 2 ('not a url'), "
+        "row 4 ('ftp://www.dz.gov.cn/c.html')",
+        f"{manifest}: 2 row(s) with a fetched_at that is not a date, not stored: row 3 ('yesterday'), "
+        "row 4 ('2023-13-45')"]
+
+
+def test_a_manifest_row_for_a_missing_file_and_a_second_row_for_one_file_are_named(reports_folder):
+    (reports_folder / "manifest.csv").write_text(
+        "path,url\n"
+        "a.txt,http://www.qx.gov.cn/a.html\n"
+        "gone.txt,http://www.qx.gov.cn/gone.html\n"
+        "\n"
+        "./a.txt,http://www.qx.gov.cn/a-again.html\n", encoding="utf-8")
+    found = find_inputs([reports_folder])
+    assert provenance(found)["a.txt"] == ("http://www.qx.gov.cn/a.html", None)   # the first row is kept
+    manifest = reports_folder / "manifest.csv"
+    assert found.notes == [
+        f"{manifest}: 1 row(s) with a path that names no file, nothing to give a URL to: row 3 ('gone.txt')",
+        f"{manifest}: 1 row(s) with the path of an earlier row, the first row is kept: row 5 ('./a.txt', as row 2)"]
+
+
+def test_the_notes_on_a_manifest_reach_the_index_summary(reports_folder, tmp_path):
+    (reports_folder / "manifest.csv").write_text("path,url\na.txt,www.qx.gov.cn/a.html\n", encoding="utf-8")
+    run = cli("index", "--quiet", "--no-reuse", "--index", str(tmp_path / "ix"), str(reports_folder))
+    assert run.returncode == 0, run.stderr
+    assert (f"searchlib: note: {reports_folder / 'manifest.csv'}: 1 row(s) with a url that is not an http(s) URL, "
+            "not stored: row 2 ('www.qx.gov.cn/a.html')") in run.stderr.splitlines()
+
+
+@pytest.mark.parametrize("encoding,separator", [("gbk", ","), ("utf-16", "\t"), ("utf-16", ","), ("utf-8-sig", ",")])
+def test_a_manifest_saved_by_excel_is_read_in_its_encoding(tmp_path, encoding, separator):
+    # Excel writes CSV in the system code page (GBK in China), "Unicode text" as UTF-16 with tabs,
+    # "CSV UTF-8" with a byte-order mark.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "报告.txt").write_text(REPORT, encoding="utf-8")
+    (folder / "渠县2023.txt").write_text(REPORT.replace("某县", "渠县"), encoding="utf-8")
+    rows = [["path", "url", "fetched_at"], ["in/报告.txt", "http://www.example.gov.cn/1.html", "2024/5/1"],
+            ["in/渠县2023.txt", "http://www.quxian.gov.cn/2.html", "2024/5/2"]]
+    (tmp_path / "list.csv").write_bytes("\r\n".join(separator.join(row) for row in rows).encode(encoding))
+    found = find_inputs([folder], manifest=tmp_path / "list.csv")
+    assert found.notes == []
+    assert provenance(found) == {"报告.txt": ("http://www.example.gov.cn/1.html", "2024-05-01"),
+                                 "渠县2023.txt": ("http://www.quxian.gov.cn/2.html", "2024-05-02")}
+
+
+def test_a_manifest_that_is_not_text_is_one_clear_line(tmp_path):
+    (tmp_path / "a.txt").write_text(REPORT, encoding="utf-8")
+    (tmp_path / "list.csv").write_bytes(bytes(range(256)) * 8)
+    run = cli("parse", "--manifest", str(tmp_path / "list.csv"), str(tmp_path / "a.txt"))
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [f"searchlib: {tmp_path / 'list.csv'}: cannot read the manifest "
+                                       "(binary file, not text or HTML)"]
+
+
+def test_a_short_gbk_manifest_is_read_in_the_encoding_that_names_its_files(tmp_path):
+    # Two GBK characters (报告) pass for Big5 (惆豢) to charset detection; the file they name settles it.
+    (tmp_path / "报告.txt").write_text(REPORT, encoding="utf-8")
+    (tmp_path / "manifest.csv").write_bytes("path,url\n报告.txt,http://www.example.gov.cn/1.html\n".encode("gbk"))
+    found = find_inputs([tmp_path])
+    assert found.notes == []
+    assert provenance(found) == {"报告.txt": ("http://www.example.gov.cn/1.html", None)}

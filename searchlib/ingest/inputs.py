@@ -6,13 +6,12 @@ named with a reason (a hidden file, an unsupported type, a dangling link). The o
 named are the manifests themselves and the index's own files.
 
 Provenance comes from a manifest (``manifest.csv``: columns ``path,url`` and optionally
-``fetched_at``, paths relative to the manifest's folder), found in an indexed folder or given
-with ``--manifest``, and from WARC files, whose response records carry their URL and capture date.
+``fetched_at``, paths relative to the manifest's folder; read by :mod:`searchlib.ingest.manifest`),
+found in an indexed folder or given with ``--manifest``, and from WARC files, whose response records
+carry their URL and capture date.
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import functools
 import os
 import urllib.parse
@@ -21,11 +20,11 @@ from email.message import EmailMessage
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
+from searchlib.ingest.manifest import MANIFEST_NAME, ManifestError, capture_date, read_manifest
 from searchlib.ingest.source import (DOCX_MIME, DOCX_SUFFIXES, MAX_FILE_BYTES, PDF_MIME, PDF_SUFFIXES,
                                      SUPPORTED_SUFFIXES, SourceError, dangling_link_reason, document_kind, read_text,
                                      reading_note, text_of)
 
-MANIFEST_NAME = "manifest.csv"
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 # WARC payloads read as reports, by their HTTP Content-Type.
 REPORT_MIMES = ("text/html", "application/xhtml+xml", "text/plain", PDF_MIME, DOCX_MIME)
@@ -53,61 +52,23 @@ class Inputs:
     notes: list[str]                  # things worth saying that lose no report (a WARC's other records)
 
 
-class ManifestError(Exception):
-    pass
-
-
 def is_warc(path: Path) -> bool:
     return path.name.lower().endswith(WARC_SUFFIXES)
-
-
-def read_manifest(path: Path | str) -> dict[Path, tuple[str | None, str | None]]:
-    """Resolved file path -> (url, fetched_at). Raises :class:`ManifestError` with a clear message."""
-    path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            fields = [(f or "").strip().lower() for f in reader.fieldnames or []]
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: no such manifest") from None
-    except (UnicodeDecodeError, csv.Error, OSError) as exc:
-        raise ManifestError(f"{path}: cannot read the manifest ({exc})") from None
-    if "path" not in fields or "url" not in fields:
-        raise ManifestError(f"{path}: a manifest needs a header row with the columns path,url "
-                            f"(and optionally fetched_at); found {','.join(fields) or 'nothing'}")
-    found: dict[Path, tuple[str | None, str | None]] = {}
-    for row in rows:
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-        if not row.get("path"):
-            continue
-        target = (path.parent / row["path"]).resolve()
-        found[target] = (row.get("url") or None, _iso(row.get("fetched_at")))
-    return found
-
-
-def _iso(value: str | None) -> str | None:
-    """A capture date as ISO (date or date-time), or None; WARC's 2024-05-01T08:00:00Z passes."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        if len(value) == 10:
-            return dt.date.fromisoformat(value).isoformat()
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat().replace("+00:00", "Z")
-    except ValueError:
-        return value[:32] or None
 
 
 def find_inputs(paths: Iterable[Path | str], manifest: Path | str | None = None,
                 exclude: Path | str | None = None) -> Inputs:
     """Every input under ``paths`` (folders walked, sorted for a stable order), with provenance. ``exclude`` (the
     index folder) is never read. Raises :class:`ManifestError` for an unreadable ``manifest``."""
-    provenance = dict(read_manifest(manifest)) if manifest else {}
+    provenance: dict = {}
+    notes: list[str] = []
+    if manifest:
+        given = read_manifest(manifest)
+        provenance.update(given.provenance)
+        notes.extend(given.notes)
     excluded = Path(exclude).resolve() if exclude else None
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
-    notes: list[str] = []
     for raw in paths:
         path = Path(raw)
         try:
@@ -175,10 +136,13 @@ def _walk(folder: Path, excluded: Path | None, files: list[Path], problems: list
                 dirnames.remove(name)
         if MANIFEST_NAME in filenames:
             try:
-                for target, value in read_manifest(here / MANIFEST_NAME).items():
-                    provenance.setdefault(target, value)
+                found = read_manifest(here / MANIFEST_NAME)
             except ManifestError as exc:
                 notes.append(f"{exc}: its files are indexed without URLs")
+            else:
+                notes.extend(found.notes)
+                for target, value in found.provenance.items():
+                    provenance.setdefault(target, value)   # --manifest, given by hand, comes first
         for name in filenames:
             if name != MANIFEST_NAME:
                 _take_file(here / name, files, problems)
@@ -328,7 +292,7 @@ def _take_record(path: Path, record, offset, found: WarcContents) -> None:
         found.others += 1
         return
     url = record.rec_headers.get_header("WARC-Target-URI")
-    item = Item(str(path), record=at, url=url, fetched_at=_iso(record.rec_headers.get_header("WARC-Date")),
+    item = Item(str(path), record=at, url=url, fetched_at=capture_date(record.rec_headers.get_header("WARC-Date")),
                 content_type=content_type)
     found.items.append(item)
     found.without_url += url is None
