@@ -59,22 +59,28 @@ def docx_bytes(lines: list[str], table: list[list[str]] | None = None) -> bytes:
     return buf.getvalue()
 
 
-def write_warc(path: Path, records: list[tuple[str, str, bytes, str]], extra_request: bool = True) -> Path:
-    """A gzipped WARC with one response record per (url, content type, body, WARC-Date),
-    each preceded by its request record as wget writes them."""
+def write_warc(path: Path, records: list[tuple], extra_request: bool = True) -> Path:
+    """A gzipped WARC with one response record per (url, content type, body, WARC-Date[, more HTTP headers]),
+    each preceded by its request record as wget writes them. A content type of None sends no Content-Type
+    header; a url of None leaves out WARC-Target-URI (as some tools do)."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     with open(path, "wb") as handle:
         writer = WARCWriter(handle, gzip=True)
-        for url, content_type, body, date in records:
+        for url, content_type, body, date, *more in records:
             if extra_request:
-                request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""),
+                request = writer.create_warc_record(url or "http://unknown.example/", "request",
+                                                    payload=io.BytesIO(b""),
                                                     http_headers=StatusAndHeaders("GET / HTTP/1.1", [],
                                                                                   is_http_request=True))
                 writer.write_record(request)
-            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
-            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers,
+            fields = ([("Content-Type", content_type)] if content_type else []) + (more[0] if more else [])
+            headers = StatusAndHeaders("200 OK", fields, protocol="HTTP/1.1")
+            record = writer.create_warc_record(url or "http://unknown.example/", "response",
+                                               payload=io.BytesIO(body), http_headers=headers,
                                                warc_headers_dict={"WARC-Date": date})
+            if url is None:
+                record.rec_headers.remove_header("WARC-Target-URI")
             writer.write_record(record)
     return path

@@ -8,7 +8,9 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -26,6 +28,7 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_REPORT_CHARS = 1_000_000
 PDF_MIME = "application/pdf"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+HTML_MIMES = ("text/html", "application/xhtml+xml")
 # Chinese pages come in these; telling charset detection so keeps it from
 # choosing a Cyrillic or Latin code page for short GBK files.
 CHINESE_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16"]
@@ -71,17 +74,16 @@ def read_text(path: Path | str) -> str:
 
 def text_of(data: bytes, name: Path | str, content_type: str | None = None) -> str:
     """The text of one document's bytes: a PDF's text layer, a Word file's paragraphs, or the
-    decoded text (an HTML page's visible text). ``content_type`` (a WARC record's) may tell the kind;
-    otherwise the name's suffix and the bytes themselves do."""
-    suffix = Path(str(name)).suffix.lower()
+    decoded text (an HTML page's visible text). See :func:`document_kind` for which."""
+    kind = document_kind(data, name, content_type)
     mime = (content_type or "").split(";")[0].strip().lower()
-    if suffix in PDF_SUFFIXES or mime == PDF_MIME or data[:5] == b"%PDF-":
+    if kind == "pdf":
         text = pdf_text(data, name)
-    elif suffix in DOCX_SUFFIXES or mime == DOCX_MIME or _is_docx(data):
+    elif kind == "docx":
         text = docx_text(data, name)
     else:
         text = decode(data, name)
-        if mime in ("text/html", "application/xhtml+xml") or is_html(Path(str(name)), text):
+        if mime in HTML_MIMES or is_html(Path(str(name)), text):
             text = html_to_text(text)
     if not text.strip():
         raise SourceError(name, "no text in file")
@@ -89,6 +91,26 @@ def text_of(data: bytes, name: Path | str, content_type: str | None = None) -> s
         raise SourceError(name, f"too long for one report ({len(text):,} characters of text; the limit is "
                                 f"{MAX_REPORT_CHARS:,}): split it, or check that it is one report")
     return text
+
+
+def document_kind(data: bytes, name: Path | str, content_type: str | None = None) -> str:
+    """"pdf", "docx" or "text": the bytes' own signature first (a PDF sent as octet-stream or saved
+    without its extension is a PDF), then ``content_type`` (a WARC record's: it outranks the URL's
+    suffix, so an HTML page at a .pdf address is read as HTML), then the name's suffix (a damaged
+    .pdf is named as a damaged PDF, not decoded as text)."""
+    if data[:5] == b"%PDF-":
+        return "pdf"
+    if _is_docx(data):
+        return "docx"
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in (PDF_MIME, DOCX_MIME):
+        return "pdf" if mime == PDF_MIME else "docx"
+    if mime in HTML_MIMES or mime.startswith("text/"):
+        return "text"
+    suffix = Path(str(name)).suffix.lower()
+    if suffix in PDF_SUFFIXES or suffix in DOCX_SUFFIXES:
+        return "pdf" if suffix in PDF_SUFFIXES else "docx"
+    return "text"
 
 
 def _is_docx(data: bytes) -> bool:
@@ -146,24 +168,26 @@ def docx_text(data: bytes, name: Path | str = "<bytes>") -> str:
 
 
 def decode(data: bytes, path: Path | str = "<bytes>") -> str:
+    """The text of a file's bytes, in whichever common Chinese encoding they are (see
+    CHINESE_ENCODINGS), or :class:`SourceError` saying why they are not text."""
+    # A UTF-8 byte-order mark proves nothing: editors and export tools put it in front of GBK text
+    # too, and decoding such a file as UTF-8 with errors replaced made garbage. Dropped, the bytes
+    # behind it are read like any others: as UTF-8 when they are, else detected.
+    data = data.removeprefix(codecs.BOM_UTF8)
     if not data.strip():
         raise SourceError(path, "empty file")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            text = data.decode(encoding, errors="replace")
-            # Two bytes FF FE begin binary files too: read as UTF-16 they are CJK-looking nonsense (最牡慢敧).
-            if encoding == "utf-16" and _plausible_share(text) < UTF16_PLAUSIBLE_SHARE:
-                raise SourceError(path, "binary file, not text or HTML")
-            return text
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+        # Two bytes FF FE begin binary files too: read as UTF-16 they are CJK-looking nonsense (最牡慢敧).
+        if _plausible_share(text) < UTF16_PLAUSIBLE_SHARE:
+            raise SourceError(path, "binary file, not text or HTML")
+        return text
     if b"\x00" in data[:4096]:
         if (text := _utf16_without_bom(data)) is not None:
             return text
         raise SourceError(path, "binary file, not text or HTML")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if (reading := read_utf8(data)) is not None:
+        return reading.text
     best = from_bytes(data, cp_isolation=CHINESE_ENCODINGS).best()
     if best is None:
         raise SourceError(path, "cannot detect the text encoding (not UTF-8, GBK/GB18030, Big5 or UTF-16)")
@@ -171,6 +195,67 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> str:
     if _looks_binary(text):
         raise SourceError(path, "binary file, not text or HTML")
     return text
+
+
+@dataclass(frozen=True)
+class Utf8Reading:
+    """Bytes read as UTF-8: ``replaced`` bytes were not UTF-8 and became U+FFFD; ``cut``: only the
+    last character was damaged (the file was cut short in the middle of it)."""
+    text: str
+    replaced: int = 0
+    cut: bool = False
+
+
+# A byte that is not UTF-8, decoded with surrogateescape: one lone surrogate per byte, so they count.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_WELL_FORMED_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+# Damaged UTF-8 is still read as UTF-8 when at most this many of its bytes are damaged (or one in a
+# thousand, in a long file) ...
+UTF8_MAX_DAMAGED_BYTES = 16
+# ... and its well-formed non-ASCII characters outnumber them this many times. GBK and Big5 text
+# read as UTF-8 has about as many damaged bytes as well-formed characters (at most 4 to 1 in
+# 13,000 lines and snippets of the test corpora); real UTF-8 with a damaged byte has hundreds to 1.
+UTF8_MIN_CHARACTERS_PER_DAMAGED_BYTE = 20
+
+
+def read_utf8(data: bytes) -> Utf8Reading | None:
+    """``data`` read as UTF-8 when it is UTF-8, or overwhelmingly so: a file cut short in the middle
+    of its last character, or a handful of damaged bytes in a text that is otherwise well-formed
+    UTF-8. None for anything else (GBK, Big5: the caller detects those).
+
+    A damaged byte becomes U+FFFD (one per damaged sequence), not nothing: the mark shows a reader
+    that something was lost there, and no phrase is matched across the gap that the two sides,
+    joined, would make."""
+    try:
+        return Utf8Reading(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    try:  # every character whole but the last, which the end of the file cut short
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+        cut = True
+    except UnicodeDecodeError:
+        cut = False
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    damaged = len(_ESCAPED_BYTE.findall(escaped))
+    if not cut and (damaged > max(UTF8_MAX_DAMAGED_BYTES, len(data) // 1000) or
+                    len(_WELL_FORMED_NON_ASCII.findall(escaped)) < damaged * UTF8_MIN_CHARACTERS_PER_DAMAGED_BYTE):
+        return None
+    return Utf8Reading(data.decode("utf-8", errors="replace"), damaged, cut)
+
+
+def reading_note(data: bytes, name: Path | str, content_type: str | None = None) -> str | None:
+    """What :func:`text_of` loses when it reads these bytes, as a note naming ``name``: the bytes of
+    damaged UTF-8 it replaces. None when it reads them whole (or does not read them as text at all)."""
+    if document_kind(data, name, content_type) != "text":
+        return None
+    data = data.removeprefix(codecs.BOM_UTF8)   # the order of decode's own steps: UTF-16 and binary first
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        return None
+    reading = read_utf8(data)
+    if reading is None or not reading.replaced:
+        return None
+    where = "the file ends in the middle of a character: cut short?" if reading.cut else "the text is damaged"
+    return f"{name}: read as UTF-8 with {reading.replaced} byte(s) that are not UTF-8 replaced by U+FFFD ({where})"
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
