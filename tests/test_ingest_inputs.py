@@ -65,7 +65,7 @@ def test_a_folder_that_cannot_be_read_is_named_and_the_job_exits_1(locked_folder
     assert run.returncode == 1, run.stderr
     assert f"skipped {locked_folder / 'locked'}/: permission denied" in run.stderr
     assert "Traceback" not in run.stderr
-    assert run.stdout.startswith("indexed 1 reports")
+    assert run.stdout.startswith("indexed 1 report,")
 
 
 def test_parse_names_an_unreadable_folder_too(locked_folder):
