@@ -360,3 +360,15 @@ def test_a_government_sites_version_stays_over_a_later_copy_with_a_line_added_el
     [(path, what)] = summary.replaced
     assert path == str(tmp_path / "in" / "copy.txt") and "the government site's" in what
     assert list(doc_ids(tmp_path / "ix").values()) == [[str(tmp_path / "in" / "gov.txt")]]
+
+
+def test_an_update_with_another_sites_copy_keeps_the_indexed_government_version(tmp_path):
+    text = township_report("兴江乡", "全年办理行政复议案件3件")
+    write(tmp_path / "in", "gov.txt", text)
+    write(tmp_path / "in", "manifest.csv", "path,url,fetched_at\ngov.txt,http://www.xingjiang.gov.cn/a.html,2024-01-01\n")
+    build_index([tmp_path / "in"], tmp_path / "ix", rebuild=True)
+    write(tmp_path / "in2", "copy.txt", text + "本文转载自网络,更多范文请访问范文网。\n")
+    write(tmp_path / "in2", "manifest.csv", "path,url,fetched_at\ncopy.txt,http://fanwen.example.com/1.html,2024-06-01\n")
+    summary = build_index([tmp_path / "in2"], tmp_path / "ix")
+    assert summary.reports == 0 and [p for p, _ in summary.replaced] == [str(tmp_path / "in2" / "copy.txt")]
+    assert list(doc_ids(tmp_path / "ix").values()) == [[str(tmp_path / "in" / "gov.txt")]]

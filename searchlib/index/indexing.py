@@ -747,7 +747,7 @@ class _Settlement:
         kept = self._same_texts(self.outcomes)
         kept = self._same_ids(kept)
         if existing:
-            self._against_index(kept)
+            kept = self._against_index(kept)
         for outcome in kept:
             if outcome.order in self.sources or outcome.order in self.new_ids:
                 self._rewrite(outcome)
@@ -813,7 +813,9 @@ class _Settlement:
         return [o for o in outcomes if o.order not in dropped]
 
     # -- against the index being updated
-    def _against_index(self, kept: list[FileOutcome]) -> None:
+    def _against_index(self, kept: list[FileOutcome]) -> list[FileOutcome]:
+        """Settle each input against the live index; returns the inputs that stay."""
+        dropped: set[int] = set()
         with self.writer.searcher() as searcher:
             by_path: dict[str, list[tuple[str, list[dict]]]] | None = None
             for outcome in kept:
@@ -837,7 +839,15 @@ class _Settlement:
                 mine = self._source(outcome)
                 same_place = any(s["path"] == mine["path"] or (mine["url"] and s.get("url") == mine["url"])
                                  for s in same_id["sources"])
-                if same_place or self._near_identical_to(outcome, canonical(same_id["text"])):
+                if not same_place and self._official_over(same_id, outcome) \
+                        and self._near_identical_to(outcome, canonical(same_id["text"])):
+                    # As within a job: the government site's version stays over another site's copy.
+                    self._drop(outcome)
+                    dropped.add(outcome.order)
+                    self.summary.replaced.append((outcome.path, f"a version of the indexed report {doc_id} from "
+                                                                f"another site than the government's ({old_sources}), "
+                                                                f"which stays"))
+                elif same_place or self._near_identical_to(outcome, canonical(same_id["text"])):
                     self.writer.delete_by_term("doc_id", doc_id)
                     self.summary.updated.append((outcome.path, f"replaces the indexed version of report {doc_id} "
                                                                f"(from {old_sources}): text changed"))
@@ -848,6 +858,12 @@ class _Settlement:
                     if by_path is None:
                         by_path = _reports_by_source_path(searcher)
                     self._same_file_indexed(outcome, self.new_ids[outcome.order], by_path)
+        return [o for o in kept if o.order not in dropped]
+
+    def _official_over(self, indexed: dict, outcome: FileOutcome) -> bool:
+        """Whether the indexed report came from a government site and ``outcome`` does not."""
+        return (any(host_of(s.get("url")) for s in indexed["sources"])
+                and host_of(self._source(outcome)["url"]) is None)
 
     def _same_file_indexed(self, outcome: FileOutcome, doc_id: str,
                            by_path: dict[str, list[tuple[str, list[dict]]]]) -> None:
