@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 from searchlib import __version__, fields
@@ -965,7 +966,34 @@ def _warn(message: str) -> None:
 def _progress_bar(total: int):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="file", desc="indexing", file=sys.stderr, disable=None, leave=False)
+    if not sys.stderr.isatty():
+        return _ProgressLines(total)
+    return tqdm(total=total, unit="file", desc="indexing", file=sys.stderr, leave=False)
+
+
+class _ProgressLines:
+    """Progress for a log, not a terminal (cron, nohup, a CI job): a line every PROGRESS_LINE_SECONDS, so a long
+    build is seen to advance; a bar's carriage returns would pile up in the file."""
+
+    def __init__(self, total: int):
+        self.total, self.done = total, 0
+        self.started = self.said = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.said >= PROGRESS_LINE_SECONDS:
+            self.said = now
+            print(f"indexing: {self.done} of {self.total} files read ({now - self.started:.0f} s)", file=sys.stderr,
+                  flush=True)
+
+    def close(self) -> None:
+        if time.monotonic() - self.started >= PROGRESS_LINE_SECONDS:
+            print(f"indexing: all {self.total} files read; writing the index", file=sys.stderr, flush=True)
+
+
+# Without a terminal, a long build says how far it is this often.
+PROGRESS_LINE_SECONDS = 15
 
 
 # --- entry point ----------------------------------------------------------------

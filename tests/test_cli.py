@@ -180,3 +180,17 @@ def test_a_port_out_of_range_is_one_line_not_an_internal_error():
     out = run("serve", "--port", "99999", "--check-port")
     assert out.returncode == 2 and "'99999' is not a port (1-65535)" in out.stderr
     assert "internal error" not in out.stderr
+
+
+def test_a_build_without_a_terminal_says_how_far_it_is_in_lines(tmp_path, monkeypatch, capsys):
+    # cron or nohup: no bar (its carriage returns pile up in a log), a line now and then instead.
+    from searchlib import cli
+
+    monkeypatch.setattr(cli, "PROGRESS_LINE_SECONDS", 0)
+    bar = cli._progress_bar(3)
+    for _ in range(3):
+        bar.update(1)
+    bar.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:3] == [f"indexing: {n} of 3 files read (0 s)" for n in (1, 2, 3)]
+    assert lines[3] == "indexing: all 3 files read; writing the index"
