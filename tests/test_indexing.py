@@ -415,6 +415,14 @@ def test_an_index_is_never_written_over_a_file_or_into_a_folder_of_other_things(
     assert (mine / "gen-notes" / "x.txt").read_text(encoding="utf-8") == "important"
 
 
+def test_a_folder_holding_only_hidden_files_takes_an_index_and_keeps_them(tmp_path):
+    # The repository's own index/ holds a .gitkeep: `make serve` builds there on a fresh clone.
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / ".gitkeep").write_text("", encoding="utf-8")
+    assert build_index(SEEDS[:1], tmp_path / "index").reports == 1
+    assert (tmp_path / "index" / ".gitkeep").exists()
+
+
 def test_the_cli_says_a_refused_rebuild_in_one_line_and_exits_2(tmp_path, capsys):
     from searchlib.cli import main as cli_main
     build_index(SEEDS[:1], tmp_path / "ix", rebuild=True)

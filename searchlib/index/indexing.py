@@ -106,9 +106,9 @@ def _check_index_folder(root: Path) -> None:
         raise NotAnIndexFolder(f"{root} is a file, not a folder: give --index a folder (new or empty, or an index)")
     if not root.is_dir() or _has_index(root):
         return
+    # Hidden files (the repository's index/.gitkeep, a .DS_Store) are nobody's documents, and nothing removes them.
     others = [c.name for c in root.iterdir()
-              if c.name not in _INDEX_FOLDER_FILES and not GENERATION_NAME.match(c.name)
-              and not c.name.startswith(f".{CURRENT}.")]
+              if c.name not in _INDEX_FOLDER_FILES and not GENERATION_NAME.match(c.name) and not c.name.startswith(".")]
     if others:
         raise NotAnIndexFolder(f"{root} is not a searchlib index and is not empty ({', '.join(sorted(others)[:3])}"
                                f"{' …' if len(others) > 3 else ''}): give --index a new or empty folder")
