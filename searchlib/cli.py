@@ -615,8 +615,13 @@ def cmd_kwic(args) -> int:
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must not be negative")
+    from searchlib.query.parse import has_terms
+
     with _library(args) as library:
         rows = kwic.concordance(library, _request(args), width=args.width, sort=args.sort)
+    if not has_terms(args.query):
+        _warn("note: a concordance lists the occurrences of words or strings: this query has none (filters alone "
+              "have no occurrences); give the words to look for")
     shown = rows if args.limit is None else rows[:args.limit]
     if args.csv:
         _write_csv(kwic.to_csv(shown, base_url=args.base_url))

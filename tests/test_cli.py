@@ -194,3 +194,9 @@ def test_a_build_without_a_terminal_says_how_far_it_is_in_lines(tmp_path, monkey
     lines = capsys.readouterr().err.splitlines()
     assert lines[:3] == [f"indexing: {n} of 3 files read (0 s)" for n in (1, 2, 3)]
     assert lines[3] == "indexing: all 3 files read; writing the index"
+
+
+def test_a_concordance_of_filters_only_says_it_has_nothing_to_show(index_dir):
+    out = run("kwic", "year:2021", "--index", index_dir)
+    assert out.returncode == 0 and out.stdout.startswith("0 occurrences")
+    assert "this query has none (filters alone have no occurrences)" in out.stderr
