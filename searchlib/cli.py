@@ -899,7 +899,7 @@ def _print_results(results) -> None:
     for i, hit in enumerate(results.hits, start=first):
         place = fields.place(hit) or "地区不详"
         year = hit.report_year or "年份不详"
-        print(f"\n[{i}] {year} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}")
+        print(f"\n[{i}] {year} · {place} · {hit.title or '（无题名）'}{_genre_mark(hit)}")
         if hit.section_heading or hit.section_kind:
             print(f"    § {hit.section_heading or ''} ({hit.section_kind})")
         print("    " + _terminal_snippet(hit.snippet, color))
@@ -944,7 +944,7 @@ def _print_reports(results) -> None:
             print(f"\n== tier {tier}: {TIER_LABELS[tier]}")
         hit = group.best
         place = fields.place(hit) or "地区不详"
-        print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '(无标题)'}{_genre_mark(hit)}"
+        print(f"\n[{i}] {hit.report_year or '年份不详'} · {place} · {hit.title or '（无题名）'}{_genre_mark(hit)}"
               + (f" · {group.matches} paragraph(s) with every concept" if group.matches else ""))
         for paragraph in group.paragraphs:
             print("    " + _terminal_snippet(paragraph.snippet, color))

@@ -211,6 +211,11 @@ def test_citation_of_an_untitled_report_gives_an_honest_label_not_no_title():
         "佚名. [四川省成都市武侯区2021年报告（原文无题名）][EB/OL]. ")
 
 
+def test_citation_of_an_untitled_news_item_or_notice_does_not_call_it_a_report():
+    meta = {"province": "山西省", "report_year": 2025, "genre": "other"}
+    assert citation(meta, 1, "http://x/p/a", TODAY).startswith("佚名. [山西省2025年文件（原文无题名）][EB/OL]. ")
+
+
 def test_citation_cites_the_original_url_when_it_is_known():
     meta = {"title": "某报告", "publish_date": "2022-03-02", "url": "http://www.wuhou.gov.cn/a.html"}
     assert citation(meta, 3, "http://x/p/a", TODAY) == \

@@ -284,7 +284,8 @@ def title_label(meta: dict) -> str:
     place = "".join((locality(meta) or "").split())
     year = f"{meta['report_year']}年" if meta.get("report_year") else ""
     known = place + year
-    return f"[{known}报告（原文无题名）]" if known else "[无题名]"
+    kind = "报告" if meta.get("genre") in (None, "report") else "文件"   # a news item or a notice is no report
+    return f"[{known}{kind}（原文无题名）]" if known else "[无题名]"
 
 
 def paragraph_record(stored: dict) -> dict:
