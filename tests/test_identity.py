@@ -372,3 +372,15 @@ def test_an_update_with_another_sites_copy_keeps_the_indexed_government_version(
     summary = build_index([tmp_path / "in2"], tmp_path / "ix")
     assert summary.reports == 0 and [p for p, _ in summary.replaced] == [str(tmp_path / "in2" / "copy.txt")]
     assert list(doc_ids(tmp_path / "ix").values()) == [[str(tmp_path / "in" / "gov.txt")]]
+
+
+def test_a_copy_is_said_to_join_its_report_by_the_id_that_report_ends_with(tmp_path):
+    # B shares body, title and year with A but not its text, so it gets an id of its own; B's copy joins that one.
+    head = "2023年度法治政府建设工作报告\n发布日期:2024-03-01\n一、主要工作\n"
+    write(tmp_path / "in", "A.txt", head + "全年开展法治讲座6次,办理行政复议案件3件,审查规范性文件12件。\n")
+    write(tmp_path / "in", "B.txt", head + "推进综合行政执法改革,整合执法队伍5支,开展执法检查40次。\n")
+    write(tmp_path / "in", "copy/B.txt", head + "推进综合行政执法改革,整合执法队伍5支,开展执法检查40次。\n")
+    summary = build_index([tmp_path / "in"], tmp_path / "ix", rebuild=True)
+    [(_, into)] = summary.merged
+    [b_id] = [d for d, paths in doc_ids(tmp_path / "ix").items() if str(tmp_path / "in" / "B.txt") in paths]
+    assert f"one report ({b_id})" in into

@@ -742,6 +742,7 @@ class _Settlement:
         self.sources: dict[int, list[dict]] = {}   # order -> sources, for reports whose sources grow
         self.new_ids: dict[int, str] = {}          # order -> doc_id, for reports given another id
         self._texts: dict[int, frozenset[str]] = {}
+        self._merged: list[tuple[int, FileOutcome, FileOutcome]] = []   # (position in summary.merged, copy, report)
 
     def settle(self, existing: bool) -> list[FileOutcome]:
         kept = self._same_texts(self.outcomes)
@@ -751,7 +752,16 @@ class _Settlement:
         for outcome in kept:
             if outcome.order in self.sources or outcome.order in self.new_ids:
                 self._rewrite(outcome)
+        self._name_merges()
         return kept
+
+    def _name_merges(self) -> None:
+        """Say which report each copy joined, by the id that report ended with (a later step may have given it
+        another: kept apart, or joined to an indexed report)."""
+        for position, outcome, primary in self._merged:
+            final = self.new_ids.get(primary.order, primary.doc_id)
+            self.summary.merged[position] = (outcome.path, f"same text as {primary.path}: one report ({final}) with "
+                                                           f"both among its sources")
 
     # -- within the job
     def _same_texts(self, outcomes: list[FileOutcome]) -> list[FileOutcome]:
@@ -770,8 +780,8 @@ class _Settlement:
                 kept.append(outcome)
                 continue
             self._drop(outcome)
-            self.summary.merged.append((outcome.path, f"same text as {primary.path}: one report "
-                                                      f"({primary.doc_id}) with both among its sources"))
+            self._merged.append((len(self.summary.merged), outcome, primary))
+            self.summary.merged.append((outcome.path, ""))   # named once the report's id is settled
             self.sources.setdefault(primary.order, [self._source(primary)]).append(self._source(outcome))
         return kept
 
