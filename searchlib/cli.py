@@ -893,7 +893,8 @@ def _print_results(results) -> None:
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     shown = len(results.hits)
     first = results.offset + 1 if shown else 0
-    print(f"{results.total} paragraphs in {results.total_reports} reports match {results.query!r} "
+    print(f"{_counted(results.total, 'paragraph')} in {_counted(results.total_reports, 'report')} match "
+          f"{results.query!r} "
           f"(read as: {results.understood or '-'}); showing {first}-{results.offset + shown}, "
           f"{results.took_ms:.0f} ms")
     for i, hit in enumerate(results.hits, start=first):
@@ -923,7 +924,8 @@ def _print_reports(results) -> None:
     counts = (describe(results.tiers, words=words) if results.tiers is not None
               else describe({1: results.total_reports}, words=words))
     print(f"{counts} (query {results.query!r}, read as: {results.understood or '-'}); "
-          f"{results.total} paragraphs match strictly; showing reports {first}-{results.offset + len(results.groups)}, "
+          f"{_counted(results.total, 'paragraph')} match{'es' if results.total == 1 else ''} strictly; "
+          f"showing reports {first}-{results.offset + len(results.groups)}, "
           f"{results.took_ms:.0f} ms")
     for used in results.concepts:
         ways = [f"{name} {w}" for name, w in (("parts", " + ".join(used["parts"])),
