@@ -287,3 +287,13 @@ def test_help_documents_the_research_views(page, client):
     assert [v["path"] for v in data["views"]] == ["/kwic", "/stats"]
     for view in data["views"]:
         assert client.get(view["example"]).status_code == 200
+
+
+def test_the_tabs_of_a_distribution_of_every_file_lead_to_pages_that_answer(page, client):
+    # genre=all is the distribution's "every file"; the search and the concordance count every file already.
+    _, dom = page("/stats?q=法律顾问&genre=all")
+    for link in dom.css(".tabs a, nav.views a, [data-view] a, a[href^='/search?'], a[href^='/kwic?']"):
+        href = link.attributes.get("href", "")
+        if href.startswith(("/search?", "/kwic?")):
+            assert "genre=all" not in href
+            assert client.get(href).status_code == 200, href

@@ -429,6 +429,12 @@ VIEWS = (("search", "search.search_page", "段落", "search"), ("kwic", "researc
          ("stats", "research.stats_page", "分布", "stats"))
 
 
+def without_every_file(args: dict[str, str]) -> dict[str, str]:
+    """A distribution's arguments for a view that counts every file unless a genre is chosen: genre=all, the
+    distribution's "every file", is no genre there (and refused as one)."""
+    return {k: v for k, v in args.items() if not (k == "genre" and v == "all")}
+
+
 def view_links(args: dict[str, str]) -> list[tuple[str, str, str, str]]:
     """(view, Chinese name, English name, URL) of the same query in each view.
 
@@ -440,6 +446,8 @@ def view_links(args: dict[str, str]) -> list[tuple[str, str, str, str]]:
     out = []
     for view, endpoint, name, english in VIEWS:
         kept = {k: v for k, v in args.items() if not (view == "stats" and k == "boilerplate")}
+        if view != "stats":
+            kept = without_every_file(kept)
         out.append((view, name, english, url_for(endpoint, **kept)))
     return out
 
@@ -500,7 +508,8 @@ PAGE_HELP = {
 GLOBALS = {"PAGE_HELP": PAGE_HELP, "SORT_LABELS": SORT_LABELS, "TOOL_LINKS": TOOL_LINKS, "STATUS_LABELS": STATUS_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "view_links": view_links, "KWIC_SORT_LABELS": KWIC_SORT_LABELS,
            "KWIC_MAX_WIDTH": KWIC_MAX_WIDTH, "BY_LABELS": BY_LABELS, "METRIC_LABELS": METRIC_LABELS,
            "BOILERPLATE_LABELS": BOILERPLATE_LABELS, "filter_title": filter_title, "filter_label": filter_label,
-           "TIER_LABELS": TIER_LABELS, "query_notes": query_notes, "MAX_QUERY_CHARS": MAX_QUERY_CHARS}
+           "TIER_LABELS": TIER_LABELS, "query_notes": query_notes, "MAX_QUERY_CHARS": MAX_QUERY_CHARS,
+           "without_every_file": without_every_file}
 FILTERS = {"locality": locality, "level_label": lambda v: value_label("level", v),
            "body_label": lambda v: value_label("body", v), "section_label": lambda v: value_label("section", v),
            "genre_label": lambda v: value_label("genre", v), "similarity": similarity_label,
