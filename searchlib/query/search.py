@@ -793,11 +793,8 @@ class Library:
     def highlighted(self, text: str, q: str, expanded: bool = False) -> str:
         """The whole paragraph with the query's matches marked (for permalink pages); ``expanded``: each concept's
         parts and thesaurus members too, as the tiered results mark them (for a report reached from them)."""
-        parsed = parse(q or "")
-        terms: list = positive_terms(as_chinese(parsed.tree)) if not parsed.fatal else []
-        if expanded and terms:
-            terms += expansion_terms(plan(parsed.tree))
-        return render(text, match_spans(text, terms) if terms else [])
+        terms = _marks(q or "", expanded)
+        return render(text, match_spans(text, list(terms)) if terms else [])
 
     @_in_one_generation
     def strict_pids(self, q: str, doc_id: str) -> set[str]:
@@ -1012,6 +1009,17 @@ def column_filtered(columns: dict[str, Column], docnums: np.ndarray, filters: di
             wanted = [code for code, v in enumerate(column.values) if v is not None and _folded_name(v) == folded]
         docnums = docnums[np.isin(column.codes[docnums], wanted)]
     return docnums
+
+
+@functools.lru_cache(maxsize=256)
+def _marks(q: str, expanded: bool) -> tuple:
+    """What a query marks in a paragraph (see Library.highlighted): read once per query, not once per paragraph of a
+    report page."""
+    parsed = parse(q)
+    terms = positive_terms(as_chinese(parsed.tree)) if not parsed.fatal else []
+    if expanded and terms:
+        terms += expansion_terms(plan(parsed.tree))
+    return tuple(terms)
 
 
 def _unknown_english(typed: Node | None, said: list[str]) -> list[str]:
