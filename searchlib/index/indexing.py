@@ -51,10 +51,10 @@ from whoosh.writing import SegmentWriter
 from searchlib.index import sidecars
 from searchlib.analysis import BigramTokenizer, WordTokenizer, dictionary_digest
 from searchlib.index.facetstore import segment_rows, write_segment_facets
-from searchlib.fields import PLACE_FIELDS, whoosh_fields
+from searchlib.fields import whoosh_fields
 from searchlib.ingest.inputs import Item, find_inputs
 from searchlib.ingest.places import host_of
-from searchlib.ingest.report import Report, distinct_doc_id, parse_item, reidentify
+from searchlib.ingest.report import Report, distinct_doc_id, parse_item, place_of, reidentify
 from searchlib.research.reuse import FILE_NAME as REUSE_FILE
 from searchlib.research.reuse import THRESHOLD as SAME_TEXT_THRESHOLD
 from searchlib.research.reuse import SKETCH_MARGIN, canonical, jaccard, shingles, sketch_jaccard, text_sketch
@@ -338,13 +338,6 @@ class FileOutcome:
     sketch: np.ndarray | None = None   # the body's shingle sketch (reuse.text_sketch): versions near-identical?
     unread: tuple[str, ...] = ()       # what a filter needs and could not be read from it: "year", "place"
     place: str = ""                    # where it reports on, as read from its own text (see different_reporters)
-
-
-def place_of(report) -> str:
-    """The place a report names for itself (its division, else its place names), "" when it names none; ``report`` a
-    parsed Report or an indexed paragraph's stored fields."""
-    get = report.get if isinstance(report, dict) else lambda key: getattr(report, key)
-    return get("division_code") or "/".join(p for key in PLACE_FIELDS if (p := get(key)))
 
 
 def different_places(a: str, b: str) -> bool:

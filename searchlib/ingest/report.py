@@ -823,10 +823,17 @@ def text_digest(sections: list[Section]) -> str:
     return _digest("".join(_id_text(p.text) for s in sections for p in s.paragraphs), 16)
 
 
+def place_of(located) -> str:
+    """The place a locality, a report or an indexed paragraph's stored fields name: the division code, else the place
+    names joined; "" when none."""
+    get = located.get if isinstance(located, dict) else lambda key: getattr(located, key)
+    return get("division_code") or "/".join(p for key in PLACE_FIELDS if (p := get(key)))
+
+
 def reporter_of(locality: Locality, publisher: str | None, header: dict[str, str]) -> str | None:
     """Who reported and where, from the page's own words (never from a URL): the resolved division (or its candidates
     when ambiguous), and the body's name (publisher, else the header's 来源/发布机构 organisation)."""
-    where = locality.division_code or "/".join(p for key in PLACE_FIELDS if (p := getattr(locality, key)))
+    where = place_of(locality)
     if not where and locality.candidates:
         where = ",".join(sorted(locality.candidates))
     name = publisher or next((_place_part(header.get(label)) for label in PUBLISHER_LABELS + SOURCE_LABELS
