@@ -390,6 +390,7 @@ def cmd_index(args) -> int:
     try:
         summary = build_index(paths, index_dir, rebuild=args.rebuild,
                               progress=None if args.quiet or args.json else _progress_bar,
+                              stage=None if args.quiet or args.json else _StageLines(),
                               reuse=False if args.no_reuse else (True if args.reuse else None),
                               manifest=args.manifest)
     except ManifestError as exc:
@@ -578,7 +579,7 @@ def cmd_serve(args) -> int:
         resolve_index_dir(index_dir)
     except IndexMissing:
         print(f"no index at {index_dir} yet: building it from {args.corpus} …", file=sys.stderr)
-        summary = build_index([args.corpus], index_dir, rebuild=True, progress=_progress_bar)
+        summary = build_index([args.corpus], index_dir, rebuild=True, progress=_progress_bar, stage=_StageLines())
         for path, reason in summary.skipped:
             _warn(f"skipped {path}: {reason}")
         print(f"indexed {summary.reports} reports, {summary.paragraphs} paragraphs", file=sys.stderr)
@@ -985,6 +986,7 @@ class _ProgressLines:
     def __init__(self, total: int):
         self.total, self.done = total, 0
         self.started = self.said = time.monotonic()
+        self.closed = False
 
     def update(self, n: int = 1) -> None:
         self.done += n
@@ -995,8 +997,24 @@ class _ProgressLines:
                   flush=True)
 
     def close(self) -> None:
-        if time.monotonic() - self.started >= PROGRESS_LINE_SECONDS:
-            print(f"indexing: all {self.total} files read; writing the index", file=sys.stderr, flush=True)
+        if not self.closed and time.monotonic() - self.started >= PROGRESS_LINE_SECONDS:
+            print(f"indexing: all {self.total} files read ({time.monotonic() - self.started:.0f} s)",
+                  file=sys.stderr, flush=True)
+        self.closed = True
+
+
+class _StageLines:
+    """Says each step of a long build after its files are read (the bar is full and gone by then; the text-reuse
+    pass alone takes minutes at 100k paragraphs). A build shorter than PROGRESS_LINE_SECONDS so far says nothing:
+    its remaining steps are as short."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+
+    def __call__(self, text: str) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed >= PROGRESS_LINE_SECONDS:
+            print(f"indexing: {text} … ({elapsed:.0f} s)", file=sys.stderr, flush=True)
 
 
 # Without a terminal, a long build says how far it is this often.

@@ -193,7 +193,30 @@ def test_a_build_without_a_terminal_says_how_far_it_is_in_lines(tmp_path, monkey
     bar.close()
     lines = capsys.readouterr().err.splitlines()
     assert lines[:3] == [f"indexing: {n} of 3 files read (0 s)" for n in (1, 2, 3)]
-    assert lines[3] == "indexing: all 3 files read; writing the index"
+    assert lines[3:] == ["indexing: all 3 files read (0 s)"]   # said once, however often it is closed
+
+
+def test_a_long_build_says_each_step_after_its_files_are_read(tmp_path, monkeypatch, capsys):
+    # The bar is full and gone while the index is written and the text-reuse pass runs (minutes at 100k paragraphs).
+    from searchlib import cli
+    from searchlib.config import CORPUS_DIR
+    from searchlib.index.indexing import build_index
+
+    monkeypatch.setattr(cli, "PROGRESS_LINE_SECONDS", 0)
+    build_index([CORPUS_DIR], tmp_path / "idx", rebuild=True, reuse=True, stage=cli._StageLines())
+    steps = [line.split(" … ")[0] for line in capsys.readouterr().err.splitlines() if line.startswith("indexing: ")]
+    assert steps == ["indexing: writing the index",
+                     "indexing: finding paragraphs shared between reports (text reuse)",
+                     "indexing: writing the research tools' tables"]
+
+
+def test_a_short_build_says_no_steps(tmp_path, capsys):
+    from searchlib import cli
+    from searchlib.config import CORPUS_DIR
+    from searchlib.index.indexing import build_index
+
+    build_index([CORPUS_DIR], tmp_path / "idx", rebuild=True, reuse=True, stage=cli._StageLines())
+    assert "indexing:" not in capsys.readouterr().err
 
 
 def test_a_concordance_of_filters_only_says_it_has_nothing_to_show(index_dir):

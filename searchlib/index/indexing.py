@@ -296,6 +296,14 @@ def _is_reuse_leftover(name: str) -> bool:
 
 
 ProgressFactory = Callable[[int], "Progress"]
+# Told what a build does once its files are read: the commit, the text-reuse pass and the research tables each take
+# minutes at 100k paragraphs, with the files' bar already full.
+StageReporter = Callable[[str], None]
+
+# The stages, as the command line says them.
+STAGE_COMMIT = "writing the index"
+STAGE_REUSE = "finding paragraphs shared between reports (text reuse)"
+STAGE_TABLES = "writing the research tools' tables"
 
 
 class Progress:
@@ -577,7 +585,8 @@ def default_procs() -> int:
 
 def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: bool = False,
                 progress: ProgressFactory | None = None, procs: int | None = None,
-                reuse: bool | None = None, manifest: Path | str | None = None) -> BuildSummary:
+                reuse: bool | None = None, manifest: Path | str | None = None,
+                stage: StageReporter | None = None) -> BuildSummary:
     """Parse the reports under ``paths`` (files, folders, WARC files) and index their paragraphs.
 
     With ``rebuild`` (or when there is no index yet) a fresh index replaces the old one atomically; otherwise the
@@ -587,7 +596,8 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
     ``manifest`` (a CSV of path,url[,fetched_at]) gives the files' URLs. ``procs`` worker processes parse and analyse
     (default: one per core; 1 keeps everything in this process). ``reuse`` runs the text-reuse pass on the new
     generation before it goes live: by default on a fresh build, and on an update only while the index is small enough
-    for the pass to be quick (see :data:`REUSE_ON_UPDATE_MAX_PARAGRAPHS`).
+    for the pass to be quick (see :data:`REUSE_ON_UPDATE_MAX_PARAGRAPHS`). ``stage`` is told each step that follows
+    the reading of the files (``STAGE_COMMIT``, ``STAGE_REUSE``, ``STAGE_TABLES``) as it starts.
     """
     started = time.perf_counter()
     root = Path(index_dir)
@@ -607,14 +617,15 @@ def build_index(paths: Iterable[Path | str], index_dir: Path | str, rebuild: boo
         if fresh and not found.items:
             # An index of nothing answers every search with nothing; a rebuild from nothing would empty a good one.
             raise _nothing_to_index(f"no report file found in {', '.join(map(str, paths))}", found.problems, root)
-        with _next_generation(root, fresh) as gen:
+        stage = stage or (lambda text: None)
+        with _next_generation(root, fresh, stage) as gen:
             _record_dictionary(gen, fresh, summary)
             ix = whoosh_index.create_in(str(gen), make_schema()) if fresh else whoosh_index.open_dir(str(gen))
-            _write_files(ix, gen, found.items, fresh, procs, progress, summary)
+            _write_files(ix, gen, found.items, fresh, procs, progress, summary, stage)
             if fresh and not summary.reports:
                 raise _nothing_to_index(f"none of the {summary.inputs} input(s) could be indexed", summary.skipped,
                                         root)
-            _reuse_pass(gen, fresh, reuse, summary)
+            _reuse_pass(gen, fresh, reuse, summary, stage)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -628,7 +639,8 @@ REUSE_ON_UPDATE_MAX_PARAGRAPHS = 20_000
 REUSE_BY_DEFAULT_MAX_PARAGRAPHS = 120_000
 
 
-def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSummary) -> None:
+def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSummary,
+                stage: StageReporter = lambda text: None) -> None:
     """Find paragraphs shared between reports; never fails the index job."""
     from searchlib.research import reuse
     if wanted is False:
@@ -641,6 +653,7 @@ def _reuse_pass(gen: Path, fresh: bool, wanted: bool | None, summary: BuildSumma
                                  f"paragraphs (more than {limit}: it takes long and much memory): "
                                  "run `searchlib reuse --build` when convenient")
             return
+    stage(STAGE_REUSE)
     try:
         summary.reuse = reuse.build_for_generation(gen)
     except Exception as exc:  # the index itself is fine; reuse views stay off
@@ -661,7 +674,7 @@ def _record_dictionary(gen: Path, fresh: bool, summary: BuildSummary) -> None:
 
 
 @contextmanager
-def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
+def _next_generation(root: Path, fresh: bool, stage: StageReporter = lambda text: None) -> Iterator[Path]:
     """A generation to write into (the caller holds the writer lock): live when the block succeeds, else removed."""
     if not fresh:  # an update, delete or optimize cannot mix formats (nor report ids): IndexOutdated
         storage.check_format(resolve_index_dir(root), root)
@@ -669,6 +682,7 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
     try:
         storage.write_format(gen)  # (a clone's is a hard link to the live one's: replaced, never written through)
         yield gen
+        stage(STAGE_TABLES)
         sidecars.pass_for_generation(gen)   # the research tools' files beside the index (searchlib.index.sidecars)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
@@ -678,7 +692,7 @@ def _next_generation(root: Path, fresh: bool) -> Iterator[Path]:
 
 
 def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
-                 progress: ProgressFactory | None, summary: BuildSummary) -> None:
+                 progress: ProgressFactory | None, summary: BuildSummary, stage: StageReporter) -> None:
     bar = progress(len(items)) if progress else Progress()
     writer = storage.new_writer(ix)
     try:
@@ -697,6 +711,8 @@ def _write_files(ix, gen: Path, items: list[Item], fresh: bool, procs: int,
                 outcomes.append(_index_file(own, order, item, worker=(-1, 0)))
                 bar.update(1)
             segments[(-1, 0)] = storage.finished_segment(own, _finalize_segment)
+        bar.close()   # every file is read; what follows is said as stages
+        stage(STAGE_COMMIT)
         kept = _Settlement(items, outcomes, segments, writer, summary).settle(existing=not fresh)
         _commit(writer, [s for _, s in sorted(segments.items()) if s is not None])
     except BaseException:
